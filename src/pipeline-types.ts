@@ -1,0 +1,55 @@
+/**
+ * The contracts between the pipeline (source -> decode -> demux) and its consumers: record writers, the TUI, the CLI.
+ * Consumers see snapshots, never live flows.
+ */
+import type { FlowRecord } from './flow/record.js';
+
+/** Every packet is accounted for: read = assigned + unassigned. */
+export interface CaptureStats {
+  /** Packets read from all sources. */
+  readonly packetsRead: number;
+  /** Packets that were assigned to a flow. */
+  readonly packetsAssigned: number;
+  /** Packets not assigned to any flow, by reason name (`not_ip`, `truncated_tcp`, `unsupported_link`, ...). */
+  readonly unassigned: Readonly<Record<string, number>>;
+  /** Sum of unassigned. */
+  readonly packetsUnassigned: number;
+  /** Frame bytes on the wire of all packets read. */
+  readonly wireBytes: number;
+  /** Packets cut by the snap length (caplen < wire length); they still count in flows. */
+  readonly truncatedBySnaplen: number;
+  /** Flows currently open, and flows seen in total. */
+  readonly activeFlows: number;
+  readonly totalFlows: number;
+  /** Flows pushed out of a full table (they were written out). */
+  readonly evictedFlows: number;
+  /** Capture clock: time of the newest packet, seconds since the epoch (0 before the first packet). */
+  readonly clockSec: number;
+  /** Capture time of the first packet (0 before it). */
+  readonly firstSec: number;
+  /** Live capture only: packets dropped by the kernel when known; undefined when the backend cannot tell. */
+  readonly dropped?: number | undefined;
+}
+
+/** What a consumer renders: a consistent picture of the flow table at one moment. */
+export interface Snapshot {
+  /** Open flows, plus flows that ended recently (endReason !== 'active'), newest last; never mutated. */
+  readonly flows: readonly FlowRecord[];
+  readonly stats: CaptureStats;
+  /** Name of the source being read (file path, `-`, or interface). */
+  readonly source: string;
+  /** Share of the input read, 0..1, when known (files), else undefined. */
+  readonly progress?: number | undefined;
+  /** True once the input is exhausted (or capture stopped). */
+  readonly done: boolean;
+  /** Replay state, when the pipeline is paced. */
+  readonly paused: boolean;
+  /** Replay speed: 0 = as fast as possible, 1 = real time, 10 = ten times real time. */
+  readonly speed: number;
+}
+
+/** A stream of snapshots for `useSyncExternalStore`: `current()` returns the same object until the next publish. */
+export interface SnapshotFeed {
+  subscribe(listener: () => void): () => void;
+  current(): Snapshot;
+}
