@@ -1,0 +1,150 @@
+/**
+ * Zero-copy frame decoding: `decodeFrame` reads one frame's headers into a reused {@link DecodedPacket} through the
+ * caller's DataView. Nothing on this path allocates or throws; the outcome is a {@link DecodeStatus}.
+ */
+import { LinkType } from '../source/types.js';
+import { LINK } from './fields.js';
+import {
+  decode80211, decodeEthernet, decodeFddi, decodeLoop, decodeNflog, decodeNull, decodePpp, decodeRadiotap,
+  decodeRawIp, decodeSll, decodeSll2,
+} from './link.js';
+import { decodeIpv4 } from './ipv4.js';
+import { decodeIpv6 } from './ipv6.js';
+import type { DecodedPacket } from './packet.js';
+import { Status, type DecodeStatus } from './status.js';
+
+export { DecodedPacket, IpProto, TcpFlag } from './packet.js';
+export type { DecodeStatus } from './status.js';
+export { Status, STATUS_NAME, STATUS_COUNT } from './status.js';
+export { LINK } from './fields.js';
+export { INNER_RAW_IP } from './tunnel.js';
+export { formatIpv4, formatIpv6, formatAddress } from './address.js';
+export { icmp4Counterpart, icmp6Counterpart } from './icmp.js';
+
+/**
+ * Resets every field of `p` to its initial value, so nothing leaks from one packet into the next (Zeek's
+ * ConnKey rule: "always set all fields anew"). Keeps `bytes`/`view` (the caller's buffer) as they are.
+ */
+export function resetPacket(p: DecodedPacket): void {
+  p.end = 0;
+  p.status = Status.OK;
+  p.l3 = -1;
+  p.l4 = -1;
+  p.payload = -1;
+  p.payloadLen = 0;
+  p.payloadCaptured = 0;
+  p.ipVersion = 0;
+  p.proto = 0;
+  p.ipBytes = 0;
+  p.ttl = 0;
+  p.src4 = 0;
+  p.dst4 = 0;
+  const s = p.src6;
+  const d = p.dst6;
+  s[0] = 0; s[1] = 0; s[2] = 0; s[3] = 0;
+  d[0] = 0; d[1] = 0; d[2] = 0; d[3] = 0;
+  p.isFragment = 0;
+  p.fragOffset = 0;
+  p.moreFragments = 0;
+  p.fragId = 0;
+  p.srcPort = 0;
+  p.dstPort = 0;
+  p.icmpOneWay = 0;
+  p.icmpType = -1;
+  p.icmpCode = -1;
+  p.tcpFlags = 0;
+  p.seq = 0;
+  p.ack = 0;
+  p.window = 0;
+  p.tcpHeaderLen = 0;
+  p.optMss = -1;
+  p.optWscale = -1;
+  p.optSackPerm = 0;
+  p.optSack = 0;
+  p.optTs = 0;
+  p.tsVal = 0;
+  p.tsEcr = 0;
+  p.udpLength = 0;
+  p.innerOffset = -1;
+  p.innerLinkType = 0;
+}
+
+/**
+ * Decodes the frame at `bytes[offset, offset + caplen)` with link type `linkType` into `p` (reset first), sets
+ * `p.status` and returns it. `view` must cover exactly the memory of `bytes` (same buffer, byteOffset and length;
+ * see {@link viewFor}); all offsets written into `p` are offsets into `bytes`. `p.bytes`/`p.view` borrow the
+ * caller's memory and are valid only as long as the caller's frame is.
+ *
+ * Only the low 16 bits of `linkType` are the link type (pcap headers may carry FCS flags above them). Tunnels are
+ * marked, not followed: decode the inner packet with `decodeFrame(inner, bytes, view, p.innerOffset,
+ * p.end - p.innerOffset, p.innerLinkType)`.
+ */
+export function decodeFrame(
+  p: DecodedPacket, bytes: Uint8Array, view: DataView, offset: number, caplen: number, linkType: number,
+): DecodeStatus {
+  resetPacket(p);
+  p.bytes = bytes;
+  p.view = view;
+  let end = offset + caplen;
+  if (end > bytes.length) end = bytes.length;
+  p.end = end;
+  const status = decodeLink(p, linkType & 0xffff, offset, end);
+  p.status = status;
+  return status;
+}
+
+function decodeLink(p: DecodedPacket, linkType: number, off: number, end: number): DecodeStatus {
+  switch (linkType) {
+    case LinkType.ETHERNET: return decodeEthernet(p, off, end);
+    case LinkType.RAW:
+    case LinkType.RAW_OPENBSD:
+    case LinkType.RAW_BSDOS:
+      return decodeRawIp(p, off, end);
+    case LinkType.IPV4: return decodeIpv4(p, off, end);
+    case LinkType.IPV6: return decodeIpv6(p, off, end);
+    case LinkType.LINUX_SLL: return decodeSll(p, off, end);
+    case LinkType.LINUX_SLL2: return decodeSll2(p, off, end);
+    case LinkType.NULL: return decodeNull(p, off, end);
+    case LinkType.LOOP: return decodeLoop(p, off, end);
+    case LinkType.PPP:
+    case LINK.PPP_HDLC:
+      return decodePpp(p, off, end);
+    case LINK.NFLOG: return decodeNflog(p, off, end);
+    case LINK.FDDI: return decodeFddi(p, off, end);
+    case LINK.IEEE802_11_RADIOTAP: return decodeRadiotap(p, off, end);
+    case LINK.IEEE802_11: return decode80211(p, off, end, false);
+    default: return Status.UNSUPPORTED_LINK;
+  }
+}
+
+/** True when `decodeFrame` knows link type `linkType` (low 16 bits), e.g. for an error naming an unsupported one. */
+export function isSupportedLinkType(linkType: number): boolean {
+  switch (linkType & 0xffff) {
+    case LinkType.ETHERNET: case LinkType.RAW: case LinkType.RAW_OPENBSD: case LinkType.RAW_BSDOS:
+    case LinkType.IPV4: case LinkType.IPV6: case LinkType.LINUX_SLL: case LinkType.LINUX_SLL2:
+    case LinkType.NULL: case LinkType.LOOP: case LinkType.PPP: case LINK.PPP_HDLC: case LINK.NFLOG:
+    case LINK.FDDI: case LINK.IEEE802_11_RADIOTAP: case LINK.IEEE802_11:
+      return true;
+    default:
+      return false;
+  }
+}
+
+let cachedBuffer: ArrayBufferLike | null = null;
+let cachedOffset = -1;
+let cachedLength = -1;
+let cachedView: DataView = new DataView(new ArrayBuffer(0));
+
+/**
+ * A DataView over exactly the memory of `bytes`, reused while the caller keeps passing the same buffer region
+ * (one allocation per new chunk, none per packet). The view is valid as long as `bytes` is.
+ */
+export function viewFor(bytes: Uint8Array): DataView {
+  if (bytes.buffer !== cachedBuffer || bytes.byteOffset !== cachedOffset || bytes.byteLength !== cachedLength) {
+    cachedBuffer = bytes.buffer;
+    cachedOffset = bytes.byteOffset;
+    cachedLength = bytes.byteLength;
+    cachedView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return cachedView;
+}
