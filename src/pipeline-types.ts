@@ -27,6 +27,10 @@ export interface CaptureStats {
   readonly clockSec: number;
   /** Capture time of the first packet (0 before it). */
   readonly firstSec: number;
+  /** Packets whose link type sockscope does not decode, by LINKTYPE number (they are in unassigned too). */
+  readonly unsupportedLinkTypes: Readonly<Record<number, number>>;
+  /** Packets inside tunnels (VXLAN, Geneve, GTP-U, GRE, Teredo, IP-in-IP) that were also assigned to inner flows. */
+  readonly tunnelledPackets: number;
   /** Live capture only: packets dropped by the kernel when known; undefined when the backend cannot tell. */
   readonly dropped?: number | undefined;
 }

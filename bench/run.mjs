@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// npm run bench: the deterministic workload from ../shared/bench/make-pcap.mjs, timed in one run for
+//   sockscope flows --format ndjson       (this project)
+//   tshark -n -q -z conv,tcp -z conv,udp  (Wireshark's conversation tables)
+//   softflowd -6 -m 4000000 -d -r FILE    (a C flow exporter that tracks every flow)
+//   sockscope watch (TUI replay at full speed, when `watch --headless` exists)
+// and prints packets per second, the ratios against the others, and peak memory (GNU time's max RSS).
+// Usage: node bench/run.mjs [--packets 2M] [--flows 50000] [--runs 1]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
+};
+const packets = opt('packets', '2M');
+const flows = opt('flows', '50000');
+const runs = Number(opt('runs', '1'));
+const outDir = join(root, 'bench', 'out');
+mkdirSync(outDir, { recursive: true });
+const pcap = join(outDir, `bench-${packets}-${flows}.pcap`);
+const maker = resolve(root, '..', 'shared', 'bench', 'make-pcap.mjs');
+
+if (!existsSync(pcap)) {
+  console.error(`generating ${pcap} ...`);
+  execFileSync(process.execPath, [maker, '--packets', packets, '--flows', flows, '--seed', '1', '--out', pcap, '--quiet'], { stdio: 'inherit' });
+}
+const truth = JSON.parse(readFileSync(`${pcap}.truth.json`, 'utf8'));
+const nPackets = truth.packets ?? truth.total_packets ?? Number(String(packets).replace(/M$/i, '000000').replace(/k$/i, '000'));
+
+const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+/** Runs argv under GNU time; returns wall seconds and max RSS in MB (best of `runs`). */
+function measure(name, argv, { stdout = 'ignore' } = {}) {
+  let best = null;
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30 });
+    const line = r.stderr.trim().split('\n').pop() ?? '';
+    const [secs, kb] = line.split(' ').map(Number);
+    if (r.status !== 0 || !Number.isFinite(secs)) {
+      console.error(`${name}: failed (exit ${r.status}): ${r.stderr.slice(-500)}`);
+      return null;
+    }
+    if (best === null || secs < best.secs) best = { name, secs, rssMb: kb / 1024 };
+  }
+  return best;
+}
+
+const results = [];
+const sockscope = join(root, 'bin', 'sockscope');
+results.push(measure('sockscope flows', [process.execPath, sockscope, 'flows', '--format', 'ndjson', '--quiet', pcap]));
+if (have('tshark')) results.push(measure('tshark conv', ['tshark', '-n', '-q', '-r', pcap, '-z', 'conv,tcp', '-z', 'conv,udp']));
+else console.error('tshark not installed (apt-get install -y tshark): skipped');
+if (have('softflowd')) results.push(measure('softflowd', ['softflowd', '-6', '-m', '4000000', '-d', '-r', pcap, '-n', '127.0.0.1:9995']));
+else console.error('softflowd not installed (apt-get install -y softflowd): skipped');
+const help = spawnSync(process.execPath, [sockscope, 'watch', '--help'], { encoding: 'utf8' });
+if (help.status === 0 && help.stdout.includes('--headless')) {
+  results.push(measure('sockscope watch (TUI, max speed)', [process.execPath, sockscope, 'watch', '--headless', '--speed', 'max', pcap]));
+}
+
+const ok = results.filter(Boolean);
+const base = ok.find((r) => r.name === 'sockscope flows');
+console.log(`\nworkload: ${pcap} (${nPackets} packets, ${flows} TCP connections)\n`);
+console.log('tool'.padEnd(36) + 'seconds'.padStart(9) + 'packets/s'.padStart(14) + 'peak MB'.padStart(10) + '   vs sockscope flows');
+for (const r of ok) {
+  const pps = nPackets / r.secs;
+  const ratio = base ? (r.secs / base.secs).toFixed(2) + 'x time' : '';
+  console.log(r.name.padEnd(36) + r.secs.toFixed(2).padStart(9) + Math.round(pps).toLocaleString('en').padStart(14) + r.rssMb.toFixed(0).padStart(10) + '   ' + ratio);
+}
+const soft = ok.find((r) => r.name === 'softflowd');
+if (base && soft) {
+  const speedup = soft.secs / base.secs;
+  console.log(`\nsockscope flows vs softflowd: ${speedup.toFixed(2)}x faster (target >= 3x); peak memory ${base.rssMb.toFixed(0)} MB (target < 300 MB)`);
+}
+const tui = ok.find((r) => r.name.startsWith('sockscope watch'));
+if (base && tui) console.log(`TUI replay vs flows: ${(tui.secs / base.secs).toFixed(2)}x the time (target <= 1.3x)`);

@@ -1,0 +1,50 @@
+/** `sockscope flows CAPTURE...`: read capture files and write one record per flow. */
+import type { Command } from 'commander';
+import { openCapture } from '../../source/open.js';
+import type { PacketSource } from '../../source/types.js';
+import type { Env } from '../env.js';
+import { Exit } from '../errors.js';
+import { addFlowOptions, type FlowCliOptions, flowTableOptions } from '../options.js';
+import { runFlows } from '../run-flows.js';
+
+export function register(program: Command, env: Env, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('flows')
+    .summary('read capture files and write one record per flow')
+    .description(
+      'Reads pcap or pcapng files (gzip-compressed too; - for standard input), assigns every packet to its flow\n' +
+        '(5-tuple, both directions), follows TCP connections, and writes one record per flow.\n\n' +
+        'Formats: table (for people), ndjson (Zeek conn.log field names, one flow per line, written as each\n' +
+        'flow ends), json (one array), csv (header row), zeek (conn.log TSV that zeek-cut reads).',
+    )
+    .argument('<capture...>', 'capture files; - reads standard input (tcpdump -w - | sockscope flows -)');
+  addFlowOptions(cmd).action(async (captures: string[], o: FlowCliOptions) => {
+    const sources: PacketSource[] = [];
+    try {
+      for (const path of captures) sources.push(await openCapture(path, { stdin: env.stdin }));
+    } catch (e) {
+      for (const s of sources) await s.close();
+      env.stderr.write(`sockscope: ${describeOpenError(e)}\n`);
+      setExit(Exit.INPUT);
+      return;
+    }
+    const runOpts: Parameters<typeof runFlows>[1] = {
+      format: o.format ?? (env.isTTY ? 'table' : 'ndjson'),
+      flowTable: flowTableOptions(o),
+    };
+    if (o.quiet === true) runOpts.quiet = true;
+    setExit(await runFlows(sources, runOpts, env));
+  });
+}
+
+/** A file that cannot be opened, in one line: `cannot open x.pcap: no such file`. */
+export function describeOpenError(e: unknown): string {
+  if (e instanceof Error) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') return `cannot open ${err.path ?? ''}: no such file`;
+    if (err.code === 'EACCES') return `cannot open ${err.path ?? ''}: permission denied`;
+    if (err.code === 'EISDIR') return `cannot read ${err.path ?? ''}: is a directory`;
+    return e.message;
+  }
+  return String(e);
+}

@@ -1,0 +1,56 @@
+/** The sockscope command line: wires sources, pipeline and sinks together. */
+import { Command, CommanderError } from 'commander';
+import { register as registerFlows } from './commands/flows.js';
+import { type Env, processEnv } from './env.js';
+import { Exit, UsageError } from './errors.js';
+
+/** Builds the program; `setExit` receives each command's exit code. */
+export function buildProgram(env: Env, setExit: (code: number) => void): Command {
+  const program = new Command('sockscope')
+    .description('See every socket on the wire: flows, TCP connection states and counters from pcap/pcapng files or a live interface.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => env.stdout.write(s),
+      writeErr: (s) => env.stderr.write(s),
+    });
+  registerFlows(program, env, setExit);
+  return program;
+}
+
+/** Runs the command line `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: string[], env: Env = processEnv()): Promise<number> {
+  let code: number = Exit.OK;
+  const program = buildProgram(env, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? Exit.OK : Exit.USAGE;
+    if (e instanceof UsageError) {
+      env.stderr.write(`sockscope: ${e.message}\n`);
+      return Exit.USAGE;
+    }
+    throw e;
+  }
+  return code;
+}
+
+const isMain = process.argv[1] !== undefined && /sockscope(\.js)?$|cli[\\/]main\.js$/.test(process.argv[1]);
+if (isMain) {
+  // `sockscope flows x.pcap | head` closes stdout early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`sockscope: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,54 @@
+/** Command-line options shared by `flows`, `capture` and `watch`. */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { FlowTableOptions } from '../flow/table.js';
+import { FORMATS, type Format } from '../sink/writers.js';
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  return n;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+/** Adds --format and the flow-table options to `cmd`. */
+export function addFlowOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('-f, --format <format>', 'output format (default: table on a terminal, ndjson otherwise)').choices(FORMATS),
+    )
+    .option('--tcp-timeout <sec>', 'end a TCP flow after this much inactivity (Zeek: 300)', seconds)
+    .option('--udp-timeout <sec>', 'end a UDP flow after this much inactivity (Zeek: 60)', seconds)
+    .option('--icmp-timeout <sec>', 'end an ICMP flow after this much inactivity (Zeek: 60)', seconds)
+    .option('--other-timeout <sec>', 'end flows of other IP protocols after this much inactivity (Zeek: 60)', seconds)
+    .option('--close-delay <sec>', 'keep a closed or reset TCP flow this long for late packets (Zeek: 5)', seconds)
+    .option('--max-flows <n>', 'most flows held at once; the least recently active is written out to make room', positiveInt)
+    .option('-q, --quiet', 'no summary on stderr');
+}
+
+export interface FlowCliOptions {
+  format?: Format;
+  tcpTimeout?: number;
+  udpTimeout?: number;
+  icmpTimeout?: number;
+  otherTimeout?: number;
+  closeDelay?: number;
+  maxFlows?: number;
+  quiet?: boolean;
+}
+
+/** The flow-table options given on the command line. */
+export function flowTableOptions(o: FlowCliOptions): FlowTableOptions {
+  const t: FlowTableOptions = {};
+  if (o.tcpTimeout !== undefined) t.tcpIdleSec = o.tcpTimeout;
+  if (o.udpTimeout !== undefined) t.udpIdleSec = o.udpTimeout;
+  if (o.icmpTimeout !== undefined) t.icmpIdleSec = o.icmpTimeout;
+  if (o.otherTimeout !== undefined) t.otherIdleSec = o.otherTimeout;
+  if (o.closeDelay !== undefined) t.closeDelaySec = o.closeDelay;
+  if (o.maxFlows !== undefined) t.maxFlows = o.maxFlows;
+  return t;
+}

@@ -1,0 +1,124 @@
+/**
+ * Turns internal flows into FlowRecords: plain, read-only data with addresses as text. Allocates, so it runs when a
+ * flow ends and on the snapshot timer, never per packet.
+ */
+import { formatIpv4, formatIpv6 } from '../decode/address.js';
+import { IpProto } from '../decode/packet.js';
+import { udpConnState } from '../tcp/conn-state.js';
+import type { TcpConnection } from '../tcp/connection.js';
+import type { Direction, Flow } from './flow.js';
+import type { DirectionRecord, EndReason, FlowRecord, ProtoName } from './record.js';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * A Zeek-style connection uid (`C` + 17 base-62 characters) derived from the flow's serial number: unique within a
+ * run and the same on every run over the same input, so outputs can be diffed.
+ */
+export function flowUid(serial: number): string {
+  let a = Math.imul(serial ^ 0x2545f491, 0x9e3779b1) >>> 0;
+  let b = Math.imul((serial + 0x6a09e667) ^ (a >>> 15), 0x85ebca6b) >>> 0;
+  let c = Math.imul(b ^ (b >>> 13) ^ serial, 0xc2b2ae35) >>> 0;
+  let s = 'C';
+  for (let i = 0; i < 17; i++) {
+    const w = i < 6 ? a : i < 12 ? b : c;
+    s += BASE62[w % 62];
+    if (i < 6) a = Math.floor(a / 62) ^ Math.imul(i + 1, 0x27d4eb2d) >>> 0;
+    else if (i < 12) b = Math.floor(b / 62) ^ Math.imul(i + 1, 0x165667b1) >>> 0;
+    else c = Math.floor(c / 62) ^ Math.imul(i + 1, 0x85ebca6b) >>> 0;
+    a >>>= 0; b >>>= 0; c >>>= 0;
+  }
+  return s;
+}
+
+function protoName(proto: number): ProtoName {
+  if (proto === IpProto.TCP) return 'tcp';
+  if (proto === IpProto.UDP) return 'udp';
+  if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) return 'icmp';
+  return 'unknown_transport';
+}
+
+function addr(version: number, w0: number, w1: number, w2: number, w3: number): string {
+  return version === 4 ? formatIpv4(w3) : formatIpv6([w0, w1, w2, w3]);
+}
+
+function directionRecord(d: Direction, tcp: TcpConnection | null, isOrig: boolean): DirectionRecord {
+  const end = tcp === null ? null : tcp.endSummary(isOrig);
+  return {
+    pkts: d.pkts,
+    ipBytes: d.ipBytes,
+    wireBytes: d.wireBytes,
+    payloadBytes: d.payloadBytes,
+    seqBytes: end === null ? d.dataBytes : end.seqBytes,
+    firstSec: d.firstSec < 0 ? null : d.firstSec,
+    lastSec: d.lastSec < 0 ? null : d.lastSec,
+    syn: d.syn,
+    fin: d.fin,
+    rst: d.rst,
+    ack: d.ack,
+    psh: d.psh,
+    urg: d.urg,
+    retransmissions: end?.retransmissions ?? 0,
+    outOfOrder: end?.outOfOrder ?? 0,
+    dupAcks: end?.dupAcks ?? 0,
+    zeroWindows: end?.zeroWindows ?? 0,
+    keepAlives: end?.keepAlives ?? 0,
+    state: end?.state ?? null,
+    stateInferred: end?.stateInferred ?? false,
+    transitions: end?.transitions ?? [],
+    options: end?.options ?? null,
+  };
+}
+
+/** Non-TCP history as Zeek writes it for UDP: `D` orig sent, `d` resp sent, `^` flipped; in order of first send. */
+function udpHistory(f: Flow): string {
+  if (f.proto !== IpProto.UDP) return '';
+  const flipped = (f.udpHistory & 4) !== 0;
+  let h = flipped ? '^' : '';
+  const o = (f.udpHistory & 1) !== 0, r = (f.udpHistory & 2) !== 0;
+  const origFirst = !r || (o && f.orig.firstSec <= f.resp.firstSec && !(f.resp.firstSec === f.orig.firstSec && flipped));
+  if (origFirst) h += (o ? 'D' : '') + (r ? 'd' : '');
+  else h += (r ? 'd' : '') + (o ? 'D' : '');
+  return h;
+}
+
+/** The record of `f` as of now; `reason` says why it is written ('active' for a snapshot of an open flow). */
+export function flowRecord(f: Flow, reason: EndReason): FlowRecord {
+  if (f.uid === '') f.uid = flowUid(f.serial);
+  const tcp = f.tcp;
+  const lastSec = tcp === null ? f.lastSec : tcp.lastActivitySec(f.lastSec);
+  let connState: string;
+  let history: string;
+  if (tcp !== null) {
+    connState = tcp.connState();
+    history = tcp.history();
+  } else if (f.proto === IpProto.UDP) {
+    connState = udpConnState(f.orig.pkts > 0, f.resp.pkts > 0);
+    history = udpHistory(f);
+  } else {
+    connState = 'OTH';
+    history = '';
+  }
+  return {
+    uid: f.uid,
+    proto: protoName(f.proto),
+    ipProto: f.proto,
+    ipVersion: f.ipVersion,
+    origAddr: addr(f.ipVersion, f.oa0, f.oa1, f.oa2, f.oa3),
+    origPort: f.origPort,
+    respAddr: addr(f.ipVersion, f.ra0, f.ra1, f.ra2, f.ra3),
+    respPort: f.respPort,
+    startSec: f.startSec,
+    lastSec,
+    durationSec: Math.max(0, lastSec - f.startSec),
+    orig: directionRecord(f.orig, tcp, true),
+    resp: directionRecord(f.resp, tcp, false),
+    connState,
+    history,
+    missedBytes: tcp === null ? 0 : tcp.missedBytes,
+    directionGuessed: f.directionGuessed,
+    rttSynSec: tcp === null ? null : tcp.rttSynSec,
+    rttAckSec: tcp === null ? null : tcp.rttAckSec,
+    endReason: reason,
+  };
+}

@@ -1,0 +1,370 @@
+/**
+ * The one loop: sources -> decode -> demux -> sinks. It pumps each source, decodes every frame into one reused
+ * DecodedPacket, hands it to the demultiplexer, streams ended flows to `onFlowEnd`, and publishes snapshots of the
+ * flow table on a wall-clock timer. Consumers never see live flows.
+ */
+import { decodeFrame } from './decode/index.js';
+import { DecodedPacket } from './decode/packet.js';
+import { Status, STATUS_NAME } from './decode/status.js';
+import { Demux, FRAGMENT_UNMATCHED, REASON_COUNT } from './flow/demux.js';
+import type { Flow } from './flow/flow.js';
+import type { FlowRecord } from './flow/record.js';
+import { flowRecord } from './flow/snapshot.js';
+import type { FlowTableOptions } from './flow/table.js';
+import type { CaptureStats, Snapshot, SnapshotFeed } from './pipeline-types.js';
+import { CaptureError, type Frame, type PacketSource } from './source/types.js';
+
+export type { FlowTableOptions } from './flow/table.js';
+
+/** Names of the unassigned-packet reasons, indexed like Demux.unassigned. */
+const REASON_NAME: readonly string[] = Array.from({ length: REASON_COUNT }, (_, i) =>
+  i === FRAGMENT_UNMATCHED ? 'fragment_unmatched' : STATUS_NAME[i]!,
+);
+
+/** How deep tunnels are followed (VXLAN in Geneve in UDP ...). */
+const MAX_TUNNEL_DEPTH = 4;
+
+/**
+ * Pacing of a file replay on the capture clock. The TUI drives it; the pipeline reads it between packets.
+ */
+export class ReplayControl {
+  /** 0 = as fast as possible, 1 = real time, 4 = four times real time. */
+  speed: number;
+  paused = false;
+  private steps = 0;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(speed = 1) {
+    this.speed = speed;
+  }
+  setSpeed(speed: number): void {
+    this.speed = Math.max(0, speed);
+    this.changed();
+  }
+  pause(): void {
+    this.paused = true;
+    this.changed();
+  }
+  resume(): void {
+    this.paused = false;
+    this.changed();
+  }
+  togglePause(): void {
+    this.paused = !this.paused;
+    this.changed();
+  }
+  /** While paused: let one more packet through. */
+  step(): void {
+    this.steps++;
+    this.changed();
+  }
+  /** @internal Consumes one pending step; true when there was one. */
+  takeStep(): boolean {
+    if (this.steps === 0) return false;
+    this.steps--;
+    return true;
+  }
+  /** @internal Calls `fn` on every change until the returned function is called. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+  private changed(): void {
+    for (const fn of [...this.listeners]) fn();
+  }
+}
+
+export interface PipelineOptions {
+  /** Read one after another. */
+  sources: PacketSource[];
+  flowTable?: FlowTableOptions;
+  /** Each flow as it ends (closed + delay, idle, evicted, port reuse) and every open flow at end of input ('eof'). */
+  onFlowEnd?: (record: FlowRecord) => void;
+  /** Publish a snapshot on `feed` every this many ms of wall time; 0 = only at the end. @default 0 */
+  snapshotIntervalMs?: number;
+  /** How many recently ended flows stay visible in snapshots. @default 0 */
+  keepEnded?: number;
+  /** Pace a file replay on the capture clock. */
+  replay?: ReplayControl;
+  /** Stop early: open flows are flushed to onFlowEnd and the sources closed. */
+  signal?: AbortSignal;
+  /** Wall clock in ms. @default Date.now */
+  clock?: () => number;
+}
+
+export interface RunSummary {
+  stats: CaptureStats;
+  /** The first malformed input met; everything before it was processed and flushed. */
+  error?: CaptureError;
+  /** Every malformed input met (one per source at most). */
+  errors: CaptureError[];
+}
+
+/** Snapshot feed for `useSyncExternalStore`: `current()` is stable between publishes. */
+class Feed implements SnapshotFeed {
+  private snap: Snapshot;
+  private readonly listeners = new Set<() => void>();
+  constructor(initial: Snapshot) {
+    this.snap = initial;
+  }
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  current = (): Snapshot => this.snap;
+  publish(s: Snapshot): void {
+    this.snap = s;
+    for (const l of [...this.listeners]) l();
+  }
+}
+
+export class Pipeline {
+  readonly feed: SnapshotFeed;
+  private readonly feedImpl: Feed;
+  private readonly opts: PipelineOptions;
+  private readonly demux: Demux;
+  private readonly packet = new DecodedPacket();
+  private readonly inner = new DecodedPacket();
+  private readonly clock: () => number;
+  private readonly ended: FlowRecord[] = [];
+  private packetsRead = 0;
+  private wireBytes = 0;
+  private innerPackets = 0;
+  private readonly unsupportedLinks: Record<number, number> = {};
+  private clockSec = 0;
+  private firstSec = 0;
+  private viewBytes: Uint8Array = new Uint8Array(0);
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private current: PacketSource | null = null;
+  private sourceDone = 0;
+  private done = false;
+  // Replay pacing: wall time (ms) that corresponds to capture time `paceCaptureSec`.
+  private paceWallMs = 0;
+  private paceCaptureSec = -1;
+  private paceUntilMs = 0;
+
+  constructor(opts: PipelineOptions) {
+    this.opts = opts;
+    this.clock = opts.clock ?? Date.now;
+    const keep = opts.keepEnded ?? 0;
+    const onEnd = opts.onFlowEnd;
+    this.demux = new Demux(opts.flowTable ?? {}, (flow: Flow) => {
+      if (onEnd === undefined && keep === 0) return;
+      const r = flowRecord(flow, flow.endReason);
+      if (onEnd !== undefined) onEnd(r);
+      if (keep > 0) {
+        this.ended.push(r);
+        if (this.ended.length > keep * 2) this.ended.splice(0, this.ended.length - keep);
+      }
+    });
+    this.feedImpl = new Feed(this.snapshot());
+    this.feed = this.feedImpl;
+  }
+
+  /** Reads every source to its end (or until aborted), then ends every open flow. */
+  async run(): Promise<RunSummary> {
+    const { signal, replay } = this.opts;
+    const interval = this.opts.snapshotIntervalMs ?? 0;
+    const errors: CaptureError[] = [];
+    let lastPublish = this.clock();
+    const onFrame = (frame: Frame): boolean => this.onFrame(frame);
+    try {
+      for (const source of this.opts.sources) {
+        if (signal?.aborted) break;
+        this.current = source;
+        try {
+          for (;;) {
+            if (signal?.aborted) break;
+            if (replay !== undefined) await this.waitForReplay(replay, signal);
+            if (signal?.aborted) break;
+            const more = await source.pump(onFrame);
+            if (source.live) this.demux.expire(this.clock() / 1000);
+            if (interval > 0 && this.clock() - lastPublish >= interval) {
+              lastPublish = this.clock();
+              this.publish();
+            }
+            if (!more) break;
+          }
+        } catch (e) {
+          if (!(e instanceof CaptureError)) throw e;
+          errors.push(e);
+        } finally {
+          this.sourceDone++;
+          await source.close();
+        }
+      }
+    } finally {
+      this.demux.flush();
+      this.done = true;
+      this.publish();
+    }
+    const summary: RunSummary = { stats: this.stats(), errors };
+    if (errors[0] !== undefined) summary.error = errors[0];
+    return summary;
+  }
+
+  /** Builds the current snapshot (allocates: called on the snapshot timer, never per packet). */
+  snapshot(): Snapshot {
+    const flows: FlowRecord[] = this.ended.slice(-(this.opts.keepEnded ?? 0) || this.ended.length);
+    for (const f of this.demux.table.flows()) flows.push(flowRecord(f, 'active'));
+    const progress = this.progress();
+    const r = this.opts.replay;
+    return {
+      flows,
+      stats: this.stats(),
+      source: this.opts.sources.map((s) => s.name).join(', '),
+      progress,
+      done: this.done,
+      paused: r?.paused ?? false,
+      speed: r?.speed ?? 0,
+    };
+  }
+
+  /** Share of the input read, 0..1, when the sources know their size; undefined otherwise (stdin, live). */
+  progress(): number | undefined {
+    if (this.done) return 1;
+    const src = this.current;
+    if (src === null) return 0;
+    const st = src.stats();
+    const total = st.totalBytes;
+    if (total === undefined || total <= 0) return undefined;
+    const read = st.rawBytesRead ?? st.bytesRead;
+    return Math.min(1, (this.sourceDone + Math.min(1, read / total)) / this.opts.sources.length);
+  }
+
+  /** Counters so far. */
+  stats(): CaptureStats {
+    const d = this.demux;
+    const unassigned: Record<string, number> = {};
+    let total = 0;
+    for (let i = 0; i < REASON_COUNT; i++) {
+      const n = d.unassigned[i]!;
+      if (n > 0) {
+        unassigned[REASON_NAME[i]!] = n;
+        total += n;
+      }
+    }
+    let truncated = 0;
+    let dropped: number | undefined;
+    for (const s of this.opts.sources) {
+      const st = s.stats();
+      truncated += st.truncatedBySnaplen;
+      if (st.dropped !== undefined) dropped = (dropped ?? 0) + st.dropped;
+    }
+    return {
+      packetsRead: this.packetsRead,
+      packetsAssigned: d.assigned - this.innerPackets,
+      unassigned,
+      packetsUnassigned: total,
+      wireBytes: this.wireBytes,
+      truncatedBySnaplen: truncated,
+      activeFlows: d.table.size,
+      totalFlows: d.table.created,
+      evictedFlows: d.table.evicted,
+      unsupportedLinkTypes: { ...this.unsupportedLinks },
+      tunnelledPackets: this.innerPackets,
+      clockSec: this.clockSec,
+      firstSec: this.firstSec,
+      dropped,
+    };
+  }
+
+  private publish(): void {
+    this.feedImpl.publish(this.snapshot());
+  }
+
+  /** The per-packet path: decode, demultiplex, follow tunnels. No allocation. */
+  private onFrame(frame: Frame): boolean {
+    const bytes = frame.bytes;
+    if (bytes !== this.viewBytes) {
+      this.viewBytes = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    this.packetsRead++;
+    this.wireBytes += frame.wireLen;
+    const ts = frame.tsSec + frame.tsNsec * 1e-9;
+    if (this.firstSec === 0) this.firstSec = ts;
+    if (ts > this.clockSec) this.clockSec = ts;
+    const p = this.packet;
+    if (decodeFrame(p, bytes, this.view, frame.offset, frame.caplen, frame.linkType) === Status.UNSUPPORTED_LINK) {
+      this.unsupportedLinks[frame.linkType] = (this.unsupportedLinks[frame.linkType] ?? 0) + 1;
+    }
+    this.demux.packet(p, ts, frame.wireLen);
+    if (p.innerOffset >= 0 && p.status === Status.OK) this.tunnels(ts, frame.wireLen);
+    const replay = this.opts.replay;
+    return replay === undefined ? true : this.paceAfter(replay, ts);
+  }
+
+  /** Decodes and demultiplexes the packets inside tunnels (each layer is its own flow, as Zeek logs them). */
+  private tunnels(ts: number, wireLen: number): void {
+    // The two packets take turns: once a layer has been demultiplexed its fields are no longer needed.
+    let outer = this.packet;
+    let target = this.inner;
+    for (let depth = 0; depth < MAX_TUNNEL_DEPTH && outer.innerOffset >= 0; depth++) {
+      decodeFrame(target, outer.bytes, this.view, outer.innerOffset, outer.end - outer.innerOffset, outer.innerLinkType);
+      if (target.status !== Status.OK) return;
+      this.demux.packet(target, ts, wireLen);
+      this.innerPackets++;
+      const t = outer;
+      outer = target;
+      target = t;
+    }
+  }
+
+  /** Decides whether the source may deliver the next frame now (replay pacing). */
+  private paceAfter(replay: ReplayControl, ts: number): boolean {
+    if (replay.paused) {
+      // One frame per step while paused.
+      return false;
+    }
+    if (replay.speed <= 0) return true;
+    const now = this.clock();
+    if (this.paceCaptureSec < 0) {
+      this.paceCaptureSec = ts;
+      this.paceWallMs = now;
+      return true;
+    }
+    const due = this.paceWallMs + ((ts - this.paceCaptureSec) * 1000) / replay.speed;
+    if (due <= now + 1) return true;
+    this.paceUntilMs = due;
+    return false;
+  }
+
+  /** Waits until the replay lets the next packet through: resumed, stepped, or its due time reached. */
+  private async waitForReplay(replay: ReplayControl, signal: AbortSignal | undefined): Promise<void> {
+    const interval = this.opts.snapshotIntervalMs ?? 0;
+    for (;;) {
+      if (signal?.aborted) return;
+      if (replay.paused) {
+        if (replay.takeStep()) return;
+      } else {
+        const wait = this.paceUntilMs - this.clock();
+        if (wait <= 0 || replay.speed <= 0) {
+          this.paceUntilMs = 0;
+          return;
+        }
+      }
+      const speedBefore = replay.speed;
+      const pausedBefore = replay.paused;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.max(1, Math.min(100, this.paceUntilMs - this.clock())));
+        const off = replay.onChange(done);
+        const onAbort = (): void => done();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        function done(): void {
+          clearTimeout(t);
+          off();
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }
+      });
+      if (replay.speed !== speedBefore || replay.paused !== pausedBefore) {
+        // Re-anchor the capture clock to now so a speed change or resume does not jump.
+        this.paceCaptureSec = this.clockSec;
+        this.paceWallMs = this.clock();
+        this.paceUntilMs = 0;
+      }
+      if (interval > 0) this.publish();
+    }
+  }
+}

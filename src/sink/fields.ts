@@ -1,0 +1,92 @@
+/**
+ * The columns of a flow record, in order: first Zeek's conn.log fields with Zeek's names (so zeek-cut, jq scripts
+ * and Zeek tooling read them), then sockscope's own. Every writer (ndjson, json, csv, zeek) uses this one list.
+ */
+import type { DirectionRecord, FlowRecord } from '../flow/record.js';
+
+/** Zeek log types, as they appear on a conn.log `#types` line. */
+export type ZeekType = 'time' | 'string' | 'addr' | 'port' | 'enum' | 'interval' | 'count' | 'bool' | 'double';
+
+/** A field value; undefined means unset (`-` in Zeek TSV, omitted in JSON, empty in CSV). */
+export type FieldValue = string | number | boolean | undefined;
+
+export interface Field {
+  readonly name: string;
+  readonly type: ZeekType;
+  readonly get: (r: FlowRecord) => FieldValue;
+}
+
+/** Zeek sets duration and the byte counts only when the connection lasted longer than 0 s. */
+const lasted = (r: FlowRecord): boolean => r.durationSec > 0;
+const tcpOnly = <T>(r: FlowRecord, v: T): T | undefined => (r.proto === 'tcp' ? v : undefined);
+const nullable = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+function perDirection(suffix: string, type: ZeekType, get: (d: DirectionRecord, r: FlowRecord) => FieldValue): Field[] {
+  return [
+    { name: `orig_${suffix}`, type, get: (r) => get(r.orig, r) },
+    { name: `resp_${suffix}`, type, get: (r) => get(r.resp, r) },
+  ];
+}
+
+/** Zeek conn.log fields (Zeek 9.1 order, without service/local_orig/local_resp/tunnel_parents). */
+export const ZEEK_FIELDS: readonly Field[] = [
+  { name: 'ts', type: 'time', get: (r) => r.startSec },
+  { name: 'uid', type: 'string', get: (r) => r.uid },
+  { name: 'id.orig_h', type: 'addr', get: (r) => r.origAddr },
+  { name: 'id.orig_p', type: 'port', get: (r) => r.origPort },
+  { name: 'id.resp_h', type: 'addr', get: (r) => r.respAddr },
+  { name: 'id.resp_p', type: 'port', get: (r) => r.respPort },
+  { name: 'proto', type: 'enum', get: (r) => r.proto },
+  { name: 'duration', type: 'interval', get: (r) => (lasted(r) ? r.durationSec : undefined) },
+  { name: 'orig_bytes', type: 'count', get: (r) => (lasted(r) ? r.orig.seqBytes : undefined) },
+  { name: 'resp_bytes', type: 'count', get: (r) => (lasted(r) ? r.resp.seqBytes : undefined) },
+  { name: 'conn_state', type: 'string', get: (r) => r.connState },
+  { name: 'missed_bytes', type: 'count', get: (r) => r.missedBytes },
+  { name: 'history', type: 'string', get: (r) => (r.history === '' ? undefined : r.history) },
+  { name: 'orig_pkts', type: 'count', get: (r) => r.orig.pkts },
+  { name: 'orig_ip_bytes', type: 'count', get: (r) => r.orig.ipBytes },
+  { name: 'resp_pkts', type: 'count', get: (r) => r.resp.pkts },
+  { name: 'resp_ip_bytes', type: 'count', get: (r) => r.resp.ipBytes },
+  { name: 'ip_proto', type: 'count', get: (r) => r.ipProto },
+];
+
+/** sockscope's own fields: socket states, wire and payload bytes, TCP analysis, handshake RTT, why it ended. */
+export const SOCKSCOPE_FIELDS: readonly Field[] = [
+  ...perDirection('state', 'string', (d, r) => tcpOnly(r, nullable(d.state))),
+  ...perDirection('state_inferred', 'bool', (d, r) => tcpOnly(r, d.stateInferred)),
+  { name: 'direction_guessed', type: 'bool', get: (r) => r.directionGuessed },
+  ...perDirection('wire_bytes', 'count', (d) => d.wireBytes),
+  ...perDirection('payload_bytes', 'count', (d) => d.payloadBytes),
+  ...perDirection('retransmissions', 'count', (d, r) => tcpOnly(r, d.retransmissions)),
+  ...perDirection('out_of_order', 'count', (d, r) => tcpOnly(r, d.outOfOrder)),
+  ...perDirection('dup_acks', 'count', (d, r) => tcpOnly(r, d.dupAcks)),
+  ...perDirection('zero_windows', 'count', (d, r) => tcpOnly(r, d.zeroWindows)),
+  ...perDirection('keep_alives', 'count', (d, r) => tcpOnly(r, d.keepAlives)),
+  ...perDirection('mss', 'count', (d) => nullable(d.options?.mss ?? null)),
+  ...perDirection('wscale', 'count', (d) => nullable(d.options?.wscale ?? null)),
+  ...perDirection('sack_permitted', 'bool', (d) => (d.options === null ? undefined : d.options.sackPermitted)),
+  ...perDirection('timestamps', 'bool', (d) => (d.options === null ? undefined : d.options.timestamps)),
+  { name: 'rtt_syn', type: 'interval', get: (r) => nullable(r.rttSynSec) },
+  { name: 'rtt_ack', type: 'interval', get: (r) => nullable(r.rttAckSec) },
+  { name: 'last_ts', type: 'time', get: (r) => r.lastSec },
+  { name: 'ip_version', type: 'count', get: (r) => r.ipVersion },
+  { name: 'end_reason', type: 'string', get: (r) => r.endReason },
+];
+
+/** Every field, Zeek's first. */
+export const ALL_FIELDS: readonly Field[] = [...ZEEK_FIELDS, ...SOCKSCOPE_FIELDS];
+
+/** A record as a plain object with the field names as keys; unset fields are left out (as Zeek's JSON logs do). */
+export function recordObject(r: FlowRecord, fields: readonly Field[] = ALL_FIELDS): Record<string, string | number | boolean> {
+  const o: Record<string, string | number | boolean> = {};
+  for (const f of fields) {
+    const v = f.get(r);
+    if (v !== undefined) o[f.name] = typeof v === 'number' && f.type === 'interval' ? round6(v) : v;
+  }
+  return o;
+}
+
+/** Intervals and times carry microseconds, like Zeek's logs. */
+export function round6(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}
