@@ -1,0 +1,239 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Box, useApp, useInput } from 'ink';
+import type { FlowRecord } from '../flow/record.js';
+import type { SnapshotFeed } from '../pipeline-types.js';
+import FilterBar from './components/FilterBar.js';
+import FlowDetail from './components/FlowDetail.js';
+import FlowTable from './components/FlowTable.js';
+import Header from './components/Header.js';
+import HelpOverlay from './components/HelpOverlay.js';
+import ServicesView from './components/ServicesView.js';
+import StatusBar, { type View } from './components/StatusBar.js';
+import { useFlowSnapshots } from './hooks/use-flow-snapshots.js';
+import { useRates } from './hooks/use-rates.js';
+import { useTerminalSize } from './hooks/use-terminal-size.js';
+import {
+  COLUMNS, filterFlows, groupServices, layoutColumns, nextSortColumn, reselect, scrollTop, serviceFilter,
+  sortFlows, stepSpeed, type CellContext, type SortOrder,
+} from './model.js';
+import { sanitize } from './sanitize.js';
+
+/** The replay pacing the TUI drives (the pipeline's `ReplayControl`). */
+export interface ReplayControls {
+  readonly speed: number;
+  readonly paused: boolean;
+  setSpeed(speed: number): void;
+  togglePause(): void;
+  step(): void;
+}
+
+export type Props = {
+  /** Snapshots from the pipeline. */
+  readonly feed: SnapshotFeed;
+  /** Replay pacing for a file; absent for live capture. */
+  readonly replay?: ReplayControls | undefined;
+  /** True for a live capture. @default false */
+  readonly live?: boolean;
+  /** Terminal size override (tests); by default the output terminal's size, following resizes. */
+  readonly columns?: number;
+  readonly rows?: number;
+  /** Wall clock in ms (live rates). @default Date.now */
+  readonly now?: () => number;
+  /** Quit by itself once the input is exhausted (benchmarks, scripted runs). @default false */
+  readonly exitAtEnd?: boolean;
+  /** Sort order to start with. @default bytes, biggest first */
+  readonly initialSort?: SortOrder;
+};
+
+/** Lines above and below the table body: 3 header lines, the filter bar, the table's title row, the status line. */
+const CHROME_LINES = 6;
+
+/**
+ * sockscope's terminal UI: header, flows / services / detail views, filter bar and status line. A pure function of
+ * the feed's snapshots plus UI state; it re-renders when a snapshot is published, never per packet.
+ */
+export default function App({
+  feed, replay, live = false, columns, rows, now = Date.now, exitAtEnd = false,
+  initialSort = { column: 'bytes', reversed: false },
+}: Props) {
+  const { exit } = useApp();
+  const size = useTerminalSize();
+  const width = Math.max(40, columns ?? size.columns);
+  // One line less than the terminal: a frame as tall as the screen makes Ink clear the whole screen on every update.
+  const height = Math.max(10, (rows ?? size.rows) - 1);
+  const bodyRows = height - CHROME_LINES;
+
+  const snapshot = useFlowSnapshots(feed);
+  const rates = useRates(snapshot, live, now);
+
+  const [view, setView] = useState<View>('flows');
+  const [help, setHelp] = useState(false);
+  const [sort, setSort] = useState<SortOrder>(initialSort);
+  const [filter, setFilter] = useState('');
+  const [editing, setEditing] = useState(false);
+  const [selUid, setSelUid] = useState<string | null>(null);
+  const [svcKey, setSvcKey] = useState<string | null>(null);
+  const [detailUid, setDetailUid] = useState<string | null>(null);
+  const [, setTick] = useState(0);
+  const selIdx = useRef(0);
+  const svcIdx = useRef(0);
+  const flowTop = useRef(0);
+  const svcTop = useRef(0);
+  const lastDetail = useRef<FlowRecord | null>(null);
+
+  const ctx: CellContext = { clockSec: snapshot.stats.clockSec, rates: rates.rates };
+  const filtered = useMemo(() => filterFlows(snapshot.flows, filter), [snapshot, filter]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const sorted = useMemo(() => sortFlows(filtered, sort, ctx), [filtered, sort]);
+  const groups = useMemo(() => (view === 'services' ? groupServices(filtered) : []), [filtered, view]);
+  const placed = useMemo(() => layoutColumns(width), [width]);
+
+  const sel = reselect(sorted, selUid, selIdx.current);
+  selIdx.current = sel;
+  flowTop.current = scrollTop(flowTop.current, sel, bodyRows, sorted.length);
+  const svcSel = reselect(groups.map((g) => ({ uid: g.key })), svcKey, svcIdx.current);
+  svcIdx.current = svcSel;
+  svcTop.current = scrollTop(svcTop.current, svcSel, bodyRows, groups.length);
+
+  const selected = sorted[sel];
+  // The detail view follows its flow by uid, even when it leaves the filtered list or ends and expires.
+  const liveDetail = useMemo(
+    () => (view === 'detail' && detailUid !== null ? snapshot.flows.find((r) => r.uid === detailUid) : undefined),
+    [view, detailUid, snapshot],
+  );
+  if (liveDetail !== undefined) lastDetail.current = liveDetail;
+  const detail = view === 'detail' ? (liveDetail ?? lastDetail.current) : null;
+
+  useEffect(() => {
+    if (exitAtEnd && snapshot.done) exit();
+  }, [exitAtEnd, snapshot.done, exit]);
+
+  const moveFlow = (to: number) => {
+    const i = Math.max(0, Math.min(sorted.length - 1, to));
+    selIdx.current = i;
+    setSelUid(sorted[i]?.uid ?? null);
+    if (view === 'detail' && sorted[i]) setDetailUid(sorted[i].uid);
+  };
+  const moveService = (to: number) => {
+    const i = Math.max(0, Math.min(groups.length - 1, to));
+    svcIdx.current = i;
+    setSvcKey(groups[i]?.key ?? null);
+  };
+
+  useInput((input, key) => {
+    if (help) {
+      setHelp(false);
+      return;
+    }
+    if (editing) {
+      if (key.return) setEditing(false);
+      else if (key.escape) {
+        setFilter('');
+        setEditing(false);
+      } else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
+      else if (input && !key.ctrl && !key.meta) setFilter((f) => f + sanitize(input));
+      return;
+    }
+    if (input === 'q') {
+      exit();
+      return;
+    }
+    if (input === '?') {
+      setHelp(true);
+      return;
+    }
+    if (replay) {
+      if (input === ' ') replay.togglePause();
+      else if (input === '+' || input === '=') replay.setSpeed(stepSpeed(replay.speed, 1));
+      else if (input === '-' || input === '_') replay.setSpeed(stepSpeed(replay.speed, -1));
+      else if ((input === 'n' || input === '.') && replay.paused) replay.step();
+      if (' +=-_n.'.includes(input) && input !== '') {
+        setTick((t) => t + 1);
+        return;
+      }
+    }
+    if (key.tab) {
+      setView((v) => (v === 'services' ? 'flows' : 'services'));
+      return;
+    }
+    const page = Math.max(1, bodyRows - 1);
+    const delta =
+      key.upArrow || input === 'k' ? -1
+      : key.downArrow || input === 'j' ? 1
+      : key.pageUp ? -page
+      : key.pageDown || (input === ' ' && !replay) ? page
+      : 0;
+    if (view === 'services') {
+      if (delta !== 0) moveService(svcSel + delta);
+      else if (input === 'g' || key.home) moveService(0);
+      else if (input === 'G' || key.end) moveService(groups.length - 1);
+      else if (key.return && groups[svcSel]) {
+        setFilter(serviceFilter(groups[svcSel]));
+        setView('flows');
+      } else if (input === '/') setEditing(true);
+      else if (key.escape) setFilter('');
+      return;
+    }
+    if (view === 'detail') {
+      if (key.escape || key.leftArrow) setView('flows');
+      else if (delta !== 0) moveFlow(sel + Math.sign(delta));
+      return;
+    }
+    if (delta !== 0) moveFlow(sel + delta);
+    else if (input === 'g' || key.home) moveFlow(0);
+    else if (input === 'G' || key.end) moveFlow(sorted.length - 1);
+    else if (key.return && selected) {
+      setSelUid(selected.uid);
+      setDetailUid(selected.uid);
+      lastDetail.current = selected;
+      setView('detail');
+    } else if (input === 's') setSort((s) => ({ column: nextSortColumn(s.column), reversed: false }));
+    else if (input === 'S') setSort((s) => ({ column: s.column, reversed: !s.reversed }));
+    else if (input === '/') setEditing(true);
+    else if (key.escape) setFilter('');
+  });
+
+  const down = COLUMNS[sort.column].descending !== sort.reversed;
+  const sortLabel = `${COLUMNS[sort.column].title} ${down ? '↓' : '↑'}`;
+  const shownSnapshot = replay ? { ...snapshot, paused: replay.paused, speed: replay.speed } : snapshot;
+
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <Header snapshot={shownSnapshot} packetRate={rates.packetRate} byteRate={rates.byteRate} live={live} width={width} />
+      <FilterBar
+        view={view === 'services' ? 'services' : 'flows'}
+        filter={filter}
+        editing={editing}
+        shown={view === 'services' ? groups.length : sorted.length}
+        total={view === 'services' ? groups.length : snapshot.flows.length}
+        sortLabel={sortLabel}
+        width={width}
+      />
+      <Box flexDirection="column" height={bodyRows + 1} overflow="hidden">
+        {help ? (
+          <HelpOverlay replay={replay !== undefined} />
+        ) : view === 'detail' && detail ? (
+          <FlowDetail
+            record={detail}
+            history={rates.history.get(detail.uid) ?? []}
+            gone={liveDetail === undefined}
+            width={width}
+          />
+        ) : view === 'services' ? (
+          <ServicesView groups={groups} top={svcTop.current} height={bodyRows} selected={svcSel} width={width} />
+        ) : (
+          <FlowTable
+            rows={sorted}
+            columns={placed}
+            sort={sort}
+            top={flowTop.current}
+            height={bodyRows}
+            selected={sorted.length ? sel : -1}
+            ctx={ctx}
+          />
+        )}
+      </Box>
+      <StatusBar view={view} width={width} replay={replay !== undefined} />
+    </Box>
+  );
+}

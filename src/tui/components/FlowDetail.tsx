@@ -1,0 +1,110 @@
+import { Box, Text } from 'ink';
+import type { DirectionRecord, FlowRecord, StateTransition, TcpOptionsRecord } from '../../flow/record.js';
+import {
+  clockText, compactDuration, compactRate, fit, groupDigits, origText, respText, sparkline,
+} from '../model.js';
+import { formatRtt } from '../../sink/format.js';
+import { sanitize } from '../sanitize.js';
+
+export type Props = {
+  readonly record: FlowRecord;
+  /** Recent byte rates of this flow, oldest first. */
+  readonly history: readonly number[];
+  /** True when the flow is no longer in the snapshots (shown as last seen). */
+  readonly gone: boolean;
+  readonly width: number;
+};
+
+/** Transitions as `STATE +offset` steps from the flow's start, e.g. `SYN_SENT +0ms → ESTABLISHED +12.1ms`. */
+export function transitionsText(transitions: readonly StateTransition[], startSec: number): string {
+  if (transitions.length === 0) return '-';
+  return transitions.map((t) => `${sanitize(t.state)} +${offsetText(t.tsSec - startSec)}`).join(' → ');
+}
+
+/** Offset from the flow's start: ms below 10 s, then the compact duration. */
+function offsetText(sec: number): string {
+  if (sec < 10) return formatRtt(Math.max(0, sec)).replace(/^0\.00ms$/, '0ms');
+  return compactDuration(sec);
+}
+
+/** TCP options of one end's SYN: `MSS 1460, wscale 7, SACK, TS`; `-` when no SYN was seen. */
+export function optionsText(o: TcpOptionsRecord | null): string {
+  if (o === null) return '-';
+  const parts: string[] = [];
+  if (o.mss !== null) parts.push(`MSS ${o.mss}`);
+  if (o.wscale !== null) parts.push(`wscale ${o.wscale}`);
+  if (o.sackPermitted) parts.push('SACK');
+  if (o.timestamps) parts.push('TS');
+  return parts.length ? parts.join(', ') : 'none';
+}
+
+const flagsText = (d: DirectionRecord) => `SYN ${d.syn} FIN ${d.fin} RST ${d.rst} ACK ${d.ack} PSH ${d.psh}`;
+
+/** Rows of the two-column part: label, originator value, responder value. */
+export function detailRows(r: FlowRecord): Array<readonly [string, string, string]> {
+  const both = (label: string, f: (d: DirectionRecord) => string) => [label, f(r.orig), f(r.resp)] as const;
+  const n = (x: number) => groupDigits(x);
+  const tcp = r.proto === 'tcp';
+  const rows: Array<readonly [string, string, string]> = [
+    both('state', (d) => (d.state === null ? '-' : `${sanitize(d.state)}${d.stateInferred ? ' (inferred)' : ''}`)),
+    both('packets', (d) => n(d.pkts)),
+    both('IP bytes', (d) => n(d.ipBytes)),
+    both('payload bytes', (d) => n(d.payloadBytes)),
+    both('seq bytes', (d) => n(d.seqBytes)),
+  ];
+  if (tcp) {
+    rows.push(
+      both('flags', flagsText),
+      both('retx / ooo', (d) => `${n(d.retransmissions)} retx, ${n(d.outOfOrder)} out of order`),
+      both('window events', (d) => `${n(d.dupAcks)} dup ACK, ${n(d.zeroWindows)} zero win, ${n(d.keepAlives)} keep-alive`),
+      both('options', (d) => optionsText(d.options)),
+    );
+  }
+  return rows;
+}
+
+/**
+ * Everything about one flow: both sockets, conn_state and history, each end's state and how it got there, the
+ * per-direction counters, TCP options, handshake RTT, retransmission and window events, and a throughput sparkline.
+ */
+export default function FlowDetail({ record: r, history, gone, width }: Props) {
+  const label = 15;
+  const col = Math.max(10, Math.floor((width - label - 2) / 2));
+  const ended = r.endReason === 'active' ? 'open' : `ended (${r.endReason})`;
+  const spark = sparkline(history, Math.max(8, width - 40));
+  const current = history.length ? history[history.length - 1]! : 0; // length checked
+  const peak = history.length ? Math.max(...history) : 0;
+  const rtt =
+    r.proto === 'tcp'
+      ? `handshake RTT: SYN→SYN+ACK ${formatRtt(r.rttSynSec)}, SYN+ACK→ACK ${formatRtt(r.rttAckSec)}   missed bytes ${groupDigits(r.missedBytes)}`
+      : `missed bytes ${groupDigits(r.missedBytes)}`;
+  return (
+    <Box flexDirection="column">
+      <Text bold>
+        {fit(`${r.proto.toUpperCase()}  ${origText(r)} → ${respText(r)}   uid ${sanitize(r.uid)}${gone ? '   (no longer in the table)' : ''}`, width)}
+      </Text>
+      <Text>
+        {fit(
+          `conn_state ${sanitize(r.connState)}  history ${sanitize(r.history) || '-'}  ${ended}  start ${clockText(r.startSec)}  duration ${compactDuration(r.durationSec)}${r.directionGuessed ? '  direction guessed' : ''}`,
+          width,
+        )}
+      </Text>
+      <Text bold underline>{fit('', label)}  {fit('Originator', col)}{fit('Responder', col)}</Text>
+      {detailRows(r).map(([k, o, p]) => (
+        <Text key={k}>
+          <Text color="cyan">{fit(k, label)}</Text>  {fit(o, col)}{fit(p, col)}
+        </Text>
+      ))}
+      {r.proto === 'tcp' ? (
+        <>
+          <Text>{fit(`orig: ${transitionsText(r.orig.transitions, r.startSec)}`, width)}</Text>
+          <Text>{fit(`resp: ${transitionsText(r.resp.transitions, r.startSec)}`, width)}</Text>
+        </>
+      ) : null}
+      <Text>{fit(rtt, width)}</Text>
+      <Text>
+        <Text color="cyan">{fit('throughput', label)}</Text>  {spark}  {compactRate(current)} now, {compactRate(peak)} peak
+      </Text>
+    </Box>
+  );
+}

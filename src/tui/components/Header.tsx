@@ -1,0 +1,46 @@
+import { Box, Text } from 'ink';
+import type { Snapshot } from '../../pipeline-types.js';
+import { humanBitRate, humanBytes } from '../../sink/format.js';
+import { clockText, fit, groupDigits, speedText, unassignedText } from '../model.js';
+import { sanitize } from '../sanitize.js';
+
+export type Props = {
+  readonly snapshot: Snapshot;
+  /** Packets and wire bytes per second, from successive snapshots. */
+  readonly packetRate: number;
+  readonly byteRate: number;
+  /** True for a live capture (the header then says what capture cannot see). */
+  readonly live: boolean;
+  readonly width: number;
+};
+
+/** What live capture through libpcap's JS binding cannot see, said plainly. */
+export const LIVE_LIMITS = 'live: timestamps taken at arrival, no kernel drop counts, sizes are captured lengths';
+
+/**
+ * Three lines: source and clock; packets, bytes and rates; flows and the packets no flow got (by reason).
+ */
+export default function Header({ snapshot, packetRate, byteRate, live, width }: Props) {
+  const st = snapshot.stats;
+  const mode = live
+    ? 'LIVE'
+    : snapshot.done
+      ? 'end of capture'
+      : `${snapshot.paused ? 'PAUSED' : 'playing'} ${speedText(snapshot.speed)}`;
+  const progress = snapshot.progress !== undefined && !live ? `  ${Math.floor(snapshot.progress * 100)}%` : '';
+  const line1 = `sockscope  ${sanitize(snapshot.source)}  [${mode}]${progress}  clock ${clockText(st.clockSec)}`;
+  const line2 =
+    `packets ${groupDigits(st.packetsRead)} (${groupDigits(packetRate)}/s)  ` +
+    `bytes ${humanBytes(st.wireBytes)} (${humanBitRate(byteRate)})  ` +
+    `flows ${groupDigits(st.activeFlows)} active / ${groupDigits(st.totalFlows)} total`;
+  const unassigned = st.packetsUnassigned > 0 ? `unassigned ${groupDigits(st.packetsUnassigned)}: ${unassignedText(st.unassigned)}` : 'unassigned 0';
+  const drops = st.dropped !== undefined ? `  dropped ${groupDigits(st.dropped)}` : '';
+  const line3 = live && st.dropped === undefined ? `${unassigned}  |  ${LIVE_LIMITS}` : `${unassigned}${drops}`;
+  return (
+    <Box flexDirection="column">
+      <Text bold color="cyan">{fit(line1, width)}</Text>
+      <Text>{fit(line2, width)}</Text>
+      <Text color={st.packetsUnassigned > 0 ? 'yellow' : 'gray'}>{fit(line3, width)}</Text>
+    </Box>
+  );
+}

@@ -1,0 +1,544 @@
+/**
+ * The TUI's model: pure functions from snapshots (FlowRecord[]) to what the views show. Sorting, filtering, grouping
+ * by service, per-flow rates and the visible window live here, apart from Ink, so they are tested without a terminal.
+ */
+import type { FlowRecord } from '../flow/record.js';
+import type { Snapshot } from '../pipeline-types.js';
+import { formatIsoTime, formatRtt, portClass, serviceName, type PortClass } from '../sink/format.js';
+import { sanitize } from './sanitize.js';
+
+// ── Columns ────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Flow table columns, in screen order; also the sort keys (`s` cycles through them in this order). */
+export const COLUMN_IDS = [
+  'proto', 'orig', 'resp', 'origState', 'respState', 'conn', 'pkts', 'bytes', 'rate', 'age', 'rtt', 'retx',
+] as const;
+export type ColumnId = (typeof COLUMN_IDS)[number];
+
+/** How one column is laid out. */
+export interface ColumnSpec {
+  readonly id: ColumnId;
+  readonly title: string;
+  /** Minimum width in terminal cells. */
+  readonly min: number;
+  /** Width the column grows to when space is left (equal to `min` for fixed columns). */
+  readonly max: number;
+  /** 0 = always shown; higher numbers are dropped first on narrow terminals. */
+  readonly priority: number;
+  readonly align: 'left' | 'right';
+  /** Natural sort direction: numbers biggest first, text A to Z. */
+  readonly descending: boolean;
+}
+
+/**
+ * Column specs. Widths: an IPv4 socket is at most 21 cells ("255.255.255.255:65535"); an IPv6 one up to 47, so the
+ * socket columns grow with the terminal. At 80 columns the table keeps protocol, both sockets, both end states,
+ * conn_state, rate and retransmissions; bytes, packets, age and RTT come back from 87 columns up.
+ */
+export const COLUMNS: Readonly<Record<ColumnId, ColumnSpec>> = {
+  proto: { id: 'proto', title: 'Proto', min: 5, max: 5, priority: 0, align: 'left', descending: false },
+  orig: { id: 'orig', title: 'Originator', min: 15, max: 47, priority: 0, align: 'left', descending: false },
+  resp: { id: 'resp', title: 'Responder', min: 18, max: 58, priority: 0, align: 'left', descending: false },
+  origState: { id: 'origState', title: 'Orig st', min: 9, max: 9, priority: 1, align: 'left', descending: false },
+  respState: { id: 'respState', title: 'Resp st', min: 9, max: 9, priority: 1, align: 'left', descending: false },
+  conn: { id: 'conn', title: 'Conn', min: 6, max: 6, priority: 0, align: 'left', descending: false },
+  pkts: { id: 'pkts', title: 'Pkts o/r', min: 11, max: 11, priority: 3, align: 'right', descending: true },
+  bytes: { id: 'bytes', title: 'Bytes o/r', min: 11, max: 11, priority: 2, align: 'right', descending: true },
+  rate: { id: 'rate', title: 'Rate', min: 7, max: 7, priority: 1, align: 'right', descending: true },
+  age: { id: 'age', title: 'Age', min: 6, max: 6, priority: 3, align: 'right', descending: true },
+  rtt: { id: 'rtt', title: 'RTT', min: 7, max: 7, priority: 4, align: 'right', descending: true },
+  retx: { id: 'retx', title: 'Retx', min: 4, max: 4, priority: 4, align: 'right', descending: true },
+};
+
+/** A column placed on screen. */
+export interface PlacedColumn {
+  readonly spec: ColumnSpec;
+  readonly width: number;
+}
+
+/**
+ * Which columns fit in `width` terminal cells (one space between columns), and how wide each is: columns are taken
+ * by priority while their minimum widths fit, then the space left goes to the growable socket columns.
+ */
+export function layoutColumns(width: number): PlacedColumn[] {
+  const chosen = new Set<ColumnId>();
+  let used = -1; // n columns need n - 1 gaps
+  const byPriority = [...COLUMN_IDS].sort((a, b) => COLUMNS[a].priority - COLUMNS[b].priority);
+  for (const id of byPriority) {
+    const need = COLUMNS[id].min + 1;
+    if (used + need <= width || COLUMNS[id].priority === 0) {
+      chosen.add(id);
+      used += need;
+    }
+  }
+  const widths = new Map<ColumnId, number>();
+  for (const id of chosen) widths.set(id, COLUMNS[id].min);
+  let spare = Math.max(0, width - used);
+  // Hand out spare cells one at a time, alternately, so both socket columns grow together.
+  const growable = (['orig', 'resp'] as const).filter((id) => chosen.has(id));
+  while (spare > 0) {
+    let grew = false;
+    for (const id of growable) {
+      const w = widths.get(id)!; // set for every chosen id above
+      if (spare > 0 && w < COLUMNS[id].max) {
+        widths.set(id, w + 1);
+        spare--;
+        grew = true;
+      }
+    }
+    if (!grew) break;
+  }
+  return COLUMN_IDS.filter((id) => chosen.has(id)).map((id) => ({ spec: COLUMNS[id], width: widths.get(id)! }));
+}
+
+/** `text` cut or padded to exactly `width` cells (cut text ends in `…`). Assumes single-width characters. */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  if (width <= 0) return '';
+  if (text.length > width) return width === 1 ? '…' : text.slice(0, width - 1) + '…';
+  return align === 'left' ? text.padEnd(width) : text.padStart(width);
+}
+
+// ── Cell text ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** `addr:port`, with IPv6 addresses in brackets (RFC 5952 §6): `[2001:db8::1]:443`. */
+export function socketText(addr: string, port: number, ipVersion: number): string {
+  return ipVersion === 6 ? `[${sanitize(addr)}]:${port}` : `${sanitize(addr)}:${port}`;
+}
+
+/** Whether the protocol has ports (ICMP carries type/code in the port fields, other protocols nothing). */
+function hasPorts(r: FlowRecord): boolean {
+  return r.proto === 'tcp' || r.proto === 'udp';
+}
+
+/** Originator socket as shown: ports only for TCP/UDP; ICMP shows the type. */
+export function origText(r: FlowRecord): string {
+  if (hasPorts(r)) return socketText(r.origAddr, r.origPort, r.ipVersion);
+  if (r.proto === 'icmp') return `${bracket(r)}${sanitize(r.origAddr)}${bracketEnd(r)} t${r.origPort}`;
+  return `${bracket(r)}${sanitize(r.origAddr)}${bracketEnd(r)}`;
+}
+
+/** Responder socket with the service name of its port: `10.0.0.1:443 https`; ICMP shows the code. */
+export function respText(r: FlowRecord): string {
+  if (hasPorts(r)) {
+    const service = serviceName(r.respPort, r.ipProto);
+    const sock = socketText(r.respAddr, r.respPort, r.ipVersion);
+    return service ? `${sock} ${service}` : sock;
+  }
+  if (r.proto === 'icmp') return `${bracket(r)}${sanitize(r.respAddr)}${bracketEnd(r)} c${r.respPort}`;
+  return `${bracket(r)}${sanitize(r.respAddr)}${bracketEnd(r)} proto ${r.ipProto}`;
+}
+
+const bracket = (r: FlowRecord) => (r.ipVersion === 6 ? '[' : '');
+const bracketEnd = (r: FlowRecord) => (r.ipVersion === 6 ? ']' : '');
+
+/** Short forms of the netstat state names, at most 8 cells, for the table (the detail view spells them out). */
+const SHORT_STATE: Readonly<Record<string, string>> = {
+  CLOSED: 'CLOSED', LISTEN: 'LISTEN', SYN_SENT: 'SYN_SENT', SYN_RECEIVED: 'SYN_RCVD', ESTABLISHED: 'ESTAB',
+  FIN_WAIT_1: 'FIN_WT1', FIN_WAIT_2: 'FIN_WT2', CLOSE_WAIT: 'CLOSE_WT', CLOSING: 'CLOSING', LAST_ACK: 'LAST_ACK',
+  TIME_WAIT: 'TIME_WT',
+};
+
+/** One end's state for the table: short netstat name, `~` appended when inferred rather than seen, `-` for non-TCP. */
+export function stateText(state: string | null, inferred: boolean): string {
+  if (state === null) return '-';
+  const s = SHORT_STATE[state] ?? sanitize(state);
+  return inferred ? s + '~' : s;
+}
+
+/** Compact count: 999, 12.3k, 4.5M, 1.2G. */
+export function compactCount(n: number): string {
+  if (n < 10_000) return String(n);
+  if (n < 1e6) return (n / 1e3).toFixed(n < 1e5 ? 1 : 0) + 'k';
+  if (n < 1e9) return (n / 1e6).toFixed(n < 1e7 ? 1 : 0) + 'M';
+  return (n / 1e9).toFixed(1) + 'G';
+}
+
+/** Compact byte count with binary multiples and one-letter units: 512, 1.5K, 23M, 4.0G (at most 5 cells). */
+export function compactBytes(n: number): string {
+  if (n < 1024) return String(Math.round(n));
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return (v < 10 ? v.toFixed(1) : Math.round(v).toString()) + units[i];
+}
+
+/** Byte rate per second with a unit: `0`, `512B/s`... shortened to at most 7 cells: `1.5K/s`, `23M/s`. */
+export function compactRate(bytesPerSec: number): string {
+  if (!(bytesPerSec > 0)) return '0';
+  return compactBytes(bytesPerSec) + '/s';
+}
+
+/** Seconds as a short age: 850ms, 12s, 3m05s, 2h10m, 3d04h. */
+export function compactDuration(sec: number): string {
+  if (!(sec >= 0)) return '-';
+  if (sec < 1) return `${Math.round(sec * 1000)}ms`;
+  if (sec < 60) return `${Math.floor(sec)}s`;
+  const m = Math.floor(sec / 60);
+  if (m < 60) return `${m}m${String(Math.floor(sec % 60)).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}
+
+/**
+ * Handshake RTT as seen from the capture point: SYN -> SYN+ACK plus SYN+ACK -> ACK (the full round trip wherever
+ * the capture was taken); one leg alone when only one was seen; null without a handshake.
+ */
+export function handshakeRtt(r: FlowRecord): number | null {
+  if (r.rttSynSec === null && r.rttAckSec === null) return null;
+  return (r.rttSynSec ?? 0) + (r.rttAckSec ?? 0);
+}
+
+/** Packets and bytes of both directions. */
+export const totalPkts = (r: FlowRecord): number => r.orig.pkts + r.resp.pkts;
+export const totalBytes = (r: FlowRecord): number => r.orig.ipBytes + r.resp.ipBytes;
+export const totalRetx = (r: FlowRecord): number => r.orig.retransmissions + r.resp.retransmissions;
+
+/** What the views need besides the record: the capture clock and the current rates. */
+export interface CellContext {
+  /** Capture clock, seconds since the epoch. */
+  readonly clockSec: number;
+  /** Current IP-byte rate per flow uid, bytes per second. */
+  readonly rates: ReadonlyMap<string, number>;
+}
+
+/** Age of a flow on the capture clock: time since its first packet (for ended flows, its duration). */
+export function ageSec(r: FlowRecord, clockSec: number): number {
+  return r.endReason === 'active' ? Math.max(0, clockSec - r.startSec) : r.durationSec;
+}
+
+/** The text of one cell. */
+export function cellText(r: FlowRecord, id: ColumnId, ctx: CellContext): string {
+  switch (id) {
+    case 'proto': return r.proto === 'unknown_transport' ? String(r.ipProto) : r.ipVersion === 6 && r.proto === 'icmp' ? 'icmp6' : r.proto;
+    case 'orig': return origText(r);
+    case 'resp': return respText(r);
+    case 'origState': return stateText(r.orig.state, r.orig.stateInferred);
+    case 'respState': return stateText(r.resp.state, r.resp.stateInferred);
+    case 'conn': return sanitize(r.connState);
+    case 'pkts': return `${compactCount(r.orig.pkts)}/${compactCount(r.resp.pkts)}`;
+    case 'bytes': return `${compactBytes(r.orig.ipBytes)}/${compactBytes(r.resp.ipBytes)}`;
+    case 'rate': return compactRate(ctx.rates.get(r.uid) ?? 0);
+    case 'age': return compactDuration(ageSec(r, ctx.clockSec));
+    case 'rtt': return formatRtt(handshakeRtt(r));
+    case 'retx': return String(totalRetx(r));
+  }
+}
+
+// ── Colour by state ────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Colour class of a row; the view maps it to a terminal colour. */
+export type Tone = 'open' | 'closing' | 'reset' | 'unanswered' | 'closed' | 'datagram';
+
+const CLOSING_STATES = new Set(['FIN_WAIT_1', 'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT']);
+const RESET_CONN = new Set(['REJ', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH']);
+
+/**
+ * How a flow is doing, for its colour: `reset` for rejected or reset connections (REJ, RST*), `unanswered` when the
+ * responder never answered (S0 and the like), `closing` while either end is in a closing state, `open` when both
+ * ends are ESTABLISHED, `closed` for a finished TCP connection, `datagram` for answered UDP/ICMP.
+ */
+export function toneOf(r: FlowRecord): Tone {
+  if (RESET_CONN.has(r.connState)) return 'reset';
+  if (r.resp.pkts === 0 || r.connState === 'S0' || r.connState === 'SH' || r.connState === 'SHR') return 'unanswered';
+  if (r.proto !== 'tcp') return 'datagram';
+  const o = r.orig.state ?? '';
+  const p = r.resp.state ?? '';
+  if (CLOSING_STATES.has(o) || CLOSING_STATES.has(p)) return 'closing';
+  if (o === 'ESTABLISHED' && p === 'ESTABLISHED') return 'open';
+  if (o === 'CLOSED' && p === 'CLOSED') return 'closed';
+  return 'open';
+}
+
+// ── Sorting and filtering ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** Sort order: a column and whether it runs against the column's natural direction. */
+export interface SortOrder {
+  readonly column: ColumnId;
+  readonly reversed: boolean;
+}
+
+/** The next sort column after `column` (for `s`), wrapping around. */
+export function nextSortColumn(column: ColumnId): ColumnId {
+  const i = COLUMN_IDS.indexOf(column);
+  return COLUMN_IDS[(i + 1) % COLUMN_IDS.length]!; // modulo keeps the index in range
+}
+
+/** Sort key of an address: IPv4 sorts numerically before IPv6; IPv6 by its expanded groups. */
+export function addressKey(addr: string): string {
+  if (addr.includes(':')) {
+    const [head = '', tail = ''] = addr.split('::');
+    const h = head ? head.split(':') : [];
+    const t = addr.includes('::') && tail ? tail.split(':') : [];
+    const groups = addr.includes('::') ? [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
+    return '6' + groups.map((g) => g.padStart(4, '0')).join('');
+  }
+  return '4' + addr.split('.').map((o) => o.padStart(3, '0')).join('');
+}
+
+type Key = number | string;
+
+function sortKey(r: FlowRecord, column: ColumnId, ctx: CellContext): Key {
+  switch (column) {
+    case 'proto': return r.proto;
+    case 'orig': return addressKey(r.origAddr) + String(r.origPort).padStart(5, '0');
+    case 'resp': return addressKey(r.respAddr) + String(r.respPort).padStart(5, '0');
+    case 'origState': return r.orig.state ?? '';
+    case 'respState': return r.resp.state ?? '';
+    case 'conn': return r.connState;
+    case 'pkts': return totalPkts(r);
+    case 'bytes': return totalBytes(r);
+    case 'rate': return ctx.rates.get(r.uid) ?? 0;
+    case 'age': return ageSec(r, ctx.clockSec);
+    case 'rtt': return handshakeRtt(r) ?? -1;
+    case 'retx': return totalRetx(r);
+  }
+}
+
+/**
+ * `flows` sorted by `order` (a new array). Ties fall back to start time then uid, so rows with equal keys keep
+ * their place from one snapshot to the next instead of jumping.
+ */
+export function sortFlows(flows: readonly FlowRecord[], order: SortOrder, ctx: CellContext): FlowRecord[] {
+  const dir = (COLUMNS[order.column].descending ? -1 : 1) * (order.reversed ? -1 : 1);
+  const decorated = flows.map((r) => ({ k: sortKey(r, order.column, ctx), r }));
+  decorated.sort((a, b) => {
+    if (a.k !== b.k) return (a.k < b.k ? -1 : 1) * dir;
+    if (a.r.startSec !== b.r.startSec) return a.r.startSec - b.r.startSec;
+    return a.r.uid < b.r.uid ? -1 : a.r.uid > b.r.uid ? 1 : 0;
+  });
+  return decorated.map((d) => d.r);
+}
+
+const haystacks = new WeakMap<FlowRecord, string>();
+
+/** Lower-case text a filter is matched against: protocol, both sockets, service, both end states, conn_state, uid. */
+export function haystack(r: FlowRecord): string {
+  let h = haystacks.get(r);
+  if (h === undefined) {
+    h = [
+      r.proto, origText(r), respText(r), r.orig.state ?? '', r.resp.state ?? '',
+      stateText(r.orig.state, false), stateText(r.resp.state, false), r.connState, r.uid,
+    ].join(' ').toLowerCase();
+    haystacks.set(r, h);
+  }
+  return h;
+}
+
+/**
+ * Flows matching `filter`: every space-separated word must occur somewhere in the flow's {@link haystack}
+ * (case-insensitive substring): `443`, `10.0.0.`, `https`, `estab`, `rej`, `udp domain`. Empty filter: all flows.
+ */
+export function filterFlows(flows: readonly FlowRecord[], filter: string): readonly FlowRecord[] {
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return flows;
+  return flows.filter((r) => {
+    const h = haystack(r);
+    return words.every((w) => h.includes(w));
+  });
+}
+
+// ── Services (the listener picture) ────────────────────────────────────────────────────────────────────────────────
+
+/** Connections grouped under one responder socket (address, port, protocol). */
+export interface ServiceGroup {
+  /** `proto addr:port`, unique per group. */
+  readonly key: string;
+  readonly proto: string;
+  readonly ipProto: number;
+  readonly ipVersion: number;
+  readonly addr: string;
+  readonly port: number;
+  readonly service: string;
+  readonly portClass: PortClass;
+  /** Flows (connections) in this group. */
+  readonly connections: number;
+  /** Distinct originator addresses. */
+  readonly clients: number;
+  /** IP bytes, both directions, all connections. */
+  readonly bytes: number;
+  /** Open (endReason 'active') connections. */
+  readonly active: number;
+  /** conn_state -> number of connections, most frequent first. */
+  readonly states: ReadonlyArray<readonly [string, number]>;
+}
+
+/**
+ * Group flows by responder socket, biggest groups (most connections, then most bytes) first. One port, many sockets:
+ * the same port on two addresses is two groups; many clients on one socket is one group with many clients.
+ */
+export function groupServices(flows: readonly FlowRecord[]): ServiceGroup[] {
+  interface Acc { r: FlowRecord; n: number; clients: Set<string>; bytes: number; active: number; states: Map<string, number> }
+  const groups = new Map<string, Acc>();
+  for (const r of flows) {
+    const key = `${r.proto} ${socketText(r.respAddr, r.respPort, r.ipVersion)}`;
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { r, n: 0, clients: new Set(), bytes: 0, active: 0, states: new Map() };
+      groups.set(key, g);
+    }
+    g.n++;
+    g.clients.add(r.origAddr);
+    g.bytes += totalBytes(r);
+    if (r.endReason === 'active') g.active++;
+    g.states.set(r.connState, (g.states.get(r.connState) ?? 0) + 1);
+  }
+  const out: ServiceGroup[] = [];
+  for (const [key, g] of groups) {
+    const r = g.r;
+    out.push({
+      key, proto: r.proto, ipProto: r.ipProto, ipVersion: r.ipVersion, addr: r.respAddr, port: r.respPort,
+      service: hasPorts(r) ? serviceName(r.respPort, r.ipProto) : '',
+      portClass: portClass(r.respPort),
+      connections: g.n, clients: g.clients.size, bytes: g.bytes, active: g.active,
+      states: [...g.states].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+    });
+  }
+  out.sort((a, b) => b.connections - a.connections || b.bytes - a.bytes || (a.key < b.key ? -1 : 1));
+  return out;
+}
+
+/** The filter that shows one group's connections in the flows view. */
+export function serviceFilter(g: ServiceGroup): string {
+  return `${g.proto} ${g.ipVersion === 6 ? `[${g.addr}]:${g.port}` : `${g.addr}:${g.port}`}`;
+}
+
+// ── Rates from successive snapshots ────────────────────────────────────────────────────────────────────────────────
+
+/** Points kept per flow for the detail view's sparkline. */
+export const HISTORY_POINTS = 48;
+
+/**
+ * Current rates, from the difference between successive snapshots. Rates are per second of the clock passed to
+ * {@link RateTracker.update} (the capture clock for replays, so a 4x replay shows the traffic's own rates; wall time
+ * for live capture, so an idle link falls to zero). Keeps a short per-flow history for sparklines.
+ */
+export class RateTracker {
+  /** IP bytes per second, by flow uid. */
+  readonly rates = new Map<string, number>();
+  /** Recent byte rates, oldest first, at most {@link HISTORY_POINTS}, by flow uid. */
+  readonly history = new Map<string, number[]>();
+  /** Packets and wire bytes per second over all traffic read. */
+  packetRate = 0;
+  byteRate = 0;
+  private prevBytes = new Map<string, number>();
+  private prevSec = Number.NaN;
+  private prevPackets = 0;
+  private prevWireBytes = 0;
+  private last: Snapshot | null = null;
+
+  /** Take in a snapshot taken at `nowSec`; a snapshot already seen, or no time passed, changes nothing. */
+  update(s: Snapshot, nowSec: number): void {
+    if (s === this.last) return;
+    const dt = nowSec - this.prevSec;
+    if (Number.isNaN(this.prevSec) || dt > 0) {
+      this.last = s;
+      const first = Number.isNaN(this.prevSec);
+      const bytesNow = new Map<string, number>();
+      for (const r of s.flows) {
+        const b = totalBytes(r);
+        bytesNow.set(r.uid, b);
+        if (first) continue;
+        const rate = r.endReason === 'active' ? Math.max(0, (b - (this.prevBytes.get(r.uid) ?? 0)) / dt) : 0;
+        this.rates.set(r.uid, rate);
+        let h = this.history.get(r.uid);
+        if (h === undefined) {
+          h = [];
+          this.history.set(r.uid, h);
+        }
+        h.push(rate);
+        if (h.length > HISTORY_POINTS) h.shift();
+      }
+      for (const uid of this.rates.keys()) if (!bytesNow.has(uid)) this.rates.delete(uid);
+      for (const uid of this.history.keys()) if (!bytesNow.has(uid)) this.history.delete(uid);
+      if (!first) {
+        this.packetRate = Math.max(0, (s.stats.packetsRead - this.prevPackets) / dt);
+        this.byteRate = Math.max(0, (s.stats.wireBytes - this.prevWireBytes) / dt);
+      }
+      this.prevBytes = bytesNow;
+      this.prevSec = nowSec;
+      this.prevPackets = s.stats.packetsRead;
+      this.prevWireBytes = s.stats.wireBytes;
+    }
+  }
+}
+
+// ── Scrolling ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * First row to show so that `selected` stays visible in a window of `height` rows, moving the window as little as
+ * possible from `top`; clamped so the window never runs past the end of `count` rows.
+ */
+export function scrollTop(top: number, selected: number, height: number, count: number): number {
+  if (height <= 0 || count <= height) return 0;
+  let t = top;
+  if (selected < t) t = selected;
+  if (selected >= t + height) t = selected - height + 1;
+  return Math.max(0, Math.min(t, count - height));
+}
+
+/**
+ * Index of the row to select after the list changed: the row with uid `uid` when it is still there (selection
+ * follows the flow, not the position), else the old index clamped to the list.
+ */
+export function reselect(rows: readonly { readonly uid: string }[], uid: string | null, oldIndex: number): number {
+  if (rows.length === 0) return 0;
+  if (uid !== null) {
+    const i = rows.findIndex((r) => r.uid === uid);
+    if (i >= 0) return i;
+  }
+  return Math.max(0, Math.min(oldIndex, rows.length - 1));
+}
+
+// ── Header text ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Capture clock as UTC `YYYY-MM-DD HH:MM:SS.mmm`; `-` before the first packet (clock 0). */
+export function clockText(sec: number): string {
+  if (!(sec > 0)) return '-';
+  return formatIsoTime(sec).replace('T', ' ').replace('Z', '');
+}
+
+/** An integer with thousands separators: 1,234,567. */
+export function groupDigits(n: number): string {
+  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Unassigned packets by reason, largest first: `not_ip 12, truncated_tcp 3`. */
+export function unassignedText(unassigned: Readonly<Record<string, number>>): string {
+  return Object.entries(unassigned)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, n]) => `${reason} ${groupDigits(n)}`)
+    .join(', ');
+}
+
+/** Replay speed as shown: `1x`, `4x`, `0.5x`, `max`. */
+export function speedText(speed: number): string {
+  return speed === 0 ? 'max' : `${speed}x`;
+}
+
+/** Replay speeds `+` and `-` step through: slower than real time, real time, faster multiples, as fast as possible. */
+export const SPEEDS: readonly number[] = [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 0];
+
+/** The speed one step faster (`+`, direction 1) or slower (`-`, direction -1) than `speed`. */
+export function stepSpeed(speed: number, direction: 1 | -1): number {
+  // 0 (max) sits at the fast end of the ladder.
+  const rank = (s: number) => (s === 0 ? Infinity : s);
+  let i = SPEEDS.findIndex((s) => rank(s) >= rank(speed));
+  if (i < 0) i = SPEEDS.length - 1;
+  if (rank(SPEEDS[i]!) !== rank(speed) && direction === 1) i--; // between two steps: the next one up is SPEEDS[i]
+  return SPEEDS[Math.max(0, Math.min(SPEEDS.length - 1, i + direction))]!; // index clamped to the ladder
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** The newest `width` values as block characters, scaled to the largest; zeros are the lowest bar. */
+export function sparkline(values: readonly number[], width: number): string {
+  const v = values.slice(Math.max(0, values.length - width));
+  const max = Math.max(0, ...v);
+  return v.map((x) => (max > 0 ? BARS[Math.min(7, Math.floor((x / max) * 7.999))]! : BARS[0]!)).join(''); // index in 0..7
+}

@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../src/pipeline-types.js';
+import {
+  addressKey, cellText, compactBytes, compactDuration, filterFlows, fit, groupServices, layoutColumns,
+  nextSortColumn, RateTracker, reselect, respText, scrollTop, sortFlows, sparkline, stepSpeed, toneOf,
+  type CellContext,
+} from '../../src/tui/model.js';
+import { direction, record } from './records.js';
+
+const ctx: CellContext = { clockSec: 1010, rates: new Map() };
+
+// ── Cells ──────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+describe('cell text', () => {
+  it('writes IPv6 sockets in brackets and names the responder service', () => {
+    const r = record({ ipVersion: 6, origAddr: '2001:db8::1', origPort: 51000, respAddr: '2001:db8::2', respPort: 443 });
+    expect(cellText(r, 'orig', ctx)).toBe('[2001:db8::1]:51000');
+    expect(cellText(r, 'resp', ctx)).toBe('[2001:db8::2]:443 https');
+  });
+
+  it('names UDP services by the UDP table and leaves unknown ports bare', () => {
+    expect(respText(record({ proto: 'udp', ipProto: 17, respPort: 53 }))).toBe('10.0.0.2:53 domain');
+    expect(respText(record({ respPort: 40123 }))).toBe('10.0.0.2:40123');
+  });
+
+  it('shows ICMP type and code instead of ports', () => {
+    const r = record({ proto: 'icmp', ipProto: 1, origPort: 8, respPort: 0 });
+    expect(cellText(r, 'orig', ctx)).toBe('10.0.0.1 t8');
+    expect(cellText(r, 'resp', ctx)).toBe('10.0.0.2 c0');
+  });
+
+  it('shortens states, marks inferred ones with ~, and shows - for non-TCP', () => {
+    const r = record({
+      orig: direction({ state: 'FIN_WAIT_2' }),
+      resp: direction({ state: 'ESTABLISHED', stateInferred: true }),
+    });
+    expect(cellText(r, 'origState', ctx)).toBe('FIN_WT2');
+    expect(cellText(r, 'respState', ctx)).toBe('ESTAB~');
+    expect(cellText(record({ proto: 'udp', orig: direction(), resp: direction() }), 'origState', ctx)).toBe('-');
+  });
+
+  it('strips control characters that came with the record', () => {
+    expect(cellText(record({ connState: 'S\u001b[2J1' }), 'conn', ctx)).toBe('S1');
+  });
+
+  it('shows both directions of packets and bytes, age on the capture clock, RTT and retransmissions', () => {
+    const r = record({
+      startSec: 1000,
+      orig: direction({ pkts: 12, ipBytes: 1500, retransmissions: 2 }),
+      resp: direction({ pkts: 12345, ipBytes: 3 * 1024 * 1024, retransmissions: 1 }),
+      rttSynSec: 0.012, rttAckSec: 0.0003,
+    });
+    expect(cellText(r, 'pkts', ctx)).toBe('12/12.3k');
+    expect(cellText(r, 'bytes', ctx)).toBe('1.5K/3.0M');
+    expect(cellText(r, 'age', ctx)).toBe('10s');
+    expect(cellText(r, 'rtt', ctx)).toBe('12.3ms');
+    expect(cellText(r, 'retx', ctx)).toBe('3');
+  });
+
+  it('formats compact units', () => {
+    expect([compactBytes(1023), compactBytes(1024), compactBytes(15 * 1024 * 1024)]).toEqual(['1023', '1.0K', '15M']);
+    expect([compactDuration(0.25), compactDuration(59.9), compactDuration(185), compactDuration(7800)]).toEqual([
+      '250ms', '59s', '3m05s', '2h10m',
+    ]);
+    expect(fit('10.0.0.1:51000', 8)).toBe('10.0.0.…');
+    expect(fit('12', 5, 'right')).toBe('   12');
+  });
+});
+
+// ── Layout ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+describe('layoutColumns', () => {
+  const total = (w: number) => layoutColumns(w).reduce((n, c) => n + c.width, 0) + layoutColumns(w).length - 1;
+
+  it('fits 80 columns with both sockets, both end states and conn_state', () => {
+    const ids = layoutColumns(80).map((c) => c.spec.id);
+    expect(ids).toEqual(expect.arrayContaining(['proto', 'orig', 'resp', 'origState', 'respState', 'conn', 'rate']));
+    expect(total(80)).toBeLessThanOrEqual(80);
+  });
+
+  it('shows every column at 120 and gives the rest to the socket columns', () => {
+    expect(layoutColumns(120).map((c) => c.spec.id)).toHaveLength(12);
+    expect(total(120)).toBe(120);
+    const orig = layoutColumns(200).find((c) => c.spec.id === 'orig')!;
+    expect(orig.width).toBeGreaterThan(21);
+  });
+});
+
+// ── Colour ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+describe('toneOf', () => {
+  it.each([
+    ['REJ', 'SYN_SENT', 'CLOSED', 1, 'reset'],
+    ['S0', 'SYN_SENT', 'LISTEN', 0, 'unanswered'],
+    ['S1', 'ESTABLISHED', 'ESTABLISHED', 3, 'open'],
+    ['S2', 'FIN_WAIT_1', 'ESTABLISHED', 3, 'closing'],
+    ['SF', 'CLOSED', 'CLOSED', 3, 'closed'],
+  ] as const)('%s with %s/%s', (connState, o, p, respPkts, tone) => {
+    const r = record({ connState, orig: direction({ state: o, pkts: 1 }), resp: direction({ state: p, pkts: respPkts }) });
+    expect(toneOf(r)).toBe(tone);
+  });
+
+  it('answered UDP is a datagram flow', () => {
+    expect(toneOf(record({ proto: 'udp', connState: 'SF', resp: direction({ pkts: 1 }) }))).toBe('datagram');
+  });
+});
+
+// ── Sort and filter ────────────────────────────────────────────────────────────────────────────────────────────────
+
+const flows = [
+  record({ uid: 'A', respAddr: '10.0.0.10', respPort: 443, orig: direction({ pkts: 5, ipBytes: 500, state: 'ESTABLISHED' }), startSec: 1000 }),
+  record({ uid: 'B', respAddr: '10.0.0.9', respPort: 22, orig: direction({ pkts: 50, ipBytes: 90000, state: 'SYN_SENT' }), connState: 'S0', startSec: 1001 }),
+  record({ uid: 'C', proto: 'udp', ipProto: 17, respAddr: '192.168.1.1', respPort: 53, orig: direction({ pkts: 1, ipBytes: 70 }), connState: 'SF', startSec: 1002 }),
+];
+
+describe('sortFlows', () => {
+  const uids = (rs: readonly { uid: string }[]) => rs.map((r) => r.uid);
+
+  it('sorts numbers biggest first and reverses on request', () => {
+    expect(uids(sortFlows(flows, { column: 'bytes', reversed: false }, ctx))).toEqual(['B', 'A', 'C']);
+    expect(uids(sortFlows(flows, { column: 'bytes', reversed: true }, ctx))).toEqual(['C', 'A', 'B']);
+  });
+
+  it('sorts addresses numerically, not as text (10.0.0.9 before 10.0.0.10)', () => {
+    expect(uids(sortFlows(flows, { column: 'resp', reversed: false }, ctx))).toEqual(['B', 'A', 'C']);
+    expect(addressKey('2001:db8::1') < addressKey('2001:db8::1:0')).toBe(true);
+    expect(addressKey('10.0.0.9') < addressKey('10.0.0.10')).toBe(true);
+  });
+
+  it('sorts by current rate from the tracker', () => {
+    const rates = new Map([['A', 10], ['B', 1], ['C', 100]]);
+    expect(uids(sortFlows(flows, { column: 'rate', reversed: false }, { clockSec: 0, rates }))).toEqual(['C', 'A', 'B']);
+  });
+
+  it('cycles every column with s and comes back', () => {
+    let c = nextSortColumn('proto');
+    const seen = ['proto'];
+    while (c !== 'proto') {
+      seen.push(c);
+      c = nextSortColumn(c);
+    }
+    expect(seen).toHaveLength(12);
+  });
+});
+
+describe('filterFlows', () => {
+  const uids = (f: string) => filterFlows(flows, f).map((r) => r.uid);
+  it('matches address, port, service, state, conn_state and proto, case-insensitively', () => {
+    expect(uids('')).toEqual(['A', 'B', 'C']);
+    expect(uids('10.0.0.9')).toEqual(['B']);
+    expect(uids(':443')).toEqual(['A']);
+    expect(uids('https')).toEqual(['A']);
+    expect(uids('SYN_SENT')).toEqual(['B']);
+    expect(uids('s0')).toEqual(['B']);
+    expect(uids('udp')).toEqual(['C']);
+  });
+  it('needs every word to match', () => {
+    expect(uids('udp domain')).toEqual(['C']);
+    expect(uids('udp ssh')).toEqual([]);
+  });
+});
+
+// ── Services ───────────────────────────────────────────────────────────────────────────────────────────────────────
+
+describe('groupServices', () => {
+  it('groups by responder socket and protocol, counting connections, distinct clients, bytes and states', () => {
+    const web = (uid: string, client: string, connState: string, endReason: 'active' | 'closed') =>
+      record({ uid, origAddr: client, respAddr: '10.0.0.2', respPort: 443, connState, endReason,
+        orig: direction({ ipBytes: 100 }), resp: direction({ ipBytes: 1000 }) });
+    const groups = groupServices([
+      web('1', '10.0.0.5', 'SF', 'closed'), web('2', '10.0.0.5', 'SF', 'closed'), web('3', '10.0.0.6', 'REJ', 'closed'),
+      web('4', '10.0.0.7', 'S1', 'active'),
+      record({ uid: '5', respAddr: '10.0.0.3', respPort: 443 }), // same port, another address: another socket
+      record({ uid: '6', proto: 'udp', ipProto: 17, respAddr: '10.0.0.2', respPort: 443 }), // same socket, UDP
+      record({ uid: '7', respAddr: '10.0.0.2', respPort: 55000 }),
+    ]);
+    expect(groups.map((g) => g.key)).toEqual(['tcp 10.0.0.2:443', 'tcp 10.0.0.2:55000', 'tcp 10.0.0.3:443', 'udp 10.0.0.2:443']);
+    const g = groups[0]!;
+    expect([g.connections, g.clients, g.active, g.bytes, g.service, g.portClass]).toEqual([4, 3, 1, 4400, 'https', 'well-known']);
+    expect(g.states).toEqual([['SF', 2], ['REJ', 1], ['S1', 1]]);
+    expect(groups[1]!.portClass).toBe('dynamic');
+    expect(groups[3]!.service).toBe('quic');
+  });
+});
+
+// ── Rates ──────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+function snap(clockSec: number, flowsNow: ReturnType<typeof record>[], packetsRead: number, wireBytes: number): Snapshot {
+  return {
+    flows: flowsNow, source: 't', done: false, paused: false, speed: 1,
+    stats: {
+      packetsRead, packetsAssigned: packetsRead, unassigned: {}, packetsUnassigned: 0, wireBytes,
+      truncatedBySnaplen: 0, activeFlows: flowsNow.length, totalFlows: flowsNow.length, evictedFlows: 0, clockSec,
+      firstSec: 0, unsupportedLinkTypes: {}, tunnelledPackets: 0,
+    },
+  };
+}
+
+describe('RateTracker', () => {
+  it('computes per-flow and total rates from successive snapshots and keeps a history', () => {
+    const t = new RateTracker();
+    const f = (b: number) => record({ uid: 'X', orig: direction({ ipBytes: b }), resp: direction({ ipBytes: 0 }) });
+    t.update(snap(100, [f(1000)], 10, 2000), 100);
+    expect(t.rates.size).toBe(0); // nothing to compare with yet
+    t.update(snap(102, [f(5000)], 30, 6000), 102);
+    expect(t.rates.get('X')).toBe(2000);
+    expect(t.packetRate).toBe(10);
+    expect(t.byteRate).toBe(2000);
+    t.update(snap(103, [f(5000)], 30, 6000), 103);
+    expect(t.rates.get('X')).toBe(0);
+    expect(t.history.get('X')).toEqual([2000, 0]);
+  });
+
+  it('holds its rates while the clock stands still (paused replay) and forgets flows that left', () => {
+    const t = new RateTracker();
+    const f = (uid: string, b: number) => record({ uid, orig: direction({ ipBytes: b }), resp: direction() });
+    t.update(snap(10, [f('X', 0), f('Y', 0)], 0, 0), 10);
+    t.update(snap(11, [f('X', 100), f('Y', 0)], 1, 100), 11);
+    t.update(snap(11, [f('X', 100)], 1, 100), 11);
+    expect(t.rates.get('X')).toBe(100);
+    t.update(snap(12, [f('X', 100)], 1, 100), 12);
+    expect(t.rates.has('Y')).toBe(false);
+    expect(t.history.has('Y')).toBe(false);
+  });
+});
+
+// ── Scrolling, selection, speed, sparkline ─────────────────────────────────────────────────────────────────────────
+
+describe('scrolling and selection', () => {
+  it('moves the window only as far as needed to keep the selection visible', () => {
+    expect(scrollTop(0, 5, 10, 1000)).toBe(0);
+    expect(scrollTop(0, 10, 10, 1000)).toBe(1);
+    expect(scrollTop(50, 20, 10, 1000)).toBe(20);
+    expect(scrollTop(995, 999, 10, 1000)).toBe(990);
+    expect(scrollTop(7, 3, 10, 5)).toBe(0);
+  });
+  it('follows the selected flow by uid when rows move, else keeps the position', () => {
+    const rows = [{ uid: 'a' }, { uid: 'b' }, { uid: 'c' }];
+    expect(reselect(rows, 'c', 0)).toBe(2);
+    expect(reselect(rows, 'gone', 1)).toBe(1);
+    expect(reselect(rows, 'gone', 9)).toBe(2);
+    expect(reselect([], 'a', 3)).toBe(0);
+  });
+});
+
+describe('stepSpeed', () => {
+  it('walks the ladder from real time to max and back', () => {
+    expect(stepSpeed(1, 1)).toBe(2);
+    expect(stepSpeed(128, 1)).toBe(0);
+    expect(stepSpeed(0, 1)).toBe(0);
+    expect(stepSpeed(0, -1)).toBe(128);
+    expect(stepSpeed(1, -1)).toBe(0.5);
+    expect(stepSpeed(0.25, -1)).toBe(0.25);
+    expect(stepSpeed(3, 1)).toBe(4);
+    expect(stepSpeed(3, -1)).toBe(2);
+  });
+});
+
+describe('sparkline', () => {
+  it('scales to the largest value and keeps the newest points', () => {
+    expect(sparkline([0, 1, 2, 4, 8], 5)).toBe('▁▁▂▄█');
+    expect(sparkline([8, 0, 8], 2)).toBe('▁█');
+    expect(sparkline([0, 0], 4)).toBe('▁▁');
+  });
+});
