@@ -140,14 +140,19 @@ const EARLY_QUEUE_MAX_PACKETS = 4096;
  */
 const failedHandles: CapHandle[] = [];
 
+/** `import('cap')`; the specifier is a variable so that TypeScript does not ask for the types cap does not ship. */
+function importCap(): Promise<unknown> {
+  const specifier = 'cap';
+  return import(specifier);
+}
+
 /**
  * Loads `cap` lazily (it is CommonJS: the namespace's `default` is `module.exports`). A missing package or a
  * missing libpcap turns into a {@link LiveCaptureError} that names the install commands.
  */
-export async function loadCapModule(): Promise<CapModule> {
-  const specifier = 'cap'; // a variable keeps TypeScript from wanting type declarations cap does not ship
+export async function loadCapModule(importer: () => Promise<unknown> = importCap): Promise<CapModule> {
   try {
-    const ns = (await import(specifier)) as {default?: CapModule} & Partial<CapModule>;
+    const ns = (await importer()) as {default?: CapModule} & Partial<CapModule>;
     const mod = (ns.default ?? ns) as Partial<CapModule>;
     if (typeof mod.Cap !== 'function') throw new Error('module "cap" has no Cap class');
     return mod as CapModule;
@@ -164,7 +169,7 @@ export async function loadCapModule(): Promise<CapModule> {
 }
 
 /** Lists the capture devices through cap (`sockscope interfaces`). */
-export async function listDevices(loadCap: () => Promise<CapModule> = loadCapModule): Promise<CapDevice[]> {
+export async function listDevices(loadCap: () => Promise<CapModule> = () => loadCapModule()): Promise<CapDevice[]> {
   const cap = await loadCap();
   return cap.Cap.deviceList();
 }
@@ -193,7 +198,7 @@ export async function openLive(device: string, filter: string, opts: LiveOptions
         `tcpdump -p -i ${device} -w - | sockscope flows -`,
     );
   }
-  const cap = await (opts.loadCap ?? loadCapModule)();
+  const cap = await (opts.loadCap ?? (() => loadCapModule()))();
   let devices: CapDevice[] | undefined;
   try {
     devices = cap.Cap.deviceList();
