@@ -55,6 +55,7 @@ export class StreamInput implements ByteInput {
   private pending: Uint8Array | null;
   private pendingOff = 0;
   private done = false;
+  private closed = false;
   private readonly countRaw: (() => number) | undefined;
   private readonly onClose: (() => void) | undefined;
 
@@ -103,7 +104,8 @@ export class StreamInput implements ByteInput {
   }
 
   async close(): Promise<void> {
-    if (this.done) return;
+    if (this.closed) return;
+    this.closed = true;
     this.done = true;
     this.pending = null;
     this.onClose?.();

@@ -35,6 +35,8 @@ const BLOCK = {
   TYPE: 0,
   TOTAL_LENGTH: 4,
   BODY: 8,
+  /** type + leading length: enough to know how long the block is (an SHB also needs its byte-order magic). */
+  HEADER_LENGTH: 8,
   /** type + leading length + trailing length. */
   MIN_LENGTH: 12,
 } as const;
@@ -175,11 +177,15 @@ export class PcapngSource extends CaptureReader {
     let pos = chunk.start;
     let delivered = 0;
     for (;;) {
-      if (end - pos < BLOCK.MIN_LENGTH) {
-        this.need = BLOCK.MIN_LENGTH;
+      if (end - pos < BLOCK.HEADER_LENGTH) {
+        this.need = BLOCK.HEADER_LENGTH;
         break;
       }
       const type = view.getUint32(pos + BLOCK.TYPE, this.le);
+      if (type === BlockType.SECTION_HEADER && end - pos < BLOCK.MIN_LENGTH) {
+        this.need = BLOCK.MIN_LENGTH;
+        break;
+      }
       // An SHB may switch the byte order, so its own length is read in the order its magic announces.
       const le = type === BlockType.SECTION_HEADER ? this.checkByteOrder(pos) : this.le;
       const length = view.getUint32(pos + BLOCK.TOTAL_LENGTH, le);
@@ -262,9 +268,11 @@ export class PcapngSource extends CaptureReader {
   }
 
   protected cutShortReason(available: number): string {
-    if (available < BLOCK.MIN_LENGTH) return `file ends inside a block header (${available} of 8+ bytes)`;
     const pos = this.chunk.start;
-    const type = this.chunk.view.getUint32(pos, this.le);
+    const type = available >= BLOCK.HEADER_LENGTH ? this.chunk.view.getUint32(pos, this.le) : -1;
+    if (type === -1 || (type === BlockType.SECTION_HEADER && available < BLOCK.MIN_LENGTH)) {
+      return `file ends inside a block header (${available} bytes)`;
+    }
     const le = type === BlockType.SECTION_HEADER ? this.checkByteOrder(pos) : this.le;
     const length = this.chunk.view.getUint32(pos + BLOCK.TOTAL_LENGTH, le);
     return `file ends inside block type 0x${hex(type)}: the block needs ${length} bytes, only ${available} remain`;

@@ -1,0 +1,39 @@
+/**
+ * Manual micro-benchmark, skipped unless SOCKSCOPE_READ_BENCH names a capture:
+ *
+ *   node ../shared/bench/make-pcap.mjs --packets 2M --flows 50000 --seed 1 --out /tmp/bench.pcap --quiet
+ *   SOCKSCOPE_READ_BENCH=/tmp/bench.pcap npx vitest run test/source/read-speed
+ *
+ * It only counts packets (and sums caplen so the loop has a data dependency), and prints packets per second.
+ * Not a timed assertion: machines differ.
+ */
+import { describe, expect, it } from 'vitest';
+import { openCapture } from '../../src/source/open.js';
+
+const file = process.env['SOCKSCOPE_READ_BENCH'];
+
+describe.skipIf(file === undefined)('read speed (manual)', () => {
+  it('counts packets', async () => {
+    for (let round = 0; round < 3; round++) {
+      const src = await openCapture(file!);
+      let packets = 0;
+      let bytes = 0;
+      const t0 = process.hrtime.bigint();
+      while (
+        await src.pump((f) => {
+          packets++;
+          bytes += f.caplen;
+        })
+      );
+      const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+      await src.close();
+      const st = src.stats();
+      console.log(
+        `round ${round}: ${packets} packets, ${(st.bytesRead / 2 ** 20).toFixed(0)} MiB in ${sec.toFixed(3)} s: ` +
+          `${(packets / sec / 1e6).toFixed(2)} Mpkt/s, ${(st.bytesRead / sec / 2 ** 30).toFixed(2)} GiB/s`,
+      );
+      expect(packets).toBe(st.packets);
+      expect(bytes).toBeGreaterThan(0);
+    }
+  });
+});
