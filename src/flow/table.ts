@@ -84,22 +84,11 @@ export class FlowTable {
   }
 
   /**
-   * Finds the flow of packet `p` in either direction, or null. Sets {@link fromOrig}. Leaves the packet's key in the
-   * table so that a following {@link insert} does not recompute it.
+   * Finds the flow of packet `p` in either direction, or null. Sets {@link fromOrig}.
    */
   lookup(p: DecodedPacket): Flow | null {
-    if (p.ipVersion === 4) {
-      this.s0 = 0; this.s1 = 0; this.s2 = 0; this.s3 = p.src4;
-      this.d0 = 0; this.d1 = 0; this.d2 = 0; this.d3 = p.dst4;
-    } else {
-      const s = p.src6, d = p.dst6;
-      this.s0 = s[0]!; this.s1 = s[1]!; this.s2 = s[2]!; this.s3 = s[3]!; // src6/dst6 have length 4
-      this.d0 = d[0]!; this.d1 = d[1]!; this.d2 = d[2]!; this.d3 = d[3]!;
-    }
+    const h = this.loadKey(p);
     const sp = p.srcPort, dp = p.dstPort, proto = p.proto;
-    this.sh = endpointHash(this.s0, this.s1, this.s2, this.s3, sp);
-    this.dh = endpointHash(this.d0, this.d1, this.d2, this.d3, dp);
-    const h = (this.h = symmetricHash(this.sh, this.dh, proto));
     let f = this.buckets[h & this.mask] ?? null;
     while (f !== null) {
       if (f.hash === h && f.proto === proto && f.ipVersion === p.ipVersion) {
@@ -120,12 +109,28 @@ export class FlowTable {
     return null;
   }
 
+  /** Copies the packet's addresses into the key registers and returns the symmetric hash. */
+  private loadKey(p: DecodedPacket): number {
+    if (p.ipVersion === 4) {
+      this.s0 = 0; this.s1 = 0; this.s2 = 0; this.s3 = p.src4;
+      this.d0 = 0; this.d1 = 0; this.d2 = 0; this.d3 = p.dst4;
+    } else {
+      const s = p.src6, d = p.dst6;
+      this.s0 = s[0]!; this.s1 = s[1]!; this.s2 = s[2]!; this.s3 = s[3]!; // src6/dst6 have length 4
+      this.d0 = d[0]!; this.d1 = d[1]!; this.d2 = d[2]!; this.d3 = d[3]!;
+    }
+    this.sh = endpointHash(this.s0, this.s1, this.s2, this.s3, p.srcPort);
+    this.dh = endpointHash(this.d0, this.d1, this.d2, this.d3, p.dstPort);
+    return (this.h = symmetricHash(this.sh, this.dh, p.proto));
+  }
+
   /**
-   * Creates the flow of the packet last passed to {@link lookup}. `swap` makes the packet's destination the
+   * Creates the flow of packet `p` (which {@link lookup} did not find). `swap` makes the packet's destination the
    * originator. Ends the least recently active flow first when the table is full.
    */
   insert(p: DecodedPacket, swap: boolean, tsSec: number, timeoutClass: TimeoutClass): Flow {
     if (this.size >= this.options.maxFlows) this.evictOldest();
+    this.loadKey(p);
     const f = new Flow();
     f.proto = p.proto;
     f.ipVersion = p.ipVersion;

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { DecodedPacket, IpProto } from '../../src/decode/packet.js';
+import type { Flow } from '../../src/flow/flow.js';
+import { TimeoutClass } from '../../src/flow/flow.js';
+import { FlowTable } from '../../src/flow/table.js';
+
+function udp(src: number, sport: number, dst: number, dport: number): DecodedPacket {
+  const p = new DecodedPacket();
+  p.ipVersion = 4;
+  p.proto = IpProto.UDP;
+  p.src4 = src;
+  p.dst4 = dst;
+  p.srcPort = sport;
+  p.dstPort = dport;
+  return p;
+}
+
+const A = 0x0a000001, B = 0x0a000002, C = 0x0a000003;
+
+describe('FlowTable', () => {
+  it('finds the same flow from both directions and tells which way the packet went', () => {
+    const t = new FlowTable({}, () => {});
+    const p = udp(A, 40000, B, 53);
+    expect(t.lookup(p)).toBeNull();
+    const f = t.insert(p, false, 1, TimeoutClass.UDP);
+    expect(t.lookup(p)).toBe(f);
+    expect(t.fromOrig).toBe(true);
+    expect(t.lookup(udp(B, 53, A, 40000))).toBe(f);
+    expect(t.fromOrig).toBe(false);
+    expect(t.lookup(udp(A, 40001, B, 53))).toBeNull();
+    expect(t.lookup(udp(B, 40000, A, 53))).toBeNull();
+  });
+
+  it('keeps a->a flows (same address and port on both ends) apart from others', () => {
+    const t = new FlowTable({}, () => {});
+    const same = t.insert(udp(A, 5000, A, 5000), false, 1, TimeoutClass.UDP);
+    expect(t.lookup(udp(A, 5000, A, 5000))).toBe(same);
+    expect(t.lookup(udp(B, 5000, B, 5000))).toBeNull();
+  });
+
+  it('one listening port serves many connections told apart by the client socket', () => {
+    const t = new FlowTable({}, () => {});
+    for (let port = 50000; port < 52000; port++) t.insert(udp(C, port, B, 443), false, 1, TimeoutClass.UDP);
+    expect(t.size).toBe(2000);
+    const f = t.lookup(udp(B, 443, C, 51234))!;
+    expect([f.origPort, f.respPort, t.fromOrig]).toEqual([51234, 443, false]);
+  });
+
+  it('expires idle flows per protocol class, oldest first, and hands them to the end handler', () => {
+    const ended: Flow[] = [];
+    const t = new FlowTable({ udpIdleSec: 60, tcpIdleSec: 300 }, (f) => ended.push(f));
+    const a = t.insert(udp(A, 1, B, 2), false, 100, TimeoutClass.UDP);
+    const b = t.insert(udp(A, 3, B, 4), false, 100, TimeoutClass.TCP);
+    t.touch(a, 130);
+    expect(t.expire(189)).toBe(0);
+    expect(t.expire(191)).toBe(1);
+    expect(ended).toEqual([a]);
+    expect(a.endReason).toBe('idle');
+    expect(t.expire(401)).toBe(1);
+    expect(ended[1]).toBe(b);
+    expect(t.size).toBe(0);
+  });
+
+  it('ends a closing flow after the close delay even when late packets arrive', () => {
+    const ended: Flow[] = [];
+    const t = new FlowTable({ closeDelaySec: 5 }, (f) => ended.push(f));
+    const f = t.insert(udp(A, 1, B, 2), false, 10, TimeoutClass.TCP);
+    t.markClosing(f, 20, 'reset');
+    t.touch(f, 24);
+    t.expire(25);
+    expect(ended).toEqual([]);
+    t.expire(25.5);
+    expect(ended).toEqual([f]);
+    expect(f.endReason).toBe('reset');
+  });
+
+  it('evicts the least recently active flow when full, and counts it', () => {
+    const ended: Flow[] = [];
+    const t = new FlowTable({ maxFlows: 3 }, (f) => ended.push(f));
+    const flows = [1, 2, 3].map((i) => t.insert(udp(A, i, B, 9), false, i, TimeoutClass.UDP));
+    t.touch(flows[0]!, 10);
+    t.insert(udp(A, 4, B, 9), false, 11, TimeoutClass.UDP);
+    expect(ended).toEqual([flows[1]]);
+    expect(ended[0]!.endReason).toBe('evicted');
+    expect([t.size, t.evicted]).toEqual([3, 1]);
+  });
+
+  it('keeps finding flows after the bucket array grows', () => {
+    const t = new FlowTable({}, () => {});
+    for (let i = 0; i < 10000; i++) t.insert(udp(A + i, 1000, B, 53), false, 1, TimeoutClass.UDP);
+    for (let i = 0; i < 10000; i += 997) expect(t.lookup(udp(B, 53, A + i, 1000))?.oa3).toBe(A + i);
+    expect(t.flows().length).toBe(10000);
+  });
+});
