@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { register as registerCapture } from './commands/capture.js';
 import { register as registerFlows } from './commands/flows.js';
+import { register as registerWatch } from './commands/watch.js';
 import { register as registerInterfaces } from './commands/interfaces.js';
 import { type Env, processEnv } from './env.js';
 import { Exit, UsageError } from './errors.js';
@@ -17,6 +18,7 @@ export function buildProgram(env: Env, setExit: (code: number) => void): Command
       writeErr: (s) => env.stderr.write(s),
     });
   registerFlows(program, env, setExit);
+  registerWatch(program, env, setExit);
   registerCapture(program, env, setExit);
   registerInterfaces(program, env, setExit);
   return program;

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Box, useApp, useInput } from 'ink';
+import { Box, Text, useApp, useInput } from 'ink';
 import type { FlowRecord } from '../flow/record.js';
 import type { SnapshotFeed } from '../pipeline-types.js';
 import FilterBar from './components/FilterBar.js';
@@ -43,6 +43,8 @@ export type Props = {
   readonly exitAtEnd?: boolean;
   /** Sort order to start with. @default bytes, biggest first */
   readonly initialSort?: SortOrder;
+  /** A message for the user, shown above the status line (e.g. the capture was cut short). */
+  readonly notice?: string | undefined;
 };
 
 /** Lines above and below the table body: 3 header lines, the filter bar, the table's title row, the status line. */
@@ -54,14 +56,14 @@ const CHROME_LINES = 6;
  */
 export default function App({
   feed, replay, live = false, columns, rows, now = Date.now, exitAtEnd = false,
-  initialSort = { column: 'bytes', reversed: false },
+  initialSort = { column: 'bytes', reversed: false }, notice,
 }: Props) {
   const { exit } = useApp();
   const size = useTerminalSize();
   const width = Math.max(40, columns ?? size.columns);
   // One line less than the terminal: a frame as tall as the screen makes Ink clear the whole screen on every update.
   const height = Math.max(10, (rows ?? size.rows) - 1);
-  const bodyRows = height - CHROME_LINES;
+  const bodyRows = height - CHROME_LINES - (notice ? 1 : 0);
 
   const snapshot = useFlowSnapshots(feed);
   const rates = useRates(snapshot, live, now);
@@ -233,6 +235,7 @@ export default function App({
           />
         )}
       </Box>
+      {notice ? <Text color="red" wrap="truncate">{sanitize(notice)}</Text> : null}
       <StatusBar view={view} width={width} replay={replay !== undefined} />
     </Box>
   );

@@ -1,0 +1,139 @@
+/**
+ * `sockscope watch CAPTURE...` replays capture files in the terminal UI; `sockscope watch -i IFACE [BPF]` watches a
+ * live interface. The UI (Ink, React) is imported only here and only when a terminal is there to show it.
+ */
+import { openSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
+import { type Command, InvalidArgumentError } from 'commander';
+import { openCapture } from '../../source/open.js';
+import type { PacketSource } from '../../source/types.js';
+import type { Env } from '../env.js';
+import { Exit, UsageError } from '../errors.js';
+import { type FlowCliOptions, flowTableOptions } from '../options.js';
+import { summaryText } from '../run-flows.js';
+import { describeOpenError } from './flows.js';
+
+interface WatchOptions extends FlowCliOptions {
+  interface?: string;
+  speed: number;
+  paused?: boolean;
+  exitAtEnd?: boolean;
+}
+
+/** `max` or a positive multiple of real time (`1`, `4`, `0.5`); 0 stands for max. */
+export function parseSpeed(v: string): number {
+  if (v === 'max') return 0;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a multiple of real time (1, 4, 0.5) or "max"');
+  return n;
+}
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  return n;
+}
+
+/** What `watch` says when its output is not a terminal (exit code 2). */
+export const NOT_A_TERMINAL =
+  'watch draws an interactive screen and needs a terminal on standard output, but stdout is not a terminal.\n' +
+  '  For flow records in a pipe or file use:  sockscope flows CAPTURE --format ndjson   (or --format csv/json/zeek)\n' +
+  '  For a live interface use:                 sockscope capture -i IFACE --format ndjson';
+
+export function register(program: Command, env: Env, setExit: (code: number) => void): void {
+  program
+    .command('watch')
+    .summary('watch flows in the terminal UI: replay a capture, or live with -i')
+    .description(
+      'Shows every flow in an interactive terminal UI: sockets, both ends\' TCP states, conn_state, counters, rates;\n' +
+        'a services view (connections grouped by listening socket) and a detail view per flow.\n\n' +
+        'A capture file is replayed on its own clock (real time by default; --speed, or + and - while running),\n' +
+        'so flows start, end and expire as they did. "-" reads standard input (tcpdump -w - | sockscope watch -);\n' +
+        'keys are then read from the terminal.\n\n' +
+        'Live (-i): packets get arrival timestamps; libpcap\'s JS binding reports no kernel drop counts and no wire\n' +
+        'length. For kernel timestamps use: tcpdump -i IFACE -w - | sockscope watch -\n\n' +
+        'Keys: arrows/jk move, PgUp/PgDn, Enter detail, Esc back, Tab services, s/S sort, / filter, space pause,\n' +
+        '+/- speed, n step, ? help, q quit. Needs a terminal on stdout; otherwise it exits with code 2 and names\n' +
+        'the commands that write records instead (sockscope flows, sockscope capture).',
+    )
+    .argument('[args...]', 'capture files (- for standard input); with -i, a BPF filter expression (pcap-filter(7))')
+    .option('-i, --interface <iface>', 'watch this live interface instead of replaying a file')
+    .option('--speed <x>', 'replay speed: 1 = real time, 4 = four times faster, max = as fast as possible', parseSpeed, 1)
+    .option('--paused', 'start the replay paused (space resumes, n steps)')
+    .option('--exit-at-end', 'quit once the whole input has been read (scripted runs, benchmarks)')
+    .option('--tcp-timeout <sec>', 'end a TCP flow after this much inactivity (Zeek: 300)', seconds)
+    .option('--udp-timeout <sec>', 'end a UDP flow after this much inactivity (Zeek: 60)', seconds)
+    .option('--icmp-timeout <sec>', 'end an ICMP flow after this much inactivity (Zeek: 60)', seconds)
+    .action(async (args: string[], o: WatchOptions) => {
+      setExit(await watch(args, o, env));
+    });
+}
+
+/** Runs `watch`; resolves to the exit code. */
+async function watch(args: string[], o: WatchOptions, env: Env): Promise<number> {
+  if (o.interface === undefined && args.length === 0) {
+    throw new UsageError('watch needs a capture file (sockscope watch fixtures/demo.pcap) or an interface (sockscope watch -i eth0)');
+  }
+  if (!env.isTTY) {
+    env.stderr.write(`sockscope: ${NOT_A_TERMINAL}\n`);
+    return Exit.USAGE;
+  }
+  const readsStdin = o.interface === undefined && args.includes('-');
+  const keyboard = keyboardStream(env, readsStdin);
+  if (keyboard === null) {
+    env.stderr.write('sockscope: watch needs a keyboard: standard input is not a terminal and /dev/tty cannot be opened\n');
+    return Exit.USAGE;
+  }
+
+  const sources: PacketSource[] = [];
+  try {
+    if (o.interface !== undefined) {
+      const { openLive } = await import('../../source/live.js');
+      sources.push(await openLive(o.interface, args.join(' ')));
+    } else {
+      for (const path of args) sources.push(await openCapture(path, { stdin: env.stdin }));
+    }
+  } catch (e) {
+    for (const s of sources) await s.close();
+    if (e instanceof Error && e.name === 'LiveCaptureError') throw new UsageError(e.message);
+    env.stderr.write(`sockscope: ${describeOpenError(e)}\n`);
+    return Exit.INPUT;
+  }
+
+  // Ink prints only the final frame when it believes it runs in CI (is-in-ci reads these at import). A terminal on
+  // stdout means a person (or tmux) is watching, so the UI must draw live.
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
+  const { runTui } = await import('../../tui/run-tui.js');
+  const result = await runTui({
+    sources,
+    live: o.interface !== undefined,
+    speed: o.speed,
+    paused: o.paused === true,
+    exitAtEnd: o.exitAtEnd === true,
+    flowTable: flowTableOptions(o),
+    stdout: env.stdout as NodeJS.WriteStream,
+    stdin: keyboard,
+    stderr: env.stderr,
+  });
+  if (keyboard !== env.stdin) keyboard.destroy();
+  if (result.summary) env.stderr.write(summaryText(result.summary.stats));
+  if (result.error !== undefined) {
+    const e = result.error;
+    env.stderr.write(`sockscope: error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return Exit.INPUT;
+  }
+  for (const e of result.summary?.errors ?? []) env.stderr.write(`sockscope: error: ${e.message}\n`);
+  return (result.summary?.errors.length ?? 0) > 0 ? Exit.INPUT : Exit.OK;
+}
+
+/** The stream keys come from: stdin when it is a terminal, else /dev/tty (stdin may carry the capture); or null. */
+function keyboardStream(env: Env, readsStdin: boolean): NodeJS.ReadStream | null {
+  const stdin = env.stdin as NodeJS.ReadStream;
+  if (!readsStdin && stdin.isTTY === true) return stdin;
+  try {
+    return new ReadStream(openSync('/dev/tty', 'r')) as unknown as NodeJS.ReadStream;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Runs the terminal UI over a pipeline: the glue between `sockscope watch` and Ink. Owns the terminal while it runs
+ * (alternate screen, raw keyboard) and gives it back exactly as it found it: on `q`, Ctrl+C, SIGTERM, end of input
+ * with `exitAtEnd`, and on errors.
+ */
+import { render } from 'ink';
+import { Pipeline, ReplayControl, type FlowTableOptions, type RunSummary } from '../pipeline.js';
+import type { PacketSource } from '../source/types.js';
+import App from './App.js';
+
+/** Options of {@link runTui}. */
+export interface RunTuiOptions {
+  readonly sources: PacketSource[];
+  /** True for a live capture: no replay controls, rates on the wall clock. */
+  readonly live: boolean;
+  /** Replay speed: 0 = as fast as possible, 1 = real time. @default 1 */
+  readonly speed?: number;
+  /** Start the replay paused. @default false */
+  readonly paused?: boolean;
+  /** Quit by itself when the input is exhausted. @default false */
+  readonly exitAtEnd?: boolean;
+  readonly flowTable?: FlowTableOptions;
+  /** The terminal: output, keyboard (raw mode), and where errors go once the screen is restored. */
+  readonly stdout: NodeJS.WriteStream;
+  readonly stdin: NodeJS.ReadStream;
+  readonly stderr: NodeJS.WritableStream;
+  /** Frames per second at most. @default 10 */
+  readonly maxFps?: number;
+}
+
+/** The outcome: how the pipeline ended, and an error that stopped the UI, if one did. */
+export interface TuiResult {
+  readonly summary: RunSummary | undefined;
+  readonly error: unknown;
+}
+
+/** Switch to the alternate screen and home the cursor (xterm private mode 1049), and back. */
+const ENTER_ALT_SCREEN = '\u001b[?1049h\u001b[H';
+const LEAVE_ALT_SCREEN = '\u001b[?1049l';
+/** Show the cursor (DECTCEM), in case the UI stopped while it was hidden. */
+const SHOW_CURSOR = '\u001b[?25h';
+
+/**
+ * Replays or watches `sources` in the TUI until the user quits. Snapshots are published every 200 ms of wall time
+ * and rendered at most `maxFps` times a second, never per packet. Resolves once the terminal is restored and the
+ * pipeline has stopped (open flows flushed, sources closed).
+ */
+export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
+  const { stdout, stdin } = opts;
+  const abort = new AbortController();
+  const replay = opts.live ? undefined : new ReplayControl(opts.speed ?? 1);
+  if (replay && opts.paused) replay.pause();
+  const pipeline = new Pipeline({
+    sources: opts.sources,
+    snapshotIntervalMs: 200,
+    keepEnded: 5000,
+    signal: abort.signal,
+    ...(replay ? { replay } : {}),
+    ...(opts.flowTable ? { flowTable: opts.flowTable } : {}),
+  });
+
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+  };
+  process.once('exit', restore);
+  stdout.write(ENTER_ALT_SCREEN);
+
+  let error: unknown;
+  let summary: RunSummary | undefined;
+  const app = (notice?: string) => (
+    <App feed={pipeline.feed} replay={replay} live={opts.live} exitAtEnd={opts.exitAtEnd ?? false} notice={notice} />
+  );
+  const instance = render(app(), {
+    stdout,
+    stdin,
+    stderr: process.stderr,
+    maxFps: opts.maxFps ?? 10,
+    incrementalRendering: true,
+    exitOnCtrlC: true,
+    patchConsole: true,
+  });
+  const stop = () => instance.unmount();
+  process.once('SIGTERM', stop);
+  process.once('SIGHUP', stop);
+
+  const running = pipeline.run().then(
+    (s) => {
+      summary = s;
+      if (s.error) instance.rerender(app(`stopped reading: ${s.error.message}`));
+    },
+    (e: unknown) => {
+      error = e;
+      instance.unmount();
+    },
+  );
+  try {
+    await instance.waitUntilExit();
+  } catch (e) {
+    error ??= e;
+  } finally {
+    abort.abort();
+    await running;
+    process.off('SIGTERM', stop);
+    process.off('SIGHUP', stop);
+    instance.cleanup();
+    restore();
+    process.off('exit', restore);
+  }
+  return { summary, error };
+}
