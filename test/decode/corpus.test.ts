@@ -28,7 +28,11 @@ function decodeCapture(rel: string) {
   const view = viewFor(bytes);
   const conv = new Map<string, number>();
   const statuses = new Map<string, number>();
+  let framesWithTcp = 0;
+  let framesWithUdp = 0;
   for (const pk of packets) {
+    let tcp = false;
+    let udp = false;
     let off = pk.offset;
     let len = pk.caplen;
     let lt = pk.linkType;
@@ -39,17 +43,27 @@ function decodeCapture(rel: string) {
       if (s === Status.OK && (p.proto === IpProto.TCP || p.proto === IpProto.UDP)) {
         const k = tupleKey(p.proto === IpProto.TCP ? 'tcp' : 'udp', formatAddress(p, 'src'), p.srcPort, formatAddress(p, 'dst'), p.dstPort);
         conv.set(k, (conv.get(k) ?? 0) + 1);
+        if (p.proto === IpProto.TCP) tcp = true;
+        else udp = true;
       }
       if (p.innerOffset < 0) break;
       len = p.end - p.innerOffset;
       off = p.innerOffset;
       lt = p.innerLinkType;
     }
+    if (tcp) framesWithTcp++;
+    if (udp) framesWithUdp++;
   }
-  return { conv, statuses, packets: packets.length };
+  return { conv, statuses, framesWithTcp, framesWithUdp, packets: packets.length };
 }
 
-function oracle(rel: string): { conversations: OracleConv[]; tshark_exit_status: number } {
+interface Oracle {
+  conversations: OracleConv[];
+  tshark_exit_status: number;
+  counts: { frames: number; frames_with_tcp: number; frames_with_udp: number };
+}
+
+function oracle(rel: string): Oracle {
   return JSON.parse(readFileSync(corpusPath(`${rel}.oracle.json`), 'utf8'));
 }
 
@@ -96,5 +110,16 @@ describe('every corpus capture matches tshark conversations', () => {
       }
     }
     expect(Object.fromEntries([...conv].sort())).toEqual(Object.fromEntries([...expected].sort()));
+  });
+});
+
+/** Captures where tshark reassembles IP fragments, so it sees TCP/UDP in other frames than the first fragment. */
+const REASSEMBLED = new Set(['zeek/tunnel-gtp-outer-ip-frag.pcap', 'misc/chrissanders-packets/ipv6_fragments.pcapng', 'misc/chrissanders-packets/ip_frag_source.pcapng']);
+
+describe('frames carrying TCP / UDP at any layer match tshark counts', () => {
+  it.each(CAPTURES.filter((rel) => !REASSEMBLED.has(rel) && !rel.endsWith('dsa.pcap') && !rel.endsWith('bigtcp-ipv6.pcap')))('%s', (rel) => {
+    const o = oracle(rel);
+    const r = decodeCapture(rel);
+    expect([r.framesWithTcp, r.framesWithUdp]).toEqual([o.counts.frames_with_tcp, o.counts.frames_with_udp]);
   });
 });
