@@ -29,6 +29,8 @@ export const BlockType = {
 
 /** The Section Header Block's byte-order magic, as read in the section's own byte order. */
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+/** {@link BYTE_ORDER_MAGIC} read in the wrong byte order. */
+const BYTE_ORDER_MAGIC_SWAPPED = 0x4d3c2b1a;
 
 /** Offsets common to every block. */
 const BLOCK = {
@@ -152,19 +154,21 @@ export class PcapngSource extends CaptureReader {
     if (chunk.view.getUint32(chunk.start, false) !== BlockType.SECTION_HEADER) {
       throw new CaptureError(name, 0, at, 'not a pcapng section header block');
     }
-    const source = new PcapngSource(name, chunk, totalBytes);
-    source.checkByteOrder(chunk.start);
-    return source;
+    const bom = chunk.view.getUint32(chunk.start + SHB.BYTE_ORDER_MAGIC, true);
+    if (bom !== BYTE_ORDER_MAGIC && bom !== BYTE_ORDER_MAGIC_SWAPPED) {
+      throw new CaptureError(name, 0, at, `section header byte-order magic is 0x${hex(bom)}, expected 0x1a2b3c4d either way round`);
+    }
+    return new PcapngSource(name, chunk, totalBytes);
   }
 
   /** Byte order of the section starting at buffer position `pos`; throws on a bad byte-order magic. */
   private checkByteOrder(pos: number): boolean {
     const bom = this.chunk.view.getUint32(pos + SHB.BYTE_ORDER_MAGIC, true);
     if (bom === BYTE_ORDER_MAGIC) return true;
-    if (bom === 0x4d3c2b1a) return false;
+    if (bom === BYTE_ORDER_MAGIC_SWAPPED) return false;
     throw this.fail(
       this.chunk.base + pos,
-      `section header byte-order magic is 0x${bom.toString(16).padStart(8, '0')}, expected 0x1a2b3c4d either way round`,
+      `section header byte-order magic is 0x${hex(bom)}, expected 0x1a2b3c4d either way round`,
     );
   }
 

@@ -345,3 +345,20 @@ describe('bad input: good packets first, then a located CaptureError', () => {
     expect(batches).toEqual([[1, 2], [3, 4, 5]]);
   });
 });
+
+describe('first section header', () => {
+  it('a bad byte-order magic in the first SHB fails at open, packet 0, byte 0', async () => {
+    const bad = shb(true);
+    bad[9] = 0;
+    const path = write(bad);
+    await expect(openCapture(path)).rejects.toMatchObject({ file: path, packet: 0, byteOffset: 0, reason: /byte-order magic is 0x1a2b004d/ });
+  });
+
+  it('an unsupported major version is refused', async () => {
+    const bad = shb(false);
+    bad[13] = 2; // version 2.0, big-endian
+    const { frames, error } = await drain(await openCapture(write(bad)));
+    expect(frames).toHaveLength(0);
+    expect(error).toMatchObject({ packet: 1, byteOffset: 0, reason: /unsupported pcapng version 2\.0/ });
+  });
+});

@@ -4,9 +4,12 @@
  *   node ../shared/bench/make-pcap.mjs --packets 2M --flows 50000 --seed 1 --out /tmp/bench.pcap --quiet
  *   SOCKSCOPE_READ_BENCH=/tmp/bench.pcap npx vitest run test/source/read-speed
  *
+ * With SOCKSCOPE_READ_BENCH_STREAM=1 the file is read as `-` from a stream (as `cat FILE | sockscope flows -`).
+ *
  * It only counts packets (and sums caplen so the loop has a data dependency), and prints packets per second.
  * Not a timed assertion: machines differ.
  */
+import { createReadStream } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/source/open.js';
 
@@ -15,7 +18,9 @@ const file = process.env['SOCKSCOPE_READ_BENCH'];
 describe.skipIf(file === undefined)('read speed (manual)', () => {
   it('counts packets', async () => {
     for (let round = 0; round < 3; round++) {
-      const src = await openCapture(file!);
+      const src = process.env['SOCKSCOPE_READ_BENCH_STREAM'] === '1'
+        ? await openCapture('-', { stdin: createReadStream(file!) })
+        : await openCapture(file!);
       let packets = 0;
       let bytes = 0;
       const t0 = process.hrtime.bigint();
