@@ -362,3 +362,37 @@ describe('first section header', () => {
     expect(error).toMatchObject({ packet: 1, byteOffset: 0, reason: /unsupported pcapng version 2\.0/ });
   });
 });
+
+describe('timestamp arithmetic is exact', () => {
+  it.each([6, 9, 3, 0, 10, 11, 12, 0x80 | 10, 0x80 | 20, 0x80 | 30, 0x80 | 32, 0x80 | 48])(
+    'tsresol %i: 300 random 64-bit tick counts agree with BigInt division',
+    async (res) => {
+      // xorshift32, seeded: reproducible "random" high and low words, biased toward large high words.
+      let x = 0x9e3779b9 ^ res;
+      const next = (): number => {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        return x >>> 0;
+      };
+      const units = (res & 0x80) !== 0 ? 1n << BigInt(res & 0x7f) : 10n ** BigInt(res);
+      const ticks: bigint[] = [];
+      for (let i = 0; i < 300; i++) {
+        const high = i % 3 === 0 ? next() : i % 3 === 1 ? next() >>> 11 : next() >>> 24;
+        ticks.push((BigInt(high) << 32n) | BigInt(next()));
+      }
+      ticks.push(0n, (1n << 64n) - 1n, (1n << 53n) - 1n, 1n << 53n, units - 1n, units);
+      const le = res % 2 === 0;
+      const bytes = concat(shb(le), idb(le, 1, 0, [tsresol(le, res)]), ...ticks.map((t) => epb(le, 0, t, [1])));
+      const { frames, error } = await drain(await openCapture(write(bytes)));
+      expect(error).toBeNull();
+      const got = frames.map((f) => `${f.tsSec}.${f.tsNsec}`);
+      const want = ticks.map((t) => {
+        const sec = t / units;
+        // Seconds beyond 2^53 cannot be exact in a number; compare what a number can hold.
+        return `${Number(sec)}.${((t % units) * 1_000_000_000n) / units}`;
+      });
+      expect(got).toEqual(want);
+    },
+  );
+});
