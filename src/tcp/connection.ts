@@ -1,0 +1,1070 @@
+/**
+ * TcpConnection: the per-flow TCP tracker. One fixed-shape object per TCP flow, fed every segment of the flow in
+ * capture order. It keeps, for each of the two ends:
+ *
+ * - Zeek's endpoint state machine, ported from zeek/zeek `TCPSessionAdapter.cc` (`Process`, `init_endpoint`,
+ *   `update_last_seq`, `UpdateStateMachine` and its `Update*State` helpers, `ConnectionClosed`, `IsReuse`,
+ *   `FlipRoles`) and `TCP_Endpoint` (`Size`), so that `conn_state`, `history`, `orig_bytes`/`resp_bytes` and
+ *   `missed_bytes` come out as Zeek writes them;
+ * - the netstat state of the end's socket (`state.ts`, applied to both ends for every segment);
+ * - Wireshark's `tcp.analysis` counters (retransmissions, out-of-order, duplicate ACKs, zero windows, keep-alives),
+ *   after `tcp_analyze_sequence_number` in epan/dissectors/packet-tcp.c;
+ * - the options of the end's SYN, and the handshake round-trip times.
+ *
+ * Hot path: `update()` allocates nothing (no objects, strings or closures); the only per-flow allocations are the two
+ * ends with their small typed arrays, plus a block list created the first time an end's data arrives out of order.
+ * Getters that build strings or arrays are meant for record/snapshot time.
+ */
+import type { TcpSegmentView } from './segment.js';
+import { classify, pickupState, Role, S, step, stepInferred, TCP_STATE_NAME } from './state.js';
+import type { SegClass, TcpRole, TcpState } from './state.js';
+import { History, Letter, newScaledCounters, resetScaledCounters, Scaled, scaledEntry, updateHistory } from './history.js';
+import type { HistoryEnd } from './history.js';
+import { connState, ZeekState, ZEEK_STATE_NAME } from './conn-state.js';
+import type { ZeekEndpointState } from './conn-state.js';
+import { SEQ_SPACE, seqDiff, seqGeq, seqGt, seqLeq, seqLt } from './seq.js';
+
+/** Bits of the value `TcpConnection.update()` returns. */
+export const TcpEvent = {
+  /**
+   * Originator and responder swapped (Zeek's FlipRoles, e.g. a bare SYN from the responder of a flow whose first
+   * packet was the SYN+ACK). The tracker has already swapped its ends and added `^`; the caller swaps its own
+   * per-direction counters and addresses.
+   */
+  FLIP: 0x1,
+  /**
+   * Both ends are done (Zeek's `close_complete`: this end reset, or both sent FIN, or the peer never sent anything).
+   * Zeek removes the connection `tcp_close_delay` (5 s) after its last activity; reported once.
+   */
+  CLOSED: 0x2,
+  /** The originator sent its first SYN: Zeek starts its `tcp_attempt_delay` (5 s) timer; see `attemptPending()`. */
+  ATTEMPT: 0x4,
+  /** One end closed (FIN or RST) while the other is still open: Zeek re-checks with `lingerExpired()`. */
+  HALF_CLOSED: 0x8,
+} as const;
+
+const FIN = 0x01;
+const SYN = 0x02;
+const RST = 0x04;
+const ACK = 0x10;
+
+/** Zeek's TOO_LARGE_SEQ_DELTA: SYN/RST sequence jumps larger than this (bytes) are not trusted. */
+const TOO_LARGE_SEQ_DELTA = 1048576;
+/** Transitions kept per end; later ones overwrite the last slot so the current state is always listed. */
+const TRANSITION_CAPACITY = 12;
+/** Out-of-order blocks kept per end for gap (missed_bytes) accounting; beyond this, neighbours are coalesced. */
+const MAX_BLOCKS = 8;
+/** Wireshark's fast-retransmission window after the last duplicate ACK, seconds. */
+const FAST_RETRANSMIT_WINDOW_SEC = 0.02;
+/** Wireshark's default out-of-order threshold when no handshake RTT is known, seconds. */
+const DEFAULT_OOO_THRESHOLD_SEC = 0.003;
+/** Zeek's `tcp_connection_linger` default, seconds. */
+const TCP_CONNECTION_LINGER_SEC = 5;
+/** `firstSeen` bits (Zeek's first_packet_seen). */
+const SEEN_ORIG = 1;
+const SEEN_RESP = 2;
+
+/** One end of a TCP connection: what it sent and the state of its socket. Fields are read-only for callers. */
+export class TcpEnd implements HistoryEnd {
+  /** True while this end is the originator. */
+  isOrig: boolean;
+  /** The other end (fixed for the life of the connection; roles may flip, peers do not). */
+  peer: TcpEnd = this;
+
+  // ── Zeek endpoint (TCP_Endpoint) ────────────────────────────────────────────────────────────────────────────────
+  /** Zeek endpoint state (see ZeekState) and the one before it. */
+  zeekState: ZeekEndpointState = ZeekState.INACTIVE;
+  zeekPrevState: ZeekEndpointState = ZeekState.INACTIVE;
+  /** Initial sequence number (or the first seen minus 1 when no SYN), unsigned 32-bit. */
+  startSeq = 0;
+  /** Highest sequence number sent (one past the segment), and highest acknowledged by the peer; unsigned 32-bit. */
+  lastSeq = 0;
+  ackSeq = 0;
+  /** Times lastSeq / ackSeq wrapped past 2^32. */
+  seqWraps = 0;
+  ackWraps = 0;
+  /** FIN and RST packets sent. */
+  finCnt = 0;
+  rstCnt = 0;
+  /** Relative sequence number just past this end's FIN (Zeek's FIN_seq). */
+  finSeq = 0;
+  /** Zeek's did_close: this end's close (FIN/RST) has been reported. */
+  didClose = false;
+  /** Capture time of this end's last packet, seconds (0 before any). */
+  lastTimeSec = 0;
+  histLastSyn = 0;
+  histLastFin = 0;
+  histLastRst = 0;
+  readonly scaled: Uint32Array = newScaledCounters();
+  /** Zeek reassembler positions (relative): data delivered in order up to reassemSeq; acked/trimmed up to trimSeq. */
+  reassemSeq = 1;
+  trimSeq = 1;
+  /** Out-of-order data above reassemSeq: [seq, upper) pairs, sorted, disjoint; null until first needed. */
+  blocks: Float64Array | null = null;
+  nBlocks = 0;
+  /** Zeek missed_bytes from this end's stream: acknowledged (or skipped over) but never captured. */
+  missedBytes = 0;
+
+  // ── Netstat state ───────────────────────────────────────────────────────────────────────────────────────────────
+  /** Netstat state of this end's socket. */
+  state: TcpState = S.CLOSED;
+  /** True when `state` was reached by an inferred transition (a step the wire did not show). */
+  stateInferred = false;
+  /** Transitions: [tsSec, state] pairs, oldest first; `nTransitions` used. */
+  readonly transitionLog = new Float64Array(TRANSITION_CAPACITY * 2);
+  nTransitions = 0;
+  /** This end sent a FIN; `finNext` is the sequence number just after it (unsigned 32-bit). */
+  finSent = false;
+  finNext = 0;
+
+  // ── Wireshark tcp.analysis ──────────────────────────────────────────────────────────────────────────────────────
+  wsHasNext = false;
+  /** Next expected sequence number (highest seq + len seen), unsigned 32-bit. */
+  wsNext = 0;
+  wsNextTimeSec = 0;
+  wsAckSeen = false;
+  wsLastAck = 0;
+  wsLastAckTimeSec = 0;
+  wsWindow = -1;
+  wsDupAckNum = 0;
+  /** Segments Wireshark flags as retransmissions (including fast and spurious ones). */
+  retransmissions = 0;
+  fastRetransmissions = 0;
+  spuriousRetransmissions = 0;
+  outOfOrder = 0;
+  dupAcks = 0;
+  /** Segments advertising a zero window (Wireshark: not SYN/FIN/RST). */
+  zeroWindows = 0;
+  zeroWindowProbes = 0;
+  keepAlives = 0;
+  /** Segments after a hole in this end's sequence space ("previous segment not captured"). */
+  lostSegments = 0;
+
+  // ── SYN options ─────────────────────────────────────────────────────────────────────────────────────────────────
+  /** True once this end's SYN (or SYN+ACK) was seen; the options below are from the first one. */
+  synSeen = false;
+  /** MSS option, -1 when absent. */
+  mss = -1;
+  /** Window-scale shift, -1 when absent. */
+  wscale = -1;
+  sackPermitted = false;
+  timestamps = false;
+
+  constructor(isOrig: boolean) {
+    this.isOrig = isOrig;
+  }
+
+  /** Restores the freshly constructed state (keeps the typed arrays). */
+  reset(isOrig: boolean): void {
+    this.isOrig = isOrig;
+    this.zeekState = ZeekState.INACTIVE;
+    this.zeekPrevState = ZeekState.INACTIVE;
+    this.startSeq = 0;
+    this.lastSeq = 0;
+    this.ackSeq = 0;
+    this.seqWraps = 0;
+    this.ackWraps = 0;
+    this.finCnt = 0;
+    this.rstCnt = 0;
+    this.finSeq = 0;
+    this.didClose = false;
+    this.lastTimeSec = 0;
+    this.histLastSyn = 0;
+    this.histLastFin = 0;
+    this.histLastRst = 0;
+    resetScaledCounters(this.scaled);
+    this.reassemSeq = 1;
+    this.trimSeq = 1;
+    this.nBlocks = 0;
+    this.missedBytes = 0;
+    this.state = S.CLOSED;
+    this.stateInferred = false;
+    this.nTransitions = 0;
+    this.finSent = false;
+    this.finNext = 0;
+    this.wsHasNext = false;
+    this.wsNext = 0;
+    this.wsNextTimeSec = 0;
+    this.wsAckSeen = false;
+    this.wsLastAck = 0;
+    this.wsLastAckTimeSec = 0;
+    this.wsWindow = -1;
+    this.wsDupAckNum = 0;
+    this.retransmissions = 0;
+    this.fastRetransmissions = 0;
+    this.spuriousRetransmissions = 0;
+    this.outOfOrder = 0;
+    this.dupAcks = 0;
+    this.zeroWindows = 0;
+    this.zeroWindowProbes = 0;
+    this.keepAlives = 0;
+    this.lostSegments = 0;
+    this.synSeen = false;
+    this.mss = -1;
+    this.wscale = -1;
+    this.sackPermitted = false;
+    this.timestamps = false;
+  }
+
+  /** Netstat name of the state, e.g. `FIN_WAIT_2`. */
+  get stateName(): string {
+    return TCP_STATE_NAME[this.state]!; // state < STATE_COUNT
+  }
+
+  /** Zeek endpoint state name, e.g. `SYN_ACK_SENT`. */
+  get zeekStateName(): string {
+    return ZEEK_STATE_NAME[this.zeekState]!; // zeekState < 7
+  }
+
+  /**
+   * Zeek's `Size()`: payload bytes by sequence space: the highest sequence number sent or acknowledged minus the
+   * initial one, minus 1 for the SYN and 1 for a FIN; 64-bit positions, so 32-bit wraparound is counted.
+   */
+  get seqBytes(): number {
+    const peer = this.peer;
+    if (
+      this.zeekPrevState === ZeekState.SYN_SENT &&
+      this.zeekState === ZeekState.RESET &&
+      peer.zeekState === ZeekState.INACTIVE &&
+      !this.noDataAcked()
+    )
+      return 0; // a half-open connection discovered and aborted
+    const last = this.seqWraps * SEQ_SPACE + this.lastSeq;
+    const acked = this.ackWraps * SEQ_SPACE + this.ackSeq;
+    let size = (last > acked ? last : acked) - this.startSeq;
+    if (size !== 0) --size;
+    if (this.finCnt > 0 && size !== 0) --size;
+    return size < 0 ? 0 : size;
+  }
+
+  /** Zeek's NoDataAcked: the peer has acknowledged nothing beyond our SYN. */
+  noDataAcked(): boolean {
+    const acked = this.ackWraps * SEQ_SPACE + this.ackSeq;
+    return acked === this.startSeq || acked === this.startSeq + 1;
+  }
+
+  /** Relative position of `seq` with `wraps` wraps (Zeek's ToRelativeSeqSpace). */
+  relative(seq: number, wraps: number): number {
+    return wraps * SEQ_SPACE + seq - this.startSeq;
+  }
+
+  /** Transitions of the netstat state, oldest first, as plain objects (allocates: for records). */
+  transitions(): { tsSec: number; state: string }[] {
+    const out: { tsSec: number; state: string }[] = [];
+    const log = this.transitionLog;
+    for (let i = 0; i < this.nTransitions; i++) {
+      out.push({ tsSec: log[2 * i]!, state: TCP_STATE_NAME[log[2 * i + 1]!]! }); // i < nTransitions <= capacity
+    }
+    return out;
+  }
+
+  /** Options of this end's SYN, or null when no SYN was seen (allocates: for records). */
+  options(): { mss: number | null; wscale: number | null; sackPermitted: boolean; timestamps: boolean } | null {
+    if (!this.synSeen) return null;
+    return {
+      mss: this.mss < 0 ? null : this.mss,
+      wscale: this.wscale < 0 ? null : this.wscale,
+      sackPermitted: this.sackPermitted,
+      timestamps: this.timestamps,
+    };
+  }
+}
+
+/** Zeek's `is_clean`: established, or closed by FIN straight from established. */
+function isClean(e: TcpEnd): boolean {
+  return (
+    e.zeekState === ZeekState.ESTABLISHED ||
+    (e.zeekState === ZeekState.CLOSED && e.zeekPrevState === ZeekState.ESTABLISHED)
+  );
+}
+
+function setZeekState(e: TcpEnd, next: ZeekEndpointState): void {
+  if (next !== e.zeekState) {
+    e.zeekPrevState = e.zeekState;
+    e.zeekState = next;
+  }
+}
+
+/** Zeek's UpdateLastSeq / UpdateAckSeq: a smaller unsigned value means the 32-bit space wrapped. */
+function updateLastSeq(e: TcpEnd, seq: number): void {
+  if (seq < e.lastSeq) ++e.seqWraps;
+  e.lastSeq = seq;
+}
+
+function updateAckSeq(e: TcpEnd, seq: number): void {
+  if (seq < e.ackSeq) ++e.ackWraps;
+  e.ackSeq = seq;
+}
+
+function recordTransition(e: TcpEnd, tsSec: number, state: TcpState): void {
+  let i = e.nTransitions;
+  if (i === TRANSITION_CAPACITY) i = TRANSITION_CAPACITY - 1; // keep the newest in the last slot
+  else e.nTransitions = i + 1;
+  e.transitionLog[2 * i] = tsSec;
+  e.transitionLog[2 * i + 1] = state;
+}
+
+function netstatStep(e: TcpEnd, seg: SegClass, role: TcpRole, tsSec: number): void {
+  const next = step(e.state, seg, role);
+  if (next !== e.state) {
+    e.stateInferred = stepInferred(e.state, seg, role);
+    e.state = next;
+    recordTransition(e, tsSec, next);
+  }
+}
+
+/** The per-flow TCP tracker. See the module comment. */
+export class TcpConnection {
+  /** The current originator's and responder's ends (swapped by a flip). */
+  orig: TcpEnd;
+  resp: TcpEnd;
+  private readonly hist = new History();
+  /** Zeek's is_partial / first_packet_seen (used by its gap reporting). */
+  private isPartial = false;
+  private firstSeen = 0;
+  /** Zeek's Conn()->LastTime(): last packet before both ends closed, seconds. */
+  private lastTimeSec = 0;
+  private anySeen = false;
+  private closeCompleteFlag = false;
+  private netstatStarted = false;
+  /** Set by relSeq() when a sequence number lies before the end's start (Zeek's seq_underflow). */
+  private underflow = false;
+  private doClose = false;
+  private events = 0;
+  /** Handshake timing: the end that sent the last bare SYN before the SYN+ACK, and the SYN+ACK's sender. */
+  private synEnd: TcpEnd | null = null;
+  private synTimeSec = 0;
+  private synAckEnd: TcpEnd | null = null;
+  private synAckTimeSec = 0;
+  private rttSyn = -1;
+  private rttAck = -1;
+
+  constructor() {
+    this.orig = new TcpEnd(true);
+    this.resp = new TcpEnd(false);
+    this.orig.peer = this.resp;
+    this.resp.peer = this.orig;
+  }
+
+  /** Returns the tracker to its freshly constructed state, for reuse by a pool. */
+  reset(): void {
+    // Restore the construction-time pairing in case a flip swapped them.
+    const a = this.orig.isOrig ? this.orig : this.resp;
+    const b = a.peer;
+    this.orig = a;
+    this.resp = b;
+    a.reset(true);
+    b.reset(false);
+    this.hist.reset();
+    this.isPartial = false;
+    this.firstSeen = 0;
+    this.lastTimeSec = 0;
+    this.anySeen = false;
+    this.closeCompleteFlag = false;
+    this.netstatStarted = false;
+    this.underflow = false;
+    this.doClose = false;
+    this.events = 0;
+    this.synEnd = null;
+    this.synTimeSec = 0;
+    this.synAckEnd = null;
+    this.synAckTimeSec = 0;
+    this.rttSyn = -1;
+    this.rttAck = -1;
+  }
+
+  /**
+   * Zeek's first-packet rule for TCP (`TCPAnalyzer::WantConnection`, packet_analysis/protocol/tcp/TCP.cc): when the
+   * first packet of a connection is not a bare SYN (no SYN, or SYN+ACK) and its source port is a likely server
+   * port, the sender is taken as the responder (roles flipped, history starts with `^`). If the destination port is
+   * a likely server port too, flip only when the packet is not a SYN+ACK (stealth scans) and the source port is the
+   * lower one. The caller then calls `flip()` before the first `update()`.
+   */
+  static initialFlip(
+    tcpFlags: number,
+    srcPort: number,
+    dstPort: number,
+    isLikelyServerPort: (port: number) => boolean,
+  ): boolean {
+    if ((tcpFlags & SYN) === 0 || (tcpFlags & ACK) !== 0) {
+      if (isLikelyServerPort(srcPort)) {
+        if (isLikelyServerPort(dstPort)) return (tcpFlags & SYN) === 0 && srcPort < dstPort;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Swaps originator and responder and records `^` (Zeek's Connection::FlipRoles). */
+  flip(): void {
+    const o = this.orig;
+    this.orig = this.resp;
+    this.resp = o;
+    this.orig.isOrig = true;
+    this.resp.isOrig = false;
+    const f = this.firstSeen;
+    this.firstSeen = (f & SEEN_ORIG ? SEEN_RESP : 0) | (f & SEEN_RESP ? SEEN_ORIG : 0);
+    this.isPartial = false;
+    this.hist.add(Letter.FLIP);
+  }
+
+  /**
+   * Zeek's `IsReuse` (TCPSessionAdapter.cc): does this SYN start a new connection on the same 5-tuple? Only SYNs
+   * qualify (a SYN+ACK only while the originator has sent nothing). True when either end already closed (FIN or RST
+   * reported), or the SYN's sequence number differs from the recorded initial one, except for the SYN of a flow whose
+   * SYN+ACK came first (that SYN flips the flow instead). Like Zeek, the direction of the SYN does not matter: a
+   * crossing SYN of a simultaneous open with its own ISN also counts as reuse. Call before `update()`.
+   */
+  isReuse(seg: TcpSegmentView, _fromOrig: boolean): boolean {
+    const flags = seg.tcpFlags;
+    if ((flags & SYN) === 0 || !this.anySeen) return false;
+    let connOrig = this.orig;
+    if (flags & ACK) {
+      if (this.orig.zeekState !== ZeekState.INACTIVE) return false;
+      connOrig = this.resp;
+    }
+    if (!this.orig.didClose && !this.resp.didClose) {
+      const base = seg.seq;
+      if (base === connOrig.startSeq) return false;
+      if (
+        (flags & ACK) === 0 &&
+        connOrig.zeekState === ZeekState.SYN_ACK_SENT &&
+        this.resp.zeekState === ZeekState.INACTIVE &&
+        base === this.resp.startSeq
+      )
+        return false;
+    }
+    return true;
+  }
+
+  /**
+   * Zeek's bad-checksum handling: the packet is dropped before any accounting, only the history gets `C`/`c`
+   * (logarithmically). Call instead of `update()` for a TCP segment whose checksum failed.
+   */
+  checksumError(fromOrig: boolean): void {
+    scaledEntry(this.hist, fromOrig ? this.orig : this.resp, Scaled.CHECKSUM);
+  }
+
+  /**
+   * Feeds one segment. `fromOrig`: sent by the current originator. `tsSec`: capture time, seconds since the epoch.
+   * Returns a bitmask of {@link TcpEvent}. Allocates nothing.
+   */
+  update(seg: TcpSegmentView, fromOrig: boolean, tsSec: number): number {
+    this.events = 0;
+    this.doClose = false;
+    const flags = seg.tcpFlags;
+    const ep = fromOrig ? this.orig : this.resp;
+    const peer = ep.peer;
+    const len = seg.payloadLen;
+    const baseSeq = seg.seq >>> 0;
+    const ackSeq = seg.ack >>> 0;
+    const syn = (flags & SYN) !== 0;
+    const fin = (flags & FIN) !== 0;
+    const rst = (flags & RST) !== 0;
+    const hasAck = (flags & ACK) !== 0;
+    if (!this.anySeen) {
+      this.anySeen = true;
+      this.lastTimeSec = tsSec;
+    }
+
+    // ── Zeek: TCPAnalyzer::DeliverPacket / TCPSessionAdapter::Process ───────────────────────────────────────────────
+    this.setPartialStatus(flags, ep.isOrig);
+    let segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
+    if (rst) segLen -= len; // RST payload is not part of the stream
+    const seqOnePast = (baseSeq + segLen) >>> 0;
+    this.initEndpoint(ep, flags, baseSeq, seqOnePast);
+    this.underflow = false;
+    const relSeq = this.relSeq(ep, baseSeq, ep.lastSeq, ep.seqWraps);
+    const seqUnderflow = this.underflow;
+    updateHistory(this.hist, ep, flags, relSeq, len);
+    // update_window: zero windows count unless they come with/after a RST or after the peer's FIN.
+    if (seg.window === 0 && !rst && peer.zeekState !== ZeekState.CLOSED && ep.zeekState !== ZeekState.RESET) {
+      scaledEntry(this.hist, ep, Scaled.WIN0);
+    }
+    if (!this.orig.didClose || !this.resp.didClose) this.lastTimeSec = tsSec;
+    if (syn && !ep.synSeen) {
+      ep.synSeen = true;
+      ep.mss = seg.optMss;
+      ep.wscale = seg.optWscale;
+      ep.sackPermitted = seg.optSackPerm !== 0;
+      ep.timestamps = seg.optTs !== 0;
+    }
+    if (fin) {
+      ++ep.finCnt;
+      ep.finSeq = relSeq + segLen;
+    }
+    if (rst) ++ep.rstCnt;
+    let relAck = 0;
+    if (hasAck) {
+      if (peer.zeekState === ZeekState.INACTIVE) {
+        relAck = 1;
+        // init_peer: number the peer's sequence space as though its SYN had been seen.
+        const s = (ackSeq - 1) >>> 0;
+        peer.startSeq = s;
+        peer.ackSeq = s;
+        peer.lastSeq = s;
+      } else {
+        this.underflow = false;
+        relAck = this.relSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps);
+        if (this.underflow) relAck = 0;
+        else if (!rst) {
+          const d = seqDiff(ackSeq, peer.ackSeq);
+          // A zero ack far ahead is more likely broken than a huge connection landing on 0.
+          if (!(ackSeq === 0 && d > TOO_LARGE_SEQ_DELTA) && d > 0) updateAckSeq(peer, ackSeq);
+        }
+      }
+    }
+    const deltaLast = this.updateLast(ep, seqOnePast, flags, len);
+    ep.lastTimeSec = tsSec;
+    this.updateStateMachine(ep, peer, baseSeq, len, deltaLast, ep.isOrig, flags);
+    if (hasAck) this.ackReceived(peer, relAck);
+    if (len > 0 && seg.payloadCaptured >= len && !rst && !seqUnderflow) {
+      this.dataSent(ep, syn ? relSeq + 1 : relSeq, len);
+    }
+    this.markFirstPacket(fromOrig);
+    if (this.doClose) this.connectionClosed(ep, peer);
+
+    // ── Netstat states of both ends ───────────────────────────────────────────────────────────────────────────────
+    const acksPeerFin = hasAck && peer.finSent && seqGeq(ackSeq, peer.finNext);
+    const cls = classify(flags, acksPeerFin);
+    if (!this.netstatStarted) {
+      this.netstatStarted = true;
+      if (pickupState(cls) === S.ESTABLISHED) {
+        // Midstream pickup: both sockets were already open; nothing on the wire showed it.
+        ep.state = S.ESTABLISHED;
+        ep.stateInferred = true;
+        recordTransition(ep, tsSec, S.ESTABLISHED);
+        peer.state = S.ESTABLISHED;
+        peer.stateInferred = true;
+        recordTransition(peer, tsSec, S.ESTABLISHED);
+      }
+    }
+    netstatStep(ep, cls, Role.SENDER, tsSec);
+    netstatStep(peer, cls, Role.RECEIVER, tsSec);
+    if (fin && !rst && !ep.finSent) {
+      ep.finSent = true;
+      ep.finNext = seqOnePast;
+    }
+
+    // ── Handshake RTT ──────────────────────────────────────────────────────────────────────────────────────────────
+    if (syn && !rst) {
+      if (!hasAck) {
+        if (this.synAckEnd === null) {
+          this.synEnd = ep;
+          this.synTimeSec = tsSec;
+        }
+      } else if (this.synAckEnd === null && this.synEnd === peer) {
+        this.synAckEnd = ep;
+        this.synAckTimeSec = tsSec;
+        this.rttSyn = tsSec - this.synTimeSec;
+      }
+    } else if (hasAck && !rst && this.rttAck < 0 && this.synAckEnd === peer && this.synEnd === ep) {
+      this.rttAck = tsSec - this.synAckTimeSec;
+    }
+
+    this.analyze(ep, peer, seg, tsSec);
+    return this.events;
+  }
+
+  // ── Zeek internals ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Zeek's SetPartialStatus. */
+  private setPartialStatus(flags: number, isOrig: boolean): void {
+    if (isOrig) {
+      if (!(this.firstSeen & SEEN_ORIG)) this.isPartial = (flags & SYN) === 0 || (flags & ACK) !== 0;
+    } else if (!(this.firstSeen & SEEN_RESP) && !this.isPartial) {
+      this.isPartial = (flags & SYN) === 0;
+    }
+  }
+
+  /** Zeek's CheckPIA_FirstPacket bookkeeping (first_packet_seen), by the packet's direction on arrival. */
+  private markFirstPacket(fromOrig: boolean): void {
+    this.firstSeen |= fromOrig ? SEEN_ORIG : SEEN_RESP;
+  }
+
+  /** Zeek's init_endpoint: sets up or re-initialises an end's sequence space. */
+  private initEndpoint(e: TcpEnd, flags: number, firstSeq: number, lastSeqArg: number): void {
+    const syn = (flags & SYN) !== 0;
+    switch (e.zeekState) {
+      case ZeekState.INACTIVE:
+        if (syn) {
+          e.ackSeq = firstSeq;
+          e.startSeq = firstSeq;
+        } else {
+          // A partial connection: number as though a SYN had been seen, and don't mark the first packet a duplicate.
+          const s = (firstSeq - 1) >>> 0;
+          e.ackSeq = s;
+          e.startSeq = s;
+          lastSeqArg = firstSeq;
+        }
+        e.lastSeq = lastSeqArg;
+        break;
+      case ZeekState.SYN_SENT:
+      case ZeekState.SYN_ACK_SENT:
+        if (syn && firstSeq !== e.startSeq) {
+          e.startSeq = firstSeq;
+          e.ackSeq = firstSeq;
+          e.lastSeq = lastSeqArg;
+        }
+        break;
+      case ZeekState.ESTABLISHED:
+      case ZeekState.PARTIAL:
+        if (syn) {
+          e.startSeq = firstSeq;
+          e.ackSeq = firstSeq;
+          e.lastSeq = lastSeqArg;
+        }
+        break;
+      case ZeekState.RESET:
+        if (syn && e.zeekPrevState === ZeekState.INACTIVE) {
+          e.startSeq = firstSeq;
+          e.ackSeq = firstSeq;
+          e.lastSeq = lastSeqArg;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Zeek's get_relative_seq; sets `this.underflow` when `cur` lies before the start (no wraps yet). */
+  private relSeq(e: TcpEnd, cur: number, last: number, wraps: number): number {
+    const d = seqDiff(cur, last);
+    if (d < 0) {
+      if (wraps && cur > last) --wraps;
+    } else if (d > 0) {
+      if (cur < last) ++wraps;
+    }
+    if (wraps === 0) {
+      const r = seqDiff(cur, e.startSeq);
+      if (r < 0) this.underflow = true;
+      return r;
+    }
+    return e.relative(cur, wraps);
+  }
+
+  /** Zeek's update_last_seq; a payload that does not advance the end is a retransmission (`T`). */
+  private updateLast(e: TcpEnd, lastSeqArg: number, flags: number, len: number): number {
+    const delta = seqDiff(lastSeqArg, e.lastSeq);
+    if ((flags & (SYN | RST)) !== 0 && (delta > TOO_LARGE_SEQ_DELTA || delta < -TOO_LARGE_SEQ_DELTA)) {
+      // Not trusted.
+    } else if ((flags & FIN) !== 0 && e.lastSeq === ((e.startSeq + 1) >>> 0)) {
+      updateLastSeq(e, lastSeqArg); // > 2 GB connections of which only the SYN and the FIN were seen
+    } else if (e.zeekState === ZeekState.RESET) {
+      // Don't trust sequence numbers after a RST.
+    } else if (delta > 0) {
+      updateLastSeq(e, lastSeqArg);
+    } else if (len > 0) {
+      scaledEntry(this.hist, e, Scaled.RXMIT);
+    }
+    return delta;
+  }
+
+  /** Zeek's UpdateStateMachine, dispatching on the sending end's state. */
+  private updateStateMachine(
+    ep: TcpEnd,
+    peer: TcpEnd,
+    baseSeq: number,
+    len: number,
+    deltaLast: number,
+    isOrig: boolean,
+    flags: number,
+  ): void {
+    const syn = (flags & SYN) !== 0;
+    const fin = (flags & FIN) !== 0;
+    const rst = (flags & RST) !== 0;
+    const hasAck = (flags & ACK) !== 0;
+    switch (ep.zeekState) {
+      case ZeekState.INACTIVE:
+        if (syn) {
+          if (isOrig) {
+            setZeekState(ep, hasAck ? ZeekState.SYN_ACK_SENT : ZeekState.SYN_SENT);
+            this.events |= TcpEvent.ATTEMPT;
+          } else {
+            if (!hasAck && peer.zeekState === ZeekState.SYN_ACK_SENT && baseSeq === ep.startSeq) {
+              // SYN/SYN-ACK reversal (IsReuse's exception): flip the roles and establish.
+              this.isPartial = false;
+              this.flip();
+              this.events |= TcpEvent.FLIP;
+              setZeekState(peer, ZeekState.ESTABLISHED);
+              this.firstSeen |= SEEN_ORIG;
+            }
+            if (peer.zeekState === ZeekState.SYN_SENT) setZeekState(peer, ZeekState.ESTABLISHED);
+            setZeekState(ep, ZeekState.ESTABLISHED);
+          }
+        }
+        if (fin) {
+          setZeekState(ep, ZeekState.CLOSED);
+          this.doClose = true;
+        }
+        if (rst) {
+          setZeekState(ep, ZeekState.RESET);
+          this.doClose = true;
+        }
+        if (ep.zeekState === ZeekState.INACTIVE) {
+          // No control flags changed the state.
+          if (!isOrig && len === 0 && this.orig.zeekState === ZeekState.SYN_SENT) {
+            // Some stacks ACK a SYN before answering it: not a partial connection.
+          } else if (hasAck && peer.zeekState === ZeekState.ESTABLISHED) {
+            // SYN+ACK seen from the peer and now a pure ACK: the SYN was missed; establish.
+            setZeekState(ep, ZeekState.ESTABLISHED);
+            this.isPartial = false;
+            this.firstSeen |= isOrig ? SEEN_ORIG : SEEN_RESP;
+          } else {
+            setZeekState(ep, ZeekState.PARTIAL);
+          }
+        }
+        break;
+      case ZeekState.SYN_SENT:
+      case ZeekState.SYN_ACK_SENT:
+        if (fin) {
+          setZeekState(ep, ZeekState.CLOSED);
+          this.doClose = true;
+        }
+        if (rst) {
+          setZeekState(ep, ZeekState.RESET);
+          this.doClose = true;
+        }
+        break;
+      case ZeekState.ESTABLISHED:
+      case ZeekState.PARTIAL:
+        if (syn && ep.zeekState === ZeekState.PARTIAL && peer.zeekState === ZeekState.INACTIVE && !hasAck) {
+          setZeekState(ep, ZeekState.SYN_SENT); // SYN_after_partial
+        }
+        if (fin && !rst) {
+          setZeekState(ep, ZeekState.CLOSED);
+          // The peer sent FIN then RST: that was a normal termination after all.
+          if (peer.zeekState === ZeekState.RESET && peer.zeekPrevState === ZeekState.CLOSED) {
+            setZeekState(peer, ZeekState.CLOSED);
+          }
+          this.doClose = true;
+        }
+        if (rst) {
+          setZeekState(ep, ZeekState.RESET);
+          this.doClose = true;
+        }
+        break;
+      case ZeekState.CLOSED:
+        // A RST after our FIN changes nothing once the peer has closed too (the FIN exchange already happened).
+        if (rst && peer.zeekState !== ZeekState.CLOSED) {
+          setZeekState(ep, ZeekState.RESET);
+          if (!ep.didClose) this.doClose = true;
+        }
+        break;
+      default:
+        break; // RESET: nothing changes
+    }
+    void deltaLast;
+  }
+
+  /** Zeek's ConnectionClosed (without data-pending deferral). */
+  private connectionClosed(ep: TcpEnd, peer: TcpEnd): void {
+    if (ep.didClose) return;
+    ep.didClose = true;
+    const complete =
+      ep.zeekState === ZeekState.RESET || peer.didClose || peer.zeekState === ZeekState.INACTIVE;
+    if (complete) {
+      if (!this.closeCompleteFlag) {
+        this.closeCompleteFlag = true;
+        this.events |= TcpEvent.CLOSED;
+      }
+    } else {
+      this.events |= TcpEvent.HALF_CLOSED;
+    }
+  }
+
+  // ── Zeek reassembler model (missed_bytes, `g`) ─────────────────────────────────────────────────────────────────
+
+  /** TCP_Reassembler::DataSent + Reassembler::NewBlock, keeping only positions (no payload). */
+  private dataSent(e: TcpEnd, seq: number, len: number): void {
+    const ack = e.relative(e.ackSeq, e.ackWraps);
+    let upper = seq + len;
+    if (seq < ack) {
+      if (upper <= ack) return; // already delivered and acknowledged
+      seq = ack;
+    }
+    if (upper <= e.trimSeq) return;
+    if (seq < e.trimSeq) seq = e.trimSeq;
+    if (seq <= e.reassemSeq) {
+      if (upper > e.reassemSeq) {
+        e.reassemSeq = upper;
+        this.absorbBlocks(e);
+      }
+      return;
+    }
+    // Out of order: remember [seq, upper) until the hole fills or is acknowledged.
+    let b = e.blocks;
+    if (b === null) {
+      b = new Float64Array(MAX_BLOCKS * 2);
+      e.blocks = b;
+    }
+    let n = e.nBlocks;
+    let i = 0;
+    while (i < n && b[2 * i + 1]! < seq) i++; // first block that ends at/after seq
+    let j = i;
+    let lo = seq;
+    while (j < n && b[2 * j]! <= upper) {
+      if (b[2 * j]! < lo) lo = b[2 * j]!;
+      if (b[2 * j + 1]! > upper) upper = b[2 * j + 1]!;
+      j++;
+    }
+    const merged = j - i;
+    if (merged === 0) {
+      if (n === MAX_BLOCKS) {
+        // Full: coalesce with the neighbour below (or above); the hole between counts as seen.
+        if (i > 0) {
+          if (upper > b[2 * i - 1]!) b[2 * i - 1] = upper;
+        } else if (b[0]! > lo) b[0] = lo;
+        return;
+      }
+      for (let k = n; k > i; k--) {
+        b[2 * k] = b[2 * k - 2]!;
+        b[2 * k + 1] = b[2 * k - 1]!;
+      }
+      b[2 * i] = lo;
+      b[2 * i + 1] = upper;
+      e.nBlocks = n + 1;
+      return;
+    }
+    b[2 * i] = lo;
+    b[2 * i + 1] = upper;
+    const shift = merged - 1;
+    if (shift > 0) {
+      for (let k = j; k < n; k++) {
+        b[2 * (k - shift)] = b[2 * k]!;
+        b[2 * (k - shift) + 1] = b[2 * k + 1]!;
+      }
+      n -= shift;
+      e.nBlocks = n;
+    }
+  }
+
+  /** Delivers pending blocks that now touch the in-order position. */
+  private absorbBlocks(e: TcpEnd): void {
+    const b = e.blocks;
+    if (b === null) return;
+    let n = e.nBlocks;
+    let k = 0;
+    while (k < n && b[2 * k]! <= e.reassemSeq) {
+      if (b[2 * k + 1]! > e.reassemSeq) e.reassemSeq = b[2 * k + 1]!;
+      k++;
+    }
+    if (k > 0) {
+      for (let m = k; m < n; m++) {
+        b[2 * (m - k)] = b[2 * m]!;
+        b[2 * (m - k) + 1] = b[2 * m + 1]!;
+      }
+      n -= k;
+      e.nBlocks = n;
+    }
+  }
+
+  /** TCP_Reassembler::AckReceived: the peer acknowledged `relAck` of this end's stream. */
+  private ackReceived(e: TcpEnd, relAck: number): void {
+    let seq = relAck;
+    if (e.finCnt > 0 && seq >= e.finSeq) seq = e.finSeq - 1;
+    if (seq <= e.trimSeq) return;
+    if (seq > e.reassemSeq) this.undelivered(e, seq);
+    e.trimSeq = seq;
+    // Blocks wholly below the trim point were delivered by undelivered(); nothing else to drop.
+  }
+
+  /** TCP_Reassembler::Undelivered: everything below `upTo` that was never seen is a content gap. */
+  private undelivered(e: TcpEnd, upTo: number): void {
+    if (upTo <= 2 && this.isPartial) return; // Zeek: a partial connection's first ack is no gap
+    const b = e.blocks;
+    if (b !== null) {
+      let n = e.nBlocks;
+      while (n > 0 && b[0]! < upTo) {
+        const bs = b[0]!;
+        if (bs > e.reassemSeq) this.gap(e, bs - e.reassemSeq);
+        if (b[1]! > e.reassemSeq) e.reassemSeq = b[1]!;
+        for (let m = 1; m < n; m++) {
+          b[2 * (m - 1)] = b[2 * m]!;
+          b[2 * (m - 1) + 1] = b[2 * m + 1]!;
+        }
+        n--;
+      }
+      e.nBlocks = n;
+    }
+    if (upTo > e.reassemSeq) {
+      this.gap(e, upTo - e.reassemSeq);
+      e.reassemSeq = upTo;
+    }
+  }
+
+  /** TCP_Reassembler::Gap: counted (missed_bytes, `G`) only while both ends are established or cleanly closing. */
+  private gap(e: TcpEnd, lenBytes: number): void {
+    if (isClean(e) && isClean(e.peer)) {
+      scaledEntry(this.hist, e, Scaled.GAP);
+      e.missedBytes += lenBytes;
+    }
+  }
+
+  // ── Wireshark tcp.analysis ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** tcp_analyze_sequence_number (packet-tcp.c): flags this segment from `fwd` and updates the direction's state. */
+  private analyze(fwd: TcpEnd, rev: TcpEnd, seg: TcpSegmentView, tsSec: number): void {
+    const flags = seg.tcpFlags;
+    const seq = seg.seq >>> 0;
+    const ack = seg.ack >>> 0;
+    const win = seg.window;
+    const seglen = seg.payloadLen;
+    const ctl = flags & (SYN | FIN | RST);
+    const synFin = flags & (SYN | FIN) ? 1 : 0;
+    let zeroWindowProbe = false;
+    let keepAlive = false;
+    let dupAck = false;
+    // ZERO WINDOW PROBE: one byte at the next expected sequence number while the peer's window is zero.
+    if (seglen === 1 && fwd.wsHasNext && seq === fwd.wsNext && rev.wsWindow === 0) {
+      zeroWindowProbe = true;
+      fwd.zeroWindowProbes++;
+    } else {
+      // ZERO WINDOW: the sender advertises no room (SYN/FIN/RST excluded).
+      if (win === 0 && ctl === 0) fwd.zeroWindows++;
+      // PREVIOUS SEGMENT NOT CAPTURED: the sequence number jumps past the next expected one.
+      if (fwd.wsHasNext && seqGt(seq, fwd.wsNext) && (flags & RST) === 0) fwd.lostSegments++;
+      // KEEP ALIVE: 0 or 1 byte, one byte before the next expected sequence number.
+      if (seglen <= 1 && ctl === 0 && fwd.wsHasNext && seq === ((fwd.wsNext - 1) >>> 0)) {
+        keepAlive = true;
+        fwd.keepAlives++;
+      }
+      // DUPLICATE ACK: no data, same window, seq at the next expected, same ack as before.
+      if (
+        !keepAlive &&
+        seglen === 0 &&
+        win !== 0 &&
+        win === fwd.wsWindow &&
+        fwd.wsHasNext &&
+        seq === fwd.wsNext &&
+        fwd.wsAckSeen &&
+        ack === fwd.wsLastAck &&
+        ctl === 0
+      ) {
+        dupAck = true;
+        fwd.wsDupAckNum++;
+        fwd.dupAcks++;
+      }
+      // RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER / SPURIOUS: data (or SYN/FIN) that does not advance.
+      if (!keepAlive && (seglen > 0 || synFin)) {
+        const notAdvanced = fwd.wsHasNext && seqLt(seq, fwd.wsNext);
+        const irtt = this.rttSyn >= 0 && this.rttAck >= 0 ? this.rttSyn + this.rttAck : 0;
+        const oooThreshold = irtt > 0 ? irtt : DEFAULT_OOO_THRESHOLD_SEC;
+        if (
+          notAdvanced &&
+          rev.wsDupAckNum >= 2 &&
+          rev.wsLastAck === seq &&
+          tsSec - rev.wsLastAckTimeSec < FAST_RETRANSMIT_WINDOW_SEC
+        ) {
+          fwd.fastRetransmissions++;
+          fwd.retransmissions++;
+        } else if (
+          notAdvanced &&
+          tsSec - fwd.wsNextTimeSec < oooThreshold &&
+          fwd.wsNext !== ((seq + seglen + synFin) >>> 0)
+        ) {
+          fwd.outOfOrder++;
+        } else if (seglen > 0 && rev.wsAckSeen && seqLeq((seq + seglen) >>> 0, rev.wsLastAck)) {
+          fwd.spuriousRetransmissions++;
+          fwd.retransmissions++;
+        } else if (notAdvanced) {
+          fwd.retransmissions++;
+        }
+      }
+    }
+    // The highest sequence number seen so far (zero-window probes do not advance it).
+    const next = (seq + seglen + synFin) >>> 0;
+    if ((!fwd.wsHasNext || seqGt(next, fwd.wsNext)) && !zeroWindowProbe) {
+      fwd.wsNext = next;
+      fwd.wsNextTimeSec = tsSec;
+      fwd.wsHasNext = true;
+    }
+    fwd.wsWindow = win;
+    if (flags & ACK) {
+      fwd.wsAckSeen = true;
+      fwd.wsLastAck = ack;
+      fwd.wsLastAckTimeSec = tsSec;
+    }
+    if (!dupAck) fwd.wsDupAckNum = 0;
+  }
+
+  // ── Results ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Zeek history letters, e.g. `ShADadFf` (builds the string on demand; cached until the next letter). */
+  history(): string {
+    return this.hist.toString();
+  }
+
+  /** Zeek conn_state from the two ends' Zeek states and the history. */
+  connState(): string {
+    return connState(
+      this.orig.zeekState,
+      this.resp.zeekState,
+      this.hist.toString(),
+      this.orig.seqBytes,
+      this.resp.seqBytes,
+    );
+  }
+
+  /** Zeek missed_bytes: content gaps of both directions, bytes. */
+  get missedBytes(): number {
+    return this.orig.missedBytes + this.resp.missedBytes;
+  }
+
+  /** SYN -> SYN+ACK time in seconds, or null when the pair was not seen. */
+  get rttSynSec(): number | null {
+    return this.rttSyn >= 0 ? this.rttSyn : null;
+  }
+
+  /** SYN+ACK -> ACK time in seconds, or null when not seen. */
+  get rttAckSec(): number | null {
+    return this.rttAck >= 0 ? this.rttAck : null;
+  }
+
+  /**
+   * Zeek's LastTime: capture time of the last packet that counted as activity. Packets that arrive after both ends
+   * closed (e.g. the last ACK of a FIN exchange) do not extend it, so Zeek's duration ends earlier than tshark's.
+   */
+  get lastActivitySec(): number {
+    return this.lastTimeSec;
+  }
+
+  /** True once both ends are done (the CLOSED event was reported). */
+  get closeComplete(): boolean {
+    return this.closeCompleteFlag;
+  }
+
+  /**
+   * Zeek's AttemptTimer condition (`tcp_attempt_delay`, 5 s after the first SYN): the originator is still in
+   * SYN_SENT/SYN_ACK_SENT and the responder has sent nothing. When this holds at the timer, Zeek ends the connection.
+   */
+  attemptPending(): boolean {
+    const o = this.orig.zeekState;
+    return (
+      (o === ZeekState.SYN_SENT || o === ZeekState.SYN_ACK_SENT) && this.resp.zeekState === ZeekState.INACTIVE
+    );
+  }
+
+  /**
+   * Zeek's ExpireTimer condition for half-closed connections: no activity for `lingerSec` (tcp_connection_linger,
+   * 5 s) and at least one end closed, and either both closed, or one reset, or one never sent anything.
+   */
+  lingerExpired(nowSec: number, lingerSec = TCP_CONNECTION_LINGER_SEC): boolean {
+    if (this.lastTimeSec + lingerSec >= nowSec) return false;
+    const o = this.orig;
+    const r = this.resp;
+    if (!o.didClose && !r.didClose) return false;
+    return (
+      (o.didClose && r.didClose) ||
+      o.zeekState === ZeekState.RESET ||
+      r.zeekState === ZeekState.RESET ||
+      o.zeekState === ZeekState.INACTIVE ||
+      r.zeekState === ZeekState.INACTIVE
+    );
+  }
+
+  /** Netstat states of both ends as `[orig, resp]` names (allocates; for display). */
+  stateNames(): [string, string] {
+    return [this.orig.stateName, this.resp.stateName];
+  }
+}
