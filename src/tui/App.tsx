@@ -43,6 +43,8 @@ export type Props = {
   readonly exitAtEnd?: boolean;
   /** Sort order to start with. @default bytes, biggest first */
   readonly initialSort?: SortOrder;
+  /** Read keys (off for headless runs, which have no keyboard). @default true */
+  readonly keyboard?: boolean;
   /** A message for the user, shown above the status line (e.g. the capture was cut short). */
   readonly notice?: string | undefined;
 };
@@ -56,7 +58,7 @@ const CHROME_LINES = 6;
  */
 export default function App({
   feed, replay, live = false, columns, rows, now = Date.now, exitAtEnd = false,
-  initialSort = { column: 'bytes', reversed: false }, notice,
+  initialSort = { column: 'bytes', reversed: false }, notice, keyboard = true,
 }: Props) {
   const { exit } = useApp();
   const size = useTerminalSize();
@@ -193,7 +195,7 @@ export default function App({
     else if (input === 'S') setSort((s) => ({ column: s.column, reversed: !s.reversed }));
     else if (input === '/') setEditing(true);
     else if (key.escape) setFilter('');
-  });
+  }, { isActive: keyboard });
 
   const down = COLUMNS[sort.column].descending !== sort.reversed;
   const sortLabel = `${COLUMNS[sort.column].title} ${down ? '↓' : '↑'}`;

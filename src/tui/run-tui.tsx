@@ -3,6 +3,7 @@
  * (alternate screen, raw keyboard) and gives it back exactly as it found it: on `q`, Ctrl+C, SIGTERM, end of input
  * with `exitAtEnd`, and on errors.
  */
+import { PassThrough, Writable } from 'node:stream';
 import { render } from 'ink';
 import { Pipeline, ReplayControl, type FlowTableOptions, type RunSummary } from '../pipeline.js';
 import type { PacketSource } from '../source/types.js';
@@ -26,6 +27,19 @@ export interface RunTuiOptions {
   readonly stderr: NodeJS.WritableStream;
   /** Frames per second at most. @default 10 */
   readonly maxFps?: number;
+  /**
+   * Run the whole UI code path (snapshots, rates, sorting, layout, Ink rendering) into a discarded 120x40 screen
+   * with no keyboard, and quit at the end of input: what `npm run bench` times against `sockscope flows`.
+   * @default false
+   */
+  readonly headless?: boolean;
+}
+
+/** A terminal-sized sink for headless runs: Ink renders into it as into a 120x40 screen; the frames are dropped. */
+function nullScreen(): NodeJS.WriteStream {
+  const out = new Writable({ write: (_chunk, _enc, done) => done() }) as unknown as NodeJS.WriteStream;
+  Object.assign(out, { columns: 120, rows: 40, isTTY: false });
+  return out;
 }
 
 /** The outcome: how the pipeline ended, and an error that stopped the UI, if one did. */
@@ -46,7 +60,9 @@ const SHOW_CURSOR = '\u001b[?25h';
  * pipeline has stopped (open flows flushed, sources closed).
  */
 export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
-  const { stdout, stdin } = opts;
+  const headless = opts.headless === true;
+  const stdout = headless ? nullScreen() : opts.stdout;
+  const stdin = headless ? (new PassThrough() as unknown as NodeJS.ReadStream) : opts.stdin;
   const abort = new AbortController();
   const replay = opts.live ? undefined : new ReplayControl(opts.speed ?? 1);
   if (replay && opts.paused) replay.pause();
@@ -65,13 +81,23 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
     restored = true;
     stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
   };
-  process.once('exit', restore);
-  stdout.write(ENTER_ALT_SCREEN);
+  if (headless) restored = true;
+  else {
+    process.once('exit', restore);
+    stdout.write(ENTER_ALT_SCREEN);
+  }
 
   let error: unknown;
   let summary: RunSummary | undefined;
   const app = (notice?: string) => (
-    <App feed={pipeline.feed} replay={replay} live={opts.live} exitAtEnd={opts.exitAtEnd ?? false} notice={notice} />
+    <App
+      feed={pipeline.feed}
+      replay={replay}
+      live={opts.live}
+      exitAtEnd={headless || (opts.exitAtEnd ?? false)}
+      keyboard={!headless}
+      notice={notice}
+    />
   );
   const instance = render(app(), {
     stdout,

@@ -18,6 +18,7 @@ interface WatchOptions extends FlowCliOptions {
   speed: number;
   paused?: boolean;
   exitAtEnd?: boolean;
+  headless?: boolean;
 }
 
 /** `max` or a positive multiple of real time (`1`, `4`, `0.5`); 0 stands for max. */
@@ -61,9 +62,11 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     .option('--speed <x>', 'replay speed: 1 = real time, 4 = four times faster, max = as fast as possible', parseSpeed, 1)
     .option('--paused', 'start the replay paused (space resumes, n steps)')
     .option('--exit-at-end', 'quit once the whole input has been read (scripted runs, benchmarks)')
+    .option('--headless', 'no screen or keyboard: run the UI code path into a hidden 120x40 screen and quit at the end (benchmarks)')
     .option('--tcp-timeout <sec>', 'end a TCP flow after this much inactivity (Zeek: 300)', seconds)
     .option('--udp-timeout <sec>', 'end a UDP flow after this much inactivity (Zeek: 60)', seconds)
     .option('--icmp-timeout <sec>', 'end an ICMP flow after this much inactivity (Zeek: 60)', seconds)
+    .option('-q, --quiet', 'no summary on stderr after a headless run')
     .action(async (args: string[], o: WatchOptions) => {
       setExit(await watch(args, o, env));
     });
@@ -74,12 +77,13 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
   if (o.interface === undefined && args.length === 0) {
     throw new UsageError('watch needs a capture file (sockscope watch fixtures/demo.pcap) or an interface (sockscope watch -i eth0)');
   }
-  if (!env.isTTY) {
+  const headless = o.headless === true;
+  if (!env.isTTY && !headless) {
     env.stderr.write(`sockscope: ${NOT_A_TERMINAL}\n`);
     return Exit.USAGE;
   }
   const readsStdin = o.interface === undefined && args.includes('-');
-  const keyboard = keyboardStream(env, readsStdin);
+  const keyboard = headless ? (env.stdin as NodeJS.ReadStream) : keyboardStream(env, readsStdin);
   if (keyboard === null) {
     env.stderr.write('sockscope: watch needs a keyboard: standard input is not a terminal and /dev/tty cannot be opened\n');
     return Exit.USAGE;
@@ -102,8 +106,10 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
 
   // Ink prints only the final frame when it believes it runs in CI (is-in-ci reads these at import). A terminal on
   // stdout means a person (or tmux) is watching, so the UI must draw live.
-  delete process.env['CI'];
-  delete process.env['CONTINUOUS_INTEGRATION'];
+  if (!headless) {
+    delete process.env['CI'];
+    delete process.env['CONTINUOUS_INTEGRATION'];
+  }
   const { runTui } = await import('../../tui/run-tui.js');
   const result = await runTui({
     sources,
@@ -115,9 +121,10 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
     stdout: env.stdout as NodeJS.WriteStream,
     stdin: keyboard,
     stderr: env.stderr,
+    headless,
   });
   if (keyboard !== env.stdin) keyboard.destroy();
-  if (result.summary) env.stderr.write(summaryText(result.summary.stats));
+  if (result.summary && !(headless && o.quiet === true)) env.stderr.write(summaryText(result.summary.stats));
   if (result.error !== undefined) {
     const e = result.error;
     env.stderr.write(`sockscope: error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -15,7 +15,7 @@ export type Props = {
 };
 
 /** What live capture through libpcap's JS binding cannot see, said plainly. */
-export const LIVE_LIMITS = 'live: timestamps taken at arrival, no kernel drop counts, sizes are captured lengths';
+export const LIVE_LIMITS = 'live: arrival timestamps, no kernel drop counts, sizes are captured lengths';
 
 /**
  * Three lines: source and clock; packets, bytes and rates; flows and the packets no flow got (by reason).
@@ -35,7 +35,7 @@ export default function Header({ snapshot, packetRate, byteRate, live, width }: 
     `flows ${groupDigits(st.activeFlows)} active / ${groupDigits(st.totalFlows)} total`;
   const unassigned = st.packetsUnassigned > 0 ? `unassigned ${groupDigits(st.packetsUnassigned)}: ${unassignedText(st.unassigned)}` : 'unassigned 0';
   const drops = st.dropped !== undefined ? `  dropped ${groupDigits(st.dropped)}` : '';
-  const line3 = live && st.dropped === undefined ? `${unassigned}  |  ${LIVE_LIMITS}` : `${unassigned}${drops}`;
+  const line3 = live && st.dropped === undefined ? `${LIVE_LIMITS}  |  ${unassigned}` : `${unassigned}${drops}`;
   return (
     <Box flexDirection="column">
       <Text bold color="cyan">{fit(line1, width)}</Text>

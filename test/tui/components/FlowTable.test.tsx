@@ -1,0 +1,76 @@
+import { renderToString } from 'ink';
+import { describe, expect, it } from 'vitest';
+import FlowTable from '../../../src/tui/components/FlowTable.js';
+import { filterFlows, layoutColumns, sortFlows, type CellContext } from '../../../src/tui/model.js';
+import { corpus, finalSnapshot, fixture, readConnLog, sock } from '../corpus.js';
+
+// ── Real rows: Zeek's ftp-ipv4 trace against its own conn.log ────────────────────────────────────────────────────
+
+describe('FlowTable on zeek/ftp-ipv4.pcap', async () => {
+  const snap = await finalSnapshot(corpus('zeek/ftp-ipv4.pcap'));
+  const zeek = readConnLog(corpus('zeek/ftp-ipv4.conn.log'));
+  const ctx: CellContext = { clockSec: snap.stats.clockSec, rates: new Map() };
+  const rows = sortFlows(snap.flows, { column: 'age', reversed: false }, ctx);
+  const lines = renderToString(
+    <FlowTable rows={rows} columns={layoutColumns(160)} sort={{ column: 'age', reversed: false }} top={0} height={20} selected={0} ctx={ctx} />,
+    { columns: 160 },
+  ).split('\n');
+
+  it('has a title row and one row per flow', () => {
+    expect(lines[0]).toMatch(/^Proto\s+Originator\s+Responder\s+Orig st\s+Resp st\s+Conn\s+Pkts o\/r/);
+    expect(lines.length - 1).toBe(snap.flows.length);
+    expect(snap.flows.length).toBe(zeek.length);
+  });
+
+  it.each(zeek.map((z) => [sock(z['id.orig_h']!, z['id.orig_p']!), sock(z['id.resp_h']!, z['id.resp_p']!), z] as const))(
+    'shows %s -> %s with Zeek\'s packet counts and conn_state',
+    (orig, resp, z) => {
+      const line = lines.find((l) => l.includes(` ${orig} `) && l.includes(` ${resp}`));
+      expect(line, `no row for ${orig} -> ${resp}`).toBeDefined();
+      expect(line).toMatch(/^tcp /);
+      expect(line).toContain(` ${z['orig_pkts']}/${z['resp_pkts']} `);
+      expect(line).toContain(` ${z['conn_state']} `);
+    },
+  );
+
+  it('names the FTP control port and shows both end states', () => {
+    const control = lines.find((l) => l.includes(':21 ftp'));
+    expect(control).toBeDefined();
+    expect(control).toMatch(/(CLOSED|TIME_WT|FIN_WT\d|LAST_ACK|CLOSE_WT|CLOSING|ESTAB)~?\s+(CLOSED|TIME_WT|FIN_WT\d|LAST_ACK|CLOSE_WT|CLOSING|ESTAB)~?/);
+  });
+
+  it('renders only the visible window: 2 rows from the third', () => {
+    const out = renderToString(
+      <FlowTable rows={rows} columns={layoutColumns(160)} sort={{ column: 'age', reversed: false }} top={2} height={2} selected={2} ctx={ctx} />,
+      { columns: 160 },
+    ).split('\n');
+    expect(out).toHaveLength(3);
+    expect(out[1]).toContain(sock(rows[2]!.origAddr, rows[2]!.origPort));
+    expect(out[2]).toContain(sock(rows[3]!.origAddr, rows[3]!.origPort));
+  });
+
+  it('fits 80 columns without wrapping', () => {
+    const out = renderToString(
+      <FlowTable rows={rows} columns={layoutColumns(80)} sort={{ column: 'age', reversed: false }} top={0} height={20} selected={0} ctx={ctx} />,
+      { columns: 80 },
+    ).split('\n');
+    expect(out).toHaveLength(rows.length + 1);
+    for (const l of out) expect(l.length).toBeLessThanOrEqual(80);
+  });
+});
+
+describe('FlowTable on the demo capture (IPv4 and IPv6, TCP, UDP, ICMP)', async () => {
+  const snap = await finalSnapshot(fixture('demo.pcap'));
+  const ctx: CellContext = { clockSec: snap.stats.clockSec, rates: new Map() };
+
+  it('writes IPv6 sockets in brackets and names services', () => {
+    const rows = filterFlows(snap.flows, 'fd00:99::2');
+    const out = renderToString(
+      <FlowTable rows={rows} columns={layoutColumns(160)} sort={{ column: 'bytes', reversed: false }} top={0} height={20} selected={-1} ctx={ctx} />,
+      { columns: 160 },
+    );
+    expect(out).toContain('[fd00:99::2]:80 http');
+    expect(out).toContain('[fd00:99::2]:53 domain');
+    expect(out).toMatch(/\[fd00:99::2\]:8443 https-alt\s+.*REJ/);
+  });
+});
