@@ -278,7 +278,8 @@ function classifyOpenError(
  * resolves true every `pumpIntervalMs` (so the pipeline can publish snapshots and see an abort) and false once the
  * capture ended (close, abort, packet count or duration reached). Packets that arrive before the first `pump` are
  * copied into a bounded queue and delivered at its start. Live packets cannot be held back: the return value of
- * `onFrame` (replay pacing) is ignored.
+ * `onFrame` (replay pacing) is ignored. An exception thrown by `onFrame` ends the capture and rejects the pending
+ * (or next) `pump` with it, instead of escaping from cap's native callback and killing the process.
  */
 export class LiveSource implements PacketSource {
   readonly name: string;
@@ -299,8 +300,12 @@ export class LiveSource implements PacketSource {
   private early: {bytes: Uint8Array; ms: number; truncated: boolean}[] | undefined = [];
   private selfDropped = 0;
   private closed = false;
+  private pending: Promise<boolean> | undefined;
   private resolvePump: ((more: boolean) => void) | undefined;
+  private rejectPump: ((error: unknown) => void) | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
+  /** What a handler threw: the capture ended with it, every later pump rejects with it. */
+  private failure: {error: unknown} | undefined;
   private durationTimer: NodeJS.Timeout | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort = () => void this.close();
@@ -336,8 +341,22 @@ export class LiveSource implements PacketSource {
       this.keepEarly(nbytes, truncated, ms);
       return;
     }
-    this.deliver(handler, this.buffer, nbytes, truncated, ms);
+    try {
+      this.deliver(handler, this.buffer, nbytes, truncated, ms);
+    } catch (error) {
+      // Thrown out of cap's native poll callback, this would be an uncaught exception that kills the process;
+      // end the capture and hand the error to the pump instead, as a file source's pump would reject.
+      this.fail(error);
+    }
   };
+
+  private fail(error: unknown): void {
+    this.failure ??= {error};
+    const reject = this.rejectPump;
+    this.clearPending(); // so that close() does not resolve the pending pump with false first
+    void this.close();
+    reject?.(error);
+  }
 
   private keepEarly(nbytes: number, truncated: boolean, ms: number): void {
     const early = this.early!; // defined until the first pump installs a handler
@@ -365,32 +384,52 @@ export class LiveSource implements PacketSource {
     if (c.packets >= this.maxPackets) void this.close();
   }
 
+  /**
+   * Installs `onFrame` as the packet handler and resolves true after `pumpIntervalMs`, false once the capture has
+   * ended. Rejects with what `onFrame` threw (the capture is closed then).
+   */
   pump(onFrame: FrameHandler): Promise<boolean> {
+    if (this.failure !== undefined) return Promise.reject(this.failure.error);
     if (this.closed) return Promise.resolve(false);
     this.handler = onFrame;
     const early = this.early;
     if (early !== undefined) {
       this.early = undefined;
-      for (const p of early) {
-        if (this.closed) break;
-        this.deliver(onFrame, p.bytes, p.bytes.length, p.truncated, p.ms);
+      try {
+        for (const p of early) {
+          if (this.closed) break;
+          this.deliver(onFrame, p.bytes, p.bytes.length, p.truncated, p.ms);
+        }
+      } catch (error) {
+        this.fail(error);
+        return Promise.reject(error);
+      } finally {
+        this.frame.bytes = this.buffer;
       }
-      this.frame.bytes = this.buffer;
       if (this.closed) return Promise.resolve(false);
     }
-    if (this.resolvePump) return Promise.resolve(true); // a pump is already pending: it keeps its timer
-    return new Promise<boolean>(resolve => {
+    if (this.pending) return this.pending; // a pump is already pending: share it
+    this.pending = new Promise<boolean>((resolve, reject) => {
       this.resolvePump = resolve;
+      this.rejectPump = reject;
       this.pumpTimer = setTimeout(this.endPump, this.pumpIntervalMs);
     });
+    return this.pending;
   }
 
   private readonly endPump = (): void => {
     const resolve = this.resolvePump;
-    this.resolvePump = undefined;
-    this.pumpTimer = undefined;
+    this.clearPending();
     resolve?.(!this.closed);
   };
+
+  private clearPending(): void {
+    this.pending = undefined;
+    this.resolvePump = undefined;
+    this.rejectPump = undefined;
+    clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
+  }
 
   stats(): SourceStats {
     return {...this.counters, dropped: this.selfDropped > 0 ? this.selfDropped : undefined};
@@ -403,11 +442,10 @@ export class LiveSource implements PacketSource {
     this.handler = undefined;
     this.early = undefined;
     clearTimeout(this.durationTimer);
-    clearTimeout(this.pumpTimer);
     this.signal?.removeEventListener('abort', this.onAbort);
     this.handle.close(); // cap defers the pcap_close while it is inside its dispatch loop
     const resolve = this.resolvePump;
-    this.resolvePump = undefined;
+    this.clearPending();
     resolve?.(false);
     return Promise.resolve();
   }

@@ -213,6 +213,37 @@ describe('delivery', () => {
   });
 });
 
+// ── Handler errors ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+describe('handler errors', () => {
+  it('an exception in onFrame ends the capture and rejects the pending pump, not the process', async () => {
+    const loadCap = fakeModule();
+    const src = await openLive('eth0', '', {loadCap, clock: () => 0, pumpIntervalMs: 60_000});
+    const cap = FakeCap.instances[0]!;
+    const boom = new TypeError('decoder bug');
+    const p = src.pump(() => {
+      throw boom;
+    });
+    expect(() => cap.inject([1])).not.toThrow(); // nothing escapes into cap's emit
+    await expect(p).rejects.toBe(boom);
+    await expect(src.pump(() => {})).rejects.toBe(boom);
+    expect(cap.closed).toBe(1);
+  });
+
+  it('an exception while delivering queued early packets rejects that first pump', async () => {
+    const loadCap = fakeModule();
+    const src = await openLive('eth0', '', {loadCap, clock: () => 0});
+    FakeCap.instances[0]!.inject([1]);
+    const boom = new Error('early');
+    await expect(
+      src.pump(() => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(FakeCap.instances[0]!.closed).toBe(1);
+  });
+});
+
 // ── End of input ────────────────────────────────────────────────────────────────────────────────────────────────────
 
 describe('end of input', () => {
