@@ -33,7 +33,7 @@ export interface ColumnSpec {
 /**
  * Column specs. Widths: an IPv4 socket is at most 21 cells ("255.255.255.255:65535"); an IPv6 one up to 47, so the
  * socket columns grow with the terminal. At 80 columns the table keeps protocol, both sockets, both end states,
- * conn_state, rate and retransmissions; bytes, packets, age and RTT come back from 87 columns up.
+ * conn_state, rate and retransmissions; bytes return at 87 columns, and all twelve columns fit from 117.
  */
 export const COLUMNS: Readonly<Record<ColumnId, ColumnSpec>> = {
   proto: { id: 'proto', title: 'Proto', min: 5, max: 5, priority: 0, align: 'left', descending: false },
