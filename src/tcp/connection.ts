@@ -41,7 +41,42 @@ export const TcpEvent = {
   ATTEMPT: 0x4,
   /** One end closed (FIN or RST) while the other is still open: Zeek re-checks with `lingerExpired()`. */
   HALF_CLOSED: 0x8,
+  /** Set with CLOSED when the close was a reset (the closing end sent RST). */
+  RESET: 0x10,
 } as const;
+
+/** What `initialFlip` needs from the first packet of a flow (DecodedPacket satisfies it). */
+export interface FirstPacketView {
+  readonly tcpFlags: number;
+  /** Source and destination ports of the packet as captured. */
+  readonly srcPort: number;
+  readonly dstPort: number;
+}
+
+/** Per-end summary for records (plain data; see DirectionRecord in flow/record.ts). */
+export interface TcpEndSummary {
+  /** Zeek orig_bytes/resp_bytes: payload by sequence space. */
+  readonly seqBytes: number;
+  readonly retransmissions: number;
+  readonly outOfOrder: number;
+  readonly dupAcks: number;
+  readonly zeroWindows: number;
+  readonly keepAlives: number;
+  /** Netstat state name. */
+  readonly state: string;
+  readonly stateInferred: boolean;
+  readonly transitions: readonly { readonly tsSec: number; readonly state: string }[];
+  readonly options: {
+    readonly mss: number | null;
+    readonly wscale: number | null;
+    readonly sackPermitted: boolean;
+    readonly timestamps: boolean;
+  } | null;
+  /** Zeek endpoint state name (INACTIVE, SYN_SENT, ..., RESET). */
+  readonly zeekState: string;
+  /** Zeek missed_bytes of this end's stream. */
+  readonly missedBytes: number;
+}
 
 const FIN = 0x01;
 const SYN = 0x02;
@@ -380,12 +415,10 @@ export class TcpConnection {
    * a likely server port too, flip only when the packet is not a SYN+ACK (stealth scans) and the source port is the
    * lower one. The caller then calls `flip()` before the first `update()`.
    */
-  static initialFlip(
-    tcpFlags: number,
-    srcPort: number,
-    dstPort: number,
-    isLikelyServerPort: (port: number) => boolean,
-  ): boolean {
+  static initialFlip(p: FirstPacketView, isLikelyServerPort: (port: number) => boolean): boolean {
+    const tcpFlags = p.tcpFlags;
+    const srcPort = p.srcPort;
+    const dstPort = p.dstPort;
     if ((tcpFlags & SYN) === 0 || (tcpFlags & ACK) !== 0) {
       if (isLikelyServerPort(srcPort)) {
         if (isLikelyServerPort(dstPort)) return (tcpFlags & SYN) === 0 && srcPort < dstPort;
@@ -393,6 +426,11 @@ export class TcpConnection {
       }
     }
     return false;
+  }
+
+  /** The demultiplexer's initial flip (`initialFlip` said so): same as `flip()`, before the first `update()`. */
+  markFlipped(): void {
+    this.flip();
   }
 
   /** Swaps originator and responder and records `^` (Zeek's Connection::FlipRoles). */
@@ -766,7 +804,7 @@ export class TcpConnection {
     if (complete) {
       if (!this.closeCompleteFlag) {
         this.closeCompleteFlag = true;
-        this.events |= TcpEvent.CLOSED;
+        this.events |= ep.zeekState === ZeekState.RESET ? TcpEvent.CLOSED | TcpEvent.RESET : TcpEvent.CLOSED;
       }
     } else {
       this.events |= TcpEvent.HALF_CLOSED;
@@ -1025,8 +1063,8 @@ export class TcpConnection {
    * Zeek's LastTime: capture time of the last packet that counted as activity. Packets that arrive after both ends
    * closed (e.g. the last ACK of a FIN exchange) do not extend it, so Zeek's duration ends earlier than tshark's.
    */
-  get lastActivitySec(): number {
-    return this.lastTimeSec;
+  lastActivitySec(fallbackSec = 0): number {
+    return this.anySeen ? this.lastTimeSec : fallbackSec;
   }
 
   /** True once both ends are done (the CLOSED event was reported). */
@@ -1061,6 +1099,25 @@ export class TcpConnection {
       o.zeekState === ZeekState.INACTIVE ||
       r.zeekState === ZeekState.INACTIVE
     );
+  }
+
+  /** Summary of the originator's (`isOrig`) or responder's end for records (allocates). */
+  endSummary(isOrig: boolean): TcpEndSummary {
+    const e = isOrig ? this.orig : this.resp;
+    return {
+      seqBytes: e.seqBytes,
+      retransmissions: e.retransmissions,
+      outOfOrder: e.outOfOrder,
+      dupAcks: e.dupAcks,
+      zeroWindows: e.zeroWindows,
+      keepAlives: e.keepAlives,
+      state: e.stateName,
+      stateInferred: e.stateInferred,
+      transitions: e.transitions(),
+      options: e.options(),
+      zeekState: e.zeekStateName,
+      missedBytes: e.missedBytes,
+    };
   }
 
   /** Netstat states of both ends as `[orig, resp]` names (allocates; for display). */

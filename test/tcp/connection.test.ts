@@ -59,7 +59,7 @@ describe('three-way handshake, data, FIN/FIN', () => {
     expect(events[7]! & TcpEvent.HALF_CLOSED).toBe(TcpEvent.HALF_CLOSED);
   });
   it('does not extend activity with the ACK after both FINs', () => {
-    expect(conn.lastActivitySec).toBeCloseTo(1000.08, 9);
+    expect(conn.lastActivitySec()).toBeCloseTo(1000.08, 9);
   });
   it('measures handshake RTTs and keeps SYN options', () => {
     expect(conn.rttSynSec).toBeCloseTo(0.01, 9);
@@ -182,7 +182,7 @@ describe('simultaneous open and simultaneous close', () => {
 });
 
 describe('RST by the originator after establishment', () => {
-  const { conn } = run([
+  const { conn, events } = run([
     ...handshake(),
     ['o', seg('PA', c1, s1, 10)],
     ['r', seg('PA', s1, c1 + 10, 10)],
@@ -193,6 +193,7 @@ describe('RST by the originator after establishment', () => {
     expect(conn.history()).toBe('ShADdR'); // the responder never sent a pure ACK: no a
     expect(conn.stateNames()).toEqual(['CLOSED', 'CLOSED']);
     expect(conn.closeComplete).toBe(true);
+    expect(events[5]).toBe(TcpEvent.CLOSED | TcpEvent.RESET);
   });
 });
 
@@ -254,7 +255,7 @@ describe('initial flip by likely server port (Zeek WantConnection)', () => {
     [0x10, 80, 22, false],
     [0x12, 22, 80, false], // both likely and a SYN+ACK: no flip (stealth scans)
   ])('flags 0x%s %d -> %d flips: %s', (f, sp, dp, want) =>
-    expect(TcpConnection.initialFlip(f, sp, dp, likely)).toBe(want),
+    expect(TcpConnection.initialFlip({ tcpFlags: f, srcPort: sp, dstPort: dp }, likely)).toBe(want),
   );
   it('flip() before the first packet starts the history with ^', () => {
     const c = new TcpConnection();
@@ -417,5 +418,21 @@ describe('Zeek endpoint states', () => {
     ]);
     expect(conn.connState()).toBe('RSTOS0');
     expect(conn.history()).toBe('SR');
+  });
+});
+
+describe('endSummary (what the flow records read)', () => {
+  it('summarises one end as plain data', () => {
+    const { conn } = run(fullConnection());
+    const o = conn.endSummary(true);
+    expect(o.seqBytes).toBe(100);
+    expect(o.state).toBe('TIME_WAIT');
+    expect(o.zeekState).toBe('CLOSED');
+    expect(o.transitions.map((t) => t.state)).toEqual(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'TIME_WAIT']);
+    expect(o.options).toEqual({ mss: 1460, wscale: 7, sackPermitted: true, timestamps: true });
+    expect(conn.endSummary(false).state).toBe('CLOSED');
+  });
+  it('falls back to the caller’s time before any packet', () => {
+    expect(new TcpConnection().lastActivitySec(42)).toBe(42);
   });
 });
