@@ -8,6 +8,11 @@
  *
  * It only counts packets (and sums caplen so the loop has a data dependency), and prints packets per second.
  * Not a timed assertion: machines differ.
+ *
+ * Measured on the 2-core dev machine (Node 20.20, page cache warm, 2M packets / 1.4 GB, plain `node` on the compiled
+ * reader): pcap 7.9-9.3 Mpkt/s, the same file as pcapng (editcap) 6.4-6.8 Mpkt/s, RSS 51 MiB; from a pipe
+ * (`cat | ... -`) 1.2-1.4 Mpkt/s, bound by Node's 64 KiB pipe reads (a bare `for await` over stdin moves 1.2 GB/s);
+ * gzip 0.4 Mpkt/s, bound by inflate (faster than `gzip -dc`). Under vitest the figures swing more (3-14 Mpkt/s).
  */
 import { createReadStream } from 'node:fs';
 import { describe, expect, it } from 'vitest';
