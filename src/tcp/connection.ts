@@ -435,6 +435,12 @@ export class TcpConnection {
 
   /** Swaps originator and responder and records `^` (Zeek's Connection::FlipRoles). */
   flip(): void {
+    this.swapEnds();
+    this.hist.add(Letter.FLIP);
+  }
+
+  /** Swaps the two ends and Zeek's per-direction bookkeeping (no history letter). */
+  private swapEnds(): void {
     const o = this.orig;
     this.orig = this.resp;
     this.resp = o;
@@ -443,7 +449,6 @@ export class TcpConnection {
     const f = this.firstSeen;
     this.firstSeen = (f & SEEN_ORIG ? SEEN_RESP : 0) | (f & SEEN_RESP ? SEEN_ORIG : 0);
     this.isPartial = false;
-    this.hist.add(Letter.FLIP);
   }
 
   /**
@@ -503,6 +508,22 @@ export class TcpConnection {
     if (!this.anySeen) {
       this.anySeen = true;
       this.lastTimeSec = tsSec;
+    }
+
+    // Zeek (PR #2191): a connection that began with SYN+ACKs from its "originator" is flipped as soon as an ACK or
+    // data segment follows in either direction: a stealth scan would not continue that way. The history is rewritten
+    // as if the roles had been right from the start (`H` -> `^h`), and the SYN+ACK sender counts as established.
+    if (
+      this.orig.zeekState === ZeekState.SYN_ACK_SENT &&
+      this.resp.zeekState === ZeekState.INACTIVE &&
+      (flags & (SYN | FIN | RST)) === 0 &&
+      (hasAck || len > 0)
+    ) {
+      const synAckSender = this.orig;
+      this.swapEnds();
+      this.hist.rewriteFlipped();
+      setZeekState(synAckSender, ZeekState.ESTABLISHED);
+      this.events |= TcpEvent.FLIP;
     }
 
     // ── Zeek: TCPAnalyzer::DeliverPacket / TCPSessionAdapter::Process ───────────────────────────────────────────────

@@ -140,6 +140,23 @@ export class History {
     return true;
   }
 
+  /**
+   * Rewrites the history as if the roles had been the other way round from the start: `^` first, then every letter
+   * with its case swapped, and the originator/responder halves of the seen-mask exchanged. Zeek does this when it
+   * flips a connection that began with a SYN+ACK once an ACK or data follows (zeek/zeek PR #2191): `H` becomes `^h`.
+   */
+  rewriteFlipped(): void {
+    this.add(0); // make room for the `^`
+    const c = this.codes;
+    for (let i = this.len - 1; i > 0; i--) {
+      const ch = c[i - 1]!; // i - 1 < len
+      c[i] = ch >= 0x41 && ch <= 0x5a ? ch + 32 : ch >= 0x61 && ch <= 0x7a ? ch - 32 : ch;
+    }
+    c[0] = Letter.FLIP;
+    this.seen = ((this.seen >>> 16) | (this.seen << 16)) >>> 0;
+    this.cachedLen = -1;
+  }
+
   /** The letters as a string, e.g. `ShADadFf`; cached until the next letter. */
   toString(): string {
     if (this.cachedLen !== this.len) {

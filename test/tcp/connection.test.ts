@@ -436,3 +436,31 @@ describe('endSummary (what the flow records read)', () => {
     expect(new TcpConnection().lastActivitySec(42)).toBe(42);
   });
 });
+
+describe('SYN+ACK first, then ACK/data: flipped on the ACK (Zeek PR #2191, zeek tcp-ctu-64702-888)', () => {
+  // 185.33.86.224:888 -> 192.168.1.108:64702 SYN+ACK twice, then the client's ACK, data and FINs (the corpus trace).
+  const { conn, events } = run([
+    ['o', seg('SA', S_ISN, c1)],
+    ['o', seg('SA', S_ISN, c1)],
+    ['r', seg('A', c1, s1)], // the client's ACK: roles flip here
+    ['r', seg('A', c1, s1)],
+    ['o', seg('FA', s1 + 13, c1)],
+    ['o', seg('FA', s1 + 13, c1)],
+    ['o', seg('PA', s1, c1, 13)],
+    ['o', seg('PA', s1, c1, 13)],
+    ['r', seg('A', c1, s1 + 14)],
+    ['r', seg('FA', c1, s1 + 14)],
+    ['r', seg('FA', c1, s1 + 14)],
+    ['o', seg('R', s1 + 14, 0, 0, { window: 0 })],
+    ['o', seg('R', s1 + 14, 0, 0, { window: 0 })],
+  ]);
+  it('rewrites H as ^h and continues with the client as originator', () => {
+    expect(conn.history()).toBe('^hAfdtFr');
+    expect(events[2]! & TcpEvent.FLIP).toBe(TcpEvent.FLIP);
+    expect(events.filter((e) => e & TcpEvent.FLIP)).toHaveLength(1);
+  });
+  it('keeps the netstat view: the server answered a SYN we never saw', () => {
+    expect(conn.resp.transitions()[0]).toEqual({ tsSec: 1000, state: 'SYN_RECEIVED' });
+    expect(conn.orig.transitions()[0]).toEqual({ tsSec: 1000, state: 'ESTABLISHED' });
+  });
+});
