@@ -123,3 +123,47 @@ describe('frames carrying TCP / UDP at any layer match tshark counts', () => {
     expect([r.framesWithTcp, r.framesWithUdp]).toEqual([o.counts.frames_with_tcp, o.counts.frames_with_udp]);
   });
 });
+
+/**
+ * Link-type coverage on real captures: status counts per file. The NOT_IP counts equal tshark's count of frames
+ * matching `!ip && !ipv6` (ARP, PPP LCP/IPCP, STP, BOFL, ...); everything else is IP that decodes OK. The odd files
+ * get the status tcpdump's expected output implies.
+ */
+const STATUS_TABLE: [string, number, Record<string, number>][] = [
+  ['zeek/radiotap.pcap', 127, { ok: 3 }],
+  ['tcpdump/nflog.pcap', 239, { ok: 4 }],
+  ['zeek/llc-fddi-rst-repeats.pcap', 10, { ok: 1333 }],
+  ['zeek/ppp-quic-retry.pcap', 9, { ok: 26 }],
+  ['zeek/pop3-starttls-null.pcap', 0, { ok: 33 }],
+  ['tcpdump/dns-badcookie.pcap', 0, { ok: 4 }],
+  ['zeek/irc-starttls-sll.pcap', 113, { ok: 20 }],
+  ['tcpdump/LINKTYPE_RAW_ipv6.pcap', 101, { ok: 1 }],
+  ['tcpdump/LINKTYPE_IPV4.pcap', 228, { ok: 1 }],
+  ['tcpdump/LINKTYPE_IPV6.pcap', 229, { ok: 1 }],
+  ['zeek/tcp-syslog-rawip4.pcap', 228, { ok: 10 }],
+  ['zeek/pppoe.pcap', 1, { ok: 25, not_ip: 40 }],
+  ['zeek/pbb.pcap', 1, { ok: 10, not_ip: 2 }],
+  ['zeek/vlan-q-in-q.pcap', 1, { ok: 4, not_ip: 1 }],
+  ['zeek/vlan-mpls-mixed.pcap', 1, { ok: 47 }],
+  ['zeek/mpls-in-vlan.pcap', 1, { ok: 3 }],
+  ['zeek/vntag-nsec.pcap', 1, { ok: 3 }],
+  ['zeek/wikipedia.pcap', 1, { ok: 126, not_ip: 10 }],
+  ['misc/dpkt/nb6-http.pcap', 1, { ok: 56, not_ip: 6 }],
+  ['tcpdump/802.1ad_QinQ.pcap', 1, { not_ip: 2 }], // "ethertype 802.1Q-QinQ ... ethertype ARP"
+  ['tcpdump/LINKTYPE_IPV6_invalid.pcap', 229, { bad_ip_version: 1 }],
+  ['tcpdump/ip6_frag_asan.pcap', 1, { truncated_ip: 1 }], // "frag ( [|frag6]"
+  ['tcpdump/udp-length-heapoverflow.pcap', 0x30000001, { truncated_udp: 1 }], // "[|udp]"
+  ['tcpdump/dsa.pcap', 284, { unsupported_link: 8 }],
+  ['tcpdump/unsupported-link-type-160.pcap', 160, { unsupported_link: 1 }],
+  // later fragments = tshark's count of 'ipv6.fraghdr.offset > 0' / 'ip.frag_offset > 0'
+  ['misc/chrissanders-packets/ipv6_fragments.pcapng', 1, { ok: 12, fragment: 10 }],
+  ['misc/chrissanders-packets/ip_frag_source.pcapng', 1, { ok: 2, fragment: 4 }],
+];
+
+describe('link-type coverage: status counts per capture', () => {
+  it.each(STATUS_TABLE)('%s (link type %i)', (rel, linkType, counts) => {
+    const { packets } = walkCapture(corpusPath(rel));
+    expect(packets.every((pk) => pk.linkType === linkType)).toBe(true);
+    expect(Object.fromEntries(decodeCapture(rel).statuses)).toEqual(counts);
+  });
+});
