@@ -13,7 +13,7 @@ import { useFlowSnapshots } from './hooks/use-flow-snapshots.js';
 import { useRates } from './hooks/use-rates.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import {
-  COLUMNS, filterFlows, groupServices, layoutColumns, nextSortColumn, reselect, scrollTop, serviceFilter,
+  COLUMNS, filterFlows, groupServices, layoutColumns, naturalWidths, nextSortColumn, reselect, scrollTop, serviceFilter,
   sortFlows, stepSpeed, type CellContext, type SortOrder,
 } from './model.js';
 import { sanitize } from './sanitize.js';
@@ -90,7 +90,6 @@ export default function App({
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const sorted = useMemo(() => sortFlows(filtered, sort, ctx), [filtered, sort]);
   const groups = useMemo(() => (view === 'services' ? groupServices(filtered) : []), [filtered, view]);
-  const placed = useMemo(() => layoutColumns(width), [width]);
 
   const sel = reselect(sorted, selUid, selIdx.current);
   selIdx.current = sel;
@@ -99,6 +98,10 @@ export default function App({
   svcIdx.current = svcSel;
   svcTop.current = scrollTop(svcTop.current, svcSel, bodyRows, groups.length);
 
+  // Column widths follow the rows on screen, so addresses are shown whole whenever the terminal has room.
+  const onScreen = sorted.slice(flowTop.current, flowTop.current + bodyRows);
+  const natural = naturalWidths(onScreen);
+  const placed = useMemo(() => layoutColumns(width, natural), [width, natural.orig, natural.resp]); // eslint-disable-line react-hooks/exhaustive-deps
   const selected = sorted[sel];
   // The detail view follows its flow by uid, even when it leaves the filtered list or ends and expires.
   const liveDetail = useMemo(
@@ -168,7 +171,7 @@ export default function App({
       : key.pageDown || (input === ' ' && !replay) ? page
       : 0;
     if (view === 'services') {
-      if (delta !== 0) moveService(svcSel + delta);
+      if (delta !== 0) moveService(svcIdx.current + delta);
       else if (input === 'g' || key.home) moveService(0);
       else if (input === 'G' || key.end) moveService(groups.length - 1);
       else if (key.return && groups[svcSel]) {
@@ -180,10 +183,11 @@ export default function App({
     }
     if (view === 'detail') {
       if (key.escape || key.leftArrow) setView('flows');
-      else if (delta !== 0) moveFlow(sel + Math.sign(delta));
+      else if (delta !== 0) moveFlow(selIdx.current + Math.sign(delta));
       return;
     }
-    if (delta !== 0) moveFlow(sel + delta);
+    // From the ref, not the rendered index: keys can arrive faster than frames (a held PgDn).
+    if (delta !== 0) moveFlow(selIdx.current + delta);
     else if (input === 'g' || key.home) moveFlow(0);
     else if (input === 'G' || key.end) moveFlow(sorted.length - 1);
     else if (key.return && selected) {

@@ -56,26 +56,52 @@ export interface PlacedColumn {
   readonly width: number;
 }
 
+/** Widths the socket columns' text needs (the longest text among the rows on screen). */
+export interface NaturalWidths {
+  readonly orig?: number;
+  readonly resp?: number;
+}
+
 /**
- * Which columns fit in `width` terminal cells (one space between columns), and how wide each is: columns are taken
- * by priority while their minimum widths fit, then the space left goes to the growable socket columns.
+ * Which columns fit in `width` terminal cells (one space between columns), and how wide each is. The socket columns
+ * want their `natural` width (so an address is never cut when it can be shown whole), within their min and max;
+ * other columns are taken by priority while they fit; what is left goes to the socket columns, and when even the
+ * always-shown columns do not fit, the socket columns shrink towards their minimum.
  */
-export function layoutColumns(width: number): PlacedColumn[] {
+export function layoutColumns(width: number, natural: NaturalWidths = {}): PlacedColumn[] {
+  const want = (id: ColumnId): number => {
+    const n = id === 'orig' ? natural.orig : id === 'resp' ? natural.resp : undefined;
+    return n === undefined ? COLUMNS[id].min : Math.max(COLUMNS[id].min, Math.min(COLUMNS[id].max, n));
+  };
   const chosen = new Set<ColumnId>();
   let used = -1; // n columns need n - 1 gaps
   const byPriority = [...COLUMN_IDS].sort((a, b) => COLUMNS[a].priority - COLUMNS[b].priority);
   for (const id of byPriority) {
-    const need = COLUMNS[id].min + 1;
+    const need = want(id) + 1;
     if (used + need <= width || COLUMNS[id].priority === 0) {
       chosen.add(id);
       used += need;
     }
   }
   const widths = new Map<ColumnId, number>();
-  for (const id of chosen) widths.set(id, COLUMNS[id].min);
-  let spare = Math.max(0, width - used);
-  // Hand out spare cells one at a time, alternately, so both socket columns grow together.
+  for (const id of chosen) widths.set(id, want(id));
   const growable = (['orig', 'resp'] as const).filter((id) => chosen.has(id));
+  // Too wide even with the essentials only: give cells back from the socket columns, one at a time, alternately.
+  let over = used - width;
+  while (over > 0) {
+    let shrank = false;
+    for (const id of growable) {
+      const w = widths.get(id)!; // set for every chosen id above
+      if (over > 0 && w > COLUMNS[id].min) {
+        widths.set(id, w - 1);
+        over--;
+        shrank = true;
+      }
+    }
+    if (!shrank) break;
+  }
+  // Room to spare: the socket columns grow (the responder's service name and long IPv6 addresses use it).
+  let spare = Math.max(0, width - used);
   while (spare > 0) {
     let grew = false;
     for (const id of growable) {
@@ -89,6 +115,17 @@ export function layoutColumns(width: number): PlacedColumn[] {
     if (!grew) break;
   }
   return COLUMN_IDS.filter((id) => chosen.has(id)).map((id) => ({ spec: COLUMNS[id], width: widths.get(id)! }));
+}
+
+/** The widths the socket columns need to show `rows` whole. */
+export function naturalWidths(rows: readonly FlowRecord[]): NaturalWidths {
+  let orig = 0;
+  let resp = 0;
+  for (const r of rows) {
+    orig = Math.max(orig, origText(r).length);
+    resp = Math.max(resp, respText(r).length);
+  }
+  return { orig, resp };
 }
 
 /** `text` cut or padded to exactly `width` cells (cut text ends in `…`). Assumes single-width characters. */

@@ -78,6 +78,17 @@ describe('layoutColumns', () => {
     expect(total(80)).toBeLessThanOrEqual(80);
   });
 
+  it('gives the socket columns the width their text needs before adding optional columns', () => {
+    const cols = layoutColumns(100, { orig: 21, resp: 20 });
+    expect(cols.find((c) => c.spec.id === 'orig')!.width).toBeGreaterThanOrEqual(21);
+    expect(cols.find((c) => c.spec.id === 'resp')!.width).toBeGreaterThanOrEqual(20);
+    expect(cols.reduce((n, c) => n + c.width + 1, -1)).toBeLessThanOrEqual(100);
+    // Long IPv6 sockets at 80 columns: the essentials stay, the sockets shrink to fit.
+    const narrow = layoutColumns(80, { orig: 47, resp: 58 });
+    expect(narrow.map((c) => c.spec.id)).toEqual(['proto', 'orig', 'resp', 'conn']);
+    expect(narrow.reduce((n, c) => n + c.width + 1, -1)).toBeLessThanOrEqual(80);
+  });
+
   it('shows every column at 120 and gives the rest to the socket columns', () => {
     expect(layoutColumns(120).map((c) => c.spec.id)).toHaveLength(12);
     expect(total(120)).toBe(120);
