@@ -170,7 +170,7 @@ export const GRE = {
 /** ERSPAN headers after GRE: type II is 8 bytes; type III is 12, plus 8 when the O flag (byte 11, bit 0) is set. */
 export const ERSPAN = { II_LEN: 8, III_LEN: 12, III_FLAGS: 11, III_O: 0x01, III_SUBHEADER_LEN: 8 } as const;
 /** VXLAN header (RFC 7348 §5). */
-export const VXLAN = { HEADER_LEN: 8 } as const;
+export const VXLAN = { FLAGS: 0, FLAG_I: 0x08, HEADER_LEN: 8 } as const;
 /** Geneve header (RFC 8926 §3.4): option length in 4-byte units in the low 6 bits of byte 0. */
 export const GENEVE = { VER_OPTLEN: 0, PROTOCOL: 2, HEADER_LEN: 8, OPTLEN_MASK: 0x3f } as const;
 /** GTPv1-U header (3GPP TS 29.281 §5.1): flags, message type, length, TEID; 4 optional bytes when E, S or PN is set. */

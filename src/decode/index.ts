@@ -47,6 +47,8 @@ export function resetPacket(p: DecodedPacket): void {
   p.fragOffset = 0;
   p.moreFragments = 0;
   p.fragId = 0;
+  p.fragData = -1;
+  p.fragNext = 0;
   p.srcPort = 0;
   p.dstPort = 0;
   p.icmpOneWay = 0;

@@ -42,6 +42,10 @@ export function decodeIpv4(p: DecodedPacket, off: number, end: number): DecodeSt
   const statedEnd = off + total;
   const capEnd = statedEnd < end ? statedEnd : end;
   const l4 = off + ihl;
+  if (p.isFragment !== 0) {
+    p.fragData = l4;
+    p.fragNext = p.proto;
+  }
   if (fragOffset > 0) {
     p.payload = l4;
     p.payloadLen = statedEnd - l4;

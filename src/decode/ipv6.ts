@@ -86,6 +86,10 @@ export function decodeIpv6(p: DecodedPacket, off: number, end: number): DecodeSt
       p.moreFragments = more;
       // RFC 6946: an "atomic fragment" (offset 0, M 0) is a whole datagram.
       p.isFragment = more | (fragOffset > 0 ? 1 : 0);
+      if (p.isFragment !== 0) {
+        p.fragData = pos + hdrLen;
+        p.fragNext = following;
+      }
       if (fragOffset > 0) {
         const payload = pos + hdrLen;
         p.proto = following;

@@ -82,6 +82,10 @@ export class DecodedPacket {
   moreFragments = 0;
   /** Fragment identification (IPv4: 16 bits; IPv6: 32 bits). */
   fragId = 0;
+  /** For fragments: offset of the data this fragment carries (after the IPv4 header / the IPv6 fragment header). */
+  fragData = -1;
+  /** For fragments: protocol of the fragmentable part (IPv4 protocol; IPv6 fragment header's Next Header). */
+  fragNext = 0;
 
   /** Source port; for ICMP, Zeek's "port": the ICMP type. */
   srcPort = 0;

@@ -26,18 +26,23 @@ function looksLikeIp(p: DecodedPacket, off: number, end: number): boolean {
 /**
  * After a UDP header decoded OK: marks VXLAN (port 4789, RFC 7348), Geneve (6081, RFC 8926), GTP-U (2152, TS 29.281)
  * Teredo (3544, RFC 4380) and L2TPv2 data messages (1701, RFC 2661; tshark follows these, Zeek does not) payloads. The destination port is tried first, then the source port (replies).
- * `end` bounds the UDP payload (captured bytes within the datagram).
+ * `end` bounds the UDP payload (captured bytes within the datagram). The source port is only consulted when the
+ * destination port is not a well-known one (>= 1024): a DNS query sent from port 4789 goes to DNS, not to VXLAN.
  */
 export function markUdpTunnel(p: DecodedPacket, end: number): void {
   if (markUdpPort(p, p.dstPort, end)) return;
-  markUdpPort(p, p.srcPort, end);
+  if (p.dstPort >= WELL_KNOWN_PORTS_END) markUdpPort(p, p.srcPort, end);
 }
+
+/** Ports below this are well-known service ports (RFC 6335 §6). */
+const WELL_KNOWN_PORTS_END = 1024;
 
 function markUdpPort(p: DecodedPacket, port: number, end: number): boolean {
   const off = p.payload;
   switch (port) {
     case TUNNEL_PORT.VXLAN:
-      if (end - off < VXLAN.HEADER_LEN) return false;
+      // RFC 7348 §5: the I flag must be set (a valid VNI follows).
+      if (end - off < VXLAN.HEADER_LEN || (p.view.getUint8(off + VXLAN.FLAGS) & VXLAN.FLAG_I) === 0) return false;
       mark(p, off + VXLAN.HEADER_LEN, LinkType.ETHERNET);
       return true;
     case TUNNEL_PORT.GENEVE:

@@ -36,9 +36,13 @@ describe('UDP tunnels', () => {
     expect([outer.status, outer.dstPort, outer.innerOffset, outer.innerLinkType]).toEqual([Status.OK, 4789, 36, LinkType.ETHERNET]);
     expectInnerDns(inner);
   });
-  it('VXLAN reply (source port 4789) is marked too', () => {
+  it('VXLAN reply (source port 4789) is marked too, but not a query from port 4789 to DNS', () => {
     const [outer] = decodeBoth(outerUdp(4789, 50000, cat(hex('08 00 00 00 00 00 2a 00'), INNER_ETH)));
     expect(outer.innerOffset).toBe(36);
+    expect(decodeBoth(outerUdp(4789, 53, cat(hex('08 00 00 00 00 00 2a 00'), INNER_ETH)))[0].innerOffset).toBe(-1);
+  });
+  it('VXLAN without the I flag is not marked', () => {
+    expect(decodeBoth(outerUdp(50000, 4789, cat(hex('00 00 00 00 00 00 2a 00'), INNER_ETH)))[0].innerOffset).toBe(-1);
   });
 
   // Geneve: ver 0, opt len 2 (8 bytes), flags, protocol 0x6558, VNI; one 8-byte option; inner Ethernet
