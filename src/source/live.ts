@@ -9,8 +9,8 @@
  *
  * What cap does not give JavaScript, and what this source does about it:
  * - **No kernel timestamps.** `pcap_pkthdr.ts` is not exposed, so each packet is stamped with the injected clock
- *   when its event reaches JS. Packets of one libpcap batch arrive microseconds apart, and event-loop stalls show
- *   up as gaps: durations and RTTs are only as good as the loop's latency.
+ *   when its event reaches JS, to the microsecond. Packets of one libpcap batch arrive microseconds apart, and
+ *   event-loop stalls show up as gaps: durations and RTTs are only as good as the loop's latency.
  * - **No wire length.** Only the number of captured bytes is exposed, so `wireLen` = `caplen`. When cap reports
  *   `truncated` (the packet did not fit the buffer), the true length is unknown; it is counted in
  *   `truncatedBySnaplen`.
@@ -109,7 +109,7 @@ export interface LiveOptions {
   snaplen?: number;
   /** libpcap's kernel ring buffer, bytes. @default 16 MiB */
   bufferSize?: number;
-  /** Wall clock in milliseconds since the epoch, read at each packet's arrival. @default performance clock (µs) */
+  /** Wall clock in ms since the epoch, read at each packet's arrival and kept to the µs. @default performance clock */
   clock?: () => number;
   /** cap always captures in promiscuous mode; `false` is refused with an error that says so. @default true */
   promisc?: boolean;
@@ -370,13 +370,16 @@ export class LiveSource implements PacketSource {
   private deliver(handler: FrameHandler, bytes: Uint8Array, nbytes: number, truncated: boolean, ms: number): void {
     const f = this.frame;
     const c = this.counters;
-    const sec = Math.floor(ms / 1000);
+    // Whole microseconds: an epoch time in ms as a double resolves only ~0.24 µs, so finer digits would be noise,
+    // and a microsecond pcap written from these frames keeps them exactly. µs since the epoch stay below 2^53.
+    const usTotal = Math.round(ms * 1000);
+    const sec = Math.floor(usTotal / 1e6);
     f.bytes = bytes;
     f.offset = 0;
     f.caplen = nbytes;
     f.wireLen = nbytes; // cap exposes no wire length (pcap_pkthdr.len)
     f.tsSec = sec;
-    f.tsNsec = Math.min(999_999_999, Math.floor((ms - sec * 1000) * 1e6));
+    f.tsNsec = (usTotal - sec * 1e6) * 1000;
     f.number = ++c.packets;
     c.bytesRead += nbytes;
     if (truncated) c.truncatedBySnaplen++;
