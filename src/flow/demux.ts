@@ -7,36 +7,23 @@ import type { DecodedPacket } from '../decode/packet.js';
 import { IpProto, TcpFlag } from '../decode/packet.js';
 import { Status, STATUS_COUNT } from '../decode/status.js';
 import { TcpConnection, TcpEvent } from '../tcp/connection.js';
-import { type Direction, Flow, TimeoutClass } from './flow.js';
+import { Flow, TimeoutClass } from './flow.js';
 import { isLikelyServerPort } from './services.js';
 import { FlowTable, type FlowTableOptions } from './table.js';
 
-/** Reasons beyond the decoder's statuses for which a packet fits no flow. */
-export const FRAGMENT_UNMATCHED = STATUS_COUNT;
-/** Size of the per-reason counter array: decoder statuses plus FRAGMENT_UNMATCHED. */
+/** Reasons beyond the decoder's statuses for which a packet fits no flow: fragments of a datagram never completed. */
+export const FRAGMENT_INCOMPLETE = STATUS_COUNT;
+/** Size of the per-reason counter array: decoder statuses plus FRAGMENT_INCOMPLETE. */
 export const REASON_COUNT = STATUS_COUNT + 1;
 
-/** Fragments of an IPv4/IPv6 datagram whose first fragment made (or found) a flow. */
-interface FragmentEntry {
-  flow: Flow;
-  /** The sender's counters (the object travels with the sender when the flow flips). */
-  dir: Direction;
-  untilSec: number;
-}
-
-/** How long a datagram's later fragments are attributed to its first fragment's flow (Linux ipfrag_time is 30 s). */
-const FRAGMENT_TIMEOUT_SEC = 30;
-/** Bound on datagrams awaiting later fragments. */
-const MAX_FRAGMENT_ENTRIES = 65536;
 const OK = Status.OK;
 
 export class Demux {
   readonly table: FlowTable;
   /** Packets assigned to a flow (later fragments included). */
   assigned = 0;
-  /** Packets not assigned, by reason code (decoder Status, or FRAGMENT_UNMATCHED). */
+  /** Packets not assigned, by reason code (decoder Status, or FRAGMENT_INCOMPLETE). */
   readonly unassigned = new Float64Array(REASON_COUNT);
-  private readonly fragments = new Map<string, FragmentEntry>();
   private nextExpirySec = 0;
 
   /** `onEnd` receives every flow the table ends (idle, closed, reset, reuse, evicted, eof). */
@@ -46,9 +33,10 @@ export class Demux {
 
   /**
    * Accounts for one decoded packet captured at `tsSec` (seconds since the epoch) with `wireLen` bytes on the wire.
-   * Returns the flow it was assigned to, or null. Allocates only when a new flow starts.
+   * `frames` is how many captured frames carried it (more than 1 for a reassembled IP datagram). Returns the flow it
+   * was assigned to, or null. Allocates only when a new flow starts.
    */
-  packet(p: DecodedPacket, tsSec: number, wireLen: number): Flow | null {
+  packet(p: DecodedPacket, tsSec: number, wireLen: number, frames = 1): Flow | null {
     if (tsSec >= this.nextExpirySec) {
       // Timeouts are checked once per second of capture time, not per packet.
       this.table.expire(tsSec);
@@ -56,8 +44,7 @@ export class Demux {
     }
     const status = p.status;
     if (status !== OK) {
-      if (status === Status.FRAGMENT) return this.laterFragment(p, tsSec, wireLen);
-      this.unassigned[status]!++; // status < STATUS_COUNT
+      this.unassigned[status]! += frames; // status < STATUS_COUNT
       return null;
     }
     const table = this.table;
@@ -67,6 +54,12 @@ export class Demux {
         f.tcp.isReuse(p, table.fromOrig)) {
       // A new SYN on a closed tuple, or with a new initial sequence number: a new connection (Zeek IsReuse).
       f.endReason = 'reuse';
+      table.remove(f);
+      f = null;
+    }
+    if (f !== null && isTcp && f.tcp !== null && f.tcp.attemptExpired(tsSec)) {
+      // Zeek's attempt timer: a SYN still unanswered tcp_attempt_delay (5 s) later ends the connection.
+      f.endReason = 'idle';
       table.remove(f);
       f = null;
     }
@@ -100,9 +93,8 @@ export class Demux {
       }
       f.udpHistory |= fromOrig ? 1 : 2;
     }
-    if (p.isFragment !== 0 && p.moreFragments !== 0) this.firstFragment(p, f, d, tsSec);
     table.touch(f, tsSec);
-    this.assigned++;
+    this.assigned += frames;
     return f;
   }
 
@@ -151,45 +143,5 @@ export class Demux {
     (f as { resp: typeof t }).resp = t;
     this.table.fromOrig = !this.table.fromOrig;
     f.directionGuessed = false;
-  }
-
-  private fragKey(p: DecodedPacket): string {
-    return p.ipVersion === 4
-      ? `4:${p.src4}:${p.dst4}:${p.fragId}`
-      : `6:${p.src6.join(',')}:${p.dst6.join(',')}:${p.fragId}`;
-  }
-
-  /** Remembers a first fragment's flow so that the datagram's later fragments are attributed to it. */
-  private firstFragment(p: DecodedPacket, f: Flow, dir: Direction, tsSec: number): void {
-    if (p.fragOffset !== 0) return;
-    if (this.fragments.size >= MAX_FRAGMENT_ENTRIES) this.pruneFragments(tsSec, true);
-    this.fragments.set(this.fragKey(p), { flow: f, dir, untilSec: tsSec + FRAGMENT_TIMEOUT_SEC });
-  }
-
-  /**
-   * A later fragment (RFC 791 / RFC 8200 §4.5: only the first fragment carries the upper-layer header). It adds its
-   * bytes to the datagram's flow; the datagram already counted as one packet, as tshark and Zeek count it.
-   */
-  private laterFragment(p: DecodedPacket, tsSec: number, wireLen: number): Flow | null {
-    const key = this.fragKey(p);
-    const e = this.fragments.get(key);
-    if (e === undefined || e.untilSec < tsSec || e.flow.endReason !== 'active') {
-      this.unassigned[FRAGMENT_UNMATCHED]!++;
-      return null;
-    }
-    const dir = e.dir;
-    dir.fragments++;
-    dir.wireBytes += wireLen;
-    // IP bytes of the reassembled datagram: only this fragment's data (its own header is not part of the datagram).
-    dir.ipBytes += p.payloadLen;
-    dir.lastSec = tsSec;
-    if (p.moreFragments === 0) this.fragments.delete(key);
-    this.table.touch(e.flow, tsSec);
-    this.assigned++;
-    return e.flow;
-  }
-
-  private pruneFragments(tsSec: number, all: boolean): void {
-    for (const [k, e] of this.fragments) if (all || e.untilSec < tsSec) this.fragments.delete(k);
   }
 }

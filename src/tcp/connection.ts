@@ -93,6 +93,8 @@ const MAX_BLOCKS = 8;
 const FAST_RETRANSMIT_WINDOW_SEC = 0.02;
 /** Wireshark's default out-of-order threshold when no handshake RTT is known, seconds. */
 const DEFAULT_OOO_THRESHOLD_SEC = 0.003;
+/** Zeek's `tcp_attempt_delay` default, seconds. */
+const TCP_ATTEMPT_DELAY_SEC = 5;
 /** Zeek's `tcp_connection_linger` default, seconds. */
 const TCP_CONNECTION_LINGER_SEC = 5;
 /** `firstSeen` bits (Zeek's first_packet_seen). */
@@ -373,6 +375,8 @@ export class TcpConnection {
   private synAckTimeSec = 0;
   private rttSyn = -1;
   private rttAck = -1;
+  /** Time of the originator's first SYN (Zeek starts its attempt timer then), or -1. */
+  private attemptSynSec = -1;
 
   constructor() {
     this.orig = new TcpEnd(true);
@@ -406,6 +410,7 @@ export class TcpConnection {
     this.synAckTimeSec = 0;
     this.rttSyn = -1;
     this.rttAck = -1;
+    this.attemptSynSec = -1;
   }
 
   /**
@@ -739,6 +744,7 @@ export class TcpConnection {
           if (isOrig) {
             setZeekState(ep, hasAck ? ZeekState.SYN_ACK_SENT : ZeekState.SYN_SENT);
             this.events |= TcpEvent.ATTEMPT;
+            this.attemptSynSec = this.lastTimeSec;
           } else {
             if (!hasAck && peer.zeekState === ZeekState.SYN_ACK_SENT && baseSeq === ep.startSeq) {
               // SYN/SYN-ACK reversal (IsReuse's exception): flip the roles and establish.
@@ -1102,6 +1108,15 @@ export class TcpConnection {
     return (
       (o === ZeekState.SYN_SENT || o === ZeekState.SYN_ACK_SENT) && this.resp.zeekState === ZeekState.INACTIVE
     );
+  }
+
+  /**
+   * True when Zeek's attempt timer has fired by `nowSec` with the attempt unanswered: Zeek then removes the
+   * connection (event connection_attempt), so a later packet on the tuple (a retransmitted SYN, or the rest of a
+   * half-duplex capture) starts a new connection. `delaySec`: Zeek's tcp_attempt_delay. Check before `update()`.
+   */
+  attemptExpired(nowSec: number, delaySec = TCP_ATTEMPT_DELAY_SEC): boolean {
+    return this.attemptSynSec >= 0 && nowSec >= this.attemptSynSec + delaySec && this.attemptPending();
   }
 
   /**

@@ -464,3 +464,16 @@ describe('SYN+ACK first, then ACK/data: flipped on the ACK (Zeek PR #2191, zeek 
     expect(conn.orig.transitions()[0]).toEqual({ tsSec: 1000, state: 'ESTABLISHED' });
   });
 });
+
+describe('attempt timer (Zeek tcp_attempt_delay)', () => {
+  it('expires 5 s after an unanswered SYN, not while answered', () => {
+    const { conn } = run([
+      ['o', seg('S', C_ISN), 100],
+      ['o', seg('A', c1, s1), 101],
+    ]);
+    expect(conn.attemptExpired(104.9)).toBe(false);
+    expect(conn.attemptExpired(105)).toBe(true);
+    const answered = run([...handshake()]).conn;
+    expect(answered.attemptExpired(2000)).toBe(false);
+  });
+});

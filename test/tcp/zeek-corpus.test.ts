@@ -64,6 +64,13 @@ function zeekTraces(): Trace[] {
 const KNOWN: Record<string, string> = {
   'tcp-syn-bad-checksum': 'checksums validated by Zeek (no -C): the packet is dropped, history C; sockscope does not validate checksums',
   'tcp-bad-checksum-localhost': 'checksums validated by Zeek (no -C): bad-checksum packets dropped (history C/c); sockscope does not validate checksums',
+  'tcp-handshake-reorder':
+    "the Zeek test (core/connection_flipped.zeek) empties likely_server_ports, so Zeek keeps the SYN+ACK sender as originator until the SYN flips it (Hs^); with Zeek's default ports (80 is one) the first SYN+ACK already flips (^h), as sockscope does",
+  'tcp-retransmit-timeout':
+    'flow table: the third packet comes exactly 300 s after the last activity; Zeek ends a connection when last activity + tcp_inactivity_timeout <= now, the table only when < now (src/flow/table.ts)',
+  'tunnel-teredo': 'decoder: the IPv6-in-Teredo TCP connection is not decapsulated (Zeek finds Teredo by heuristics on any port)',
+  'tunnel-gtp-outer-ip-frag':
+    'decoder: the outer IPv4 fragments carrying GTP are not reassembled, so the inner TCP segments in them are missing and count as content gaps',
 };
 
 interface Outcome {
