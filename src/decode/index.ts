@@ -77,6 +77,9 @@ export function resetPacket(p: DecodedPacket): void {
  * see {@link viewFor}); all offsets written into `p` are offsets into `bytes`. `p.bytes`/`p.view` borrow the
  * caller's memory and are valid only as long as the caller's frame is.
  *
+ * After a later IP fragment (FRAGMENT) or a protocol without ports, `payload`/`payloadLen`/`payloadCaptured` cover
+ * the IP payload; for ICMP they start after the 8-byte ICMP header (Zeek's ICMP byte count).
+ *
  * Only the low 16 bits of `linkType` are the link type (pcap headers may carry FCS flags above them). Tunnels are
  * marked, not followed: decode the inner packet with `decodeFrame(inner, bytes, view, p.innerOffset,
  * p.end - p.innerOffset, p.innerLinkType)`.

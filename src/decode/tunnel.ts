@@ -24,10 +24,11 @@ function looksLikeIp(p: DecodedPacket, off: number, end: number): boolean {
 }
 
 /**
- * After a UDP header decoded OK: marks VXLAN (port 4789, RFC 7348), Geneve (6081, RFC 8926), GTP-U (2152, TS 29.281)
- * Teredo (3544, RFC 4380) and L2TPv2 data messages (1701, RFC 2661; tshark follows these, Zeek does not) payloads. The destination port is tried first, then the source port (replies).
- * `end` bounds the UDP payload (captured bytes within the datagram). The source port is only consulted when the
+ * After a UDP header decoded OK: marks VXLAN (port 4789, RFC 7348), Geneve (6081, RFC 8926), GTP-U (2152,
+ * TS 29.281), Teredo (3544, RFC 4380) and L2TPv2 data messages (1701, RFC 2661; tshark follows these, Zeek does not).
+ * The destination port is tried first, then the source port (replies), but the source port only when the
  * destination port is not a well-known one (>= 1024): a DNS query sent from port 4789 goes to DNS, not to VXLAN.
+ * `end` bounds the UDP payload (captured bytes within the datagram).
  */
 export function markUdpTunnel(p: DecodedPacket, end: number): void {
   if (markUdpPort(p, p.dstPort, end)) return;
