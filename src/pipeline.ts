@@ -6,19 +6,20 @@
 import { decodeFrame } from './decode/index.js';
 import { DecodedPacket } from './decode/packet.js';
 import { Status, STATUS_NAME } from './decode/status.js';
-import { Demux, FRAGMENT_UNMATCHED, REASON_COUNT } from './flow/demux.js';
+import { Defragmenter } from './flow/defrag.js';
+import { Demux, FRAGMENT_INCOMPLETE, REASON_COUNT } from './flow/demux.js';
 import type { Flow } from './flow/flow.js';
 import type { FlowRecord } from './flow/record.js';
 import { flowRecord } from './flow/snapshot.js';
 import type { FlowTableOptions } from './flow/table.js';
 import type { CaptureStats, Snapshot, SnapshotFeed } from './pipeline-types.js';
-import { CaptureError, type Frame, type PacketSource } from './source/types.js';
+import { CaptureError, type Frame, LinkType, type PacketSource } from './source/types.js';
 
 export type { FlowTableOptions } from './flow/table.js';
 
 /** Names of the unassigned-packet reasons, indexed like Demux.unassigned. */
 const REASON_NAME: readonly string[] = Array.from({ length: REASON_COUNT }, (_, i) =>
-  i === FRAGMENT_UNMATCHED ? 'fragment_unmatched' : STATUS_NAME[i]!,
+  i === FRAGMENT_INCOMPLETE ? 'fragment_incomplete' : STATUS_NAME[i]!,
 );
 
 /** How deep tunnels are followed (VXLAN in Geneve in UDP ...). */
@@ -123,6 +124,8 @@ export class Pipeline {
   private readonly feedImpl: Feed;
   private readonly opts: PipelineOptions;
   private readonly demux: Demux;
+  private readonly defrag = new Defragmenter();
+  private nextDefragExpirySec = 0;
   private readonly packet = new DecodedPacket();
   private readonly inner = new DecodedPacket();
   private readonly clock: () => number;
@@ -195,6 +198,7 @@ export class Pipeline {
       }
     } finally {
       this.demux.flush();
+      this.defrag.flush();
       this.done = true;
       this.publish();
     }
@@ -238,7 +242,7 @@ export class Pipeline {
     const unassigned: Record<string, number> = {};
     let total = 0;
     for (let i = 0; i < REASON_COUNT; i++) {
-      const n = d.unassigned[i]!;
+      const n = d.unassigned[i]! + (i === FRAGMENT_INCOMPLETE ? this.defrag.incompleteFrames : 0);
       if (n > 0) {
         unassigned[REASON_NAME[i]!] = n;
         total += n;
@@ -289,19 +293,37 @@ export class Pipeline {
     if (decodeFrame(p, bytes, this.view, frame.offset, frame.caplen, frame.linkType) === Status.UNSUPPORTED_LINK) {
       this.unsupportedLinks[frame.linkType] = (this.unsupportedLinks[frame.linkType] ?? 0) + 1;
     }
-    this.demux.packet(p, ts, frame.wireLen);
-    if (p.innerOffset >= 0 && p.status === Status.OK) this.tunnels(ts, frame.wireLen);
+    if (p.isFragment !== 0 && p.fragData >= 0) this.fragment(p, ts, frame.wireLen);
+    else {
+      this.demux.packet(p, ts, frame.wireLen);
+      if (p.innerOffset >= 0 && p.status === Status.OK) this.tunnels(ts, frame.wireLen, this.view);
+    }
     const replay = this.opts.replay;
     return replay === undefined ? true : this.paceAfter(replay, ts);
   }
 
   /** Decodes and demultiplexes the packets inside tunnels (each layer is its own flow, as Zeek logs them). */
-  private tunnels(ts: number, wireLen: number): void {
+  private fragment(p: DecodedPacket, ts: number, wireLen: number): void {
+    const defrag = this.defrag;
+    if (ts >= this.nextDefragExpirySec) {
+      defrag.expire(ts);
+      this.nextDefragExpirySec = ts + 1;
+    }
+    const dg = defrag.add(p, ts, wireLen);
+    if (dg === null) return;
+    // The whole datagram counts once, on the frame that completed it (as tshark and Zeek count it).
+    const view = new DataView(dg.bytes.buffer, dg.bytes.byteOffset, dg.bytes.byteLength);
+    decodeFrame(p, dg.bytes, view, 0, dg.bytes.length, LinkType.RAW);
+    this.demux.packet(p, ts, dg.wireBytes, dg.frames);
+    if (p.innerOffset >= 0 && p.status === Status.OK) this.tunnels(ts, dg.wireBytes, view);
+  }
+
+  private tunnels(ts: number, wireLen: number, view: DataView<ArrayBufferLike>): void {
     // The two packets take turns: once a layer has been demultiplexed its fields are no longer needed.
     let outer = this.packet;
     let target = this.inner;
     for (let depth = 0; depth < MAX_TUNNEL_DEPTH && outer.innerOffset >= 0; depth++) {
-      decodeFrame(target, outer.bytes, this.view, outer.innerOffset, outer.end - outer.innerOffset, outer.innerLinkType);
+      decodeFrame(target, outer.bytes, view, outer.innerOffset, outer.end - outer.innerOffset, outer.innerLinkType);
       if (target.status !== Status.OK) return;
       this.demux.packet(target, ts, wireLen);
       this.innerPackets++;

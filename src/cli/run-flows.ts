@@ -24,7 +24,8 @@ export interface RunFlowsOptions {
 
 /** Runs the pipeline over `sources` and writes records to env.stdout. Resolves to the process exit code. */
 export async function runFlows(sources: PacketSource[], opts: RunFlowsOptions, env: Env): Promise<number> {
-  const writer = makeWriter(opts.format, env.stdout, { now: env.now, width: Math.max(80, env.columns) });
+  // Lines are cut to the terminal's width only on a terminal; a pipe or file gets them whole.
+  const writer = makeWriter(opts.format, env.stdout, { now: env.now, width: env.isTTY ? Math.max(80, env.columns) : Infinity });
   writer.begin();
   const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = { sources, onFlowEnd: (r) => writer.write(r) };
   if (opts.flowTable !== undefined) pipelineOpts.flowTable = opts.flowTable;

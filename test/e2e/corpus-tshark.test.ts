@@ -16,7 +16,11 @@ const NOT_COMPARABLE: Record<string, string> = {
  * Conversations tshark reports that sockscope counts differently on purpose, keyed `capture` -> reason. Each entry
  * is checked to still differ, so a fix shows up as a failing test and the entry is removed.
  */
-const KNOWN_DIFFERENCES: Record<string, string> = {};
+const KNOWN_DIFFERENCES: Record<string, string> = {
+  'tcpdump/bigtcp-ipv6.pcap':
+    'Linux BIG TCP over IPv6: payload length 0 without a jumbo option; tshark 4.0 calls the packet malformed ' +
+    '(frames_with_tcp 0), tcpdump and sockscope take the length from the capture and see the TCP segment',
+};
 
 function key(proto: string, a: string, ap: number, b: string, bp: number): string {
   const x = `${a}|${ap}`, y = `${b}|${bp}`;

@@ -1,0 +1,149 @@
+/**
+ * IP reassembly (RFC 791 §3.2, RFC 8200 §4.5), so that a fragmented datagram counts as one packet of its flow and
+ * its transport header (and any tunnel inside it) is decoded from the whole datagram, as tshark and Zeek do.
+ *
+ * Fragments are rare on real networks, so this path may allocate: each pending datagram keeps a copy of its first
+ * header and of the data received so far (the frame bytes are borrowed and overwritten after each packet).
+ */
+import type { DecodedPacket } from '../decode/packet.js';
+
+/** How long the fragments of one datagram are held waiting for the rest (Linux ipfrag_time is 30 s). */
+export const FRAGMENT_TIMEOUT_SEC = 30;
+/** Most datagrams held at once; the oldest is dropped (and counted) beyond it. */
+export const MAX_PENDING_DATAGRAMS = 4096;
+/** Largest reassembled datagram: IPv4's 65535, and IPv6 without jumbograms. */
+const MAX_DATAGRAM_BYTES = 65535 + 40;
+
+class Pending {
+  /** The first fragment's IP header (IPv4 with options; IPv6 fixed header only), copied; null until it arrives. */
+  header: Uint8Array | null = null;
+  data = new Uint8Array(2048);
+  /** Received byte ranges of the data, [start, end) pairs, unsorted. */
+  readonly ranges: number[] = [];
+  /** Length of the whole data, known once the last fragment (MF = 0) arrived; -1 before. */
+  totalLen = -1;
+  /** Frames held and their wire bytes. */
+  frames = 0;
+  wireBytes = 0;
+  firstSec = 0;
+  /** 4 or 6, and the protocol of the fragmentable part. */
+  readonly version: number;
+  readonly nextHeader: number;
+  constructor(version: number, nextHeader: number) {
+    this.version = version;
+    this.nextHeader = nextHeader;
+  }
+}
+
+/** The datagram completed by the last fragment given to {@link Defragmenter.add}. */
+export interface Reassembled {
+  /** The whole IP datagram: header then data, with length fields and fragment fields rewritten. */
+  readonly bytes: Uint8Array;
+  /** How many frames carried it, and their wire bytes together. */
+  readonly frames: number;
+  readonly wireBytes: number;
+}
+
+export class Defragmenter {
+  private readonly pending = new Map<string, Pending>();
+  /** Frames whose datagram never completed (timed out, evicted, or still pending at the end). */
+  incompleteFrames = 0;
+
+  /**
+   * Adds the fragment decoded in `p` (captured `wireLen` bytes at `tsSec`). Returns the reassembled datagram when
+   * this fragment completes it, else null (the frame is held).
+   */
+  add(p: DecodedPacket, tsSec: number, wireLen: number): Reassembled | null {
+    const key = p.ipVersion === 4
+      ? `4 ${p.src4} ${p.dst4} ${p.fragNext} ${p.fragId}`
+      : `6 ${p.src6.join(' ')} ${p.dst6.join(' ')} ${p.fragId}`;
+    let d = this.pending.get(key);
+    if (d !== undefined && d.firstSec + FRAGMENT_TIMEOUT_SEC < tsSec) {
+      this.drop(key, d);
+      d = undefined;
+    }
+    if (d === undefined) {
+      if (this.pending.size >= MAX_PENDING_DATAGRAMS) this.expire(Infinity, 1);
+      d = new Pending(p.ipVersion, p.fragNext);
+      d.firstSec = tsSec;
+      this.pending.set(key, d);
+    }
+    d.frames++;
+    d.wireBytes += wireLen;
+    const bytes = p.bytes;
+    const start = p.fragOffset;
+    const statedEnd = p.l3 + p.ipBytes;
+    const capEnd = statedEnd < p.end ? statedEnd : p.end;
+    const len = statedEnd - p.fragData;
+    if (p.fragData < 0 || len < 0 || start + len > MAX_DATAGRAM_BYTES) return null; // impossible: held, counted at expiry
+    if (start === 0) {
+      const hdrLen = p.ipVersion === 4 ? p.fragData - p.l3 : 40;
+      d.header = bytes.slice(p.l3, p.l3 + hdrLen);
+    }
+    if (start + len > d.data.length) {
+      const grown = new Uint8Array(Math.min(MAX_DATAGRAM_BYTES, Math.max(start + len, d.data.length * 2)));
+      grown.set(d.data);
+      d.data = grown;
+    }
+    // Bytes the snap length cut stay zero: the flow still counts the datagram.
+    if (capEnd > p.fragData) d.data.set(bytes.subarray(p.fragData, capEnd), start);
+    d.ranges.push(start, start + len);
+    if (p.moreFragments === 0) d.totalLen = start + len;
+    if (d.header === null || d.totalLen < 0 || !covered(d.ranges, d.totalLen)) return null;
+    this.pending.delete(key);
+    return { bytes: build(d), frames: d.frames, wireBytes: d.wireBytes };
+  }
+
+  /** Drops datagrams older than the fragment timeout at `tsSec` (at most `limit`); their frames count as incomplete. */
+  expire(tsSec: number, limit = Infinity): void {
+    let n = 0;
+    for (const [key, d] of this.pending) {
+      if (n >= limit) break;
+      if (d.firstSec + FRAGMENT_TIMEOUT_SEC < tsSec) {
+        this.drop(key, d);
+        n++;
+      }
+    }
+  }
+
+  /** Ends reassembly: every datagram still pending is incomplete. */
+  flush(): void {
+    for (const [key, d] of this.pending) this.drop(key, d);
+  }
+
+  private drop(key: string, d: Pending): void {
+    this.incompleteFrames += d.frames;
+    this.pending.delete(key);
+  }
+}
+
+/** Whether the [start, end) ranges together cover [0, total). */
+function covered(ranges: number[], total: number): boolean {
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < ranges.length; i += 2) pairs.push([ranges[i]!, ranges[i + 1]!]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  let reach = 0;
+  for (const [s, e] of pairs) {
+    if (s > reach) return false;
+    if (e > reach) reach = e;
+    if (reach >= total) return true;
+  }
+  return reach >= total;
+}
+
+/** The datagram as one unfragmented IP packet: header (lengths and fragment fields rewritten) + data. */
+function build(d: Pending): Uint8Array {
+  const h = d.header!; // add() returns before build() until the first fragment arrived
+  const out = new Uint8Array(h.length + d.totalLen);
+  out.set(h);
+  out.set(d.data.subarray(0, d.totalLen), h.length);
+  const v = new DataView(out.buffer);
+  if (d.version === 4) {
+    v.setUint16(2, Math.min(0xffff, out.length)); // total length
+    v.setUint16(6, 0); // flags and fragment offset
+  } else {
+    v.setUint16(4, d.totalLen); // payload length
+    out[6] = d.nextHeader; // the fragmentable part follows the fixed header directly
+  }
+  return out;
+}
