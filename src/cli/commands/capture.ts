@@ -9,16 +9,20 @@ import {addFlowOptions, type FlowCliOptions, flowTableOptions} from '../options.
 import {runFlows} from '../run-flows.js';
 
 /** What `capture` says about cap's limits, in `--help` and in the README. */
-export const CAP_LIMITS_HELP =
-  'Limits of capturing through cap (libpcap seen from JavaScript):\n' +
-  '  - no kernel timestamps: packets are stamped when they reach JavaScript, so durations and RTTs include\n' +
-  '    event-loop latency;\n' +
-  '  - no wire length: a packet cut by the snap length counts with its captured length;\n' +
-  '  - no drop counts: packets the kernel drops are not reported;\n' +
-  '  - always promiscuous, snap length at most 65535 bytes.\n' +
-  'When these matter, let tcpdump capture and sockscope read its stream, which has all three:\n' +
-  '  tcpdump -i IFACE -w - | sockscope flows -\n' +
-  'Capturing needs root or CAP_NET_RAW: sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))';
+export const CAP_LIMITS_HELP = [
+  'Limits of capturing through cap (libpcap seen from JavaScript):',
+  '  - no kernel timestamps: packets are stamped when they reach JavaScript,',
+  '    so durations and RTTs include event-loop latency;',
+  '  - no wire length: a packet cut by the snap length counts with its',
+  '    captured length;',
+  '  - no drop counts: packets the kernel drops are not reported;',
+  '  - always promiscuous, snap length at most 65535 bytes.',
+  'When these matter, let tcpdump capture and sockscope read its stream, which',
+  'has all three:',
+  '  tcpdump -i IFACE -w - | sockscope flows -',
+  'Capturing needs root or CAP_NET_RAW; to capture as a normal user:',
+  '  sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))',
+].join('\n');
 
 /** Effects `capture` uses, injectable for tests. */
 export interface CaptureDeps {
@@ -59,10 +63,11 @@ export function register(
     .command('capture')
     .summary('capture live from an interface (through cap) and write one record per flow')
     .description(
-      'Captures on a network interface through the optional cap package (libpcap), assigns every packet to\n' +
-        'its flow and follows TCP connections, like `sockscope flows` on a file. The BPF expression (pcap-filter(7),\n' +
-        'as for tcpdump) selects packets. Without a terminal, ndjson records are written as flows end. Ctrl-C\n' +
-        '(SIGINT) or SIGTERM stops cleanly: every open flow is written, the capture closed, the -w file completed.',
+      'Captures on a network interface through the optional cap package (libpcap), assigns every packet to ' +
+        'its flow and follows TCP connections, like `sockscope flows` on a file. The BPF expression ' +
+        '(pcap-filter(7), as for tcpdump) selects packets. Without a terminal, ndjson records are written as ' +
+        'flows end. Ctrl-C (SIGINT) or SIGTERM stops cleanly: every open flow is written, the capture closed, ' +
+        'the -w file completed.',
     )
     .requiredOption('-i, --interface <iface>', 'interface to capture on (see: sockscope interfaces)')
     .argument('[expression...]', 'BPF filter expression, e.g. tcp port 443 or host 10.0.0.1')

@@ -19,7 +19,7 @@ export function register(
     .command('interfaces')
     .summary('list the interfaces capture can use, with their addresses')
     .description(
-      'Lists the capture devices libpcap knows (through the optional cap package), one per line:\n' +
+      'Lists the capture devices libpcap knows (through the optional cap package), one per line: ' +
         'name, addresses with prefix lengths, "loopback" for loopback devices, and the description if any.',
     )
     .option('--json', 'one JSON array: [{name, description?, addresses: [{addr, netmask?, prefix?, ...}], loopback}]')
