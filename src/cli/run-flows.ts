@@ -47,7 +47,7 @@ export async function runFlows(sources: PacketSource[], opts: RunFlowsOptions, e
 /** The end-of-run accounting: every packet read is either in a flow or counted by why it is not. */
 export function summaryText(s: CaptureStats): string {
   const lines: string[] = [];
-  let line = `sockscope: ${s.packetsRead} packets read, ${s.packetsAssigned} assigned to ${s.totalFlows} flows`;
+  let line = `sockscope: ${plural(s.packetsRead, 'packet')} read, ${s.packetsAssigned} assigned to ${plural(s.totalFlows, 'flow')}`;
   line += `, ${s.packetsUnassigned} not assigned`;
   const reasons = Object.entries(s.unassigned).map(([k, n]) => `${k} ${n}`);
   if (reasons.length > 0) line += ` (${reasons.join(', ')})`;
@@ -60,6 +60,10 @@ export function summaryText(s: CaptureStats): string {
   }
   if (s.dropped !== undefined) lines.push(`sockscope: ${s.dropped} packets dropped by the kernel`);
   return `${lines.join('\n')}\n`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Writes `42% 1.2M pkts 3.4M pkt/s` to a terminal's stderr every 250 ms; returns the function that clears it. */
