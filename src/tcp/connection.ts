@@ -164,6 +164,8 @@ export class TcpEnd implements HistoryEnd {
   wsLastAckTimeSec = 0;
   wsWindow = -1;
   wsDupAckNum = 0;
+  /** The last segment from this end was a keep-alive (its answer is a keep-alive ACK, not a duplicate ACK). */
+  wsLastKeepAlive = false;
   /** Segments Wireshark flags as retransmissions (including fast and spurious ones). */
   retransmissions = 0;
   fastRetransmissions = 0;
@@ -227,6 +229,7 @@ export class TcpEnd implements HistoryEnd {
     this.wsLastAckTimeSec = 0;
     this.wsWindow = -1;
     this.wsDupAckNum = 0;
+    this.wsLastKeepAlive = false;
     this.retransmissions = 0;
     this.fastRetransmissions = 0;
     this.spuriousRetransmissions = 0;
@@ -994,18 +997,19 @@ export class TcpConnection {
         keepAlive = true;
         fwd.keepAlives++;
       }
-      // DUPLICATE ACK: no data, same window, seq at the next expected, same ack as before.
-      if (
-        !keepAlive &&
+      // Same window, seq and ack as this end's previous segment, and nothing else.
+      const sameAck =
         seglen === 0 &&
-        win !== 0 &&
         win === fwd.wsWindow &&
         fwd.wsHasNext &&
         seq === fwd.wsNext &&
         fwd.wsAckSeen &&
         ack === fwd.wsLastAck &&
-        ctl === 0
-      ) {
+        ctl === 0;
+      // KEEP ALIVE ACK: the answer to the peer's keep-alive repeats our last ACK; it is not a duplicate ACK.
+      const keepAliveAck = sameAck && rev.wsLastKeepAlive;
+      // DUPLICATE ACK: no data, same (non-zero) window, seq at the next expected, same ack as before.
+      if (sameAck && win !== 0 && !keepAlive && !keepAliveAck) {
         dupAck = true;
         fwd.wsDupAckNum++;
         fwd.dupAcks++;
@@ -1051,6 +1055,7 @@ export class TcpConnection {
       fwd.wsLastAckTimeSec = tsSec;
     }
     if (!dupAck) fwd.wsDupAckNum = 0;
+    fwd.wsLastKeepAlive = keepAlive;
   }
 
   // ── Results ────────────────────────────────────────────────────────────────────────────────────────────────────

@@ -477,3 +477,15 @@ describe('attempt timer (Zeek tcp_attempt_delay)', () => {
     expect(answered.attemptExpired(2000)).toBe(false);
   });
 });
+
+describe('keep-alive ACK (zeek modbus-and-non-modbus-p502, port 58380)', () => {
+  it('answers to keep-alives are not duplicate ACKs', () => {
+    const steps: Step[] = [...handshake(), ['o', seg('PA', c1, s1, 138)], ['r', seg('A', s1, c1 + 138)]];
+    for (let i = 0; i < 3; i++) {
+      steps.push(['o', seg('A', c1 + 137, s1)], ['r', seg('A', s1, c1 + 138)]);
+    }
+    const { conn } = run(steps);
+    expect(conn.orig.keepAlives).toBe(3);
+    expect(conn.resp.dupAcks).toBe(0);
+  });
+});
