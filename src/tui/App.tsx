@@ -70,11 +70,26 @@ export default function App({
   const snapshot = useFlowSnapshots(feed);
   const rates = useRates(snapshot, live, now);
 
-  const [view, setView] = useState<View>('flows');
-  const [help, setHelp] = useState(false);
+  // Modes live in refs as well as state: keys can arrive faster than frames (typing, pasting, a held key), and each
+  // key must see the mode the previous key left, not the one the last frame was drawn in.
+  const [view, setViewState] = useState<View>('flows');
+  const [help, setHelpState] = useState(false);
+  const [editing, setEditingState] = useState(false);
+  const modes = useRef({ view, help, editing });
+  const setView = (v: View) => {
+    modes.current.view = v;
+    setViewState(v);
+  };
+  const setHelp = (h: boolean) => {
+    modes.current.help = h;
+    setHelpState(h);
+  };
+  const setEditing = (e: boolean) => {
+    modes.current.editing = e;
+    setEditingState(e);
+  };
   const [sort, setSort] = useState<SortOrder>(initialSort);
   const [filter, setFilter] = useState('');
-  const [editing, setEditing] = useState(false);
   const [selUid, setSelUid] = useState<string | null>(null);
   const [svcKey, setSvcKey] = useState<string | null>(null);
   const [detailUid, setDetailUid] = useState<string | null>(null);
@@ -128,6 +143,7 @@ export default function App({
   };
 
   useInput((input, key) => {
+    const { help, editing, view } = modes.current;
     if (help) {
       setHelp(false);
       return;
@@ -160,7 +176,7 @@ export default function App({
       }
     }
     if (key.tab) {
-      setView((v) => (v === 'services' ? 'flows' : 'services'));
+      setView(view === 'services' ? 'flows' : 'services');
       return;
     }
     const page = Math.max(1, bodyRows - 1);

@@ -32,11 +32,22 @@ async function start(props: Parameters<typeof App>[0]) {
   const r = render(<App columns={100} rows={30} {...props} />);
   unmount = r.unmount;
   await tick();
+  /** Waits until no frame has been drawn for 100 ms (at most 3 s): every key typed so far has been handled. */
+  const settle = async () => {
+    const until = Date.now() + 3000;
+    let n = -1;
+    while (n !== r.frames.length && Date.now() < until) {
+      n = r.frames.length;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  };
+  /** Types keys one at a time, then lets the UI settle. */
   const press = async (...keys: string[]) => {
     for (const k of keys) {
       r.stdin.write(k);
       await tick();
     }
+    await settle();
   };
   const frame = () => r.lastFrame() ?? '';
   /** Lines of the table body (after 3 header lines, the filter bar and the title row; before the status line). */
