@@ -151,6 +151,12 @@ describe.skipIf(!HAVE_CORPUS)('TCP conn_state and history against Zeek (../share
         if (r !== undefined && z.missed_bytes !== undefined && Number(z.missed_bytes) !== r.missedBytes) {
           misses.push({ trace: t.name, tuple, field: 'missed_bytes', zeek: z.missed_bytes, ours: String(r.missedBytes) });
         }
+        if (r !== undefined && z.duration !== undefined && z.duration !== '-') {
+          // Zeek's duration ends at the last packet before both sides closed (6 decimals in the log).
+          if (Math.abs(Number(z.duration) - r.durationSec) > 1.5e-6) {
+            misses.push({ trace: t.name, tuple, field: 'duration', zeek: z.duration, ours: r.durationSec.toFixed(6) });
+          }
+        }
         if (r !== undefined && z.orig_bytes !== undefined && z.orig_bytes !== '-') {
           if (Number(z.orig_bytes) !== r.orig.seqBytes || Number(z.resp_bytes) !== r.resp.seqBytes) {
             misses.push({
