@@ -22,8 +22,8 @@ const LATER_FRAG = patch(IPV4_UDP_DNS, 4, 0x04, 5, 0xd2, 6, 0x00, 7, 185);
 describe('IPv4 deconstruct', () => {
   it('reads the fixed header of a TCP SYN', () => {
     const p = decode(ETH_TCP_SYN, LinkType.ETHERNET);
-    expect([p.ipVersion, p.l3, p.ttl, p.proto, p.src4, p.dst4, p.ipBytes, p.fragId, p.isFragment, p.fragOffset, p.moreFragments])
-      .toEqual([4, 14, 64, 6, 0xc0a80001, 0xc0a800c7, 60, 0x1c46, 0, 0, 0]);
+    expect([p.ipVersion, p.l3, p.ttl, p.proto, p.src4, p.dst4, p.ipBytes, p.fragId, p.isFragment, p.fragOffset, p.moreFragments, p.fragData])
+      .toEqual([4, 14, 64, 6, 0xc0a80001, 0xc0a800c7, 60, 0x1c46, 0, 0, 0, -1]);
   });
 
   it('skips options by IHL', () => {
@@ -34,13 +34,14 @@ describe('IPv4 deconstruct', () => {
   it('first fragment: fragment fields set, transport header decoded', () => {
     const p = decode(FIRST_FRAG, LinkType.RAW);
     expect([p.status, p.isFragment, p.moreFragments, p.fragOffset, p.fragId, p.srcPort, p.dstPort]).toEqual([Status.OK, 1, 1, 0, 0x4d2, 53000, 53]);
+    expect([p.fragData, p.fragNext]).toEqual([20, 17]); // where this fragment's data starts, for reassembly
   });
 
   it('later fragment: FRAGMENT, proto set, ports unset, payload is the fragment data', () => {
     const p = decode(LATER_FRAG, LinkType.RAW);
     expect([p.status, p.isFragment, p.moreFragments, p.fragOffset, p.proto, p.srcPort, p.dstPort, p.l4, p.udpLength])
       .toEqual([Status.FRAGMENT, 1, 0, 1480, 17, 0, 0, -1, 0]);
-    expect([p.payload, p.payloadLen, p.ipBytes]).toEqual([20, 30, 50]);
+    expect([p.payload, p.payloadLen, p.ipBytes, p.fragData, p.fragNext]).toEqual([20, 30, 50, 20, 17]);
   });
 
   it('Ethernet padding after the total length is not payload (zeek tcp-http-ethernet-padding)', () => {

@@ -45,18 +45,19 @@ describe('IPv6 deconstruct', () => {
   it('walks hop-by-hop, destination options and a first fragment to UDP', () => {
     const p = decode(EXT_CHAIN, LinkType.IPV6);
     expect([p.status, p.proto, p.l4, p.srcPort, p.dstPort, p.udpLength]).toEqual([Status.OK, 17, 64, 1000, 53, 8]);
-    expect([p.isFragment, p.moreFragments, p.fragOffset, p.fragId, p.ipBytes]).toEqual([1, 1, 0, 0xabcd, 72]);
+    expect([p.isFragment, p.moreFragments, p.fragOffset, p.fragId, p.ipBytes, p.fragData, p.fragNext]).toEqual([1, 1, 0, 0xabcd, 72, 64, 17]);
   });
 
   it('a later fragment is FRAGMENT with the upper protocol and no ports', () => {
     const p = decode(LATER_FRAG, LinkType.IPV6);
     expect([p.status, p.proto, p.srcPort, p.isFragment, p.moreFragments, p.fragOffset, p.payload, p.payloadLen])
       .toEqual([Status.FRAGMENT, 17, 0, 1, 0, 8, 48, 8]);
+    expect([p.fragData, p.fragNext]).toEqual([48, 17]);
   });
 
   it('an atomic fragment (offset 0, M 0) is a whole datagram', () => {
     const p = decode(patch(EXT_CHAIN, 59, 0), LinkType.IPV6);
-    expect([p.status, p.isFragment, p.srcPort]).toEqual([Status.OK, 0, 1000]);
+    expect([p.status, p.isFragment, p.srcPort, p.fragData]).toEqual([Status.OK, 0, 1000, -1]);
   });
 
   it('AH length is in 4-byte units plus 2', () => {
