@@ -40,7 +40,7 @@ export class Flow {
   proto = 0;
   /** 4 or 6. */
   ipVersion = 0;
-  /** Originator address: IPv4 in oa3 (others 0); IPv6 as four big-endian words. */
+  /** Originator address as int32 words: IPv4 in oa3 (others 0); IPv6 as four big-endian words. */
   oa0 = 0; oa1 = 0; oa2 = 0; oa3 = 0;
   /** Responder address, same layout. */
   ra0 = 0; ra1 = 0; ra2 = 0; ra3 = 0;

@@ -38,8 +38,9 @@ function protoName(proto: number): ProtoName {
   return 'unknown_transport';
 }
 
+/** Flow address words are stored as int32 (see FlowTable); the formatters take unsigned words. */
 function addr(version: number, w0: number, w1: number, w2: number, w3: number): string {
-  return version === 4 ? formatIpv4(w3) : formatIpv6([w0, w1, w2, w3]);
+  return version === 4 ? formatIpv4(w3 >>> 0) : formatIpv6([w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0]);
 }
 
 function directionRecord(d: Direction, tcp: TcpConnection | null, isOrig: boolean): DirectionRecord {

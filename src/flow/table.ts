@@ -46,7 +46,7 @@ function endpointHash(a0: number, a1: number, a2: number, a3: number, port: numb
 
 /** Same value for a->b and b->a; `+` rather than `^` keeps a->a flows (same address and port) apart. */
 function symmetricHash(sh: number, dh: number, proto: number): number {
-  return (Math.imul((sh + dh) | 0, 0x9e3779b1) ^ proto) >>> 0;
+  return Math.imul((sh + dh) | 0, 0x9e3779b1) ^ proto;
 }
 
 /** Called for every flow the table removes: expired, closed, evicted, or flushed. */
@@ -69,10 +69,13 @@ export class FlowTable {
   private readonly tails: (Flow | null)[] = new Array<Flow | null>(TIMEOUT_CLASSES).fill(null);
   private readonly idleSec: Float64Array;
   private readonly onEnd: EndHandler;
-  // The key of the packet being looked up, in flow-field layout (filled by lookup, reused by insert).
-  private s0 = 0; private s1 = 0; private s2 = 0; private s3 = 0;
-  private d0 = 0; private d1 = 0; private d2 = 0; private d3 = 0;
-  private sh = 0; private dh = 0; private h = 0;
+  /**
+   * The key of the packet being looked up: source words 0-3, destination words 4-7, as int32. A typed array rather
+   * than eight number fields: stores into it never allocate, whereas a field holding a value outside V8's small
+   * integer range boxes it on every store.
+   */
+  private readonly k = new Int32Array(8);
+  private h = 0;
 
   constructor(options: FlowTableOptions, onEnd: EndHandler) {
     this.options = resolveTableOptions(options);
@@ -88,18 +91,20 @@ export class FlowTable {
    */
   lookup(p: DecodedPacket): Flow | null {
     const h = this.loadKey(p);
+    const k = this.k;
     const sp = p.srcPort, dp = p.dstPort, proto = p.proto;
+    const s3 = k[3]!, d3 = k[7]!; // k has 8 entries
     let f = this.buckets[h & this.mask] ?? null;
     while (f !== null) {
       if (f.hash === h && f.proto === proto && f.ipVersion === p.ipVersion) {
-        if (f.origPort === sp && f.respPort === dp && f.oa3 === this.s3 && f.ra3 === this.d3 && f.oa0 === this.s0 &&
-            f.oa1 === this.s1 && f.oa2 === this.s2 && f.ra0 === this.d0 && f.ra1 === this.d1 && f.ra2 === this.d2) {
+        if (f.origPort === sp && f.respPort === dp && f.oa3 === s3 && f.ra3 === d3 && f.oa0 === k[0] &&
+            f.oa1 === k[1] && f.oa2 === k[2] && f.ra0 === k[4] && f.ra1 === k[5] && f.ra2 === k[6]) {
           this.fromOrig = true;
           return f;
         }
-        if (f.oneWay === 0 && f.origPort === dp && f.respPort === sp && f.oa3 === this.d3 && f.ra3 === this.s3 &&
-            f.oa0 === this.d0 && f.oa1 === this.d1 && f.oa2 === this.d2 && f.ra0 === this.s0 && f.ra1 === this.s1 &&
-            f.ra2 === this.s2) {
+        if (f.oneWay === 0 && f.origPort === dp && f.respPort === sp && f.oa3 === d3 && f.ra3 === s3 &&
+            f.oa0 === k[4] && f.oa1 === k[5] && f.oa2 === k[6] && f.ra0 === k[0] && f.ra1 === k[1] &&
+            f.ra2 === k[2]) {
           this.fromOrig = false;
           return f;
         }
@@ -111,17 +116,18 @@ export class FlowTable {
 
   /** Copies the packet's addresses into the key registers and returns the symmetric hash. */
   private loadKey(p: DecodedPacket): number {
+    const k = this.k;
     if (p.ipVersion === 4) {
-      this.s0 = 0; this.s1 = 0; this.s2 = 0; this.s3 = p.src4;
-      this.d0 = 0; this.d1 = 0; this.d2 = 0; this.d3 = p.dst4;
+      k[0] = 0; k[1] = 0; k[2] = 0; k[3] = p.src4;
+      k[4] = 0; k[5] = 0; k[6] = 0; k[7] = p.dst4;
     } else {
       const s = p.src6, d = p.dst6;
-      this.s0 = s[0]!; this.s1 = s[1]!; this.s2 = s[2]!; this.s3 = s[3]!; // src6/dst6 have length 4
-      this.d0 = d[0]!; this.d1 = d[1]!; this.d2 = d[2]!; this.d3 = d[3]!;
+      k[0] = s[0]!; k[1] = s[1]!; k[2] = s[2]!; k[3] = s[3]!; // src6/dst6 have length 4
+      k[4] = d[0]!; k[5] = d[1]!; k[6] = d[2]!; k[7] = d[3]!;
     }
-    this.sh = endpointHash(this.s0, this.s1, this.s2, this.s3, p.srcPort);
-    this.dh = endpointHash(this.d0, this.d1, this.d2, this.d3, p.dstPort);
-    return (this.h = symmetricHash(this.sh, this.dh, p.proto));
+    const sh = endpointHash(k[0]!, k[1]!, k[2]!, k[3]!, p.srcPort);
+    const dh = endpointHash(k[4]!, k[5]!, k[6]!, k[7]!, p.dstPort);
+    return (this.h = symmetricHash(sh, dh, p.proto));
   }
 
   /**
@@ -134,13 +140,12 @@ export class FlowTable {
     const f = new Flow();
     f.proto = p.proto;
     f.ipVersion = p.ipVersion;
-    if (!swap) {
-      f.oa0 = this.s0; f.oa1 = this.s1; f.oa2 = this.s2; f.oa3 = this.s3; f.origPort = p.srcPort;
-      f.ra0 = this.d0; f.ra1 = this.d1; f.ra2 = this.d2; f.ra3 = this.d3; f.respPort = p.dstPort;
-    } else {
-      f.oa0 = this.d0; f.oa1 = this.d1; f.oa2 = this.d2; f.oa3 = this.d3; f.origPort = p.dstPort;
-      f.ra0 = this.s0; f.ra1 = this.s1; f.ra2 = this.s2; f.ra3 = this.s3; f.respPort = p.srcPort;
-    }
+    const k = this.k;
+    const o = swap ? 4 : 0, r = swap ? 0 : 4;
+    f.oa0 = k[o]!; f.oa1 = k[o + 1]!; f.oa2 = k[o + 2]!; f.oa3 = k[o + 3]!; // k has 8 entries
+    f.ra0 = k[r]!; f.ra1 = k[r + 1]!; f.ra2 = k[r + 2]!; f.ra3 = k[r + 3]!;
+    f.origPort = swap ? p.dstPort : p.srcPort;
+    f.respPort = swap ? p.srcPort : p.dstPort;
     this.fromOrig = !swap;
     f.oneWay = p.icmpOneWay;
     f.hash = this.h;
