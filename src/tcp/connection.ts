@@ -39,7 +39,10 @@ export const TcpEvent = {
   CLOSED: 0x2,
   /** The originator sent its first SYN: Zeek starts its `tcp_attempt_delay` (5 s) timer; see `attemptPending()`. */
   ATTEMPT: 0x4,
-  /** One end closed (FIN or RST) while the other is still open: Zeek re-checks with `lingerExpired()`. */
+  /**
+   * One end closed (FIN) while the other is still open (Zeek's half-close: the connection then lives until both
+   * close or it goes idle). Informational.
+   */
   HALF_CLOSED: 0x8,
   /** Set with CLOSED when the close was a reset (the closing end sent RST). */
   RESET: 0x10,
@@ -95,8 +98,6 @@ const FAST_RETRANSMIT_WINDOW_SEC = 0.02;
 const DEFAULT_OOO_THRESHOLD_SEC = 0.003;
 /** Zeek's `tcp_attempt_delay` default, seconds. */
 const TCP_ATTEMPT_DELAY_SEC = 5;
-/** Zeek's `tcp_connection_linger` default, seconds. */
-const TCP_CONNECTION_LINGER_SEC = 5;
 /** `firstSeen` bits (Zeek's first_packet_seen). */
 const SEEN_ORIG = 1;
 const SEEN_RESP = 2;
@@ -581,9 +582,9 @@ export class TcpConnection {
         }
       }
     }
-    const deltaLast = this.updateLast(ep, seqOnePast, flags, len);
+    this.updateLast(ep, seqOnePast, flags, len);
     ep.lastTimeSec = tsSec;
-    this.updateStateMachine(ep, peer, baseSeq, len, deltaLast, ep.isOrig, flags);
+    this.updateStateMachine(ep, peer, baseSeq, len, ep.isOrig, flags);
     if (hasAck) this.ackReceived(peer, relAck);
     if (len > 0 && seg.payloadCaptured >= len && !rst && !seqUnderflow) {
       this.dataSent(ep, syn ? relSeq + 1 : relSeq, len);
@@ -733,7 +734,6 @@ export class TcpConnection {
     peer: TcpEnd,
     baseSeq: number,
     len: number,
-    deltaLast: number,
     isOrig: boolean,
     flags: number,
   ): void {
@@ -822,7 +822,6 @@ export class TcpConnection {
       default:
         break; // RESET: nothing changes
     }
-    void deltaLast;
   }
 
   /** Zeek's ConnectionClosed (without data-pending deferral). */
@@ -1122,24 +1121,6 @@ export class TcpConnection {
    */
   attemptExpired(nowSec: number, delaySec = TCP_ATTEMPT_DELAY_SEC): boolean {
     return this.attemptSynSec >= 0 && nowSec >= this.attemptSynSec + delaySec && this.attemptPending();
-  }
-
-  /**
-   * Zeek's ExpireTimer condition for half-closed connections: no activity for `lingerSec` (tcp_connection_linger,
-   * 5 s) and at least one end closed, and either both closed, or one reset, or one never sent anything.
-   */
-  lingerExpired(nowSec: number, lingerSec = TCP_CONNECTION_LINGER_SEC): boolean {
-    if (this.lastTimeSec + lingerSec >= nowSec) return false;
-    const o = this.orig;
-    const r = this.resp;
-    if (!o.didClose && !r.didClose) return false;
-    return (
-      (o.didClose && r.didClose) ||
-      o.zeekState === ZeekState.RESET ||
-      r.zeekState === ZeekState.RESET ||
-      o.zeekState === ZeekState.INACTIVE ||
-      r.zeekState === ZeekState.INACTIVE
-    );
   }
 
   /** Summary of the originator's (`isOrig`) or responder's end for records (allocates). */
