@@ -446,6 +446,9 @@ export function serviceFilter(g: ServiceGroup): string {
 
 // ── Rates from successive snapshots ────────────────────────────────────────────────────────────────────────────────
 
+/** Shortest interval rates are measured over, seconds (of the clock the rates are measured on). */
+export const MIN_RATE_INTERVAL_SEC = 0.1;
+
 /** Points kept per flow for the detail view's sparkline. */
 export const HISTORY_POINTS = 48;
 
@@ -468,11 +471,15 @@ export class RateTracker {
   private prevWireBytes = 0;
   private last: Snapshot | null = null;
 
-  /** Take in a snapshot taken at `nowSec`; a snapshot already seen, or no time passed, changes nothing. */
+  /**
+   * Take in a snapshot taken at `nowSec`. A snapshot already seen changes nothing; so does one less than
+   * {@link MIN_RATE_INTERVAL_SEC} after the last measurement (a paused replay stepped packet by packet), which is
+   * measured against later instead, so that microseconds between two packets do not read as gigabits per second.
+   */
   update(s: Snapshot, nowSec: number): void {
     if (s === this.last) return;
     const dt = nowSec - this.prevSec;
-    if (Number.isNaN(this.prevSec) || dt > 0) {
+    if (Number.isNaN(this.prevSec) || dt >= MIN_RATE_INTERVAL_SEC) {
       this.last = s;
       const first = Number.isNaN(this.prevSec);
       const bytesNow = new Map<string, number>();

@@ -104,7 +104,9 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
     stdin,
     stderr: process.stderr,
     maxFps: opts.maxFps ?? 10,
-    incrementalRendering: true,
+    // Whole-frame updates wrapped in synchronized output (DEC mode 2026, which Ink emits on terminals): Ink 6.8's
+    // incremental mode left the first frame's top line behind on the alternate screen (seen in tmux 3.3a).
+    incrementalRendering: false,
     exitOnCtrlC: true,
     patchConsole: true,
   });

@@ -138,12 +138,15 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`))('sockscope watch in tmu
   it('fits an 80x24 terminal, follows a resize, and pauses/steps the replay', async () => {
     const s = startWatch('--paused fixtures/demo.pcap', 80, 24);
     let scr = await waitFor(s, (x) => x.includes('PAUSED'));
-    const lines = scr.split('\n');
+    const lines = scr.replace(/\n$/, '').split('\n');
     expect(lines.length).toBeLessThanOrEqual(24);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
     expect(scr).toContain('packets 0 ');
-    // Step five packets.
-    await keys(s, 'n', 'n', 'n', 'n', 'n');
+    // Step one packet (the first key also shows the keyboard is live), then four more.
+    await keys(s, 'n');
+    scr = await waitFor(s, (x) => x.includes('packets 1 '));
+    expect(scr).toContain('packets 1 ');
+    await keys(s, 'n', 'n', 'n', 'n');
     scr = await waitFor(s, (x) => x.includes('packets 5 '));
     expect(scr).toContain('packets 5 ');
     // Resize to 120x40: the wider layout brings back the byte and packet columns.

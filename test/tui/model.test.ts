@@ -222,6 +222,17 @@ describe('RateTracker', () => {
     expect(t.history.get('X')).toEqual([2000, 0]);
   });
 
+  it('measures over at least 0.1 s, so packets stepped microseconds apart do not read as huge rates', () => {
+    const t = new RateTracker();
+    const f = (b: number) => record({ uid: 'X', orig: direction({ ipBytes: b }), resp: direction() });
+    t.update(snap(10, [f(0)], 0, 0), 10);
+    t.update(snap(10.00001, [f(1500)], 1, 1500), 10.00001);
+    expect(t.rates.get('X') ?? 0).toBe(0);
+    t.update(snap(10.2, [f(3000)], 2, 3000), 10.2);
+    expect(t.rates.get('X')).toBeCloseTo(15000, 6);
+    expect(t.packetRate).toBeCloseTo(10, 6);
+  });
+
   it('holds its rates while the clock stands still (paused replay) and forgets flows that left', () => {
     const t = new RateTracker();
     const f = (uid: string, b: number) => record({ uid, orig: direction({ ipBytes: b }), resp: direction() });
