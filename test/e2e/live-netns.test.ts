@@ -246,6 +246,6 @@ describe.skipIf(SKIP !== undefined)('sockscope capture on a veth in a network na
       resp_bytes: 900,
       conn_state: 'SF',
     });
-    expect(run.stderr).toContain('sockscope: 4 packets read, 4 assigned to 1 flows');
+    expect(run.stderr).toContain('sockscope: 4 packets read, 4 assigned to 1 flow');
   });
 });
