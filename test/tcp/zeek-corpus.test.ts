@@ -185,3 +185,76 @@ describe.skipIf(!HAVE_CORPUS)('TCP conn_state and history against Zeek (../share
     expect(misses.filter((m) => KNOWN[m.trace] === undefined).map((m) => `${m.trace} ${m.tuple} ${m.field}`)).toEqual([]);
   }, 120_000);
 });
+
+/** Unordered endpoint pair of a Zeek row or a record, with the protocol (ports as Zeek logs them; ICMP type/code). */
+const pairKey = (proto: string, a: string, ap: string | number, b: string, bp: string | number) => {
+  const x = `${a}:${ap}`;
+  const y = `${b}:${bp}`;
+  return `${proto} ${x < y ? `${x} ${y}` : `${y} ${x}`}`;
+};
+
+describe.skipIf(!HAVE_CORPUS)('every connection against Zeek (the issue’s figures)', () => {
+  it('conn_state >= 95%, history >= 90%, packets and IP bytes per direction >= 95%', async () => {
+    let n = 0;
+    let stateN = 0;
+    let stateOk = 0;
+    let histN = 0;
+    let histOk = 0;
+    let sizeN = 0;
+    let pktsOk = 0;
+    let bytesOk = 0;
+    const misses: string[] = [];
+    for (const t of zeekTraces()) {
+      const expectedPath = join(CORPUS, t.expected);
+      if (!existsSync(expectedPath)) continue;
+      const rows = readZeek(expectedPath).filter((r) => r['id.orig_h'] !== undefined && r['id.orig_p'] !== undefined && r.proto !== undefined);
+      if (rows.length === 0) continue;
+      const { records } = await runCapture(t.capture);
+      const byPair = new Map<string, FlowRecord[]>();
+      for (const r of records) {
+        const k = pairKey(r.proto, r.origAddr, r.origPort, r.respAddr, r.respPort);
+        const list = byPair.get(k) ?? [];
+        list.push(r);
+        byPair.set(k, list);
+      }
+      for (const z of rows) {
+        n++;
+        const tuple = `${z.proto} ${z['id.orig_h']}:${z['id.orig_p']} > ${z['id.resp_h']}:${z['id.resp_p']}`;
+        const list = byPair.get(pairKey(z.proto!, z['id.orig_h']!, z['id.orig_p']!, z['id.resp_h']!, z['id.resp_p']!)) ?? [];
+        let idx = list.findIndex((c) => c.history === (z.history === '-' ? '' : z.history) && c.connState === z.conn_state);
+        if (idx < 0) idx = 0;
+        const r = list.splice(idx, 1)[0];
+        if (z.conn_state !== undefined) {
+          stateN++;
+          if (r?.connState === z.conn_state) stateOk++;
+          else misses.push(`${t.name} ${tuple} conn_state: zeek ${z.conn_state} sockscope ${r?.connState ?? '(no record)'}`);
+        }
+        if (z.history !== undefined) {
+          histN++;
+          const zh = z.history === '-' ? '' : z.history;
+          if (r?.history === zh) histOk++;
+          else misses.push(`${t.name} ${tuple} history: zeek ${zh} sockscope ${r?.history ?? '(no record)'}`);
+        }
+        if (z.orig_pkts !== undefined && z.orig_pkts !== '-') {
+          sizeN++;
+          const same = r !== undefined && r.origAddr === z['id.orig_h'] && String(r.origPort) === z['id.orig_p'];
+          const o = r === undefined ? undefined : same ? r.orig : r.resp;
+          const p = r === undefined ? undefined : same ? r.resp : r.orig;
+          if (o?.pkts === Number(z.orig_pkts) && p?.pkts === Number(z.resp_pkts)) pktsOk++;
+          else misses.push(`${t.name} ${tuple} pkts: zeek ${z.orig_pkts}/${z.resp_pkts} sockscope ${o?.pkts}/${p?.pkts}`);
+          if (o?.ipBytes === Number(z.orig_ip_bytes) && p?.ipBytes === Number(z.resp_ip_bytes)) bytesOk++;
+          else misses.push(`${t.name} ${tuple} ip_bytes: zeek ${z.orig_ip_bytes}/${z.resp_ip_bytes} sockscope ${o?.ipBytes}/${p?.ipBytes}`);
+        }
+      }
+    }
+    const pct = (a: number, b: number) => `${a}/${b} (${((a / Math.max(1, b)) * 100).toFixed(1)}%)`;
+    console.log(
+      `All protocols vs Zeek (${n} connections): conn_state ${pct(stateOk, stateN)}, history ${pct(histOk, histN)}, ` +
+        `packets ${pct(pktsOk, sizeN)}, IP bytes ${pct(bytesOk, sizeN)}; disagreements:\n  ${misses.join('\n  ')}`,
+    );
+    expect(stateOk / stateN).toBeGreaterThanOrEqual(0.95);
+    expect(histOk / histN).toBeGreaterThanOrEqual(0.9);
+    expect(pktsOk / sizeN).toBeGreaterThanOrEqual(0.95);
+    expect(bytesOk / sizeN).toBeGreaterThanOrEqual(0.95);
+  }, 120_000);
+});
