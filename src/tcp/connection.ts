@@ -842,7 +842,10 @@ export class TcpConnection {
 
   // ── Zeek reassembler model (missed_bytes, `g`) ─────────────────────────────────────────────────────────────────
 
-  /** TCP_Reassembler::DataSent + Reassembler::NewBlock, keeping only positions (no payload). */
+  /**
+   * TCP_Reassembler::DataSent + Reassembler::NewBlock, keeping only positions (no payload). In the block code below,
+   * every `!` index is below 2 * nBlocks <= blocks.length (MAX_BLOCKS pairs).
+   */
   private dataSent(e: TcpEnd, seq: number, len: number): void {
     const ack = e.relative(e.ackSeq, e.ackWraps);
     let upper = seq + len;
