@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, Text, useApp, useInput, type Key } from 'ink';
 import type { FlowRecord } from '../flow/record.js';
 import type { SnapshotFeed } from '../pipeline-types.js';
 import FilterBar from './components/FilterBar.js';
@@ -142,7 +142,7 @@ export default function App({
     setSvcKey(groups[i]?.key ?? null);
   };
 
-  useInput((input, key) => {
+  const onKey = (input: string, key: Key) => {
     const { help, editing, view } = modes.current;
     if (help) {
       setHelp(false);
@@ -215,7 +215,18 @@ export default function App({
     else if (input === 'S') setSort((s) => ({ column: s.column, reversed: !s.reversed }));
     else if (input === '/') setEditing(true);
     else if (key.escape) setFilter('');
-  }, { isActive: keyboard });
+  };
+
+  useInput(
+    (input, key) => {
+      // Ink hands over a run of printable characters as one input ("nnn" when keys come faster than it reads, or
+      // a paste): each one is a key press of its own, except while typing a filter.
+      if (input.length > 1 && !modes.current.editing && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) {
+        for (const ch of input) onKey(ch, key);
+      } else onKey(input, key);
+    },
+    { isActive: keyboard },
+  );
 
   const down = COLUMNS[sort.column].descending !== sort.reversed;
   const sortLabel = `${COLUMNS[sort.column].title} ${down ? '↓' : '↑'}`;

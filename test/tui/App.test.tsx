@@ -90,6 +90,8 @@ describe('App on zeek/wikipedia.pcap', async () => {
     for (const l of ui.body()) expect(l).toMatch(/^udp\s+141\.142\.220\.118:\d+\s+141\.142\.2\.2:53 domain/);
     await ui.press(KEY.esc);
     expect(ui.frame()).not.toContain('filter:');
+    await ui.press('/141.142.2.2:53', KEY.enter); // pasted
+    expect(ui.body()).toHaveLength(dnsServer.length);
   });
 
   it('Enter opens the detail of the selected flow and Esc goes back', async () => {
@@ -154,6 +156,8 @@ describe('App controls', () => {
     expect(ui.frame()).toContain('[PAUSED 4x]');
     await ui.press('n', '.');
     expect(steps).toBe(2);
+    await ui.press('nnn'); // keys faster than Ink reads arrive as one run of characters
+    expect(steps).toBe(5);
     await ui.press('-', '-', '-', ' ');
     expect([replay.paused, replay.speed]).toEqual([false, 0.5]);
     expect(ui.frame()).toContain('not_ip 1');
