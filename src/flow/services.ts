@@ -46,9 +46,8 @@ const likelyTcp = new Uint8Array(65536);
 const likelyUdp = new Uint8Array(65536);
 for (const [port] of TCP_SERVICES) likelyTcp[port] = 1;
 for (const [port] of UDP_SERVICES) likelyUdp[port] = 1;
-// Ports both ends may use (DHCP client/server, NTP, syslog) must not make a client look like a server.
-for (const port of [68, 546, 123, 514, 5353, 5355, 1900, 137, 138]) likelyUdp[port] = 0;
-likelyUdp[547] = 1;
+// Protocols whose clients use a well-known port too (DHCP 68 -> 67, DHCPv6 546 -> 547, NTP 123 -> 123) have both
+// ports in the set, so their first packet never flips a flow: Zeek flips only from a likely port to an unlikely one.
 
 /**
  * Zeek's `likely_server_ports` test: whether `port` is one a server usually listens on, for orienting flows whose

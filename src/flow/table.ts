@@ -191,14 +191,18 @@ export class FlowTable {
     this.append(f);
   }
 
-  /** Ends every flow idle (or past its close delay) at capture time `nowSec`; returns how many ended. */
+  /**
+   * Ends every flow idle for the timeout or longer (or at its close deadline) at capture time `nowSec`, as Zeek's
+   * inactivity timer does (a packet exactly `idle` seconds after the last one starts a new connection). Returns how
+   * many ended.
+   */
   expire(nowSec: number): number {
     let n = 0;
     for (let c = 0; c < TIMEOUT_CLASSES; c++) {
       const idle = this.idleSec[c]!; // idleSec has TIMEOUT_CLASSES entries
       const closing = c === TimeoutClass.CLOSING;
       let f = this.heads[c] ?? null;
-      while (f !== null && (closing ? f.closeAtSec < nowSec : f.lastSeenSec + idle < nowSec)) {
+      while (f !== null && (closing ? f.closeAtSec <= nowSec : f.lastSeenSec + idle <= nowSec)) {
         const next = f.lruNext;
         if (f.endReason === 'active') f.endReason = closing ? f.closingReason : 'idle';
         this.remove(f);
