@@ -49,6 +49,11 @@ export class Demux {
     }
     const table = this.table;
     let f = table.lookup(p);
+    if (f !== null && table.isDue(f, tsSec)) {
+      // Idle for its timeout, or past its close delay: this packet starts a new connection.
+      table.endDue(f);
+      f = null;
+    }
     const isTcp = p.proto === IpProto.TCP;
     if (f !== null && isTcp && f.tcp !== null && (p.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN &&
         f.tcp.isReuse(p, table.fromOrig)) {

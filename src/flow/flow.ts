@@ -74,9 +74,10 @@ export class Flow {
 
   /** Hash-bucket chain. */
   nextInBucket: Flow | null = null;
-  /** Idle-expiry list (ordered by lastSeenSec within its timeout class). */
+  /** Timer-wheel list links, and the wheel slot the flow is in (-1 when none). */
   lruPrev: Flow | null = null;
   lruNext: Flow | null = null;
+  slot = -1;
   timeoutClass: TimeoutClass = TimeoutClass.OTHER;
   /** For CLOSING flows: capture time at which the flow is removed. */
   closeAtSec = 0;

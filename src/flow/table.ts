@@ -1,9 +1,14 @@
 /**
  * FlowTable: the 5-tuple -> Flow map. Numeric symmetric hash, chained buckets, field-compare confirmation (no string
- * keys on the per-packet path), per-protocol idle timeouts on LRU lists, and capacity eviction.
+ * keys on the per-packet path), per-protocol idle timeouts on a timer wheel, and capacity eviction.
+ *
+ * Timeouts cost nothing per packet: a packet only records its time in the flow (`touch`). Each flow sits in the wheel
+ * slot of the second its deadline fell in when it was last scheduled; when the wheel reaches that slot the flow either
+ * ends (its deadline has passed) or moves to the slot of its real deadline. Lookups check the deadline too, so a
+ * packet arriving after a flow's timeout always starts a new flow, exactly as Zeek's timers would have it.
  */
 import type { DecodedPacket } from '../decode/packet.js';
-import { Flow, TIMEOUT_CLASSES, TimeoutClass } from './flow.js';
+import { Flow, TimeoutClass } from './flow.js';
 
 /** Idle timeouts and capacity. Defaults are Zeek's (init-bare.zeek): TCP 5 min, UDP/ICMP/other 1 min. */
 export interface FlowTableOptions {
@@ -17,7 +22,7 @@ export interface FlowTableOptions {
   otherIdleSec?: number;
   /** Seconds a TCP flow stays after both ends closed or one reset (Zeek tcp_close_delay / tcp_reset_delay). @default 5 */
   closeDelaySec?: number;
-  /** Most flows held at once; the least recently active flow is ended ('evicted') to make room. @default 1_000_000 */
+  /** Most flows held at once; the flow nearest its idle timeout is ended ('evicted') to make room. @default 1_000_000 */
   maxFlows?: number;
 }
 
@@ -49,6 +54,10 @@ function symmetricHash(sh: number, dh: number, proto: number): number {
   return Math.imul((sh + dh) | 0, 0x9e3779b1) ^ proto;
 }
 
+/** One-second slots of the timer wheel (a power of two; longer timeouts go round the wheel and are rescheduled). */
+const WHEEL_SLOTS = 1024;
+const WHEEL_MASK = WHEEL_SLOTS - 1;
+
 /** Called for every flow the table removes: expired, closed, evicted, or flushed. */
 export type EndHandler = (flow: Flow) => void;
 
@@ -64,9 +73,11 @@ export class FlowTable {
   evicted = 0;
   /** Set by {@link lookup}: whether the packet travels originator -> responder. */
   fromOrig = true;
-  /** Heads (oldest) and tails (newest) of the idle lists, one per TimeoutClass. */
-  private readonly heads: (Flow | null)[] = new Array<Flow | null>(TIMEOUT_CLASSES).fill(null);
-  private readonly tails: (Flow | null)[] = new Array<Flow | null>(TIMEOUT_CLASSES).fill(null);
+  /** Timer wheel: heads of the lists of flows due in each one-second slot. */
+  private readonly wheel: (Flow | null)[] = new Array<Flow | null>(WHEEL_SLOTS).fill(null);
+  /** The last whole second of capture time the wheel has processed (NaN before the first flow). */
+  private wheelSec = Number.NaN;
+  /** Idle timeout of each TimeoutClass (CLOSING flows use their closeAtSec instead). */
   private readonly idleSec: Float64Array;
   private readonly onEnd: EndHandler;
   /**
@@ -158,7 +169,8 @@ export class FlowTable {
     this.buckets[b] = f;
     this.size++;
     f.timeoutClass = timeoutClass;
-    this.append(f);
+    if (Number.isNaN(this.wheelSec)) this.wheelSec = Math.floor(tsSec) - 1;
+    this.schedule(f, this.deadline(f));
     if (this.size > this.buckets.length) this.grow();
     return f;
   }
@@ -172,44 +184,77 @@ export class FlowTable {
     t = f.origPort; f.origPort = f.respPort; f.respPort = t;
   }
 
-  /** Marks `f` active at `tsSec`: moves it to the newest end of its idle list. */
+  /** Marks `f` active at `tsSec`. Only a field write: the wheel finds out when it reaches the flow's old slot. */
   touch(f: Flow, tsSec: number): void {
     f.lastSeenSec = tsSec;
-    // Closing flows stay ordered by their close deadline; later packets (the last ACK) do not postpone it.
-    if (this.tails[f.timeoutClass] === f || f.timeoutClass === TimeoutClass.CLOSING) return;
-    this.unlink(f);
-    this.append(f);
   }
 
-  /** Moves a TCP flow whose ends have closed onto the close-delay list: it ends `closeDelaySec` after `tsSec`. */
-  markClosing(f: Flow, tsSec: number, reason: 'closed' | 'reset'): void {
-    if (f.timeoutClass === TimeoutClass.CLOSING) return;
-    this.unlink(f);
-    f.closingReason = reason;
-    f.timeoutClass = TimeoutClass.CLOSING;
-    f.closeAtSec = tsSec + this.options.closeDelaySec;
-    this.append(f);
+  /** Capture time at which `f` ends if nothing more arrives: its idle timeout, or its close deadline. */
+  deadline(f: Flow): number {
+    return f.timeoutClass === TimeoutClass.CLOSING ? f.closeAtSec : f.lastSeenSec + this.idleSec[f.timeoutClass]!;
   }
 
   /**
-   * Ends every flow idle for the timeout or longer (or at its close deadline) at capture time `nowSec`, as Zeek's
-   * inactivity timer does (a packet exactly `idle` seconds after the last one starts a new connection). Returns how
-   * many ended.
+   * Whether `f` has ended by capture time `nowSec` (idle for its timeout or longer, or past its close deadline), as
+   * Zeek's inactivity timer decides: a packet exactly `idle` seconds after the last one starts a new connection.
+   */
+  isDue(f: Flow, nowSec: number): boolean {
+    return this.deadline(f) <= nowSec;
+  }
+
+  /** Sets why a due flow ends: 'idle', or for a closing TCP flow 'closed' / 'reset'. */
+  private setDueReason(f: Flow): void {
+    if (f.endReason === 'active') f.endReason = f.timeoutClass === TimeoutClass.CLOSING ? f.closingReason : 'idle';
+  }
+
+  /** Ends `f` because it is due at the time of a new packet (see {@link isDue}). */
+  endDue(f: Flow): void {
+    this.setDueReason(f);
+    this.remove(f);
+  }
+
+  /** Moves a TCP flow whose ends have closed onto the close delay: it ends `closeDelaySec` after `tsSec`. */
+  markClosing(f: Flow, tsSec: number, reason: 'closed' | 'reset'): void {
+    if (f.timeoutClass === TimeoutClass.CLOSING) return;
+    this.unschedule(f);
+    f.closingReason = reason;
+    f.timeoutClass = TimeoutClass.CLOSING;
+    f.closeAtSec = tsSec + this.options.closeDelaySec;
+    this.schedule(f, f.closeAtSec);
+  }
+
+  /**
+   * Ends every flow due at capture time `nowSec` (see {@link isDue}); flows reached by the wheel that are not due yet
+   * move to the slot of their deadline. Call it as capture time advances (the demultiplexer does, once a second).
+   * Returns how many flows ended.
    */
   expire(nowSec: number): number {
+    if (Number.isNaN(this.wheelSec)) return 0;
+    const target = Math.floor(nowSec);
+    const steps = Math.min(target - this.wheelSec, WHEEL_SLOTS);
     let n = 0;
-    for (let c = 0; c < TIMEOUT_CLASSES; c++) {
-      const idle = this.idleSec[c]!; // idleSec has TIMEOUT_CLASSES entries
-      const closing = c === TimeoutClass.CLOSING;
-      let f = this.heads[c] ?? null;
-      while (f !== null && (closing ? f.closeAtSec <= nowSec : f.lastSeenSec + idle <= nowSec)) {
+    for (let i = 1; i <= steps; i++) {
+      const slot = (this.wheelSec + i) & WHEEL_MASK;
+      let f = this.wheel[slot] ?? null;
+      this.wheel[slot] = null;
+      while (f !== null) {
         const next = f.lruNext;
-        if (f.endReason === 'active') f.endReason = closing ? f.closingReason : 'idle';
-        this.remove(f);
-        n++;
+        f.lruPrev = null;
+        f.lruNext = null;
+        f.slot = -1;
+        const due = this.deadline(f);
+        if (due <= nowSec) {
+          this.setDueReason(f);
+          this.remove(f);
+          n++;
+        } else {
+          // Not due yet (it was active since it was scheduled): to its deadline's slot, or the next second's.
+          this.schedule(f, due < target + 1 ? target + 1 : due);
+        }
         f = next;
       }
     }
+    if (steps > 0) this.wheelSec = target;
     return n;
   }
 
@@ -223,7 +268,7 @@ export class FlowTable {
       if (cur !== null) cur.nextInBucket = f.nextInBucket;
     }
     f.nextInBucket = null;
-    this.unlink(f);
+    this.unschedule(f);
     this.size--;
     this.onEnd(f);
   }
@@ -241,42 +286,69 @@ export class FlowTable {
   /** Every flow held, in no particular order (allocates: for snapshots, not the packet path). */
   flows(): Flow[] {
     const out: Flow[] = [];
-    for (let c = 0; c < TIMEOUT_CLASSES; c++) {
-      for (let f = this.heads[c] ?? null; f !== null; f = f.lruNext) out.push(f);
+    for (let s = 0; s < WHEEL_SLOTS; s++) {
+      for (let f = this.wheel[s] ?? null; f !== null; f = f.lruNext) out.push(f);
     }
     return out;
   }
 
+  /**
+   * Ends the flow nearest its timeout. Walks the wheel from the next second on; flows met there that were active
+   * since they were scheduled move to their real deadline's slot first, so the victim is the least recently active.
+   */
   private evictOldest(): void {
-    let oldest: Flow | null = null;
-    for (let c = 0; c < TIMEOUT_CLASSES; c++) {
-      const h = this.heads[c] ?? null;
-      if (h !== null && (oldest === null || h.lastSeenSec < oldest.lastSeenSec)) oldest = h;
+    const start = Number.isNaN(this.wheelSec) ? 0 : this.wheelSec + 1;
+    for (let i = 0; i < WHEEL_SLOTS; i++) {
+      const second = start + i;
+      const slot = second & WHEEL_MASK;
+      let f = this.wheel[slot] ?? null;
+      while (f !== null) {
+        const next = f.lruNext;
+        const due = Math.floor(this.deadline(f));
+        if (due <= second) {
+          f.endReason = 'evicted';
+          this.evicted++;
+          this.remove(f);
+          return;
+        }
+        if (due < start + WHEEL_SLOTS) {
+          this.unschedule(f);
+          this.schedule(f, due);
+        }
+        f = next;
+      }
     }
-    if (oldest === null) return;
-    oldest.endReason = 'evicted';
-    this.evicted++;
-    this.remove(oldest);
+    // Every flow is further out than one turn of the wheel: take any.
+    for (let s = 0; s < WHEEL_SLOTS; s++) {
+      const f = this.wheel[s] ?? null;
+      if (f !== null) {
+        f.endReason = 'evicted';
+        this.evicted++;
+        this.remove(f);
+        return;
+      }
+    }
   }
 
-  private append(f: Flow): void {
-    const c = f.timeoutClass;
-    const tail = this.tails[c] ?? null;
-    f.lruPrev = tail;
-    f.lruNext = null;
-    if (tail !== null) tail.lruNext = f;
-    else this.heads[c] = f;
-    this.tails[c] = f;
+  /** Puts `f` at the front of the wheel slot of capture time `atSec`. */
+  private schedule(f: Flow, atSec: number): void {
+    const slot = Math.floor(atSec) & WHEEL_MASK;
+    const head = this.wheel[slot] ?? null;
+    f.lruPrev = null;
+    f.lruNext = head;
+    if (head !== null) head.lruPrev = f;
+    this.wheel[slot] = f;
+    f.slot = slot;
   }
 
-  private unlink(f: Flow): void {
-    const c = f.timeoutClass;
+  private unschedule(f: Flow): void {
+    if (f.slot < 0) return;
     if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
-    else if (this.heads[c] === f) this.heads[c] = f.lruNext;
+    else this.wheel[f.slot] = f.lruNext;
     if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
-    else if (this.tails[c] === f) this.tails[c] = f.lruPrev;
     f.lruPrev = null;
     f.lruNext = null;
+    f.slot = -1;
   }
 
   private grow(): void {
