@@ -3,7 +3,7 @@
  * streaming formats (ndjson, csv, zeek) emit each flow when it ends, while `json` and `table` collect.
  */
 import type { FlowRecord } from '../flow/record.js';
-import { ALL_FIELDS, type Field, recordObject, round6 } from './fields.js';
+import { ALL_FIELDS, type Field, recordJson, round6 } from './fields.js';
 import { formatClock, formatDuration, formatSocket, humanBytes, humanCount, serviceName } from './format.js';
 
 /** Where writers put text. */
@@ -29,7 +29,7 @@ export class NdjsonWriter implements RecordWriter {
   }
   begin(): void {}
   write(r: FlowRecord): void {
-    this.out.write(`${JSON.stringify(recordObject(r))}\n`);
+    this.out.write(`${recordJson(r)}\n`);
   }
   end(): void {}
 }
@@ -49,7 +49,7 @@ export class JsonWriter implements RecordWriter {
   end(): void {
     sortByStart(this.records);
     this.out.write('[');
-    this.records.forEach((r, i) => this.out.write(`${i === 0 ? '\n' : ',\n'}${JSON.stringify(recordObject(r))}`));
+    this.records.forEach((r, i) => this.out.write(`${i === 0 ? '\n' : ',\n'}${recordJson(r)}`));
     this.out.write(this.records.length > 0 ? '\n]\n' : ']\n');
   }
 }
@@ -188,5 +188,43 @@ export function makeWriter(format: Format, out: TextOut, opts: { now?: () => num
       return new ZeekWriter(out, opts.now);
     case 'table':
       return new TableWriter(out, opts.width);
+  }
+}
+
+/**
+ * Collects small writes into large ones: one `write` per flow record would cost a system call each. Text is passed on
+ * when 64 KiB have gathered, `maxDelayMs` after the first unsent text (so streamed records still arrive promptly),
+ * and on {@link flush}.
+ */
+export class BufferedOut implements TextOut {
+  private parts: string[] = [];
+  private size = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly out: TextOut;
+  private readonly maxDelayMs: number;
+  constructor(out: TextOut, maxDelayMs = 100) {
+    this.out = out;
+    this.maxDelayMs = maxDelayMs;
+  }
+  write(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= 65536) this.flush();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.flush(), this.maxDelayMs);
+      this.timer.unref();
+    }
+  }
+  /** Passes on everything gathered. */
+  flush(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.size === 0) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    this.out.write(text);
   }
 }

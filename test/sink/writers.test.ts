@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_FIELDS, recordObject } from '../../src/sink/fields.js';
+import { ALL_FIELDS, recordJson, recordObject } from '../../src/sink/fields.js';
 import { makeWriter, renderTable } from '../../src/sink/writers.js';
 import { record } from '../helpers/records.js';
 
@@ -29,6 +29,14 @@ describe('record fields', () => {
     expect(o).not.toHaveProperty('orig_bytes');
     expect(o).not.toHaveProperty('orig_state');
     expect(o.orig_pkts).toBe(5);
+  });
+});
+
+describe('recordJson', () => {
+  it('writes the same text as JSON.stringify of the record object', () => {
+    for (const r of [record(), record({ durationSec: 0, history: '', rttSynSec: null, origAddr: 'a"b\\c' })]) {
+      expect(recordJson(r)).toBe(JSON.stringify(recordObject(r)));
+    }
   });
 });
 
