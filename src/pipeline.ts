@@ -134,6 +134,8 @@ export class Pipeline {
   private wireBytes = 0;
   private innerPackets = 0;
   private readonly unsupportedLinks: Record<number, number> = {};
+  /** Wall time the last snapshot took to build and publish (listeners included), ms. */
+  private publishCostMs = 0;
   private clockSec = 0;
   private firstSec = 0;
   private viewBytes: Uint8Array = new Uint8Array(0);
@@ -182,9 +184,10 @@ export class Pipeline {
             if (signal?.aborted) break;
             const more = await source.pump(onFrame);
             if (source.live) this.demux.expire(this.clock() / 1000);
-            if (interval > 0 && this.clock() - lastPublish >= interval) {
-              lastPublish = this.clock();
+            if (interval > 0 && this.clock() - lastPublish >= Math.max(interval, this.publishCostMs * 4)) {
+              // Snapshots of a huge table are not free: never let building them take more than a fifth of the time.
               this.publish();
+              lastPublish = this.clock();
             }
             if (!more) break;
           }
@@ -274,7 +277,9 @@ export class Pipeline {
   }
 
   private publish(): void {
+    const started = this.clock();
     this.feedImpl.publish(this.snapshot());
+    this.publishCostMs = this.clock() - started;
   }
 
   /** The per-packet path: decode, demultiplex, follow tunnels. No allocation. */

@@ -143,6 +143,7 @@ export class Demux {
   /** Swaps a flow's roles after the TCP tracker found that the first packet came from the responder. */
   private flip(f: Flow): void {
     this.table.flipKey(f);
+    f.flips++;
     const t = f.orig;
     (f as { orig: typeof t }).orig = f.resp;
     (f as { resp: typeof t }).resp = t;

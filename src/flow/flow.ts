@@ -3,7 +3,7 @@
  * demultiplexer touch it; consumers get {@link FlowRecord} snapshots.
  */
 import type { TcpConnection } from '../tcp/connection.js';
-import type { EndReason } from './record.js';
+import type { EndReason, FlowRecord } from './record.js';
 
 /** Counters of what one end sent. Two per flow; swapping them is how a flow flips orientation. */
 export class Direction {
@@ -81,6 +81,13 @@ export class Flow {
   timeoutClass: TimeoutClass = TimeoutClass.OTHER;
   /** For CLOSING flows: capture time at which the flow is removed. */
   closeAtSec = 0;
+  /** The last record built for this flow, and the activity it reflects (flowRecord reuses it while nothing changed). */
+  record: FlowRecord | null = null;
+  recordSeenSec = -1;
+  recordPkts = -1;
+  /** Times the flow's roles were swapped, and that count when `record` was built. */
+  flips = 0;
+  recordFlips = 0;
   /** How a CLOSING flow ended: both ends closed with FIN, or an RST. */
   closingReason: 'closed' | 'reset' = 'closed';
 }

@@ -83,9 +83,31 @@ function udpHistory(f: Flow): string {
   return h;
 }
 
-/** The record of `f` as of now; `reason` says why it is written ('active' for a snapshot of an open flow). */
+/**
+ * The record of `f` as of now; `reason` says why it is written ('active' for a snapshot of an open flow). A flow that
+ * saw no packet since its last record gets the same record object back: snapshots of a large, mostly idle table cost
+ * little.
+ */
 export function flowRecord(f: Flow, reason: EndReason): FlowRecord {
+  const cached = f.record;
+  if (cached !== null && cached.endReason === reason && f.recordSeenSec === f.lastSeenSec && f.recordPkts === f.orig.pkts + f.resp.pkts) {
+    return cached;
+  }
+  const r = buildRecord(f, reason);
+  f.record = r;
+  f.recordSeenSec = f.lastSeenSec;
+  f.recordPkts = f.orig.pkts + f.resp.pkts;
+  return r;
+}
+
+function buildRecord(f: Flow, reason: EndReason): FlowRecord {
   if (f.uid === '') f.uid = flowUid(f.serial);
+  // Formatting addresses allocates: take them from the flow's previous record unless the flow flipped since.
+  const prev = f.record;
+  const same = prev !== null && prev.origPort === f.origPort && prev.respPort === f.respPort && f.recordFlips === f.flips;
+  const origAddr = same ? prev.origAddr : addr(f.ipVersion, f.oa0, f.oa1, f.oa2, f.oa3);
+  const respAddr = same ? prev.respAddr : addr(f.ipVersion, f.ra0, f.ra1, f.ra2, f.ra3);
+  f.recordFlips = f.flips;
   const tcp = f.tcp;
   const lastSec = tcp === null ? f.lastSec : tcp.lastActivitySec(f.lastSec);
   let connState: string;
@@ -105,9 +127,9 @@ export function flowRecord(f: Flow, reason: EndReason): FlowRecord {
     proto: protoName(f.proto),
     ipProto: f.proto,
     ipVersion: f.ipVersion,
-    origAddr: addr(f.ipVersion, f.oa0, f.oa1, f.oa2, f.oa3),
+    origAddr,
     origPort: f.origPort,
-    respAddr: addr(f.ipVersion, f.ra0, f.ra1, f.ra2, f.ra3),
+    respAddr,
     respPort: f.respPort,
     startSec: f.startSec,
     lastSec,
