@@ -31,6 +31,8 @@ export interface CaptureStats {
   readonly unsupportedLinkTypes: Readonly<Record<number, number>>;
   /** Packets inside tunnels (VXLAN, Geneve, GTP-U, GRE, Teredo, IP-in-IP) that were also assigned to inner flows. */
   readonly tunnelledPackets: number;
+  /** Packets dropped from their flow's counters for a wrong checksum (only with checksum verification on). */
+  readonly badChecksums: number;
   /** Live capture only: packets dropped by the kernel when known; undefined when the backend cannot tell. */
   readonly dropped?: number | undefined;
 }

@@ -7,7 +7,7 @@ import { decodeFrame } from './decode/index.js';
 import { DecodedPacket } from './decode/packet.js';
 import { Status, STATUS_NAME } from './decode/status.js';
 import { Defragmenter } from './flow/defrag.js';
-import { Demux, FRAGMENT_INCOMPLETE, REASON_COUNT } from './flow/demux.js';
+import { BAD_IP_CHECKSUM, Demux, FRAGMENT_INCOMPLETE, REASON_COUNT } from './flow/demux.js';
 import type { Flow } from './flow/flow.js';
 import type { FlowRecord } from './flow/record.js';
 import { flowRecord } from './flow/snapshot.js';
@@ -19,7 +19,7 @@ export type { FlowTableOptions } from './flow/table.js';
 
 /** Names of the unassigned-packet reasons, indexed like Demux.unassigned. */
 const REASON_NAME: readonly string[] = Array.from({ length: REASON_COUNT }, (_, i) =>
-  i === FRAGMENT_INCOMPLETE ? 'fragment_incomplete' : STATUS_NAME[i]!,
+  i === FRAGMENT_INCOMPLETE ? 'fragment_incomplete' : i === BAD_IP_CHECKSUM ? 'bad_ip_checksum' : STATUS_NAME[i]!,
 );
 
 /** How deep tunnels are followed (VXLAN in Geneve in UDP ...). */
@@ -91,6 +91,8 @@ export interface PipelineOptions {
   signal?: AbortSignal;
   /** Wall clock in ms. @default Date.now */
   clock?: () => number;
+  /** Verify checksums as Zeek does (see DemuxOptions). @default false */
+  verifyChecksums?: boolean;
 }
 
 export interface RunSummary {
@@ -161,7 +163,7 @@ export class Pipeline {
         this.ended.push(r);
         if (this.ended.length > keep * 2) this.ended.splice(0, this.ended.length - keep);
       }
-    });
+    }, { verifyChecksums: opts.verifyChecksums === true });
     this.feedImpl = new Feed(this.snapshot());
     this.feed = this.feedImpl;
   }
@@ -270,6 +272,7 @@ export class Pipeline {
       evictedFlows: d.table.evicted,
       unsupportedLinkTypes: { ...this.unsupportedLinks },
       tunnelledPackets: this.innerPackets,
+      badChecksums: d.badChecksums,
       clockSec: this.clockSec,
       firstSec: this.firstSec,
       dropped,

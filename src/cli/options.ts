@@ -27,6 +27,7 @@ export function addFlowOptions(cmd: Command): Command {
     .option('--other-timeout <sec>', 'end flows of other IP protocols after this much inactivity (Zeek: 60)', seconds)
     .option('--close-delay <sec>', 'keep a closed or reset TCP flow this long for late packets (Zeek: 5)', seconds)
     .option('--max-flows <n>', 'most flows held at once; the least recently active is written out to make room', positiveInt)
+    .option('--verify-checksums', "verify IP/TCP/UDP/ICMP checksums as Zeek does: bad packets leave their flow's counters (history C/c)")
     .option('-q, --quiet', 'no summary on stderr');
 }
 
@@ -39,6 +40,7 @@ export interface FlowCliOptions {
   closeDelay?: number;
   maxFlows?: number;
   quiet?: boolean;
+  verifyChecksums?: boolean;
 }
 
 /** The flow-table options given on the command line. */

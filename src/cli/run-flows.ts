@@ -20,6 +20,8 @@ export interface RunFlowsOptions {
   progress?: boolean;
   /** No summary on stderr. @default false */
   quiet?: boolean;
+  /** Verify checksums as Zeek does. @default false */
+  verifyChecksums?: boolean;
 }
 
 /** Runs the pipeline over `sources` and writes records to env.stdout. Resolves to the process exit code. */
@@ -31,6 +33,7 @@ export async function runFlows(sources: PacketSource[], opts: RunFlowsOptions, e
   const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = { sources, onFlowEnd: (r) => writer.write(r) };
   if (opts.flowTable !== undefined) pipelineOpts.flowTable = opts.flowTable;
   if (opts.signal !== undefined) pipelineOpts.signal = opts.signal;
+  if (opts.verifyChecksums === true) pipelineOpts.verifyChecksums = true;
   const pipeline = new Pipeline(pipelineOpts);
   const stopProgress = opts.progress !== false && env.errIsTTY ? startProgress(pipeline, env) : undefined;
   let summary;
@@ -56,6 +59,7 @@ export function summaryText(s: CaptureStats): string {
   lines.push(line);
   if (s.tunnelledPackets > 0) lines.push(`sockscope: ${s.tunnelledPackets} tunnelled packets also counted in their inner flows`);
   if (s.truncatedBySnaplen > 0) lines.push(`sockscope: ${s.truncatedBySnaplen} packets were cut by the snap length (counted with their wire length)`);
+  if (s.badChecksums > 0) lines.push(`sockscope: ${s.badChecksums} packets with a wrong checksum were left out of their flows' counters`);
   if (s.evictedFlows > 0) lines.push(`sockscope: ${s.evictedFlows} flows were written early because the flow table was full`);
   for (const [lt, n] of Object.entries(s.unsupportedLinkTypes)) {
     lines.push(`sockscope: warning: link type ${lt} is not supported: ${n} packets not decoded`);

@@ -5,6 +5,7 @@
  */
 import type { DecodedPacket } from '../decode/packet.js';
 import { IpProto, TcpFlag } from '../decode/packet.js';
+import { ipv4HeaderChecksumOk, transportChecksumOk } from '../decode/checksum.js';
 import { Status, STATUS_COUNT } from '../decode/status.js';
 import { TcpConnection, TcpEvent } from '../tcp/connection.js';
 import { Flow, TimeoutClass } from './flow.js';
@@ -13,8 +14,20 @@ import { FlowTable, type FlowTableOptions } from './table.js';
 
 /** Reasons beyond the decoder's statuses for which a packet fits no flow: fragments of a datagram never completed. */
 export const FRAGMENT_INCOMPLETE = STATUS_COUNT;
-/** Size of the per-reason counter array: decoder statuses plus FRAGMENT_INCOMPLETE. */
-export const REASON_COUNT = STATUS_COUNT + 1;
+/** A wrong IPv4 header checksum (only with checksum verification on). */
+export const BAD_IP_CHECKSUM = STATUS_COUNT + 1;
+/** Size of the per-reason counter array: decoder statuses plus the reasons above. */
+export const REASON_COUNT = STATUS_COUNT + 2;
+
+/** Demultiplexer options beyond the flow table's. */
+export interface DemuxOptions {
+  /**
+   * Verify IPv4, TCP, UDP and ICMP checksums as Zeek does by default: a packet with a wrong transport checksum is
+   * dropped from its flow's counters (history `C`/`c`), one with a wrong IPv4 header checksum fits no flow.
+   * @default false (like tshark: captures with checksum offload hold packets whose checksums are filled in later)
+   */
+  verifyChecksums?: boolean;
+}
 
 const OK = Status.OK;
 
@@ -24,11 +37,15 @@ export class Demux {
   assigned = 0;
   /** Packets not assigned, by reason code (decoder Status, or FRAGMENT_INCOMPLETE). */
   readonly unassigned = new Float64Array(REASON_COUNT);
+  /** Packets dropped from their flow's counters for a wrong transport checksum (with verifyChecksums). */
+  badChecksums = 0;
   private nextExpirySec = 0;
+  private readonly verifyChecksums: boolean;
 
   /** `onEnd` receives every flow the table ends (idle, closed, reset, reuse, evicted, eof). */
-  constructor(options: FlowTableOptions, onEnd: (flow: Flow) => void) {
+  constructor(options: FlowTableOptions, onEnd: (flow: Flow) => void, demuxOptions: DemuxOptions = {}) {
     this.table = new FlowTable(options, onEnd);
+    this.verifyChecksums = demuxOptions.verifyChecksums === true;
   }
 
   /**
@@ -47,6 +64,11 @@ export class Demux {
       this.unassigned[status]! += frames; // status < STATUS_COUNT
       return null;
     }
+    const verify = this.verifyChecksums;
+    if (verify && !ipv4HeaderChecksumOk(p)) {
+      this.unassigned[BAD_IP_CHECKSUM]! += frames;
+      return null;
+    }
     const table = this.table;
     let f = table.lookup(p);
     if (f !== null && table.isDue(f, tsSec)) {
@@ -55,9 +77,10 @@ export class Demux {
       f = null;
     }
     const isTcp = p.proto === IpProto.TCP;
-    if (f !== null && isTcp && f.tcp !== null && (p.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN &&
+    if (f !== null && isTcp && f.tcp !== null && (p.tcpFlags & (TcpFlag.SYN | TcpFlag.RST)) === TcpFlag.SYN &&
         f.tcp.isReuse(p, table.fromOrig)) {
-      // A new SYN on a closed tuple, or with a new initial sequence number: a new connection (Zeek IsReuse).
+      // A new SYN (or a SYN+ACK before the originator sent anything) on a closed tuple, or with a new initial
+      // sequence number: a new connection (Zeek IsReuse).
       f.endReason = 'reuse';
       table.remove(f);
       f = null;
@@ -70,6 +93,14 @@ export class Demux {
     }
     if (f === null) f = this.create(p, tsSec);
     const fromOrig = table.fromOrig;
+    if (verify && !transportChecksumOk(p)) {
+      // Zeek drops the packet before any accounting; only the history notes it.
+      this.badChecksums += frames;
+      if (f.tcp !== null) f.tcp.checksumError(fromOrig);
+      else if (p.proto === IpProto.UDP) f.udpHistory |= fromOrig ? 8 : 16;
+      this.assigned += frames;
+      return f;
+    }
     const d = fromOrig ? f.orig : f.resp;
     d.pkts++;
     d.ipBytes += p.ipBytes;

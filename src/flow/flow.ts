@@ -65,7 +65,7 @@ export class Flow {
 
   /** TCP tracker, null for other protocols. */
   tcp: TcpConnection | null = null;
-  /** Non-TCP history: bit 0 orig sent data, bit 1 resp sent data, bit 2 flipped. */
+  /** Non-TCP history: bit 0 orig sent data, bit 1 resp sent data, bit 2 flipped, bits 3/4 orig/resp bad checksum. */
   udpHistory = 0;
   /** True when orientation was guessed from ports rather than seen (no SYN). */
   directionGuessed = false;

@@ -71,11 +71,16 @@ function directionRecord(d: Direction, tcp: TcpConnection | null, isOrig: boolea
   };
 }
 
-/** Non-TCP history as Zeek writes it for UDP: `D` orig sent, `d` resp sent, `^` flipped; in order of first send. */
+/**
+ * Non-TCP history as Zeek writes it for UDP: `D` orig sent, `d` resp sent, `^` flipped, in order of first send;
+ * `C`/`c` when a packet with a wrong checksum was dropped (checksum verification only).
+ */
 function udpHistory(f: Flow): string {
   if (f.proto !== IpProto.UDP) return '';
   const flipped = (f.udpHistory & 4) !== 0;
   let h = flipped ? '^' : '';
+  if (f.udpHistory & 8) h += 'C';
+  if (f.udpHistory & 16) h += 'c';
   const o = (f.udpHistory & 1) !== 0, r = (f.udpHistory & 2) !== 0;
   const origFirst = !r || (o && f.orig.firstSec <= f.resp.firstSec && !(f.resp.firstSec === f.orig.firstSec && flipped));
   if (origFirst) h += (o ? 'D' : '') + (r ? 'd' : '');

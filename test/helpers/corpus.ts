@@ -52,7 +52,11 @@ export interface RunResult extends RunSummary {
 }
 
 /** Runs the whole pipeline on one corpus (or any) capture and collects every flow record. */
-export async function runCapture(path: string, flowTable?: FlowTableOptions): Promise<RunResult> {
+export async function runCapture(
+  path: string,
+  flowTable?: FlowTableOptions,
+  more: { verifyChecksums?: boolean } = {},
+): Promise<RunResult> {
   const full = path.startsWith('/') ? path : join(CORPUS, path);
   const records: FlowRecord[] = [];
   const opts: ConstructorParameters<typeof Pipeline>[0] = {
@@ -60,6 +64,7 @@ export async function runCapture(path: string, flowTable?: FlowTableOptions): Pr
     onFlowEnd: (r) => records.push(r),
   };
   if (flowTable !== undefined) opts.flowTable = flowTable;
+  if (more.verifyChecksums === true) opts.verifyChecksums = true;
   const summary = await new Pipeline(opts).run();
   return { ...summary, records };
 }

@@ -33,6 +33,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       flowTable: flowTableOptions(o),
     };
     if (o.quiet === true) runOpts.quiet = true;
+    if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
     setExit(await runFlows(sources, runOpts, env));
   });
 }

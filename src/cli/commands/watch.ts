@@ -110,6 +110,9 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
     delete process.env['CI'];
     delete process.env['CONTINUOUS_INTEGRATION'];
   }
+  // React's development build records every render for its profiler, cloning props (the whole flow list) into
+  // performance entries: at 50,000 flows that exhausts the heap. Users get the production build unless they ask.
+  process.env['NODE_ENV'] ??= 'production';
   const { runTui } = await import('../../tui/run-tui.js');
   const result = await runTui({
     sources,
