@@ -139,6 +139,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
       progress: false,
     };
     if (o.quiet === true) runOpts.quiet = true;
+    if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
     const code = await runFlows([source], runOpts, env);
     if (writer !== undefined) {
       await writer.finish();
