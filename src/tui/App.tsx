@@ -250,7 +250,7 @@ export default function App({
         ) : view === 'detail' && detail ? (
           <FlowDetail
             record={detail}
-            history={rates.history.get(detail.uid) ?? []}
+            history={rates.history(detail.uid)}
             gone={liveDetail === undefined}
             width={width}
           />
