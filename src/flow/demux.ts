@@ -8,7 +8,7 @@ import { IpProto, TcpFlag } from '../decode/packet.js';
 import { ipv4HeaderChecksumOk, transportChecksumOk } from '../decode/checksum.js';
 import { Status, STATUS_COUNT } from '../decode/status.js';
 import { TcpConnection, TcpEvent } from '../tcp/connection.js';
-import { Flow, TimeoutClass } from './flow.js';
+import { Flow, swapDirections, TimeoutClass } from './flow.js';
 import { isLikelyServerPort } from './services.js';
 import { FlowTable, type FlowTableOptions } from './table.js';
 
@@ -85,7 +85,8 @@ export class Demux {
       table.remove(f);
       f = null;
     }
-    if (f !== null && isTcp && f.tcp !== null && f.tcp.attemptExpired(tsSec)) {
+    // (Only while the responder has sent nothing: saves a look at the tracker for every other packet.)
+    if (f !== null && isTcp && f.rPkts === 0 && f.tcp !== null && f.tcp.attemptExpired(tsSec)) {
       // Zeek's attempt timer: a SYN still unanswered tcp_attempt_delay (5 s) later ends the connection.
       f.endReason = 'idle';
       table.remove(f);
@@ -101,32 +102,44 @@ export class Demux {
       this.assigned += frames;
       return f;
     }
-    const d = fromOrig ? f.orig : f.resp;
-    d.pkts++;
-    d.ipBytes += p.ipBytes;
-    d.wireBytes += wireLen;
-    d.payloadBytes += p.payloadLen;
-    if (d.firstSec < 0) d.firstSec = tsSec;
-    d.lastSec = tsSec;
+    const ipBytes = p.ipBytes, payloadLen = p.payloadLen;
+    if (fromOrig) {
+      f.oPkts++;
+      f.oIpBytes += ipBytes;
+      f.oWireBytes += wireLen;
+      f.oPayloadBytes += payloadLen;
+      if (f.oFirstSec < 0) f.oFirstSec = tsSec;
+      f.oLastSec = tsSec;
+    } else {
+      f.rPkts++;
+      f.rIpBytes += ipBytes;
+      f.rWireBytes += wireLen;
+      f.rPayloadBytes += payloadLen;
+      if (f.rFirstSec < 0) f.rFirstSec = tsSec;
+      f.rLastSec = tsSec;
+    }
     f.lastSec = tsSec;
     if (isTcp) {
       const flags = p.tcpFlags;
-      if (flags & TcpFlag.SYN) d.syn++;
-      if (flags & TcpFlag.FIN) d.fin++;
-      if (flags & TcpFlag.RST) d.rst++;
-      if (flags & TcpFlag.ACK) d.ack++;
-      if (flags & TcpFlag.PSH) d.psh++;
-      if (flags & TcpFlag.URG) d.urg++;
+      if (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST | TcpFlag.URG)) countRareFlags(f, flags, fromOrig);
+      if (flags & TcpFlag.ACK) {
+        if (fromOrig) f.oAck++;
+        else f.rAck++;
+      }
+      if (flags & TcpFlag.PSH) {
+        if (fromOrig) f.oPsh++;
+        else f.rPsh++;
+      }
       const tcp = f.tcp!; // every TCP flow gets a tracker in create()
       const ev = tcp.update(p, fromOrig, tsSec);
       if (ev & TcpEvent.FLIP) this.flip(f);
       if (ev & TcpEvent.CLOSED) table.markClosing(f, tsSec, (ev & TcpEvent.RESET) !== 0 ? 'reset' : 'closed');
     } else {
-      if (p.proto === IpProto.UDP) d.dataBytes += p.udpLength > 8 ? p.udpLength - 8 : 0;
-      else if (p.proto === IpProto.ICMP || p.proto === IpProto.ICMPV6) {
-        const data = p.ipBytes - (p.l4 - p.l3) - 8;
-        if (data > 0) d.dataBytes += data;
-      }
+      let data = 0;
+      if (p.proto === IpProto.UDP) data = p.udpLength > 8 ? p.udpLength - 8 : 0;
+      else if (p.proto === IpProto.ICMP || p.proto === IpProto.ICMPV6) data = Math.max(0, ipBytes - (p.l4 - p.l3) - 8);
+      if (fromOrig) f.oDataBytes += data;
+      else f.rDataBytes += data;
       f.udpHistory |= fromOrig ? 1 : 2;
     }
     table.touch(f, tsSec);
@@ -175,10 +188,23 @@ export class Demux {
   private flip(f: Flow): void {
     this.table.flipKey(f);
     f.flips++;
-    const t = f.orig;
-    (f as { orig: typeof t }).orig = f.resp;
-    (f as { resp: typeof t }).resp = t;
+    swapDirections(f);
     this.table.fromOrig = !this.table.fromOrig;
     f.directionGuessed = false;
+  }
+}
+
+/** SYN, FIN, RST and URG are rare: counted out of line. */
+function countRareFlags(f: Flow, flags: number, fromOrig: boolean): void {
+  if (fromOrig) {
+    if (flags & TcpFlag.SYN) f.oSyn++;
+    if (flags & TcpFlag.FIN) f.oFin++;
+    if (flags & TcpFlag.RST) f.oRst++;
+    if (flags & TcpFlag.URG) f.oUrg++;
+  } else {
+    if (flags & TcpFlag.SYN) f.rSyn++;
+    if (flags & TcpFlag.FIN) f.rFin++;
+    if (flags & TcpFlag.RST) f.rRst++;
+    if (flags & TcpFlag.URG) f.rUrg++;
   }
 }

@@ -6,7 +6,7 @@ import { formatIpv4, formatIpv6 } from '../decode/address.js';
 import { IpProto } from '../decode/packet.js';
 import { udpConnState } from '../tcp/conn-state.js';
 import type { TcpConnection } from '../tcp/connection.js';
-import type { Direction, Flow } from './flow.js';
+import type { Flow } from './flow.js';
 import type { DirectionRecord, EndReason, FlowRecord, ProtoName } from './record.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -43,22 +43,25 @@ function addr(version: number, w0: number, w1: number, w2: number, w3: number): 
   return version === 4 ? formatIpv4(w3 >>> 0) : formatIpv6([w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0]);
 }
 
-function directionRecord(d: Direction, tcp: TcpConnection | null, isOrig: boolean): DirectionRecord {
+function directionRecord(f: Flow, isOrig: boolean): DirectionRecord {
+  const tcp = f.tcp;
   const end = tcp === null ? null : tcp.endSummary(isOrig);
+  const firstSec = isOrig ? f.oFirstSec : f.rFirstSec;
+  const lastSec = isOrig ? f.oLastSec : f.rLastSec;
   return {
-    pkts: d.pkts,
-    ipBytes: d.ipBytes,
-    wireBytes: d.wireBytes,
-    payloadBytes: d.payloadBytes,
-    seqBytes: end === null ? d.dataBytes : end.seqBytes,
-    firstSec: d.firstSec < 0 ? null : d.firstSec,
-    lastSec: d.lastSec < 0 ? null : d.lastSec,
-    syn: d.syn,
-    fin: d.fin,
-    rst: d.rst,
-    ack: d.ack,
-    psh: d.psh,
-    urg: d.urg,
+    pkts: isOrig ? f.oPkts : f.rPkts,
+    ipBytes: isOrig ? f.oIpBytes : f.rIpBytes,
+    wireBytes: isOrig ? f.oWireBytes : f.rWireBytes,
+    payloadBytes: isOrig ? f.oPayloadBytes : f.rPayloadBytes,
+    seqBytes: end === null ? (isOrig ? f.oDataBytes : f.rDataBytes) : end.seqBytes,
+    firstSec: firstSec < 0 ? null : firstSec,
+    lastSec: lastSec < 0 ? null : lastSec,
+    syn: isOrig ? f.oSyn : f.rSyn,
+    fin: isOrig ? f.oFin : f.rFin,
+    rst: isOrig ? f.oRst : f.rRst,
+    ack: isOrig ? f.oAck : f.rAck,
+    psh: isOrig ? f.oPsh : f.rPsh,
+    urg: isOrig ? f.oUrg : f.rUrg,
     retransmissions: end?.retransmissions ?? 0,
     outOfOrder: end?.outOfOrder ?? 0,
     dupAcks: end?.dupAcks ?? 0,
@@ -82,7 +85,7 @@ function udpHistory(f: Flow): string {
   if (f.udpHistory & 8) h += 'C';
   if (f.udpHistory & 16) h += 'c';
   const o = (f.udpHistory & 1) !== 0, r = (f.udpHistory & 2) !== 0;
-  const origFirst = !r || (o && f.orig.firstSec <= f.resp.firstSec && !(f.resp.firstSec === f.orig.firstSec && flipped));
+  const origFirst = !r || (o && f.oFirstSec <= f.rFirstSec && !(f.rFirstSec === f.oFirstSec && flipped));
   if (origFirst) h += (o ? 'D' : '') + (r ? 'd' : '');
   else h += (r ? 'd' : '') + (o ? 'D' : '');
   return h;
@@ -95,13 +98,13 @@ function udpHistory(f: Flow): string {
  */
 export function flowRecord(f: Flow, reason: EndReason): FlowRecord {
   const cached = f.record;
-  if (cached !== null && cached.endReason === reason && f.recordSeenSec === f.lastSeenSec && f.recordPkts === f.orig.pkts + f.resp.pkts) {
+  if (cached !== null && cached.endReason === reason && f.recordSeenSec === f.lastSeenSec && f.recordPkts === f.oPkts + f.rPkts) {
     return cached;
   }
   const r = buildRecord(f, reason);
   f.record = r;
   f.recordSeenSec = f.lastSeenSec;
-  f.recordPkts = f.orig.pkts + f.resp.pkts;
+  f.recordPkts = f.oPkts + f.rPkts;
   return r;
 }
 
@@ -121,7 +124,7 @@ function buildRecord(f: Flow, reason: EndReason): FlowRecord {
     connState = tcp.connState();
     history = tcp.history();
   } else if (f.proto === IpProto.UDP) {
-    connState = udpConnState(f.orig.pkts > 0, f.resp.pkts > 0);
+    connState = udpConnState(f.oPkts > 0, f.rPkts > 0);
     history = udpHistory(f);
   } else {
     connState = 'OTH';
@@ -139,8 +142,8 @@ function buildRecord(f: Flow, reason: EndReason): FlowRecord {
     startSec: f.startSec,
     lastSec,
     durationSec: Math.max(0, lastSec - f.startSec),
-    orig: directionRecord(f.orig, tcp, true),
-    resp: directionRecord(f.resp, tcp, false),
+    orig: directionRecord(f, true),
+    resp: directionRecord(f, false),
     connState,
     history,
     missedBytes: tcp === null ? 0 : tcp.missedBytes,
