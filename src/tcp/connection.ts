@@ -11,14 +11,17 @@
  *   after `tcp_analyze_sequence_number` in epan/dissectors/packet-tcp.c;
  * - the options of the end's SYN, and the handshake round-trip times.
  *
- * Hot path: `update()` allocates nothing (no objects, strings or closures); the only per-flow allocations are the two
- * ends with their small typed arrays, plus a block list created the first time an end's data arrives out of order.
+ * Hot path: `update()` allocates nothing (no objects, strings or closures). Per flow: the connection object (which
+ * also holds the history letters), its two ends, each end's transition log on its first state change, and a block
+ * list the first time an end's data arrives out of order. Per-end counters are plain fields rather than small typed
+ * arrays: with tens of thousands of open connections the working set is far beyond the CPU caches, so every separate
+ * object a segment touches is a likely cache miss, and typed arrays cost the garbage collector more than fields.
  * Getters that build strings or arrays are meant for record/snapshot time.
  */
 import type { TcpSegmentView } from './segment.js';
 import { classify, pickupState, Role, S, step, stepInferred, TCP_STATE_NAME } from './state.js';
 import type { SegClass, TcpRole, TcpState } from './state.js';
-import { History, Letter, newScaledCounters, resetScaledCounters, Scaled, scaledEntry, updateHistory } from './history.js';
+import { History, Letter, Scaled, scaledEntry, updateHistory } from './history.js';
 import type { HistoryEnd } from './history.js';
 import { connState, ZeekState, ZEEK_STATE_NAME } from './conn-state.js';
 import type { ZeekEndpointState } from './conn-state.js';
@@ -133,7 +136,15 @@ export class TcpEnd implements HistoryEnd {
   histLastSyn = 0;
   histLastFin = 0;
   histLastRst = 0;
-  readonly scaled: Uint32Array = newScaledCounters();
+  /** Scaled history counters (see HistoryEnd): events counted and the count that adds the next letter. */
+  checksumCount = 0;
+  checksumNext = 1;
+  gapCount = 0;
+  gapNext = 1;
+  rxmitCount = 0;
+  rxmitNext = 1;
+  win0Count = 0;
+  win0Next = 1;
   /** Zeek reassembler positions (relative): data delivered in order up to reassemSeq; acked/trimmed up to trimSeq. */
   reassemSeq = 1;
   trimSeq = 1;
@@ -148,8 +159,8 @@ export class TcpEnd implements HistoryEnd {
   state: TcpState = S.CLOSED;
   /** True when `state` was reached by an inferred transition (a step the wire did not show). */
   stateInferred = false;
-  /** Transitions: [tsSec, state] pairs, oldest first; `nTransitions` used. */
-  readonly transitionLog = new Float64Array(TRANSITION_CAPACITY * 2);
+  /** Transitions: [tsSec, state] pairs, oldest first; `nTransitions` used; null until the first transition. */
+  transitionLog: number[] | null = null;
   nTransitions = 0;
   /** This end sent a FIN; `finNext` is the sequence number just after it (unsigned 32-bit). */
   finSent = false;
@@ -194,7 +205,7 @@ export class TcpEnd implements HistoryEnd {
     this.isOrig = isOrig;
   }
 
-  /** Restores the freshly constructed state (keeps the typed arrays). */
+  /** Restores the freshly constructed state (keeps the transition log and block list for reuse). */
   reset(isOrig: boolean): void {
     this.isOrig = isOrig;
     this.zeekState = ZeekState.INACTIVE;
@@ -212,7 +223,14 @@ export class TcpEnd implements HistoryEnd {
     this.histLastSyn = 0;
     this.histLastFin = 0;
     this.histLastRst = 0;
-    resetScaledCounters(this.scaled);
+    this.checksumCount = 0;
+    this.checksumNext = 1;
+    this.gapCount = 0;
+    this.gapNext = 1;
+    this.rxmitCount = 0;
+    this.rxmitNext = 1;
+    this.win0Count = 0;
+    this.win0Next = 1;
     this.reassemSeq = 1;
     this.trimSeq = 1;
     this.nBlocks = 0;
@@ -293,8 +311,9 @@ export class TcpEnd implements HistoryEnd {
   transitions(): { tsSec: number; state: string }[] {
     const out: { tsSec: number; state: string }[] = [];
     const log = this.transitionLog;
+    if (log === null) return out;
     for (let i = 0; i < this.nTransitions; i++) {
-      out.push({ tsSec: log[2 * i]!, state: TCP_STATE_NAME[log[2 * i + 1]!]! }); // i < nTransitions <= capacity
+      out.push({ tsSec: log[2 * i]!, state: TCP_STATE_NAME[log[2 * i + 1]!]! }); // 2 * i + 1 < log.length
     }
     return out;
   }
@@ -341,8 +360,14 @@ function recordTransition(e: TcpEnd, tsSec: number, state: TcpState): void {
   let i = e.nTransitions;
   if (i === TRANSITION_CAPACITY) i = TRANSITION_CAPACITY - 1; // keep the newest in the last slot
   else e.nTransitions = i + 1;
-  e.transitionLog[2 * i] = tsSec;
-  e.transitionLog[2 * i + 1] = state;
+  let log = e.transitionLog;
+  if (log === null) {
+    log = [];
+    e.transitionLog = log;
+  }
+  // Appends (i = nTransitions <= log.length / 2) or overwrites: the array never has holes.
+  log[2 * i] = tsSec;
+  log[2 * i + 1] = state;
 }
 
 function netstatStep(e: TcpEnd, seg: SegClass, role: TcpRole, tsSec: number): void {
@@ -354,12 +379,15 @@ function netstatStep(e: TcpEnd, seg: SegClass, role: TcpRole, tsSec: number): vo
   }
 }
 
-/** The per-flow TCP tracker. See the module comment. */
-export class TcpConnection {
+/**
+ * The per-flow TCP tracker. See the module comment. It extends History so that the Zeek history letters are stored in
+ * the connection object itself (one object and one likely cache miss fewer per segment); `history()` is the public
+ * way to read them.
+ */
+export class TcpConnection extends History {
   /** The current originator's and responder's ends (swapped by a flip). */
   orig: TcpEnd;
   resp: TcpEnd;
-  private readonly hist = new History();
   /** Zeek's is_partial / first_packet_seen (used by its gap reporting). */
   private isPartial = false;
   private firstSeen = 0;
@@ -383,6 +411,7 @@ export class TcpConnection {
   private attemptSynSec = -1;
 
   constructor() {
+    super();
     this.orig = new TcpEnd(true);
     this.resp = new TcpEnd(false);
     this.orig.peer = this.resp;
@@ -390,7 +419,7 @@ export class TcpConnection {
   }
 
   /** Returns the tracker to its freshly constructed state, for reuse by a pool. */
-  reset(): void {
+  override reset(): void {
     // Restore the construction-time pairing in case a flip swapped them.
     const a = this.orig.isOrig ? this.orig : this.resp;
     const b = a.peer;
@@ -398,7 +427,7 @@ export class TcpConnection {
     this.resp = b;
     a.reset(true);
     b.reset(false);
-    this.hist.reset();
+    super.reset();
     this.isPartial = false;
     this.firstSeen = 0;
     this.lastTimeSec = 0;
@@ -445,7 +474,7 @@ export class TcpConnection {
   /** Swaps originator and responder and records `^` (Zeek's Connection::FlipRoles). */
   flip(): void {
     this.swapEnds();
-    this.hist.add(Letter.FLIP);
+    this.add(Letter.FLIP);
   }
 
   /** Swaps the two ends and Zeek's per-direction bookkeeping (no history letter). */
@@ -494,7 +523,7 @@ export class TcpConnection {
    * (logarithmically). Call instead of `update()` for a TCP segment whose checksum failed.
    */
   checksumError(fromOrig: boolean): void {
-    scaledEntry(this.hist, fromOrig ? this.orig : this.resp, Scaled.CHECKSUM);
+    scaledEntry(this, fromOrig ? this.orig : this.resp, Scaled.CHECKSUM);
   }
 
   /**
@@ -530,7 +559,7 @@ export class TcpConnection {
     ) {
       const synAckSender = this.orig;
       this.swapEnds();
-      this.hist.rewriteFlipped();
+      this.rewriteFlipped();
       setZeekState(synAckSender, ZeekState.ESTABLISHED);
       this.events |= TcpEvent.FLIP;
     }
@@ -544,10 +573,10 @@ export class TcpConnection {
     this.underflow = false;
     const relSeq = this.relSeq(ep, baseSeq, ep.lastSeq, ep.seqWraps);
     const seqUnderflow = this.underflow;
-    updateHistory(this.hist, ep, flags, relSeq, len);
+    updateHistory(this, ep, flags, relSeq, len);
     // update_window: zero windows count unless they come with/after a RST or after the peer's FIN.
     if (seg.window === 0 && !rst && peer.zeekState !== ZeekState.CLOSED && ep.zeekState !== ZeekState.RESET) {
-      scaledEntry(this.hist, ep, Scaled.WIN0);
+      scaledEntry(this, ep, Scaled.WIN0);
     }
     if (!this.orig.didClose || !this.resp.didClose) this.lastTimeSec = tsSec;
     if (syn && !ep.synSeen) {
@@ -723,7 +752,7 @@ export class TcpConnection {
     } else if (delta > 0) {
       updateLastSeq(e, lastSeqArg);
     } else if (len > 0) {
-      scaledEntry(this.hist, e, Scaled.RXMIT);
+      scaledEntry(this, e, Scaled.RXMIT);
     }
     return delta;
   }
@@ -966,7 +995,7 @@ export class TcpConnection {
   /** TCP_Reassembler::Gap: counted (missed_bytes, `G`) only while both ends are established or cleanly closing. */
   private gap(e: TcpEnd, lenBytes: number): void {
     if (isClean(e) && isClean(e.peer)) {
-      scaledEntry(this.hist, e, Scaled.GAP);
+      scaledEntry(this, e, Scaled.GAP);
       e.missedBytes += lenBytes;
     }
   }
@@ -1064,7 +1093,7 @@ export class TcpConnection {
 
   /** Zeek history letters, e.g. `ShADadFf` (builds the string on demand; cached until the next letter). */
   history(): string {
-    return this.hist.toString();
+    return this.toString();
   }
 
   /** Zeek conn_state from the two ends' Zeek states and the history. */
@@ -1072,7 +1101,7 @@ export class TcpConnection {
     return connState(
       this.orig.zeekState,
       this.resp.zeekState,
-      this.hist.toString(),
+      this.toString(),
       this.orig.seqBytes,
       this.resp.seqBytes,
     );

@@ -13,7 +13,8 @@
  * - a packet with 2 or more of SYN/FIN/RST records only `I`/`Q`; with exactly one of them no `A`/`D`;
  * - `^` when Zeek flips the roles.
  *
- * The letters live in a small byte array that grows rarely; `toString()` builds the string only when asked.
+ * The letters live in small-integer fields (a byte array only past 16 letters); `toString()` builds the string only
+ * when asked.
  */
 
 /** Zeek's `HIST_*` masks (TCP_Endpoint.h); the responder's bits are these shifted left by 16. */
@@ -48,15 +49,18 @@ export const Letter = {
   FLIP: 0x5e,
 } as const;
 
-/** Indices of the logarithmic ("scaled") counters in {@link HistoryEnd.scaled}: each uses [2k] count, [2k+1] threshold. */
+/** The logarithmic ("scaled") kinds; each has a count and a next-threshold field in {@link HistoryEnd}. */
 export const Scaled = { CHECKSUM: 0, GAP: 1, RXMIT: 2, WIN0: 3 } as const;
 export type ScaledKind = (typeof Scaled)[keyof typeof Scaled];
-/** Letters of the scaled kinds, by {@link Scaled} index. */
-const SCALED_LETTER = [Letter.C, Letter.G, Letter.T, Letter.W] as const;
 /** Zeek's `ScaledHistoryEntry` base: thresholds 1, 10, 100, ... */
 const SCALING_BASE = 10;
+/** Counts are unsigned 32-bit in Zeek; a threshold that would pass this is not raised (the count restarts). */
+const MAX_U32 = 0xffffffff;
 
-/** Per-end history state (Zeek keeps it in TCP_Endpoint; it moves with the end when roles flip). */
+/**
+ * Per-end history state (Zeek keeps it in TCP_Endpoint; it moves with the end when roles flip). The scaled counters
+ * are plain fields (small integers: thresholds stop at 10^9), so they live inside the end object itself.
+ */
 export interface HistoryEnd {
   /** True while this end is the originator (decides the letter case). */
   isOrig: boolean;
@@ -64,61 +68,117 @@ export interface HistoryEnd {
   histLastSyn: number;
   histLastFin: number;
   histLastRst: number;
-  /** Scaled counters: [count, threshold] per {@link Scaled} kind; thresholds start at 1. */
-  readonly scaled: Uint32Array;
+  /** Scaled counters per kind: events counted (unsigned 32-bit) and the count that adds the next letter (from 1). */
+  checksumCount: number;
+  checksumNext: number;
+  gapCount: number;
+  gapNext: number;
+  rxmitCount: number;
+  rxmitNext: number;
+  win0Count: number;
+  win0Next: number;
 }
 
-/** Creates the scaled-counter array for a {@link HistoryEnd}, thresholds at 1. */
-export function newScaledCounters(): Uint32Array {
-  const a = new Uint32Array(8);
-  resetScaledCounters(a);
-  return a;
-}
-
-/** Resets scaled counters to count 0, threshold 1. */
-export function resetScaledCounters(a: Uint32Array): void {
-  for (let k = 0; k < 8; k += 2) {
-    a[k] = 0;
-    a[k + 1] = 1;
-  }
-}
+/** The scaled-counter fields of a fresh {@link HistoryEnd}: no events, first letter at the first event. */
+export const SCALED_COUNTERS_INITIAL = {
+  checksumCount: 0,
+  checksumNext: 1,
+  gapCount: 0,
+  gapNext: 1,
+  rxmitCount: 0,
+  rxmitNext: 1,
+  win0Count: 0,
+  win0Next: 1,
+} as const;
 
 const FIN = 0x01;
 const SYN = 0x02;
 const RST = 0x04;
 const ACK = 0x10;
-const INITIAL_CAPACITY = 16;
+/** Letters kept in the packed fields (4 fields of 4 seven-bit char codes); longer histories spill into `histMore`. */
+const PACKED_LETTERS = 16;
+const MORE_INITIAL_CAPACITY = 16;
 
-/** One connection's history: letters in order plus Zeek's `hist_seen` mask. */
+/**
+ * One connection's history: letters in order plus Zeek's `hist_seen` mask. The first 16 letters are packed four to a
+ * small-integer field (letter i in bits 7*(i%4).. of field i/4), so a history costs no separate allocation unless it
+ * grows longer; `TcpConnection` extends this class so that the letters live in the connection object itself.
+ */
 export class History {
-  private codes = new Uint8Array(INITIAL_CAPACITY);
-  private len = 0;
   /** Zeek's `hist_seen`: originator masks in bits 0-15, responder masks in bits 16-31. */
-  private seen = 0;
-  private cached = '';
-  private cachedLen = 0;
+  private histSeen = 0;
+  private histLen = 0;
+  private histL0 = 0;
+  private histL1 = 0;
+  private histL2 = 0;
+  private histL3 = 0;
+  /** Letters from the 17th on; null until a history grows that long. */
+  private histMore: Uint8Array | null = null;
+  private histCached = '';
+  private histCachedLen = 0;
 
   /** Forgets every letter (for reuse of the owning tracker). */
   reset(): void {
-    this.len = 0;
-    this.seen = 0;
-    this.cached = '';
-    this.cachedLen = 0;
+    this.histLen = 0;
+    this.histSeen = 0;
+    this.histL0 = 0;
+    this.histL1 = 0;
+    this.histL2 = 0;
+    this.histL3 = 0;
+    this.histCached = '';
+    this.histCachedLen = 0;
   }
 
   /** Number of letters recorded. */
   get length(): number {
-    return this.len;
+    return this.histLen;
   }
 
-  /** Appends one letter (a char code). Grows the buffer by doubling in the rare case it is full. */
-  add(code: number): void {
-    if (this.len === this.codes.length) {
-      const bigger = new Uint8Array(this.codes.length * 2);
-      bigger.set(this.codes);
-      this.codes = bigger;
+  /** The char code of letter `i` (< length). */
+  private letterAt(i: number): number {
+    if (i >= PACKED_LETTERS) return this.histMore![i - PACKED_LETTERS]!; // i < histLen: histMore holds the rest
+    const shift = 7 * (i & 3);
+    const q = i >> 2;
+    const w = q === 0 ? this.histL0 : q === 1 ? this.histL1 : q === 2 ? this.histL2 : this.histL3;
+    return (w >> shift) & 0x7f;
+  }
+
+  /** Sets letter `i` (<= length; the caller updates the length) to char code `code` (< 128). */
+  private setLetter(i: number, code: number): void {
+    if (i >= PACKED_LETTERS) {
+      let more = this.histMore;
+      const k = i - PACKED_LETTERS;
+      if (more === null || k === more.length) {
+        const bigger = new Uint8Array(more === null ? MORE_INITIAL_CAPACITY : more.length * 2);
+        if (more !== null) bigger.set(more);
+        this.histMore = more = bigger;
+      }
+      more[k] = code;
+      return;
     }
-    this.codes[this.len++] = code;
+    const shift = 7 * (i & 3);
+    const mask = ~(0x7f << shift);
+    const v = code << shift;
+    switch (i >> 2) {
+      case 0:
+        this.histL0 = (this.histL0 & mask) | v;
+        break;
+      case 1:
+        this.histL1 = (this.histL1 & mask) | v;
+        break;
+      case 2:
+        this.histL2 = (this.histL2 & mask) | v;
+        break;
+      default:
+        this.histL3 = (this.histL3 & mask) | v;
+        break;
+    }
+  }
+
+  /** Appends one letter (a char code). Allocates only past 16 letters, rarely (the overflow doubles). */
+  add(code: number): void {
+    this.setLetter(this.histLen, code);
+    this.histLen++;
   }
 
   /** Appends `letter` in the case of the end (`isOrig` upper, else lower). */
@@ -132,8 +192,8 @@ export class History {
    */
   check(isOrig: boolean, mask: number, letter: number): boolean {
     const m = isOrig ? mask : mask << 16;
-    if ((this.seen & m) === 0) {
-      this.seen |= m;
+    if ((this.histSeen & m) === 0) {
+      this.histSeen |= m;
       this.addFor(isOrig, letter);
       return false;
     }
@@ -147,44 +207,65 @@ export class History {
    */
   rewriteFlipped(): void {
     this.add(0); // make room for the `^`
-    const c = this.codes;
-    for (let i = this.len - 1; i > 0; i--) {
-      const ch = c[i - 1]!; // i - 1 < len
-      c[i] = ch >= 0x41 && ch <= 0x5a ? ch + 32 : ch >= 0x61 && ch <= 0x7a ? ch - 32 : ch;
+    for (let i = this.histLen - 1; i > 0; i--) {
+      const ch = this.letterAt(i - 1);
+      this.setLetter(i, ch >= 0x41 && ch <= 0x5a ? ch + 32 : ch >= 0x61 && ch <= 0x7a ? ch - 32 : ch);
     }
-    c[0] = Letter.FLIP;
-    this.seen = ((this.seen >>> 16) | (this.seen << 16)) >>> 0;
-    this.cachedLen = -1;
+    this.setLetter(0, Letter.FLIP);
+    this.histSeen = ((this.histSeen >>> 16) | (this.histSeen << 16)) >>> 0;
+    this.histCachedLen = -1;
   }
 
   /** The letters as a string, e.g. `ShADadFf`; cached until the next letter. */
   toString(): string {
-    if (this.cachedLen !== this.len) {
+    if (this.histCachedLen !== this.histLen) {
       let s = '';
-      for (let i = 0; i < this.len; i++) s += String.fromCharCode(this.codes[i]!); // i < len <= codes.length
-      this.cached = s;
-      this.cachedLen = this.len;
+      for (let i = 0; i < this.histLen; i++) s += String.fromCharCode(this.letterAt(i));
+      this.histCached = s;
+      this.histCachedLen = this.histLen;
     }
-    return this.cached;
+    return this.histCached;
   }
 }
 
 /**
  * Zeek's `ScaledHistoryEntry` for one end: counts one event of `kind` and records its letter when the count reaches
- * the current threshold (1, 10, 100, ...). Returns true when a letter was added.
+ * the current threshold (1, 10, 100, ...). Returns true when a letter was added. On 32-bit wrap-around of the
+ * threshold Zeek keeps the threshold and restarts the count.
  */
 export function scaledEntry(h: History, end: HistoryEnd, kind: ScaledKind): boolean {
-  const c = end.scaled;
-  const i = kind * 2;
-  const count = (c[i]! + 1) >>> 0; // kind*2+1 < 8 = c.length
-  c[i] = count;
-  const threshold = c[i + 1]!;
-  if (count !== threshold) return false;
-  h.addFor(end.isOrig, SCALED_LETTER[kind]);
-  const next = threshold * SCALING_BASE;
-  // Zeek: on 32-bit wrap-around keep the threshold and restart the count.
-  if (next > 0xffffffff) c[i] = 0;
-  else c[i + 1] = next;
+  let letter: number;
+  switch (kind) {
+    case Scaled.CHECKSUM:
+      end.checksumCount = (end.checksumCount + 1) >>> 0;
+      if (end.checksumCount !== end.checksumNext) return false;
+      if (end.checksumNext * SCALING_BASE > MAX_U32) end.checksumCount = 0;
+      else end.checksumNext *= SCALING_BASE;
+      letter = Letter.C;
+      break;
+    case Scaled.GAP:
+      end.gapCount = (end.gapCount + 1) >>> 0;
+      if (end.gapCount !== end.gapNext) return false;
+      if (end.gapNext * SCALING_BASE > MAX_U32) end.gapCount = 0;
+      else end.gapNext *= SCALING_BASE;
+      letter = Letter.G;
+      break;
+    case Scaled.RXMIT:
+      end.rxmitCount = (end.rxmitCount + 1) >>> 0;
+      if (end.rxmitCount !== end.rxmitNext) return false;
+      if (end.rxmitNext * SCALING_BASE > MAX_U32) end.rxmitCount = 0;
+      else end.rxmitNext *= SCALING_BASE;
+      letter = Letter.T;
+      break;
+    default:
+      end.win0Count = (end.win0Count + 1) >>> 0;
+      if (end.win0Count !== end.win0Next) return false;
+      if (end.win0Next * SCALING_BASE > MAX_U32) end.win0Count = 0;
+      else end.win0Next *= SCALING_BASE;
+      letter = Letter.W;
+      break;
+  }
+  h.addFor(end.isOrig, letter);
   return true;
 }
 

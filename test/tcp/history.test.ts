@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { History, newScaledCounters, Scaled, scaledEntry, updateHistory } from '../../src/tcp/history.js';
+import { History, Scaled, SCALED_COUNTERS_INITIAL, scaledEntry, updateHistory } from '../../src/tcp/history.js';
 import type { HistoryEnd } from '../../src/tcp/history.js';
 import { flags } from './helpers.js';
 
 function end(isOrig: boolean): HistoryEnd {
-  return { isOrig, histLastSyn: 0, histLastFin: 0, histLastRst: 0, scaled: newScaledCounters() };
+  return { isOrig, histLastSyn: 0, histLastFin: 0, histLastRst: 0, ...SCALED_COUNTERS_INITIAL };
 }
 
 describe('update_history letters', () => {
