@@ -56,7 +56,7 @@ export function detailRows(r: FlowRecord): Array<readonly [string, string, strin
     rows.push(
       both('flags', flagsText),
       both('retx / ooo', (d) => `${n(d.retransmissions)} retx, ${n(d.outOfOrder)} out of order`),
-      both('window events', (d) => `${n(d.dupAcks)} dup ACK, ${n(d.zeroWindows)} zero win, ${n(d.keepAlives)} keep-alive`),
+      both('window events', (d) => `${n(d.dupAcks)} dupack ${n(d.zeroWindows)} zerowin ${n(d.keepAlives)} keepalive`),
       both('options', (d) => optionsText(d.options)),
     );
   }
@@ -89,10 +89,10 @@ export default function FlowDetail({ record: r, history, gone, width }: Props) {
           width,
         )}
       </Text>
-      <Text bold underline>{fit('', label)}  {fit('Originator', col)}{fit('Responder', col)}</Text>
+      <Text bold underline>{fit('', label)}  {fit('Originator', col - 1)} {fit('Responder', col - 1)}</Text>
       {detailRows(r).map(([k, o, p]) => (
         <Text key={k}>
-          <Text color="cyan">{fit(k, label)}</Text>  {fit(o, col)}{fit(p, col)}
+          <Text color="cyan">{fit(k, label)}</Text>  {fit(o, col - 1)} {fit(p, col - 1)}
         </Text>
       ))}
       {r.proto === 'tcp' ? (

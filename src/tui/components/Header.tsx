@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { Snapshot } from '../../pipeline-types.js';
-import { humanBitRate, humanBytes } from '../../sink/format.js';
+import { formatClock, humanBitRate, humanBytes } from '../../sink/format.js';
 import { clockText, fit, groupDigits, speedText, unassignedText } from '../model.js';
 import { sanitize } from '../sanitize.js';
 
@@ -28,7 +28,14 @@ export default function Header({ snapshot, packetRate, byteRate, live, width }: 
       ? 'end of capture'
       : `${snapshot.paused ? 'PAUSED' : 'playing'} ${speedText(snapshot.speed)}`;
   const progress = snapshot.progress !== undefined && !live ? `  ${Math.floor(snapshot.progress * 100)}%` : '';
-  const line1 = `sockscope  ${sanitize(snapshot.source)}  [${mode}]${progress}  clock ${clockText(st.clockSec)}`;
+  // Narrow terminals lose the program name first, then the date (the time of day stays).
+  const tail = `${sanitize(snapshot.source)}  [${mode}]${progress}  clock `;
+  const candidates = [
+    `sockscope  ${tail}${clockText(st.clockSec)}`,
+    `${tail}${clockText(st.clockSec)}`,
+    `${tail}${st.clockSec > 0 ? formatClock(st.clockSec) : '-'}`,
+  ];
+  const line1 = candidates.find((c) => c.length <= width) ?? candidates[candidates.length - 1]!; // non-empty list
   const line2 =
     `packets ${groupDigits(st.packetsRead)} (${groupDigits(packetRate)}/s)  ` +
     `bytes ${humanBytes(st.wireBytes)} (${humanBitRate(byteRate)})  ` +

@@ -8,13 +8,13 @@ export type Props = {
 const KEYS: ReadonlyArray<readonly [string, string]> = [
   ['↑ ↓  j k', 'move the selection'],
   ['PgUp PgDn  g G', 'page up / down, first / last row'],
-  ['Enter', 'flows: detail of the selected flow; services: its connections'],
-  ['Esc', 'back (detail -> table; clears a filter)'],
-  ['Tab', 'switch between the flows and services views'],
-  ['s  S', 'cycle the sort column / reverse the order'],
-  ['/', 'filter: type words that must all appear (address, port, service, state, proto); Enter keeps, Esc clears'],
+  ['Enter', 'detail of the flow (services: that socket\'s flows)'],
+  ['Esc', 'back to the table; in the table: clear the filter'],
+  ['Tab', 'flows / services view'],
+  ['s  S', 'next sort column / reverse the order'],
+  ['/', 'filter: words to match (address, port, service, state)'],
   ['space', 'pause / resume the replay'],
-  ['+  -', 'replay speed: 0.25x ... 1x (real time) ... 128x, max'],
+  ['+  -', 'speed: 0.25x .. 1x (real time) .. 128x, max'],
   ['n  .', 'step one packet while paused'],
   ['?', 'this help'],
   ['q  Ctrl+C', 'quit'],
@@ -23,18 +23,17 @@ const KEYS: ReadonlyArray<readonly [string, string]> = [
 /** The key reference, shown over the current view until any key is pressed. */
 export default function HelpOverlay({ replay }: Props) {
   return (
-    <Box flexDirection="column" borderStyle="round" paddingX={1}>
+    <Box flexDirection="column" paddingX={1}>
       <Text bold>sockscope watch: keys</Text>
       {KEYS.filter(([k]) => replay || !['space', '+  -', 'n  .'].includes(k)).map(([k, what]) => (
-        <Text key={k}>
+        <Text key={k} wrap="truncate">
           <Text color="cyan">{k.padEnd(16)}</Text>
           {what}
         </Text>
       ))}
-      <Text>
-        Colours: <Text color="green">established</Text> <Text color="yellow">closing</Text>{' '}
-        <Text color="red">reset/rejected</Text> <Text color="gray">unanswered</Text>{' '}
-        <Text color="cyan">UDP/ICMP answered</Text>; dim = ended. A ~ after a state: inferred, not seen.
+      <Text wrap="truncate">
+        <Text color="green">established</Text> <Text color="yellow">closing</Text> <Text color="red">reset</Text>{' '}
+        <Text color="gray">unanswered</Text> <Text color="cyan">UDP/ICMP</Text>, dim: ended, ~: state inferred
       </Text>
       <Text color="gray">Press any key to close.</Text>
     </Box>
