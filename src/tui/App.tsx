@@ -100,7 +100,8 @@ export default function App({
   const svcTop = useRef(0);
   const lastDetail = useRef<FlowRecord | null>(null);
 
-  const ctx: CellContext = { clockSec: snapshot.stats.clockSec, rates: rates.rates };
+  // Ages run on the capture clock for replays; live, on the wall clock, so they keep growing on a quiet link.
+  const ctx: CellContext = { clockSec: live ? now() / 1000 : snapshot.stats.clockSec, rates: rates.rates };
   const filtered = useMemo(() => filterFlows(snapshot.flows, filter), [snapshot, filter]);
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const sorted = useMemo(() => sortFlows(filtered, sort, ctx), [filtered, sort]);
