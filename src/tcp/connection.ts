@@ -19,9 +19,9 @@
  * Getters that build strings or arrays are meant for record/snapshot time.
  */
 import type { TcpSegmentView } from './segment.js';
-import { classify, pickupState, Role, S, step, stepInferred, TCP_STATE_NAME } from './state.js';
+import { classify, pickupState, Role, S, Seg, step, stepInferred, TCP_STATE_NAME } from './state.js';
 import type { SegClass, TcpRole, TcpState } from './state.js';
-import { History, Letter, Scaled, scaledEntry, updateHistory } from './history.js';
+import { Hist, History, Letter, Scaled, scaledEntry, updateHistory } from './history.js';
 import type { HistoryEnd } from './history.js';
 import { connState, ZeekState, ZEEK_STATE_NAME } from './conn-state.js';
 import type { ZeekEndpointState } from './conn-state.js';
@@ -104,6 +104,7 @@ const TCP_ATTEMPT_DELAY_SEC = 5;
 /** `firstSeen` bits (Zeek's first_packet_seen). */
 const SEEN_ORIG = 1;
 const SEEN_RESP = 2;
+const SEEN_BOTH = SEEN_ORIG | SEEN_RESP;
 
 /** One end of a TCP connection: what it sent and the state of its socket. Fields are read-only for callers. */
 export class TcpEnd implements HistoryEnd {
@@ -531,6 +532,70 @@ export class TcpConnection extends History {
    * Returns a bitmask of {@link TcpEvent}. Allocates nothing.
    */
   update(seg: TcpSegmentView, fromOrig: boolean, tsSec: number): number {
+    const ep = fromOrig ? this.orig : this.resp;
+    if (
+      (seg.tcpFlags & (SYN | FIN | RST)) === 0 &&
+      this.firstSeen === SEEN_BOTH &&
+      ep.zeekState === ZeekState.ESTABLISHED &&
+      ep.peer.zeekState === ZeekState.ESTABLISHED
+    ) {
+      return this.updateEstablished(seg, ep, tsSec);
+    }
+    return this.updateAny(seg, fromOrig, tsSec);
+  }
+
+  /**
+   * `updateAny` for the common case, in a short straight path: no SYN/FIN/RST, both ends seen and established in
+   * Zeek's model (so the partial status, init_endpoint, the Zeek state machine and the first-packet bookkeeping
+   * change nothing and are skipped). Every remaining step runs in the same order as in `updateAny`.
+   */
+  private updateEstablished(seg: TcpSegmentView, ep: TcpEnd, tsSec: number): number {
+    this.events = 0;
+    this.doClose = false;
+    const flags = seg.tcpFlags;
+    const peer = ep.peer;
+    const len = seg.payloadLen;
+    const baseSeq = seg.seq >>> 0;
+    const ackSeq = seg.ack >>> 0;
+    const hasAck = (flags & ACK) !== 0;
+    const seqOnePast = (baseSeq + len) >>> 0;
+    this.underflow = false;
+    const relSeq = this.relSeq(ep, baseSeq, ep.lastSeq, ep.seqWraps);
+    const seqUnderflow = this.underflow;
+    // update_history without SYN/FIN/RST: `D` or `A`, once per direction.
+    if (len > 0) this.check(ep.isOrig, Hist.DATA_PKT, Letter.D);
+    else if (hasAck) this.check(ep.isOrig, Hist.ACK_PKT, Letter.A);
+    // update_window: no RST, and the peer has not closed (it is established).
+    if (seg.window === 0) scaledEntry(this, ep, Scaled.WIN0);
+    if (!this.orig.didClose || !this.resp.didClose) this.lastTimeSec = tsSec;
+    let relAck = 0;
+    if (hasAck) {
+      this.underflow = false;
+      relAck = this.relSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps);
+      if (this.underflow) relAck = 0;
+      else {
+        const d = seqDiff(ackSeq, peer.ackSeq);
+        if (!(ackSeq === 0 && d > TOO_LARGE_SEQ_DELTA) && d > 0) updateAckSeq(peer, ackSeq);
+      }
+    }
+    // update_last_seq without SYN/FIN/RST from an established end.
+    if (seqDiff(seqOnePast, ep.lastSeq) > 0) updateLastSeq(ep, seqOnePast);
+    else if (len > 0) scaledEntry(this, ep, Scaled.RXMIT);
+    ep.lastTimeSec = tsSec;
+    if (hasAck) this.ackReceived(peer, relAck);
+    if (len > 0 && seg.payloadCaptured >= len && !seqUnderflow) this.dataSent(ep, relSeq, len);
+    const cls = hasAck && peer.finSent && seqGeq(ackSeq, peer.finNext) ? Seg.ACK_OF_FIN : Seg.ACK;
+    netstatStep(ep, cls, Role.SENDER, tsSec);
+    netstatStep(peer, cls, Role.RECEIVER, tsSec);
+    if (hasAck && this.rttAck < 0 && this.synAckEnd === peer && this.synEnd === ep) {
+      this.rttAck = tsSec - this.synAckTimeSec;
+    }
+    this.analyze(ep, peer, seg, tsSec);
+    return this.events;
+  }
+
+  /** `update()` for any segment: the full Zeek, netstat, RTT and Wireshark bookkeeping. */
+  private updateAny(seg: TcpSegmentView, fromOrig: boolean, tsSec: number): number {
     this.events = 0;
     this.doClose = false;
     const flags = seg.tcpFlags;
