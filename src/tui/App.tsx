@@ -10,11 +10,11 @@ import HelpOverlay from './components/HelpOverlay.js';
 import ServicesView from './components/ServicesView.js';
 import StatusBar, { type View } from './components/StatusBar.js';
 import { useFlowSnapshots } from './hooks/use-flow-snapshots.js';
-import { useRates } from './hooks/use-rates.js';
+import { useFlowView } from './hooks/use-rates.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import {
   COLUMNS, filterFlows, groupServices, layoutColumns, naturalWidths, nextSortColumn, reselect, scrollTop, serviceFilter,
-  sortFlows, stepSpeed, type CellContext, type SortOrder,
+  stepSpeed, type CellContext, type SortOrder,
 } from './model.js';
 import { sanitize } from './sanitize.js';
 
@@ -68,7 +68,6 @@ export default function App({
   const bodyRows = height - CHROME_LINES - (notice ? 1 : 0);
 
   const snapshot = useFlowSnapshots(feed);
-  const rates = useRates(snapshot, live, now);
 
   // Modes live in refs as well as state: keys can arrive faster than frames (typing, pasting, a held key), and each
   // key must see the mode the previous key left, not the one the last frame was drawn in.
@@ -90,6 +89,10 @@ export default function App({
   };
   const [sort, setSort] = useState<SortOrder>(initialSort);
   const [filter, setFilter] = useState('');
+  const inputs = useRef({ filter, sort });
+  inputs.current = { filter, sort };
+  const flowView = useFlowView(feed, snapshot, live, now, inputs);
+  const rates = flowView.rates;
   const [selUid, setSelUid] = useState<string | null>(null);
   const [svcKey, setSvcKey] = useState<string | null>(null);
   const [detailUid, setDetailUid] = useState<string | null>(null);
@@ -102,10 +105,11 @@ export default function App({
 
   // Ages run on the capture clock for replays; live, on the wall clock, so they keep growing on a quiet link.
   const ctx: CellContext = { clockSec: live ? now() / 1000 : snapshot.stats.clockSec, rates: rates.rates };
-  const filtered = useMemo(() => filterFlows(snapshot.flows, filter), [snapshot, filter]);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const sorted = useMemo(() => sortFlows(filtered, sort, ctx), [filtered, sort]);
-  const groups = useMemo(() => (view === 'services' ? groupServices(filtered) : []), [filtered, view]);
+  const sorted = flowView.rows(snapshot, filter, sort, ctx.clockSec);
+  const groups = useMemo(
+    () => (view === 'services' ? groupServices(filterFlows(snapshot.flows, filter)) : []),
+    [snapshot, filter, view],
+  );
 
   const sel = reselect(sorted, selUid, selIdx.current);
   selIdx.current = sel;

@@ -568,6 +568,34 @@ export class RateTracker {
   }
 }
 
+/**
+ * The flows view's derived data for one snapshot: rates, and the rows for the current filter and sort order, kept
+ * until the next snapshot or a change of filter or order. {@link FlowView.ingest} is meant to run inside the feed's
+ * publish (see useFlowView), so that the pipeline's adaptive snapshot interval, which measures how long a publish
+ * takes, accounts for the UI's share of the work too.
+ */
+export class FlowView {
+  readonly rates = new RateTracker();
+  private cache: { snap: Snapshot; filter: string; column: ColumnId; reversed: boolean; rows: FlowRecord[] } | null = null;
+
+  /** Rates from `s` (measured at `nowSec`), then its rows for `filter` and `order`. */
+  ingest(s: Snapshot, nowSec: number, filter: string, order: SortOrder, clockSec: number): void {
+    this.rates.update(s, nowSec);
+    this.rows(s, filter, order, clockSec);
+  }
+
+  /** Rows of `s` matching `filter`, sorted by `order` (computed once per snapshot, filter and order). */
+  rows(s: Snapshot, filter: string, order: SortOrder, clockSec: number): readonly FlowRecord[] {
+    const c = this.cache;
+    if (c !== null && c.snap === s && c.filter === filter && c.column === order.column && c.reversed === order.reversed) {
+      return c.rows;
+    }
+    const rows = sortFlows(filterFlows(s.flows, filter), order, { clockSec, rates: this.rates.rates });
+    this.cache = { snap: s, filter, column: order.column, reversed: order.reversed, rows };
+    return rows;
+  }
+}
+
 // ── Scrolling ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
 /**

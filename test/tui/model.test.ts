@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/pipeline-types.js';
 import {
-  addressKey, cellText, compactBytes, compactDuration, filterFlows, fit, groupServices, layoutColumns,
+  addressKey, cellText, FlowView, compactBytes, compactDuration, filterFlows, fit, groupServices, layoutColumns,
   nextSortColumn, RateTracker, reselect, respText, scrollTop, sortFlows, sparkline, stepSpeed, toneOf,
   type CellContext,
 } from '../../src/tui/model.js';
@@ -243,6 +243,23 @@ describe('RateTracker', () => {
     t.update(snap(12, [f('X', 100)], 1, 100), 12);
     expect(t.rates.get('Y')).toBeUndefined();
     expect(t.history('Y')).toEqual([]);
+  });
+});
+
+describe('FlowView', () => {
+  it('computes rows once per snapshot, filter and order, and again when one of them changes', () => {
+    const v = new FlowView();
+    const s1 = snap(10, flows, 3, 300);
+    const order = { column: 'bytes', reversed: false } as const;
+    v.ingest(s1, 10, '', order, 10);
+    const rows = v.rows(s1, '', order, 10);
+    expect(rows.map((r) => r.uid)).toEqual(['B', 'A', 'C']);
+    expect(v.rows(s1, '', order, 10)).toBe(rows); // cached
+    expect(v.rows(s1, 'udp', order, 10).map((r) => r.uid)).toEqual(['C']);
+    expect(v.rows(s1, '', { column: 'bytes', reversed: true }, 10).map((r) => r.uid)).toEqual(['C', 'A', 'B']);
+    const s2 = snap(11, flows.slice(0, 2), 4, 400);
+    v.ingest(s2, 11, '', order, 11);
+    expect(v.rows(s2, '', order, 11).map((r) => r.uid)).toEqual(['B', 'A']);
   });
 });
 
