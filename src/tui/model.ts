@@ -392,15 +392,29 @@ export function haystack(r: FlowRecord): string {
 }
 
 /**
+ * Whether `word` occurs in `h`. A word ending in a digit must end where the number ends, so `:80` and `10.0.0.1`
+ * do not also match `:8080` and `10.0.0.10` (`10.0.0.` still matches every address it starts).
+ */
+function occurs(h: string, word: string): boolean {
+  const last = word.charCodeAt(word.length - 1);
+  if (last < 0x30 || last > 0x39) return h.includes(word);
+  for (let i = h.indexOf(word); i >= 0; i = h.indexOf(word, i + 1)) {
+    const next = h.charCodeAt(i + word.length);
+    if (!(next >= 0x30 && next <= 0x39)) return true;
+  }
+  return false;
+}
+
+/**
  * Flows matching `filter`: every space-separated word must occur somewhere in the flow's {@link haystack}
- * (case-insensitive substring): `443`, `10.0.0.`, `https`, `estab`, `rej`, `udp domain`. Empty filter: all flows.
+ * (case-insensitive): `:443`, `10.0.0.`, `https`, `estab`, `rej`, `udp domain`. Empty filter: all flows.
  */
 export function filterFlows(flows: readonly FlowRecord[], filter: string): readonly FlowRecord[] {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return flows;
   return flows.filter((r) => {
     const h = haystack(r);
-    return words.every((w) => h.includes(w));
+    return words.every((w) => occurs(h, w));
   });
 }
 

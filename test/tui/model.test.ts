@@ -165,6 +165,20 @@ describe('filterFlows', () => {
     expect(uids('s0')).toEqual(['B']);
     expect(uids('udp')).toEqual(['C']);
   });
+  it('ends a word that ends in a digit where the number ends: :80 is not :8080, 10.0.0.1 is not 10.0.0.10', () => {
+    const more = [
+      record({ uid: 'D', respPort: 8080 }), record({ uid: 'E', respPort: 80 }),
+      record({ uid: 'F', origAddr: '10.0.0.19', respAddr: '10.0.0.10' }),
+    ];
+    expect(filterFlows(more, ':80').map((r) => r.uid)).toEqual(['E', 'F']);
+    expect(filterFlows(more, ':8080').map((r) => r.uid)).toEqual(['D']);
+    expect(filterFlows(more, ':8').map((r) => r.uid)).toEqual([]);
+    expect(filterFlows(more, '10.0.0.1').map((r) => r.uid)).toEqual(['D', 'E']);
+    expect(filterFlows(more, '10.0.0.1:40000').map((r) => r.uid)).toEqual(['D', 'E']);
+    expect(filterFlows(more, '10.0.0.10').map((r) => r.uid)).toEqual(['F']);
+    expect(filterFlows(more, '10.0.0.').map((r) => r.uid)).toEqual(['D', 'E', 'F']);
+  });
+
   it('needs every word to match', () => {
     expect(uids('udp domain')).toEqual(['C']);
     expect(uids('udp ssh')).toEqual([]);
