@@ -10,7 +10,7 @@ import HelpOverlay from './components/HelpOverlay.js';
 import ServicesView from './components/ServicesView.js';
 import StatusBar, { type View } from './components/StatusBar.js';
 import { useFlowSnapshots } from './hooks/use-flow-snapshots.js';
-import { useFlowView } from './hooks/use-rates.js';
+import { useFlowView } from './hooks/use-flow-view.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import {
   COLUMNS, filterFlows, groupServices, layoutColumns, naturalWidths, nextSortColumn, reselect, scrollTop, serviceFilter,
