@@ -25,11 +25,15 @@ export function socketWidth(width: number): number {
 export function serviceRowText(g: ServiceGroup, width: number): string {
   const sw = socketWidth(width);
   const mixWidth = Math.max(8, width - FIXED - sw);
-  const sock = socketText(g.addr, g.port, g.ipVersion) + (g.service ? ` ${g.service}` : '');
+  const ports = g.proto === 'tcp' || g.proto === 'udp';
+  // ICMP has no ports: its "responder port" is the reply's code, and a port class means nothing there.
+  const sock = ports
+    ? socketText(g.addr, g.port, g.ipVersion) + (g.service ? ` ${g.service}` : '')
+    : `${g.ipVersion === 6 ? `[${sanitize(g.addr)}]` : sanitize(g.addr)} c${g.port}`;
   const mix = g.states.map(([s, n]) => `${sanitize(s)}:${n}`).join(' ');
   return [
     fit(g.proto, 5), fit(sock, sw), fit(String(g.connections), 6, 'right'), fit(String(g.clients), 7, 'right'),
-    fit(String(g.active), 6, 'right'), fit(compactBytes(g.bytes), 7, 'right'), fit(CLASS_TAG[g.portClass], 10),
+    fit(String(g.active), 6, 'right'), fit(compactBytes(g.bytes), 7, 'right'), fit(ports ? CLASS_TAG[g.portClass] : '-', 10),
     fit(mix, mixWidth),
   ].join(' ');
 }
