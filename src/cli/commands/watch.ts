@@ -46,16 +46,19 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     .command('watch')
     .summary('watch flows in the terminal UI: replay a capture, or live with -i')
     .description(
-      'Shows every flow in an interactive terminal UI: sockets, both ends\' TCP states, conn_state, counters, rates;\n' +
-        'a services view (connections grouped by listening socket) and a detail view per flow.\n\n' +
-        'A capture file is replayed on its own clock (real time by default; --speed, or + and - while running),\n' +
-        'so flows start, end and expire as they did. "-" reads standard input (tcpdump -w - | sockscope watch -);\n' +
-        'keys are then read from the terminal.\n\n' +
-        'Live (-i): packets get arrival timestamps; libpcap\'s JS binding reports no kernel drop counts and no wire\n' +
-        'length. For kernel timestamps use: tcpdump -i IFACE -w - | sockscope watch -\n\n' +
-        'Keys: arrows/jk move, PgUp/PgDn, Enter detail, Esc back, Tab services, s/S sort, / filter, space pause,\n' +
-        '+/- speed, n step, ? help, q quit. Needs a terminal on stdout; otherwise it exits with code 2 and names\n' +
-        'the commands that write records instead (sockscope flows, sockscope capture).',
+      [
+        "Shows every flow in an interactive terminal UI: sockets, both ends' TCP states, conn_state, counters, rates; " +
+          'a services view (connections grouped by listening socket) and a detail view per flow.',
+        'A capture file is replayed on its own clock (real time by default; --speed, or + and - while running), so ' +
+          'flows start, end and expire as they did. "-" reads standard input (tcpdump -w - | sockscope watch -); ' +
+          'keys are then read from the terminal.',
+        "Live (-i): packets get arrival timestamps; libpcap's JS binding reports no kernel drop counts and no wire " +
+          'length. For kernel timestamps use: tcpdump -i IFACE -w - | sockscope watch -',
+        'Keys: arrows/jk move, PgUp/PgDn, Enter detail, Esc back, Tab services, s/S sort, / filter, space pause, ' +
+          '+/- speed, n step, ? help, q quit.',
+        'Needs a terminal on stdout; otherwise it exits with code 2 and names the commands that write records ' +
+          'instead (sockscope flows, sockscope capture).',
+      ].join('\n\n'),
     )
     .argument('[args...]', 'capture files (- for standard input); with -i, a BPF filter expression (pcap-filter(7))')
     .option('-i, --interface <iface>', 'watch this live interface instead of replaying a file')
