@@ -111,6 +111,8 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
     patchConsole: true,
   });
   const stop = () => instance.unmount();
+  // Ctrl+C arrives as a key in raw mode (Ink quits on it); these come from outside (kill, a closed terminal).
+  process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.once('SIGHUP', stop);
 
@@ -131,6 +133,7 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
   } finally {
     abort.abort();
     await running;
+    process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     process.off('SIGHUP', stop);
     instance.cleanup();

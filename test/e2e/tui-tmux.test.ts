@@ -4,7 +4,7 @@
  * built CLI (`npm test` builds first) and tmux (installed by .ci/run). Every wait is bounded.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
@@ -161,6 +161,20 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`))('sockscope watch in tmu
     await keys(s, 'q');
     scr = await waitFor(s, (x) => x.includes('EXIT='));
     expect(scr).toContain('EXIT=0');
+  });
+
+  it('gives the terminal back when killed (SIGTERM) mid-replay', async () => {
+    const s = startWatch('fixtures/demo.pcap', 100, 25);
+    let scr = await waitFor(s, (x) => x.includes('[playing 1x]'));
+    expect(scr).toContain('Originator');
+    const shell = tmux('display-message', '-p', '-t', s, '#{pane_pid}').trim();
+    // The shell's child is sockscope (Linux lists a task's children in /proc).
+    const node = readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim().split(/\s+/)[0];
+    process.kill(Number(node), 'SIGTERM');
+    scr = await waitFor(s, (x) => x.includes('EXIT='));
+    expect(scr).toContain('EXIT=0');
+    expect(scr).toMatch(/packets read/);
+    expect(scr).not.toContain('Originator');
   });
 
   it('says what to do when stdout is not a terminal, and exits 2', () => {
