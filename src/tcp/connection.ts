@@ -108,32 +108,67 @@ const SEEN_BOTH = SEEN_ORIG | SEEN_RESP;
 
 /** One end of a TCP connection: what it sent and the state of its socket. Fields are read-only for callers. */
 export class TcpEnd implements HistoryEnd {
+  // Field order is memory order. The fields that every segment reads or writes come first, so that they share the
+  // first cache lines of the object, and the number boxes of the double-valued ones (sequence numbers, times; V8
+  // allocates a box per such field, in this order) share theirs. The rest is touched only by handshakes, closes and
+  // anomalies. With tens of thousands of open connections, each further line a segment touches is a likely cache miss.
+
+  // ── Read or written by every segment ────────────────────────────────────────────────────────────────────────────
   /** True while this end is the originator. */
   isOrig: boolean;
   /** The other end (fixed for the life of the connection; roles may flip, peers do not). */
   peer: TcpEnd = this;
-
-  // ── Zeek endpoint (TCP_Endpoint) ────────────────────────────────────────────────────────────────────────────────
-  /** Zeek endpoint state (see ZeekState) and the one before it. */
+  /** Zeek endpoint state (see ZeekState). */
   zeekState: ZeekEndpointState = ZeekState.INACTIVE;
-  zeekPrevState: ZeekEndpointState = ZeekState.INACTIVE;
-  /** Initial sequence number (or the first seen minus 1 when no SYN), unsigned 32-bit. */
-  startSeq = 0;
-  /** Highest sequence number sent (one past the segment), and highest acknowledged by the peer; unsigned 32-bit. */
-  lastSeq = 0;
-  ackSeq = 0;
+  /** Zeek's did_close: this end's close (FIN/RST) has been reported. */
+  didClose = false;
+  /** Netstat state of this end's socket. */
+  state: TcpState = S.CLOSED;
+  /** Netstat: this end sent a FIN; `finNext` is the sequence number just after it (unsigned 32-bit). */
+  finSent = false;
+  /** FIN packets sent. */
+  finCnt = 0;
   /** Times lastSeq / ackSeq wrapped past 2^32. */
   seqWraps = 0;
   ackWraps = 0;
-  /** FIN and RST packets sent. */
-  finCnt = 0;
+  /** Wireshark: `wsNext` is set; the end has sent an ACK (`wsLastAck`); its last window field (-1 before any). */
+  wsHasNext = false;
+  wsAckSeen = false;
+  wsWindow = -1;
+  wsDupAckNum = 0;
+  /** The last segment from this end was a keep-alive (its answer is a keep-alive ACK, not a duplicate ACK). */
+  wsLastKeepAlive = false;
+  /** Out-of-order data above reassemSeq: [seq, upper) pairs, sorted, disjoint; null until first needed. */
+  blocks: Float64Array | null = null;
+  /** Highest sequence number sent (one past the segment), and highest acknowledged by the peer; unsigned 32-bit. */
+  lastSeq = 0;
+  ackSeq = 0;
+  /** Initial sequence number (or the first seen minus 1 when no SYN), unsigned 32-bit. */
+  startSeq = 0;
+  /** Capture time of this end's last packet, seconds (0 before any). */
+  lastTimeSec = 0;
+  /** Zeek reassembler positions (relative): data delivered in order up to reassemSeq; acked/trimmed up to trimSeq. */
+  reassemSeq = 1;
+  trimSeq = 1;
+  /** Wireshark: next expected sequence number (highest seq + len seen), unsigned 32-bit, and when it was set. */
+  wsNext = 0;
+  wsNextTimeSec = 0;
+  /** Wireshark: the last acknowledgement number this end sent (unsigned 32-bit), and when. */
+  wsLastAck = 0;
+  wsLastAckTimeSec = 0;
+  finNext = 0;
+
+  // ── Zeek endpoint (TCP_Endpoint), rarely changing ───────────────────────────────────────────────────────────────
+  /** The Zeek endpoint state before the current one. */
+  zeekPrevState: ZeekEndpointState = ZeekState.INACTIVE;
+  /** RST packets sent. */
   rstCnt = 0;
   /** Relative sequence number just past this end's FIN (Zeek's FIN_seq). */
   finSeq = 0;
-  /** Zeek's did_close: this end's close (FIN/RST) has been reported. */
-  didClose = false;
-  /** Capture time of this end's last packet, seconds (0 before any). */
-  lastTimeSec = 0;
+  /** Pairs used in `blocks`. */
+  nBlocks = 0;
+  /** Zeek missed_bytes from this end's stream: acknowledged (or skipped over) but never captured. */
+  missedBytes = 0;
   histLastSyn = 0;
   histLastFin = 0;
   histLastRst = 0;
@@ -146,39 +181,15 @@ export class TcpEnd implements HistoryEnd {
   rxmitNext = 1;
   win0Count = 0;
   win0Next = 1;
-  /** Zeek reassembler positions (relative): data delivered in order up to reassemSeq; acked/trimmed up to trimSeq. */
-  reassemSeq = 1;
-  trimSeq = 1;
-  /** Out-of-order data above reassemSeq: [seq, upper) pairs, sorted, disjoint; null until first needed. */
-  blocks: Float64Array | null = null;
-  nBlocks = 0;
-  /** Zeek missed_bytes from this end's stream: acknowledged (or skipped over) but never captured. */
-  missedBytes = 0;
 
-  // ── Netstat state ───────────────────────────────────────────────────────────────────────────────────────────────
-  /** Netstat state of this end's socket. */
-  state: TcpState = S.CLOSED;
+  // ── Netstat transitions ─────────────────────────────────────────────────────────────────────────────────────────
   /** True when `state` was reached by an inferred transition (a step the wire did not show). */
   stateInferred = false;
   /** Transitions: [tsSec, state] pairs, oldest first; `nTransitions` used; null until the first transition. */
   transitionLog: number[] | null = null;
   nTransitions = 0;
-  /** This end sent a FIN; `finNext` is the sequence number just after it (unsigned 32-bit). */
-  finSent = false;
-  finNext = 0;
 
-  // ── Wireshark tcp.analysis ──────────────────────────────────────────────────────────────────────────────────────
-  wsHasNext = false;
-  /** Next expected sequence number (highest seq + len seen), unsigned 32-bit. */
-  wsNext = 0;
-  wsNextTimeSec = 0;
-  wsAckSeen = false;
-  wsLastAck = 0;
-  wsLastAckTimeSec = 0;
-  wsWindow = -1;
-  wsDupAckNum = 0;
-  /** The last segment from this end was a keep-alive (its answer is a keep-alive ACK, not a duplicate ACK). */
-  wsLastKeepAlive = false;
+  // ── Wireshark tcp.analysis counters ─────────────────────────────────────────────────────────────────────────────
   /** Segments Wireshark flags as retransmissions (including fast and spurious ones). */
   retransmissions = 0;
   fastRetransmissions = 0;
@@ -363,7 +374,9 @@ function recordTransition(e: TcpEnd, tsSec: number, state: TcpState): void {
   else e.nTransitions = i + 1;
   let log = e.transitionLog;
   if (log === null) {
-    log = [];
+    // Room for the usual 5 transitions (open to TIME_WAIT); an array literal, so that V8's allocation-site feedback
+    // creates it with double elements from the start after the first one (no elements-kind change per connection).
+    log = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     e.transitionLog = log;
   }
   // Appends (i = nTransitions <= log.length / 2) or overwrites: the array never has holes.
@@ -386,25 +399,29 @@ function netstatStep(e: TcpEnd, seg: SegClass, role: TcpRole, tsSec: number): vo
  * way to read them.
  */
 export class TcpConnection extends History {
+  // Field order is memory order: what every segment touches first (see TcpEnd).
   /** The current originator's and responder's ends (swapped by a flip). */
   orig: TcpEnd;
   resp: TcpEnd;
-  /** Zeek's is_partial / first_packet_seen (used by its gap reporting). */
-  private isPartial = false;
+  /** Zeek's first_packet_seen (SEEN_ORIG / SEEN_RESP bits, used by its gap reporting). */
   private firstSeen = 0;
+  /** TcpEvent bits of the segment being processed. */
+  private events = 0;
+  /** Zeek's do_close for the segment being processed. */
+  private doClose = false;
+  /** Set by relSeq() when a sequence number lies before the end's start (Zeek's seq_underflow). */
+  private underflow = false;
+  /** Handshake timing: the end that sent the last bare SYN before the SYN+ACK, and the SYN+ACK's sender. */
+  private synEnd: TcpEnd | null = null;
+  private synAckEnd: TcpEnd | null = null;
   /** Zeek's Conn()->LastTime(): last packet before both ends closed, seconds. */
   private lastTimeSec = 0;
+  /** Zeek's is_partial. */
+  private isPartial = false;
   private anySeen = false;
   private closeCompleteFlag = false;
   private netstatStarted = false;
-  /** Set by relSeq() when a sequence number lies before the end's start (Zeek's seq_underflow). */
-  private underflow = false;
-  private doClose = false;
-  private events = 0;
-  /** Handshake timing: the end that sent the last bare SYN before the SYN+ACK, and the SYN+ACK's sender. */
-  private synEnd: TcpEnd | null = null;
   private synTimeSec = 0;
-  private synAckEnd: TcpEnd | null = null;
   private synAckTimeSec = 0;
   private rttSyn = -1;
   private rttAck = -1;
@@ -587,7 +604,7 @@ export class TcpConnection extends History {
     const cls = hasAck && peer.finSent && seqGeq(ackSeq, peer.finNext) ? Seg.ACK_OF_FIN : Seg.ACK;
     netstatStep(ep, cls, Role.SENDER, tsSec);
     netstatStep(peer, cls, Role.RECEIVER, tsSec);
-    if (hasAck && this.rttAck < 0 && this.synAckEnd === peer && this.synEnd === ep) {
+    if (hasAck && this.synAckEnd === peer && this.synEnd === ep && this.rttAck < 0) {
       this.rttAck = tsSec - this.synAckTimeSec;
     }
     this.analyze(ep, peer, seg, tsSec);
@@ -1113,8 +1130,6 @@ export class TcpConnection extends History {
       // RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER / SPURIOUS: data (or SYN/FIN) that does not advance.
       if (!keepAlive && (seglen > 0 || synFin)) {
         const notAdvanced = fwd.wsHasNext && seqLt(seq, fwd.wsNext);
-        const irtt = this.rttSyn >= 0 && this.rttAck >= 0 ? this.rttSyn + this.rttAck : 0;
-        const oooThreshold = irtt > 0 ? irtt : DEFAULT_OOO_THRESHOLD_SEC;
         if (
           notAdvanced &&
           rev.wsDupAckNum >= 2 &&
@@ -1125,7 +1140,7 @@ export class TcpConnection extends History {
           fwd.retransmissions++;
         } else if (
           notAdvanced &&
-          tsSec - fwd.wsNextTimeSec < oooThreshold &&
+          tsSec - fwd.wsNextTimeSec < this.outOfOrderThresholdSec() &&
           fwd.wsNext !== ((seq + seglen + synFin) >>> 0)
         ) {
           fwd.outOfOrder++;
@@ -1152,6 +1167,12 @@ export class TcpConnection extends History {
     }
     if (!dupAck) fwd.wsDupAckNum = 0;
     fwd.wsLastKeepAlive = keepAlive;
+  }
+
+  /** Wireshark's out-of-order threshold: the handshake RTT when both halves were seen, else 3 ms; seconds. */
+  private outOfOrderThresholdSec(): number {
+    const irtt = this.rttSyn >= 0 && this.rttAck >= 0 ? this.rttSyn + this.rttAck : 0;
+    return irtt > 0 ? irtt : DEFAULT_OOO_THRESHOLD_SEC;
   }
 
   // ── Results ────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -1217,7 +1238,9 @@ export class TcpConnection extends History {
    * half-duplex capture) starts a new connection. `delaySec`: Zeek's tcp_attempt_delay. Check before `update()`.
    */
   attemptExpired(nowSec: number, delaySec = TCP_ATTEMPT_DELAY_SEC): boolean {
-    return this.attemptSynSec >= 0 && nowSec >= this.attemptSynSec + delaySec && this.attemptPending();
+    // attemptPending() first: it reads the two ends, which the segment's update() needs next anyway, and is false for
+    // almost every connection, so the timer field is rarely read.
+    return this.attemptPending() && this.attemptSynSec >= 0 && nowSec >= this.attemptSynSec + delaySec;
   }
 
   /** Summary of the originator's (`isOrig`) or responder's end for records (allocates). */
