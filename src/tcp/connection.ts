@@ -124,7 +124,7 @@ export class TcpEnd implements HistoryEnd {
   didClose = false;
   /** Netstat state of this end's socket. */
   state: TcpState = S.CLOSED;
-  /** Netstat: this end sent a FIN; `finNext` is the sequence number just after it (unsigned 32-bit). */
+  /** Netstat: this end sent a FIN (`finNext` is the sequence number just after it). */
   finSent = false;
   /** FIN packets sent. */
   finCnt = 0;
@@ -140,23 +140,23 @@ export class TcpEnd implements HistoryEnd {
   wsLastKeepAlive = false;
   /** Out-of-order data above reassemSeq: [seq, upper) pairs, sorted, disjoint; null until first needed. */
   blocks: Float64Array | null = null;
-  /** Highest sequence number sent (one past the segment), and highest acknowledged by the peer; unsigned 32-bit. */
-  lastSeq = 0;
-  ackSeq = 0;
-  /** Initial sequence number (or the first seen minus 1 when no SYN), unsigned 32-bit. */
-  startSeq = 0;
+  // Absolute sequence numbers are stored as signed 32-bit values (`| 0`): V8 keeps those as small integers inside the
+  // object, where an unsigned value above 2^31 would need a separate heap-number box (one more object to allocate,
+  // trace and miss in the cache). The accessors of the same names without `Bits` present them unsigned.
+  private lastSeqBits = 0;
+  private ackSeqBits = 0;
+  private startSeqBits = 0;
   /** Capture time of this end's last packet, seconds (0 before any). */
   lastTimeSec = 0;
   /** Zeek reassembler positions (relative): data delivered in order up to reassemSeq; acked/trimmed up to trimSeq. */
   reassemSeq = 1;
   trimSeq = 1;
-  /** Wireshark: next expected sequence number (highest seq + len seen), unsigned 32-bit, and when it was set. */
-  wsNext = 0;
+  private wsNextBits = 0;
+  private wsLastAckBits = 0;
+  private finNextBits = 0;
+  /** Wireshark: when `wsNext` was last set, and when this end last sent an ACK; seconds. */
   wsNextTimeSec = 0;
-  /** Wireshark: the last acknowledgement number this end sent (unsigned 32-bit), and when. */
-  wsLastAck = 0;
   wsLastAckTimeSec = 0;
-  finNext = 0;
 
   // ── Zeek endpoint (TCP_Endpoint), rarely changing ───────────────────────────────────────────────────────────────
   /** The Zeek endpoint state before the current one. */
@@ -215,6 +215,54 @@ export class TcpEnd implements HistoryEnd {
 
   constructor(isOrig: boolean) {
     this.isOrig = isOrig;
+  }
+
+  /** Highest sequence number sent (one past the segment), unsigned 32-bit. */
+  get lastSeq(): number {
+    return this.lastSeqBits >>> 0;
+  }
+  set lastSeq(seq: number) {
+    this.lastSeqBits = seq | 0;
+  }
+
+  /** Highest sequence number of this end acknowledged by the peer, unsigned 32-bit. */
+  get ackSeq(): number {
+    return this.ackSeqBits >>> 0;
+  }
+  set ackSeq(seq: number) {
+    this.ackSeqBits = seq | 0;
+  }
+
+  /** Initial sequence number (or the first seen minus 1 when no SYN), unsigned 32-bit. */
+  get startSeq(): number {
+    return this.startSeqBits >>> 0;
+  }
+  set startSeq(seq: number) {
+    this.startSeqBits = seq | 0;
+  }
+
+  /** Wireshark: next expected sequence number (highest seq + len seen), unsigned 32-bit. */
+  get wsNext(): number {
+    return this.wsNextBits >>> 0;
+  }
+  set wsNext(seq: number) {
+    this.wsNextBits = seq | 0;
+  }
+
+  /** Wireshark: the last acknowledgement number this end sent, unsigned 32-bit. */
+  get wsLastAck(): number {
+    return this.wsLastAckBits >>> 0;
+  }
+  set wsLastAck(seq: number) {
+    this.wsLastAckBits = seq | 0;
+  }
+
+  /** Netstat: the sequence number just after this end's FIN (valid when `finSent`), unsigned 32-bit. */
+  get finNext(): number {
+    return this.finNextBits >>> 0;
+  }
+  set finNext(seq: number) {
+    this.finNextBits = seq | 0;
   }
 
   /** Restores the freshly constructed state (keeps the transition log and block list for reuse). */
