@@ -146,8 +146,6 @@ export class TcpEnd implements HistoryEnd {
   private lastSeqBits = 0;
   private ackSeqBits = 0;
   private startSeqBits = 0;
-  /** Capture time of this end's last packet, seconds (0 before any). */
-  lastTimeSec = 0;
   /** Zeek reassembler positions (relative): data delivered in order up to reassemSeq; acked/trimmed up to trimSeq. */
   reassemSeq = 1;
   trimSeq = 1;
@@ -185,9 +183,16 @@ export class TcpEnd implements HistoryEnd {
   // ── Netstat transitions ─────────────────────────────────────────────────────────────────────────────────────────
   /** True when `state` was reached by an inferred transition (a step the wire did not show). */
   stateInferred = false;
-  /** Transitions: [tsSec, state] pairs, oldest first; `nTransitions` used; null until the first transition. */
+  /**
+   * Netstat transitions of both ends, oldest first, as [tsSec, tag * 16 + state] pairs (`tag`: which end); one array
+   * shared with the peer (transitions of both ends often come from the same segment), null until the first one.
+   */
   transitionLog: number[] | null = null;
+  /** This end's entries in `transitionLog` (at most TRANSITION_CAPACITY), and the index of its newest pair. */
   nTransitions = 0;
+  lastTransitionAt = 0;
+  /** Tells this end's transitions from the peer's in the shared log: 0 or 1, fixed at construction. */
+  readonly tag: number;
 
   // ── Wireshark tcp.analysis counters ─────────────────────────────────────────────────────────────────────────────
   /** Segments Wireshark flags as retransmissions (including fast and spurious ones). */
@@ -215,6 +220,7 @@ export class TcpEnd implements HistoryEnd {
 
   constructor(isOrig: boolean) {
     this.isOrig = isOrig;
+    this.tag = isOrig ? 0 : 1;
   }
 
   /** Highest sequence number sent (one past the segment), unsigned 32-bit. */
@@ -265,7 +271,7 @@ export class TcpEnd implements HistoryEnd {
     this.finNextBits = seq | 0;
   }
 
-  /** Restores the freshly constructed state (keeps the transition log and block list for reuse). */
+  /** Restores the freshly constructed state (keeps the block list for reuse; the shared transition log is dropped). */
   reset(isOrig: boolean): void {
     this.isOrig = isOrig;
     this.zeekState = ZeekState.INACTIVE;
@@ -279,7 +285,6 @@ export class TcpEnd implements HistoryEnd {
     this.rstCnt = 0;
     this.finSeq = 0;
     this.didClose = false;
-    this.lastTimeSec = 0;
     this.histLastSyn = 0;
     this.histLastFin = 0;
     this.histLastRst = 0;
@@ -297,7 +302,9 @@ export class TcpEnd implements HistoryEnd {
     this.missedBytes = 0;
     this.state = S.CLOSED;
     this.stateInferred = false;
+    this.transitionLog = null;
     this.nTransitions = 0;
+    this.lastTransitionAt = 0;
     this.finSent = false;
     this.finNext = 0;
     this.wsHasNext = false;
@@ -372,8 +379,9 @@ export class TcpEnd implements HistoryEnd {
     const out: { tsSec: number; state: string }[] = [];
     const log = this.transitionLog;
     if (log === null) return out;
-    for (let i = 0; i < this.nTransitions; i++) {
-      out.push({ tsSec: log[2 * i]!, state: TCP_STATE_NAME[log[2 * i + 1]!]! }); // 2 * i + 1 < log.length
+    for (let i = 0; i + 1 < log.length; i += 2) {
+      const code = log[i + 1]!; // i + 1 < log.length
+      if (code >> 4 === this.tag) out.push({ tsSec: log[i]!, state: TCP_STATE_NAME[code & 15]! }); // state < 11
     }
     return out;
   }
@@ -417,19 +425,22 @@ function updateAckSeq(e: TcpEnd, seq: number): void {
 }
 
 function recordTransition(e: TcpEnd, tsSec: number, state: TcpState): void {
-  let i = e.nTransitions;
-  if (i === TRANSITION_CAPACITY) i = TRANSITION_CAPACITY - 1; // keep the newest in the last slot
-  else e.nTransitions = i + 1;
   let log = e.transitionLog;
   if (log === null) {
-    // Room for the usual 5 transitions (open to TIME_WAIT); an array literal, so that V8's allocation-site feedback
-    // creates it with double elements from the start after the first one (no elements-kind change per connection).
-    log = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    log = [];
     e.transitionLog = log;
+    e.peer.transitionLog = log;
   }
-  // Appends (i = nTransitions <= log.length / 2) or overwrites: the array never has holes.
-  log[2 * i] = tsSec;
-  log[2 * i + 1] = state;
+  const code = e.tag * 16 + state;
+  if (e.nTransitions === TRANSITION_CAPACITY) {
+    // Full: the newest replaces this end's previous newest, so the current state is always listed.
+    log[e.lastTransitionAt] = tsSec;
+    log[e.lastTransitionAt + 1] = code;
+    return;
+  }
+  e.nTransitions++;
+  e.lastTransitionAt = log.length;
+  log.push(tsSec, code);
 }
 
 function netstatStep(e: TcpEnd, seg: SegClass, role: TcpRole, tsSec: number): void {
@@ -646,7 +657,6 @@ export class TcpConnection extends History {
     // update_last_seq without SYN/FIN/RST from an established end.
     if (seqDiff(seqOnePast, ep.lastSeq) > 0) updateLastSeq(ep, seqOnePast);
     else if (len > 0) scaledEntry(this, ep, Scaled.RXMIT);
-    ep.lastTimeSec = tsSec;
     if (hasAck) this.ackReceived(peer, relAck);
     if (len > 0 && seg.payloadCaptured >= len && !seqUnderflow) this.dataSent(ep, relSeq, len);
     const cls = hasAck && peer.finSent && seqGeq(ackSeq, peer.finNext) ? Seg.ACK_OF_FIN : Seg.ACK;
@@ -742,7 +752,6 @@ export class TcpConnection extends History {
       }
     }
     this.updateLast(ep, seqOnePast, flags, len);
-    ep.lastTimeSec = tsSec;
     this.updateStateMachine(ep, peer, baseSeq, len, ep.isOrig, flags);
     if (hasAck) this.ackReceived(peer, relAck);
     if (len > 0 && seg.payloadCaptured >= len && !rst && !seqUnderflow) {

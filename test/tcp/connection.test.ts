@@ -489,3 +489,25 @@ describe('keep-alive ACK (zeek modbus-and-non-modbus-p502, port 58380)', () => {
     expect(conn.resp.dupAcks).toBe(0);
   });
 });
+
+describe('transition log capacity', () => {
+  // Eight SYN / RST cycles on one connection: each moves the originator CLOSED -> SYN_SENT -> CLOSED and the
+  // responder CLOSED -> LISTEN -> CLOSED, so each end has 16 transitions, more than the 12 kept per end.
+  const steps: Step[] = [];
+  for (let k = 0; k < 8; k++) {
+    steps.push(['o', seg('S', C_ISN + k * 1000)], ['r', seg('RA', 0, C_ISN + k * 1000 + 1)]);
+  }
+  const { conn } = run(steps);
+  it('keeps the first 11 transitions of each end and its newest last', () => {
+    const o = conn.orig.transitions();
+    expect(o).toHaveLength(12);
+    expect(o.slice(0, 4).map((t) => t.state)).toEqual(['SYN_SENT', 'CLOSED', 'SYN_SENT', 'CLOSED']);
+    expect(o[10]!.state).toBe('SYN_SENT');
+    expect(o[11]!.state).toBe('CLOSED');
+    expect(o[11]!.tsSec).toBeCloseTo(1000.15, 9); // the last step (index 15), not the 12th (index 11)
+    const r = conn.resp.transitions();
+    expect(r).toHaveLength(12);
+    expect(r.slice(0, 2).map((t) => t.state)).toEqual(['LISTEN', 'CLOSED']);
+    expect(r[11]!.tsSec).toBeCloseTo(1000.15, 9);
+  });
+});
