@@ -93,6 +93,14 @@ const ACK = 0x10;
 const TOO_LARGE_SEQ_DELTA = 1048576;
 /** Transitions kept per end; later ones overwrite the last slot so the current state is always listed. */
 const TRANSITION_CAPACITY = 12;
+/** Code of an unused pair in a transition log: never a valid code, and not an integer (see EMPTY_TRANSITION_LOG). */
+const UNUSED_TRANSITION = -1.5;
+/**
+ * A fresh transition log: 12 unused [tsSec, code] pairs, room for both ends of a typical connection (about 5
+ * transitions each), copied with slice(). The non-integer filler makes it an array of unboxed doubles from the start,
+ * so storing a time never converts it, and the right size means no regrowth.
+ */
+const EMPTY_TRANSITION_LOG: readonly number[] = Array.from({ length: 24 }, () => UNUSED_TRANSITION);
 /** Out-of-order blocks kept per end for gap (missed_bytes) accounting; beyond this, neighbours are coalesced. */
 const MAX_BLOCKS = 8;
 /** Wireshark's fast-retransmission window after the last duplicate ACK, seconds. */
@@ -184,8 +192,9 @@ export class TcpEnd implements HistoryEnd {
   /** True when `state` was reached by an inferred transition (a step the wire did not show). */
   stateInferred = false;
   /**
-   * Netstat transitions of both ends, oldest first, as [tsSec, tag * 16 + state] pairs (`tag`: which end); one array
-   * shared with the peer (transitions of both ends often come from the same segment), null until the first one.
+   * Netstat transitions of both ends, oldest first, as [tsSec, tag * 16 + state] pairs (`tag`: which end), then unused
+   * pairs (code UNUSED_TRANSITION); one array shared with the peer (transitions of both ends often come from the same
+   * segment), null until the first one.
    */
   transitionLog: number[] | null = null;
   /** This end's entries in `transitionLog` (at most TRANSITION_CAPACITY), and the index of its newest pair. */
@@ -381,7 +390,7 @@ export class TcpEnd implements HistoryEnd {
     if (log === null) return out;
     for (let i = 0; i + 1 < log.length; i += 2) {
       const code = log[i + 1]!; // i + 1 < log.length
-      if (code >> 4 === this.tag) out.push({ tsSec: log[i]!, state: TCP_STATE_NAME[code & 15]! }); // state < 11
+      if (code >= 0 && code >> 4 === this.tag) out.push({ tsSec: log[i]!, state: TCP_STATE_NAME[code & 15]! }); // state < 11
     }
     return out;
   }
@@ -425,22 +434,30 @@ function updateAckSeq(e: TcpEnd, seq: number): void {
 }
 
 function recordTransition(e: TcpEnd, tsSec: number, state: TcpState): void {
+  const peer = e.peer;
   let log = e.transitionLog;
   if (log === null) {
-    log = [];
+    log = EMPTY_TRANSITION_LOG.slice();
     e.transitionLog = log;
-    e.peer.transitionLog = log;
+    peer.transitionLog = log;
   }
   const code = e.tag * 16 + state;
+  let at: number;
   if (e.nTransitions === TRANSITION_CAPACITY) {
-    // Full: the newest replaces this end's previous newest, so the current state is always listed.
-    log[e.lastTransitionAt] = tsSec;
-    log[e.lastTransitionAt + 1] = code;
-    return;
+    at = e.lastTransitionAt; // full: the newest replaces this end's previous newest (the current state stays listed)
+  } else {
+    // The first unused pair: after the newest entry of either end.
+    at = e.nTransitions > 0 ? e.lastTransitionAt + 2 : 0;
+    if (peer.nTransitions > 0 && peer.lastTransitionAt + 2 > at) at = peer.lastTransitionAt + 2;
+    e.nTransitions++;
+    e.lastTransitionAt = at;
   }
-  e.nTransitions++;
-  e.lastTransitionAt = log.length;
-  log.push(tsSec, code);
+  if (at < log.length) {
+    log[at] = tsSec;
+    log[at + 1] = code;
+  } else {
+    log.push(tsSec, code);
+  }
 }
 
 function netstatStep(e: TcpEnd, seg: SegClass, role: TcpRole, tsSec: number): void {
