@@ -380,7 +380,7 @@ export class TcpEnd implements HistoryEnd {
 
   /** Relative position of `seq` with `wraps` wraps (Zeek's ToRelativeSeqSpace). */
   relative(seq: number, wraps: number): number {
-    return wraps * SEQ_SPACE + seq - this.startSeq;
+    return asSmallInteger(wraps * SEQ_SPACE + seq - this.startSeq);
   }
 
   /** Transitions of the netstat state, oldest first, as plain objects (allocates: for records). */
@@ -405,6 +405,16 @@ export class TcpEnd implements HistoryEnd {
       timestamps: this.timestamps,
     };
   }
+}
+
+/**
+ * `n` itself, but as a small integer when it is a 32-bit integer. V8's interpreter returns arithmetic on numbers
+ * above 2^31 (unsigned sequence numbers) as heap numbers even when the result is small, and a single heap number
+ * stored into an integer field (the reassembler positions) turns that field into a boxed double in every TcpEnd.
+ */
+function asSmallInteger(n: number): number {
+  const i = n | 0;
+  return i === n ? i : n;
 }
 
 /** Zeek's `is_clean`: established, or closed by FIN straight from established. */
@@ -1101,7 +1111,7 @@ export class TcpConnection extends History {
     let n = e.nBlocks;
     let k = 0;
     while (k < n && b[2 * k]! <= e.reassemSeq) {
-      if (b[2 * k + 1]! > e.reassemSeq) e.reassemSeq = b[2 * k + 1]!;
+      if (b[2 * k + 1]! > e.reassemSeq) e.reassemSeq = asSmallInteger(b[2 * k + 1]!);
       k++;
     }
     if (k > 0) {
@@ -1131,9 +1141,9 @@ export class TcpConnection extends History {
     if (b !== null) {
       let n = e.nBlocks;
       while (n > 0 && b[0]! < upTo) {
-        const bs = b[0]!;
+        const bs = asSmallInteger(b[0]!);
         if (bs > e.reassemSeq) this.gap(e, bs - e.reassemSeq);
-        if (b[1]! > e.reassemSeq) e.reassemSeq = b[1]!;
+        if (b[1]! > e.reassemSeq) e.reassemSeq = asSmallInteger(b[1]!);
         for (let m = 1; m < n; m++) {
           b[2 * (m - 1)] = b[2 * m]!;
           b[2 * (m - 1) + 1] = b[2 * m + 1]!;
