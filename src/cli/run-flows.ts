@@ -5,7 +5,7 @@
 import { Pipeline, type FlowTableOptions } from '../pipeline.js';
 import type { CaptureStats } from '../pipeline-types.js';
 import { humanCount } from '../sink/format.js';
-import { BufferedOut, type Format, makeWriter } from '../sink/writers.js';
+import { ChunkedOut, type Format, makeWriter } from '../sink/writers.js';
 import type { PacketSource } from '../source/types.js';
 import type { Env } from './env.js';
 import { Exit } from './errors.js';
@@ -27,7 +27,7 @@ export interface RunFlowsOptions {
 /** Runs the pipeline over `sources` and writes records to env.stdout. Resolves to the process exit code. */
 export async function runFlows(sources: PacketSource[], opts: RunFlowsOptions, env: Env): Promise<number> {
   // Lines are cut to the terminal's width only on a terminal; a pipe or file gets them whole.
-  const out = new BufferedOut(env.stdout);
+  const out = new ChunkedOut(env.stdout);
   const writer = makeWriter(opts.format, out, { now: env.now, width: env.isTTY ? Math.max(80, env.columns) : Infinity });
   writer.begin();
   const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = { sources, onFlowEnd: (r) => writer.write(r) };

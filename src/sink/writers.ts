@@ -4,6 +4,7 @@
  */
 import type { FlowRecord } from '../flow/record.js';
 import { ALL_FIELDS, type Field, recordJson, round6 } from './fields.js';
+import { encodeRecordJson } from './json-bytes.js';
 import { formatClock, formatDuration, formatSocket, humanBytes, humanCount, serviceName } from './format.js';
 
 /** Where writers put text. */
@@ -29,7 +30,9 @@ export class NdjsonWriter implements RecordWriter {
   }
   begin(): void {}
   write(r: FlowRecord): void {
-    this.out.write(`${recordJson(r)}\n`);
+    const out = this.out;
+    if (out instanceof ChunkedOut) encodeRecordJson(out, r);
+    else out.write(`${recordJson(r)}\n`);
   }
   end(): void {}
 }
@@ -191,40 +194,60 @@ export function makeWriter(format: Format, out: TextOut, opts: { now?: () => num
   }
 }
 
+/** Where a {@link ChunkedOut} sends its bytes (process.stdout, a file stream). */
+export interface ByteSink {
+  write(chunk: Uint8Array): unknown;
+}
+
+const CHUNK_BYTES = 1 << 16;
+
 /**
- * Collects small writes into large ones: one `write` per flow record would cost a system call each. Text is passed on
- * when 64 KiB have gathered, `maxDelayMs` after the first unsent text (so streamed records still arrive promptly),
- * and on {@link flush}.
+ * Collects output into 64 KiB byte chunks: one `write` per flow record would cost a system call each, and building
+ * each record as a string first would cost garbage. Text is passed on when a chunk is full, `maxDelayMs` after the
+ * first unsent byte (so streamed records still arrive promptly), and on {@link flush}. Encoders (the ndjson writer)
+ * write into `buf` directly after {@link reserve}.
  */
-export class BufferedOut implements TextOut {
-  private parts: string[] = [];
-  private size = 0;
+export class ChunkedOut implements TextOut {
+  /** The chunk being filled, and how many bytes of it are used. */
+  buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  len = 0;
   private timer: NodeJS.Timeout | undefined;
-  private readonly out: TextOut;
+  private readonly out: ByteSink;
   private readonly maxDelayMs: number;
-  constructor(out: TextOut, maxDelayMs = 100) {
+  constructor(out: ByteSink, maxDelayMs = 100) {
     this.out = out;
     this.maxDelayMs = maxDelayMs;
   }
+  /** Appends `s` as UTF-8. */
   write(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= 65536) this.flush();
-    else if (this.timer === undefined) {
+    const n = Buffer.byteLength(s);
+    this.reserve(n);
+    this.len += this.buf.write(s, this.len);
+    this.written();
+  }
+  /** Makes room for `n` more bytes in `buf` (passing on what is there when needed). */
+  reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n);
+  }
+  /** Call after writing into `buf` directly: passes a full chunk on, or arms the delay timer. */
+  written(): void {
+    if (this.len >= CHUNK_BYTES - 4096) this.flush();
+    else if (this.timer === undefined && this.len > 0) {
       this.timer = setTimeout(() => this.flush(), this.maxDelayMs);
       this.timer.unref();
     }
   }
-  /** Passes on everything gathered. */
+  /** Passes on everything gathered. The chunk is handed over, not reused: the sink may write it later. */
   flush(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.size === 0) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    this.out.write(text);
+    if (this.len === 0) return;
+    this.out.write(this.buf.subarray(0, this.len));
+    this.buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, 0));
+    this.len = 0;
   }
 }
