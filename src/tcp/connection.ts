@@ -663,7 +663,7 @@ export class TcpConnection extends History {
     const hasAck = (flags & ACK) !== 0;
     const seqOnePast = (baseSeq + len) >>> 0;
     this.underflow = false;
-    const relSeq = this.relSeq(ep, baseSeq, ep.lastSeq, ep.seqWraps);
+    const relSeq = this.relSeq(ep, seg, false);
     const seqUnderflow = this.underflow;
     // update_history without SYN/FIN/RST: `D` or `A`, once per direction.
     if (len > 0) this.check(ep.isOrig, Hist.DATA_PKT, Letter.D);
@@ -674,7 +674,7 @@ export class TcpConnection extends History {
     let relAck = 0;
     if (hasAck) {
       this.underflow = false;
-      relAck = this.relSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps);
+      relAck = this.relSeq(peer, seg, true);
       if (this.underflow) relAck = 0;
       else {
         const d = seqDiff(ackSeq, peer.ackSeq);
@@ -738,7 +738,7 @@ export class TcpConnection extends History {
     const seqOnePast = (baseSeq + segLen) >>> 0;
     this.initEndpoint(ep, flags, baseSeq, seqOnePast);
     this.underflow = false;
-    const relSeq = this.relSeq(ep, baseSeq, ep.lastSeq, ep.seqWraps);
+    const relSeq = this.relSeq(ep, seg, false);
     const seqUnderflow = this.underflow;
     updateHistory(this, ep, flags, relSeq, len);
     // update_window: zero windows count unless they come with/after a RST or after the peer's FIN.
@@ -769,7 +769,7 @@ export class TcpConnection extends History {
         peer.lastSeq = s;
       } else {
         this.underflow = false;
-        relAck = this.relSeq(peer, ackSeq, peer.ackSeq, peer.ackWraps);
+        relAck = this.relSeq(peer, seg, true);
         if (this.underflow) relAck = 0;
         else if (!rst) {
           const d = seqDiff(ackSeq, peer.ackSeq);
@@ -890,8 +890,16 @@ export class TcpConnection extends History {
     }
   }
 
-  /** Zeek's get_relative_seq; sets `this.underflow` when `cur` lies before the start (no wraps yet). */
-  private relSeq(e: TcpEnd, cur: number, last: number, wraps: number): number {
+  /**
+   * Zeek's get_relative_seq for the segment's sequence number relative to `e` (`ofAck` false: e sent it; true: its
+   * acknowledgement number, e received it); sets `this.underflow` when it lies before the start (no wraps yet).
+   */
+  private relSeq(e: TcpEnd, seg: TcpSegmentView, ofAck: boolean): number {
+    // The segment itself rather than its numbers is passed: unsigned 32-bit values above 2^31 would be boxed into
+    // heap numbers to cross a call that V8 does not inline.
+    const cur = (ofAck ? seg.ack : seg.seq) >>> 0;
+    const last = ofAck ? e.ackSeq : e.lastSeq;
+    let wraps = ofAck ? e.ackWraps : e.seqWraps;
     const d = seqDiff(cur, last);
     if (d < 0) {
       if (wraps && cur > last) --wraps;
