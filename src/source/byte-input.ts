@@ -26,24 +26,59 @@ export interface ByteInput {
   rawBytesRead(): number | undefined;
 }
 
-/** Reads a regular file (or a FIFO opened by path) sequentially through one `FileHandle`. */
+/** Size of each read-ahead block of {@link FileInput}. */
+const READ_AHEAD_BYTES = 1 << 20;
+
+/**
+ * Reads a regular file (or a FIFO opened by path) sequentially through one `FileHandle`, one block ahead: while the
+ * caller decodes the block it was handed, the next one is already being read on libuv's thread pool, so the pipeline
+ * does not sit idle waiting for the disk (or the page cache) between chunks.
+ */
 export class FileInput implements ByteInput {
   private readonly fh: FileHandle;
   private closed = false;
+  private readonly block = Buffer.allocUnsafe(READ_AHEAD_BYTES);
+  private blockLen = 0;
+  private blockOff = 0;
+  private pending: Promise<number> | null = null;
+  private eof = false;
 
   constructor(fh: FileHandle) {
     this.fh = fh;
   }
 
   async read(into: Uint8Array, offset: number, length: number): Promise<number> {
+    if (this.blockOff === this.blockLen) {
+      if (this.eof) return 0;
+      this.pending ??= this.readBlock();
+      const n = await this.pending;
+      this.pending = null;
+      this.blockLen = n;
+      this.blockOff = 0;
+      if (n === 0) {
+        this.eof = true;
+        return 0;
+      }
+    }
+    const n = Math.min(length, this.blockLen - this.blockOff);
+    into.set(this.block.subarray(this.blockOff, this.blockOff + n), offset);
+    this.blockOff += n;
+    // The block is copied out: start reading the next one into it while the caller works.
+    if (this.blockOff === this.blockLen && !this.closed) this.pending = this.readBlock();
+    return n;
+  }
+
+  private async readBlock(): Promise<number> {
     // position null: continue from the current file position, which also works for pipes and character devices.
-    const { bytesRead } = await this.fh.read(into, offset, length, null);
+    const { bytesRead } = await this.fh.read(this.block, 0, this.block.length, null);
     return bytesRead;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // A read still in flight must finish before its descriptor goes away.
+    if (this.pending !== null) await this.pending.catch(() => 0);
     await this.fh.close();
   }
 
