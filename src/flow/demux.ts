@@ -86,7 +86,7 @@ export class Demux {
       f = null;
     }
     // (Only while the responder has sent nothing: saves a look at the tracker for every other packet.)
-    if (f !== null && isTcp && f.rPkts === 0 && f.tcp !== null && f.tcp.attemptExpired(tsSec)) {
+    if (f !== null && isTcp && table.attemptOver(f, tsSec)) {
       // Zeek's attempt timer: a SYN still unanswered tcp_attempt_delay (5 s) later ends the connection.
       f.endReason = 'idle';
       table.remove(f);

@@ -22,6 +22,8 @@ export interface FlowTableOptions {
   otherIdleSec?: number;
   /** Seconds a TCP flow stays after both ends closed or one reset (Zeek tcp_close_delay / tcp_reset_delay). @default 5 */
   closeDelaySec?: number;
+  /** Seconds after which an unanswered SYN ends its connection (Zeek tcp_attempt_delay). @default 5 */
+  attemptDelaySec?: number;
   /** Most flows held at once; the flow nearest its idle timeout is ended ('evicted') to make room. @default 1_000_000 */
   maxFlows?: number;
 }
@@ -36,6 +38,7 @@ export function resolveTableOptions(o: FlowTableOptions = {}): ResolvedTableOpti
     icmpIdleSec: o.icmpIdleSec ?? 60,
     otherIdleSec: o.otherIdleSec ?? 60,
     closeDelaySec: o.closeDelaySec ?? 5,
+    attemptDelaySec: o.attemptDelaySec ?? 5,
     maxFlows: o.maxFlows ?? 1_000_000,
   };
 }
@@ -170,7 +173,9 @@ export class FlowTable {
     this.size++;
     f.timeoutClass = timeoutClass;
     if (Number.isNaN(this.wheelSec)) this.wheelSec = Math.floor(tsSec) - 1;
-    this.schedule(f, this.deadline(f));
+    // A TCP flow is first looked at after Zeek's attempt delay: an unanswered SYN ends then (see attemptOver), and
+    // an answered one moves on to its idle deadline.
+    this.schedule(f, timeoutClass === TimeoutClass.TCP ? tsSec + this.options.attemptDelaySec : this.deadline(f));
     if (this.size > this.buckets.length) this.grow();
     return f;
   }
@@ -192,6 +197,19 @@ export class FlowTable {
   /** Capture time at which `f` ends if nothing more arrives: its idle timeout, or its close deadline. */
   deadline(f: Flow): number {
     return f.timeoutClass === TimeoutClass.CLOSING ? f.closeAtSec : f.lastSeenSec + this.idleSec[f.timeoutClass]!;
+  }
+
+  /** Whether `f` is a TCP connection attempt still unanswered (only the originator has sent, SYNs). */
+  private attemptPending(f: Flow): boolean {
+    return f.timeoutClass === TimeoutClass.TCP && f.rPkts === 0 && f.tcp !== null && f.tcp.attemptPending();
+  }
+
+  /** Whether Zeek's attempt timer has ended `f` by `nowSec`: a SYN unanswered for attemptDelaySec (5 s). */
+  attemptOver(f: Flow, nowSec: number): boolean {
+    return (
+      f.timeoutClass === TimeoutClass.TCP && f.rPkts === 0 && f.tcp !== null &&
+      f.tcp.attemptExpired(nowSec, this.options.attemptDelaySec)
+    );
   }
 
   /**
@@ -243,13 +261,15 @@ export class FlowTable {
         f.lruNext = null;
         f.slot = -1;
         const due = this.deadline(f);
-        if (due <= nowSec) {
+        if (due <= nowSec || this.attemptOver(f, nowSec)) {
           this.setDueReason(f);
           this.remove(f);
           n++;
         } else {
-          // Not due yet (it was active since it was scheduled): to its deadline's slot, or the next second's.
-          this.schedule(f, due < target + 1 ? target + 1 : due);
+          // Not due yet (it was active since it was scheduled): to its deadline's slot, or the next second's; an
+          // unanswered SYN is looked at again each second until Zeek's attempt timer would have fired.
+          const next = this.attemptPending(f) ? target + 1 : due;
+          this.schedule(f, next < target + 1 ? target + 1 : next);
         }
         f = next;
       }
