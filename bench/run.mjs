@@ -74,7 +74,7 @@ for (const r of ok) {
 const soft = ok.find((r) => r.name === 'softflowd');
 if (base && soft) {
   const speedup = soft.secs / base.secs;
-  console.log(`\nsockscope flows vs softflowd: ${speedup.toFixed(2)}x faster (target >= 3x); peak memory ${base.rssMb.toFixed(0)} MB (target < 300 MB)`);
+  console.log(`\nsockscope flows runs at ${speedup.toFixed(2)}x softflowd's speed (target >= 3x); peak memory ${base.rssMb.toFixed(0)} MB (target < 300 MB)`);
 }
 const tui = ok.find((r) => r.name.startsWith('sockscope watch'));
 if (base && tui) console.log(`TUI replay vs flows: ${(tui.secs / base.secs).toFixed(2)}x the time (target <= 1.3x)`);
