@@ -870,7 +870,7 @@ export class TcpConnection extends History {
     let segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
     if (rst) segLen -= len; // RST payload is not part of the stream
     const seqOnePast = (baseSeq + segLen) >>> 0;
-    this.initEndpoint(ep, flags, baseSeq, seqOnePast);
+    this.initEndpoint(ep, seg, segLen);
     this.underflow = false;
     const relSeq = this.relSeq(ep, seg, false);
     const seqUnderflow = this.underflow;
@@ -912,8 +912,8 @@ export class TcpConnection extends History {
         }
       }
     }
-    this.updateLast(ep, seqOnePast, flags, len);
-    this.updateStateMachine(ep, peer, baseSeq, len, ep.isOrig, flags);
+    this.updateLast(ep, seg, segLen);
+    this.updateStateMachine(ep, peer, seg, ep.isOrig);
     if (hasAck) this.ackReceived(peer, relAck);
     if (len > 0 && seg.payloadCaptured >= len && !rst && !seqUnderflow) {
       this.dataSent(ep, syn ? relSeq + 1 : relSeq, len);
@@ -980,8 +980,10 @@ export class TcpConnection extends History {
   }
 
   /** Zeek's init_endpoint: sets up or re-initialises an end's sequence space. */
-  private initEndpoint(e: TcpEnd, flags: number, firstSeq: number, lastSeqArg: number): void {
-    const syn = (flags & SYN) !== 0;
+  private initEndpoint(e: TcpEnd, seg: TcpSegmentView, segLen: number): void {
+    const syn = (seg.tcpFlags & SYN) !== 0;
+    const firstSeq = seg.seq >>> 0;
+    let lastSeqArg = (firstSeq + segLen) >>> 0;
     switch (e.zeekState) {
       case ZeekState.INACTIVE:
         if (syn) {
@@ -1029,8 +1031,8 @@ export class TcpConnection extends History {
    * acknowledgement number, e received it); sets `this.underflow` when it lies before the start (no wraps yet).
    */
   private relSeq(e: TcpEnd, seg: TcpSegmentView, ofAck: boolean): number {
-    // The segment itself rather than its numbers is passed: unsigned 32-bit values above 2^31 would be boxed into
-    // heap numbers to cross a call that V8 does not inline.
+    // The segment itself rather than its numbers is passed (here and to the other Zeek helpers): unsigned 32-bit
+    // values above 2^31 would be boxed into heap numbers to cross a call that V8 does not inline.
     const cur = (ofAck ? seg.ack : seg.seq) >>> 0;
     const last = ofAck ? e.ackSeq : e.lastSeq;
     let wraps = ofAck ? e.ackWraps : e.seqWraps;
@@ -1049,7 +1051,10 @@ export class TcpConnection extends History {
   }
 
   /** Zeek's update_last_seq; a payload that does not advance the end is a retransmission (`T`). */
-  private updateLast(e: TcpEnd, lastSeqArg: number, flags: number, len: number): number {
+  private updateLast(e: TcpEnd, seg: TcpSegmentView, segLen: number): number {
+    const flags = seg.tcpFlags;
+    const len = seg.payloadLen;
+    const lastSeqArg = ((seg.seq >>> 0) + segLen) >>> 0;
     const delta = seqDiff(lastSeqArg, e.lastSeq);
     if ((flags & (SYN | RST)) !== 0 && (delta > TOO_LARGE_SEQ_DELTA || delta < -TOO_LARGE_SEQ_DELTA)) {
       // Not trusted.
@@ -1066,14 +1071,10 @@ export class TcpConnection extends History {
   }
 
   /** Zeek's UpdateStateMachine, dispatching on the sending end's state. */
-  private updateStateMachine(
-    ep: TcpEnd,
-    peer: TcpEnd,
-    baseSeq: number,
-    len: number,
-    isOrig: boolean,
-    flags: number,
-  ): void {
+  private updateStateMachine(ep: TcpEnd, peer: TcpEnd, seg: TcpSegmentView, isOrig: boolean): void {
+    const flags = seg.tcpFlags;
+    const baseSeq = seg.seq >>> 0;
+    const len = seg.payloadLen;
     const syn = (flags & SYN) !== 0;
     const fin = (flags & FIN) !== 0;
     const rst = (flags & RST) !== 0;
