@@ -2,16 +2,10 @@
  * Hand-made FlowRecords for model tests: every field set explicitly, overridable per test. Component tests use
  * records from the real pipeline on real captures instead (see components.test.tsx).
  */
-import type { DirectionRecord, FlowRecord } from '../../src/flow/record.js';
+import type { FlowRecord } from '../../src/flow/record.js';
+import { direction } from '../helpers/records.js';
 
-export function direction(over: Partial<DirectionRecord> = {}): DirectionRecord {
-  return {
-    pkts: 0, ipBytes: 0, wireBytes: 0, payloadBytes: 0, seqBytes: 0, firstSec: null, lastSec: null,
-    syn: 0, fin: 0, rst: 0, ack: 0, psh: 0, urg: 0, retransmissions: 0, outOfOrder: 0, dupAcks: 0,
-    zeroWindows: 0, keepAlives: 0, state: null, stateInferred: false, transitions: [], options: null,
-    ...over,
-  };
-}
+export { direction };
 
 export function record(over: Partial<FlowRecord> = {}): FlowRecord {
   return {
