@@ -12,10 +12,11 @@
  * - the options of the end's SYN, and the handshake round-trip times.
  *
  * Hot path: `update()` allocates nothing (no objects, strings or closures). Per flow: the connection object (which
- * also holds the history letters), its two ends, each end's transition log on its first state change, and a block
- * list the first time an end's data arrives out of order. Per-end counters are plain fields rather than small typed
- * arrays: with tens of thousands of open connections the working set is far beyond the CPU caches, so every separate
- * object a segment touches is a likely cache miss, and typed arrays cost the garbage collector more than fields.
+ * also holds the history letters), its two ends, one transition log at the first state change, and, only when needed,
+ * an end's block list (data out of order) and rare-event counters (anomalies). State is kept in plain small-integer
+ * fields rather than small typed arrays or boxed doubles where it can be, with the per-segment fields first: with tens
+ * of thousands of open connections the working set is far beyond the CPU caches, so every separate object or cache
+ * line a segment touches is a likely miss, and every object costs the garbage collector.
  * Getters that build strings or arrays are meant for record/snapshot time.
  */
 import type { TcpSegmentView } from './segment.js';
