@@ -117,3 +117,18 @@ describe('History buffer', () => {
     expect(h.toString()).toBe('');
   });
 });
+
+describe('History letter storage', () => {
+  it('keeps letters across the packed fields and the overflow array, also when rewritten for a flip', () => {
+    // 20 letters: the first 16 live in the packed fields, the rest in the overflow array; the flip rewrite shifts
+    // every letter by one across that boundary.
+    const letters = 'ShADadTTtGWwCcFfRrIQ';
+    const h = new History();
+    for (const ch of letters) h.add(ch.charCodeAt(0));
+    expect(h.length).toBe(20);
+    expect(h.toString()).toBe(letters);
+    h.rewriteFlipped();
+    expect(h.toString()).toBe('^sHadADttTgwWcCfFrRiq');
+    expect(h.length).toBe(21);
+  });
+});
