@@ -12,10 +12,10 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     .command('flows')
     .summary('read capture files and write one record per flow')
     .description(
-      'Reads pcap or pcapng files (gzip-compressed too; - for standard input), assigns every packet to its flow\n' +
+      'Reads pcap or pcapng files (gzip-compressed too; - for standard input), assigns every packet to its flow ' +
         '(5-tuple, both directions), follows TCP connections, and writes one record per flow.\n\n' +
-        'Formats: table (for people), ndjson (Zeek conn.log field names, one flow per line, written as each\n' +
-        'flow ends), json (one array), csv (header row), zeek (conn.log TSV that zeek-cut reads).',
+        'Formats: table (for people), ndjson (Zeek conn.log field names, one flow per line, written as each flow ' +
+        'ends), json (one array), csv (header row), zeek (conn.log TSV that zeek-cut reads).',
     )
     .argument('<capture...>', 'capture files; - reads standard input (tcpdump -w - | sockscope flows -)');
   addFlowOptions(cmd).action(async (captures: string[], o: FlowCliOptions) => {
