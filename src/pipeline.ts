@@ -186,8 +186,8 @@ export class Pipeline {
             if (signal?.aborted) break;
             const more = await source.pump(onFrame);
             if (source.live) this.demux.expire(this.clock() / 1000);
-            if (interval > 0 && this.clock() - lastPublish >= Math.max(interval, this.publishCostMs * 4)) {
-              // Snapshots of a huge table are not free: never let building them take more than a fifth of the time.
+            if (interval > 0 && this.clock() - lastPublish >= Math.max(interval, this.publishCostMs * 8)) {
+              // Snapshots of a huge table are not free: never let building them take more than a ninth of the time.
               this.publish();
               lastPublish = this.clock();
             }
