@@ -7,7 +7,7 @@ import { IpProto } from '../decode/packet.js';
 import { udpConnState } from '../tcp/conn-state.js';
 import type { TcpConnection } from '../tcp/connection.js';
 import type { Flow } from './flow.js';
-import type { DirectionRecord, EndReason, FlowRecord, ProtoName } from './record.js';
+import type { DirectionRecord, EndReason, FlowRecord, ProtoName, StateTransition } from './record.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -43,9 +43,12 @@ function addr(version: number, w0: number, w1: number, w2: number, w3: number): 
   return version === 4 ? formatIpv4(w3 >>> 0) : formatIpv6([w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0]);
 }
 
+const NO_TRANSITIONS: readonly StateTransition[] = Object.freeze([]);
+
 function directionRecord(f: Flow, isOrig: boolean): DirectionRecord {
   const tcp = f.tcp;
-  const end = tcp === null ? null : tcp.endSummary(isOrig);
+  // The TCP end itself (not a summary object): a record per flow is built on large captures.
+  const e = tcp === null ? null : isOrig ? tcp.orig : tcp.resp;
   const firstSec = isOrig ? f.oFirstSec : f.rFirstSec;
   const lastSec = isOrig ? f.oLastSec : f.rLastSec;
   return {
@@ -53,7 +56,7 @@ function directionRecord(f: Flow, isOrig: boolean): DirectionRecord {
     ipBytes: isOrig ? f.oIpBytes : f.rIpBytes,
     wireBytes: isOrig ? f.oWireBytes : f.rWireBytes,
     payloadBytes: isOrig ? f.oPayloadBytes : f.rPayloadBytes,
-    seqBytes: end === null ? (isOrig ? f.oDataBytes : f.rDataBytes) : end.seqBytes,
+    seqBytes: e === null ? (isOrig ? f.oDataBytes : f.rDataBytes) : e.seqBytes,
     firstSec: firstSec < 0 ? null : firstSec,
     lastSec: lastSec < 0 ? null : lastSec,
     syn: isOrig ? f.oSyn : f.rSyn,
@@ -62,15 +65,15 @@ function directionRecord(f: Flow, isOrig: boolean): DirectionRecord {
     ack: isOrig ? f.oAck : f.rAck,
     psh: isOrig ? f.oPsh : f.rPsh,
     urg: isOrig ? f.oUrg : f.rUrg,
-    retransmissions: end?.retransmissions ?? 0,
-    outOfOrder: end?.outOfOrder ?? 0,
-    dupAcks: end?.dupAcks ?? 0,
-    zeroWindows: end?.zeroWindows ?? 0,
-    keepAlives: end?.keepAlives ?? 0,
-    state: end?.state ?? null,
-    stateInferred: end?.stateInferred ?? false,
-    transitions: end?.transitions ?? [],
-    options: end?.options ?? null,
+    retransmissions: e === null ? 0 : e.retransmissions,
+    outOfOrder: e === null ? 0 : e.outOfOrder,
+    dupAcks: e === null ? 0 : e.dupAcks,
+    zeroWindows: e === null ? 0 : e.zeroWindows,
+    keepAlives: e === null ? 0 : e.keepAlives,
+    state: e === null ? null : e.stateName,
+    stateInferred: e === null ? false : e.stateInferred,
+    transitions: e === null ? NO_TRANSITIONS : e.transitions(),
+    options: e === null ? null : e.options(),
   };
 }
 
