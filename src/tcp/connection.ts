@@ -763,6 +763,9 @@ export class TcpConnection extends History {
    */
   checksumError(fromOrig: boolean): void {
     scaledEntry(this, fromOrig ? this.orig : this.resp, Scaled.CHECKSUM);
+    // The connection exists from this packet on, as in Zeek: a SYN+ACK that follows a dropped SYN is a reuse
+    // (zeek/tcp-bad-checksum-localhost logs the bad SYN and the SYN+ACK's connection apart).
+    this.anySeen = true;
   }
 
   /**

@@ -38,6 +38,13 @@ describe('checksums', () => {
     expect(udp.map((r) => [r.orig.pkts, r.resp.pkts, r.history, r.connState])).toEqual([[0, 0, 'Cc', 'OTH']]);
     const syn = (await runCapture(`${CORPUS}/zeek/tcp-syn-bad-checksum.pcap`, undefined, { verifyChecksums: true })).records;
     expect(syn.map((r) => [r.orig.pkts, r.resp.pkts, r.history, r.connState])).toEqual([[0, 0, 'C', 'OTH']]);
+    // A dropped SYN still opens a connection; the SYN+ACK that follows starts another (Zeek logs two). Zeek (-b, no
+    // likely server ports) keeps the SYN+ACK sender as originator (SH, HcADF); sockscope flips to port 80's client.
+    const local = (await runCapture(`${CORPUS}/zeek/tcp-bad-checksum-localhost.pcap`, undefined, { verifyChecksums: true })).records;
+    expect(local.map((r) => [r.orig.pkts, r.resp.pkts, r.resp.ipBytes, r.history, r.connState])).toEqual([
+      [0, 0, 0, 'C', 'OTH'],
+      [0, 4, 604, '^hCadf', 'SHR'],
+    ]);
     // Without verification they count, as tshark counts them.
     const counted = (await runCapture(`${CORPUS}/zeek/dns-corrupt-udp-checksum.pcap`)).records;
     expect(counted.map((r) => [r.orig.pkts, r.resp.pkts, r.connState])).toEqual([[1, 1, 'SF']]);
