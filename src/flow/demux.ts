@@ -72,7 +72,8 @@ export class Demux {
     const table = this.table;
     let f = table.lookup(p);
     if (f !== null && table.isDue(f, tsSec)) {
-      // Idle for its timeout, or past its close delay: this packet starts a new connection.
+      // Idle for its timeout, past its close delay, or an unanswered SYN past the attempt delay: this packet starts
+      // a new connection.
       table.endDue(f);
       f = null;
     }
@@ -82,13 +83,6 @@ export class Demux {
       // A new SYN (or a SYN+ACK before the originator sent anything) on a closed tuple, or with a new initial
       // sequence number: a new connection (Zeek IsReuse).
       f.endReason = 'reuse';
-      table.remove(f);
-      f = null;
-    }
-    // (Only while the responder has sent nothing: saves a look at the tracker for every other packet.)
-    if (f !== null && isTcp && table.attemptOver(f, tsSec)) {
-      // Zeek's attempt timer: a SYN still unanswered tcp_attempt_delay (5 s) later ends the connection.
-      f.endReason = 'idle';
       table.remove(f);
       f = null;
     }

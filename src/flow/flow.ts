@@ -5,10 +5,9 @@
 import type { TcpConnection } from '../tcp/connection.js';
 import type { EndReason, FlowRecord } from './record.js';
 
-/** Timeout classes: each has its own idle timeout and its own LRU list in the table. */
+/** Timeout classes: each has its own idle timeout (CLOSING flows end at their close deadline). */
 export const TimeoutClass = { TCP: 0, UDP: 1, ICMP: 2, OTHER: 3, CLOSING: 4 } as const;
 export type TimeoutClass = (typeof TimeoutClass)[keyof typeof TimeoutClass];
-export const TIMEOUT_CLASSES = 5;
 
 /**
  * One flow. Field shapes are fixed at construction (one hidden class). Fields are declared in the order a packet needs
@@ -82,8 +81,8 @@ export class Flow {
   /** Why the flow ended ('active' while open). */
   endReason: EndReason = 'active';
   /** Timer-wheel list links, and the wheel slot the flow is in (-1 when none). */
-  lruPrev: Flow | null = null;
-  lruNext: Flow | null = null;
+  wheelPrev: Flow | null = null;
+  wheelNext: Flow | null = null;
   slot = -1;
   /** The last record built for this flow, and the activity it reflects (flowRecord reuses it while nothing changed). */
   record: FlowRecord | null = null;

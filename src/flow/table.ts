@@ -205,7 +205,7 @@ export class FlowTable {
   }
 
   /** Whether Zeek's attempt timer has ended `f` by `nowSec`: a SYN unanswered for attemptDelaySec (5 s). */
-  attemptOver(f: Flow, nowSec: number): boolean {
+  private attemptOver(f: Flow, nowSec: number): boolean {
     return (
       f.timeoutClass === TimeoutClass.TCP && f.rPkts === 0 && f.tcp !== null &&
       f.tcp.attemptExpired(nowSec, this.options.attemptDelaySec)
@@ -213,11 +213,12 @@ export class FlowTable {
   }
 
   /**
-   * Whether `f` has ended by capture time `nowSec` (idle for its timeout or longer, or past its close deadline), as
-   * Zeek's inactivity timer decides: a packet exactly `idle` seconds after the last one starts a new connection.
+   * Whether `f` has ended by capture time `nowSec`: idle for its timeout or longer (Zeek's inactivity timer: a packet
+   * exactly `idle` seconds after the last one starts a new connection), past its close deadline, or an unanswered SYN
+   * past Zeek's attempt delay. The one test both the wheel and every lookup use.
    */
   isDue(f: Flow, nowSec: number): boolean {
-    return this.deadline(f) <= nowSec;
+    return this.deadline(f) <= nowSec || this.attemptOver(f, nowSec);
   }
 
   /** Sets why a due flow ends: 'idle', or for a closing TCP flow 'closed' / 'reset'. */
@@ -256,12 +257,12 @@ export class FlowTable {
       let f = this.wheel[slot] ?? null;
       this.wheel[slot] = null;
       while (f !== null) {
-        const next = f.lruNext;
-        f.lruPrev = null;
-        f.lruNext = null;
+        const next = f.wheelNext;
+        f.wheelPrev = null;
+        f.wheelNext = null;
         f.slot = -1;
         const due = this.deadline(f);
-        if (due <= nowSec || this.attemptOver(f, nowSec)) {
+        if (due <= nowSec || this.attemptOver(f, nowSec)) { // isDue, with the deadline reused below
           this.setDueReason(f);
           this.remove(f);
           n++;
@@ -307,7 +308,7 @@ export class FlowTable {
   flows(): Flow[] {
     const out: Flow[] = [];
     for (let s = 0; s < WHEEL_SLOTS; s++) {
-      for (let f = this.wheel[s] ?? null; f !== null; f = f.lruNext) out.push(f);
+      for (let f = this.wheel[s] ?? null; f !== null; f = f.wheelNext) out.push(f);
     }
     return out;
   }
@@ -323,7 +324,7 @@ export class FlowTable {
       const slot = second & WHEEL_MASK;
       let f = this.wheel[slot] ?? null;
       while (f !== null) {
-        const next = f.lruNext;
+        const next = f.wheelNext;
         const due = Math.floor(this.deadline(f));
         if (due <= second) {
           f.endReason = 'evicted';
@@ -354,20 +355,20 @@ export class FlowTable {
   private schedule(f: Flow, atSec: number): void {
     const slot = Math.floor(atSec) & WHEEL_MASK;
     const head = this.wheel[slot] ?? null;
-    f.lruPrev = null;
-    f.lruNext = head;
-    if (head !== null) head.lruPrev = f;
+    f.wheelPrev = null;
+    f.wheelNext = head;
+    if (head !== null) head.wheelPrev = f;
     this.wheel[slot] = f;
     f.slot = slot;
   }
 
   private unschedule(f: Flow): void {
     if (f.slot < 0) return;
-    if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
-    else this.wheel[f.slot] = f.lruNext;
-    if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
-    f.lruPrev = null;
-    f.lruNext = null;
+    if (f.wheelPrev !== null) f.wheelPrev.wheelNext = f.wheelNext;
+    else this.wheel[f.slot] = f.wheelNext;
+    if (f.wheelNext !== null) f.wheelNext.wheelPrev = f.wheelPrev;
+    f.wheelPrev = null;
+    f.wheelNext = null;
     f.slot = -1;
   }
 
