@@ -214,7 +214,8 @@ export class Pipeline {
 
   /** Builds the current snapshot (allocates: called on the snapshot timer, never per packet). */
   snapshot(): Snapshot {
-    const flows: FlowRecord[] = this.ended.slice(-(this.opts.keepEnded ?? 0) || this.ended.length);
+    const keep = this.opts.keepEnded ?? 0;
+    const flows: FlowRecord[] = keep > 0 ? this.ended.slice(-keep) : [];
     for (const f of this.demux.table.flows()) flows.push(flowRecord(f, 'active'));
     const progress = this.progress();
     const r = this.opts.replay;

@@ -183,7 +183,6 @@ export class Demux {
     this.table.flipKey(f);
     f.flips++;
     swapDirections(f);
-    this.table.fromOrig = !this.table.fromOrig;
     f.directionGuessed = false;
   }
 }
