@@ -79,8 +79,14 @@ export interface PipelineOptions {
   /** Read one after another. */
   sources: PacketSource[];
   flowTable?: FlowTableOptions;
-  /** Each flow as it ends (closed + delay, idle, evicted, port reuse) and every open flow at end of input ('eof'). */
-  onFlowEnd?: (record: FlowRecord) => void;
+  /**
+   * Each flow as it ends (closed + delay, idle, evicted, port reuse) and every open flow at end of input ('eof').
+   * Records come in a fixed order, the same whatever the input's split between shards: by the input position of the
+   * packet at which they ended (`ordinal`, Infinity at end of input), then by `tie1` (0, or the flow's last packet
+   * time at end of input), then by `tie2` (the flow's serial number). Merging the record streams of several shards
+   * by (ordinal, tie1, tie2) gives exactly the stream of one pipeline.
+   */
+  onFlowEnd?: (record: FlowRecord, ordinal: number, tie1: number, tie2: number) => void;
   /** Publish a snapshot on `feed` every this many ms of wall time; 0 = only at the end. @default 0 */
   snapshotIntervalMs?: number;
   /** How many recently ended flows stay visible in snapshots. @default 0 */
@@ -93,6 +99,14 @@ export interface PipelineOptions {
   clock?: () => number;
   /** Verify checksums as Zeek does (see DemuxOptions). @default false */
   verifyChecksums?: boolean;
+  /**
+   * Hold only the flows of shard `index` of `count` (see DemuxOptions.shard): the pipeline still reads and decodes
+   * every packet. Packet totals and packets that fit no flow are counted by shard 0 only, so the stats of all
+   * shards add up to one pipeline's (packetsRead, wireBytes, clocks: take shard 0's).
+   */
+  shard?: { index: number; count: number };
+  /** Called after each batch of frames a source delivers (between packets: every ended flow so far is handed on). */
+  afterPump?: () => void;
 }
 
 export interface RunSummary {
@@ -132,6 +146,11 @@ export class Pipeline {
   private readonly inner = new DecodedPacket();
   private readonly clock: () => number;
   private readonly ended: FlowRecord[] = [];
+  /** Flows ended while the current packet was processed, handed on (by serial) once it is done. */
+  private readonly pendingEnds: Flow[] = [];
+  /** True while the open flows are flushed at end of input. */
+  private flushing = false;
+  private readonly countsTotals: boolean;
   private packetsRead = 0;
   private wireBytes = 0;
   private innerPackets = 0;
@@ -153,17 +172,14 @@ export class Pipeline {
   constructor(opts: PipelineOptions) {
     this.opts = opts;
     this.clock = opts.clock ?? Date.now;
-    const keep = opts.keepEnded ?? 0;
-    const onEnd = opts.onFlowEnd;
+    const demuxOpts: ConstructorParameters<typeof Demux>[2] = { verifyChecksums: opts.verifyChecksums === true };
+    if (opts.shard !== undefined) demuxOpts.shard = opts.shard;
+    this.countsTotals = (opts.shard?.index ?? 0) === 0;
     this.demux = new Demux(opts.flowTable ?? {}, (flow: Flow) => {
-      if (onEnd === undefined && keep === 0) return;
-      const r = flowRecord(flow, flow.endReason);
-      if (onEnd !== undefined) onEnd(r);
-      if (keep > 0) {
-        this.ended.push(r);
-        if (this.ended.length > keep * 2) this.ended.splice(0, this.ended.length - keep);
-      }
-    }, { verifyChecksums: opts.verifyChecksums === true });
+      // At end of input the table hands flows over already in order (last activity, serial).
+      if (this.flushing) this.emitEnded(flow, Infinity, flow.lastSeenSec, flow.serial);
+      else this.pendingEnds.push(flow);
+    }, demuxOpts);
     this.feedImpl = new Feed(this.snapshot());
     this.feed = this.feedImpl;
   }
@@ -185,7 +201,11 @@ export class Pipeline {
             if (replay !== undefined) await this.waitForReplay(replay, signal);
             if (signal?.aborted) break;
             const more = await source.pump(onFrame);
-            if (source.live) this.demux.expire(this.clock() / 1000);
+            this.opts.afterPump?.();
+            if (source.live) {
+              this.demux.expire(this.clock() / 1000);
+              this.emitPending(this.packetsRead);
+            }
             if (interval > 0 && this.clock() - lastPublish >= Math.max(interval, this.publishCostMs * 8)) {
               // Snapshots of a huge table are not free: never let building them take more than a ninth of the time.
               this.publish();
@@ -202,7 +222,10 @@ export class Pipeline {
         }
       }
     } finally {
+      this.emitPending(this.packetsRead);
+      this.flushing = true;
       this.demux.flush();
+      this.flushing = false;
       this.defrag.flush();
       this.done = true;
       this.publish();
@@ -248,7 +271,7 @@ export class Pipeline {
     const unassigned: Record<string, number> = {};
     let total = 0;
     for (let i = 0; i < REASON_COUNT; i++) {
-      const n = d.unassigned[i]! + (i === FRAGMENT_INCOMPLETE ? this.defrag.incompleteFrames : 0);
+      const n = d.unassigned[i]! + (i === FRAGMENT_INCOMPLETE && this.countsTotals ? this.defrag.incompleteFrames : 0);
       if (n > 0) {
         unassigned[REASON_NAME[i]!] = n;
         total += n;
@@ -280,6 +303,29 @@ export class Pipeline {
     };
   }
 
+  /** Hands on the flows ended by the packet at input position `ordinal`, by serial number. */
+  private emitPending(ordinal: number): void {
+    const pending = this.pendingEnds;
+    if (pending.length > 1) pending.sort((a, b) => a.serial - b.serial);
+    for (let i = 0; i < pending.length; i++) {
+      const f = pending[i]!; // i < length
+      this.emitEnded(f, ordinal, 0, f.serial);
+    }
+    pending.length = 0;
+  }
+
+  private emitEnded(flow: Flow, ordinal: number, tie1: number, tie2: number): void {
+    const onEnd = this.opts.onFlowEnd;
+    const keep = this.opts.keepEnded ?? 0;
+    if (onEnd === undefined && keep === 0) return;
+    const r = flowRecord(flow, flow.endReason);
+    if (onEnd !== undefined) onEnd(r, ordinal, tie1, tie2);
+    if (keep > 0) {
+      this.ended.push(r);
+      if (this.ended.length > keep * 2) this.ended.splice(0, this.ended.length - keep);
+    }
+  }
+
   private publish(): void {
     const started = this.clock();
     this.feedImpl.publish(this.snapshot());
@@ -302,11 +348,15 @@ export class Pipeline {
     if (decodeFrame(p, bytes, this.view, frame.offset, frame.caplen, frame.linkType) === Status.UNSUPPORTED_LINK) {
       this.unsupportedLinks[frame.linkType] = (this.unsupportedLinks[frame.linkType] ?? 0) + 1;
     }
+    // Flows are numbered by the position of the packet that starts them (8 per packet: tunnel layers), so that a
+    // flow's serial and uid do not depend on which other flows this pipeline holds.
+    this.demux.table.nextSerial = this.packetsRead * 8;
     if (p.isFragment !== 0 && p.fragData >= 0) this.fragment(p, ts, frame.wireLen);
     else {
       this.demux.packet(p, ts, frame.wireLen);
       if (p.innerOffset >= 0 && p.status === Status.OK) this.tunnels(ts, frame.wireLen, this.view);
     }
+    if (this.pendingEnds.length > 0) this.emitPending(this.packetsRead);
     const replay = this.opts.replay;
     return replay === undefined ? true : this.paceAfter(replay, ts);
   }
@@ -334,8 +384,11 @@ export class Pipeline {
     for (let depth = 0; depth < MAX_TUNNEL_DEPTH && outer.innerOffset >= 0; depth++) {
       decodeFrame(target, outer.bytes, view, outer.innerOffset, outer.end - outer.innerOffset, outer.innerLinkType);
       if (target.status !== Status.OK) return;
-      this.demux.packet(target, ts, wireLen);
-      this.innerPackets++;
+      const demux = this.demux;
+      demux.table.nextSerial = this.packetsRead * 8 + depth + 1;
+      const foreign = demux.foreign;
+      demux.packet(target, ts, wireLen);
+      if (demux.foreign === foreign) this.innerPackets++;
       const t = outer;
       outer = target;
       target = t;

@@ -27,6 +27,17 @@ export interface DemuxOptions {
    * @default false (like tshark: captures with checksum offload hold packets whose checksums are filled in later)
    */
   verifyChecksums?: boolean;
+  /**
+   * Take only the flows of shard `index` of `count` (by the key's symmetric hash): each of `count` demultiplexers
+   * fed the same packets then holds its own share of the flows, and together they hold exactly the flows one would.
+   * Packets that fit no flow are counted by shard 0 only. @default { index: 0, count: 1 }
+   */
+  shard?: { index: number; count: number };
+}
+
+/** The shard of a flow whose key hashes to `h` (high bits: the flow table's buckets use the low ones). */
+export function shardOfHash(h: number, count: number): number {
+  return (Math.imul(h, 0x9e3779b1) >>> 16) % count;
 }
 
 const OK = Status.OK;
@@ -39,13 +50,26 @@ export class Demux {
   readonly unassigned = new Float64Array(REASON_COUNT);
   /** Packets dropped from their flow's counters for a wrong transport checksum (with verifyChecksums). */
   badChecksums = 0;
+  /** Packets left to the other shards (see DemuxOptions.shard). */
+  foreign = 0;
   private nextExpirySec = 0;
   private readonly verifyChecksums: boolean;
+  private readonly shardIndex: number;
+  private readonly shardCount: number;
+  /** Whether this demultiplexer counts the packets that fit no flow (shard 0 does). */
+  private readonly countsUnassigned: boolean;
 
   /** `onEnd` receives every flow the table ends (idle, closed, reset, reuse, evicted, eof). */
   constructor(options: FlowTableOptions, onEnd: (flow: Flow) => void, demuxOptions: DemuxOptions = {}) {
     this.table = new FlowTable(options, onEnd);
     this.verifyChecksums = demuxOptions.verifyChecksums === true;
+    const shard = demuxOptions.shard ?? { index: 0, count: 1 };
+    if (!(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
+      throw new RangeError(`bad shard ${shard.index} of ${shard.count}`);
+    }
+    this.shardIndex = shard.index;
+    this.shardCount = shard.count;
+    this.countsUnassigned = shard.index === 0;
   }
 
   /**
@@ -61,16 +85,21 @@ export class Demux {
     }
     const status = p.status;
     if (status !== OK) {
-      this.unassigned[status]! += frames; // status < STATUS_COUNT
+      if (this.countsUnassigned) this.unassigned[status]! += frames; // status < STATUS_COUNT
       return null;
     }
     const verify = this.verifyChecksums;
     if (verify && !ipv4HeaderChecksumOk(p)) {
-      this.unassigned[BAD_IP_CHECKSUM]! += frames;
+      if (this.countsUnassigned) this.unassigned[BAD_IP_CHECKSUM]! += frames;
       return null;
     }
     const table = this.table;
-    let f = table.lookup(p);
+    const h = table.keyHash(p);
+    if (this.shardCount > 1 && shardOfHash(h, this.shardCount) !== this.shardIndex) {
+      this.foreign += frames;
+      return null;
+    }
+    let f = table.find(p, h);
     if (f !== null && table.isDue(f, tsSec)) {
       // Idle for its timeout, past its close delay, or an unanswered SYN past the attempt delay: this packet starts
       // a new connection.

@@ -12,10 +12,14 @@ import type { DirectionRecord, EndReason, FlowRecord, ProtoName, StateTransition
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /**
- * A Zeek-style connection uid (`C` + 17 base-62 characters) derived from the flow's serial number: unique within a
- * run and the same on every run over the same input, so outputs can be diffed.
+ * A Zeek-style connection uid (`C` + 17 base-62 characters) derived from the flow's serial number (which the pipeline
+ * derives from the position of the flow's first packet in the input): unique within a run and the same on every run
+ * over the same input, however many threads read it, so outputs can be diffed.
  */
 export function flowUid(serial: number): string {
+  // Serials above 2^32 (inputs of over 500 million packets: see Pipeline) fold their high word in.
+  const hi = Math.floor(serial / 4294967296);
+  if (hi > 0) serial = (serial ^ Math.imul(hi, 0x27d4eb2d)) >>> 0;
   let a = Math.imul(serial ^ 0x2545f491, 0x9e3779b1) >>> 0;
   let b = Math.imul((serial + 0x6a09e667) ^ (a >>> 15), 0x85ebca6b) >>> 0;
   let c = Math.imul(b ^ (b >>> 13) ^ serial, 0xc2b2ae35) >>> 0;

@@ -74,6 +74,12 @@ export class FlowTable {
   created = 0;
   /** Flows ended to make room. */
   evicted = 0;
+  /**
+   * The serial number the next flow gets (its uid and tie-breaking order derive from it); when negative, flows are
+   * numbered in creation order. The pipeline sets it from the packet's position in the input (see Pipeline), so that
+   * a flow has the same serial however the input is split between threads.
+   */
+  nextSerial = -1;
   /** Set by {@link lookup}: whether the packet travels originator -> responder. */
   fromOrig = true;
   /** Timer wheel: heads of the lists of flows due in each one-second slot. */
@@ -104,7 +110,14 @@ export class FlowTable {
    * Finds the flow of packet `p` in either direction, or null. Sets {@link fromOrig}.
    */
   lookup(p: DecodedPacket): Flow | null {
-    const h = this.loadKey(p);
+    return this.find(p, this.keyHash(p));
+  }
+
+  /**
+   * {@link lookup} in two steps: `keyHash(p)` loads the packet's key and returns its symmetric hash (the same for
+   * both directions), `find(p, hash)` then looks that key up. The demultiplexer picks its shard from the hash between.
+   */
+  find(p: DecodedPacket, h: number): Flow | null {
     const k = this.k;
     const sp = p.srcPort, dp = p.dstPort, proto = p.proto;
     const s3 = k[3]!, d3 = k[7]!; // k has 8 entries
@@ -128,8 +141,8 @@ export class FlowTable {
     return null;
   }
 
-  /** Copies the packet's addresses into the key registers and returns the symmetric hash. */
-  private loadKey(p: DecodedPacket): number {
+  /** Copies the packet's addresses into the key registers and returns the symmetric hash (see {@link find}). */
+  keyHash(p: DecodedPacket): number {
     const k = this.k;
     if (p.ipVersion === 4) {
       k[0] = 0; k[1] = 0; k[2] = 0; k[3] = p.src4;
@@ -150,7 +163,7 @@ export class FlowTable {
    */
   insert(p: DecodedPacket, swap: boolean, tsSec: number, timeoutClass: TimeoutClass): Flow {
     if (this.size >= this.options.maxFlows) this.evictOldest();
-    this.loadKey(p);
+    this.keyHash(p);
     const f = new Flow();
     f.proto = p.proto;
     f.ipVersion = p.ipVersion;
@@ -163,7 +176,8 @@ export class FlowTable {
     this.fromOrig = !swap;
     f.oneWay = p.icmpOneWay;
     f.hash = this.h;
-    f.serial = this.created++;
+    f.serial = this.nextSerial >= 0 ? this.nextSerial : this.created;
+    this.created++;
     f.startSec = tsSec;
     f.lastSec = tsSec;
     f.lastSeenSec = tsSec;

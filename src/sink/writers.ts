@@ -251,3 +251,28 @@ export class ChunkedOut implements TextOut {
     this.len = 0;
   }
 }
+
+/**
+ * A ChunkedOut that never passes anything on: it grows to hold everything written until {@link take} (a shard
+ * worker gathers records this way and posts them in batches).
+ */
+export class GrowingOut extends ChunkedOut {
+  constructor() {
+    super({ write: () => undefined });
+  }
+  override reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(grown, 0, 0, this.len);
+    this.buf = grown;
+  }
+  override written(): void {}
+  override flush(): void {}
+  /** A copy of the bytes gathered, in an ArrayBuffer of its own (transferable); empties the buffer. */
+  take(): ArrayBuffer {
+    const ab = new ArrayBuffer(this.len);
+    new Uint8Array(ab).set(this.buf.subarray(0, this.len));
+    this.len = 0;
+    return ab;
+  }
+}

@@ -4,8 +4,8 @@ import { openCapture } from '../../source/open.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit } from '../errors.js';
-import { addFlowOptions, type FlowCliOptions, flowTableOptions } from '../options.js';
-import { runFlows } from '../run-flows.js';
+import { addFlowOptions, type FlowCliOptions, flowTableOptions, positiveInt } from '../options.js';
+import { pickThreads, runFlows, runFlowsSharded } from '../run-flows.js';
 
 export function register(program: Command, env: Env, setExit: (code: number) => void): void {
   const cmd = program
@@ -18,7 +18,15 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
         'ends), json (one array), csv (header row), zeek (conn.log TSV that zeek-cut reads).',
     )
     .argument('<capture...>', 'capture files; - reads standard input (tcpdump -w - | sockscope flows -)');
-  addFlowOptions(cmd).action(async (captures: string[], o: FlowCliOptions) => {
+  addFlowOptions(cmd)
+    .option(
+      '-j, --threads <n>',
+      'worker threads, each holding a share of the flows; the output is the same with any number (capture files ' +
+        'and the ndjson, csv and zeek formats only; default: on 4 or more cores, one per core up to 4 for files of ' +
+        '64 MiB or more, else 1)',
+      positiveInt,
+    )
+    .action(async (captures: string[], o: FlowCliOptions & { threads?: number }) => {
     const sources: PacketSource[] = [];
     try {
       for (const path of captures) sources.push(await openCapture(path, { stdin: env.stdin }));
@@ -34,6 +42,14 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     };
     if (o.quiet === true) runOpts.quiet = true;
     if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
+    // A --max-flows limit is one table's: the shards' tables would each evict on their own.
+    const threads = o.maxFlows !== undefined ? 1 : pickThreads(sources, runOpts.format, o.threads);
+    if (threads > 1) {
+      // The workers open the files themselves; opening them here checked that they are captures.
+      for (const s of sources) await s.close();
+      setExit(await runFlowsSharded(captures, threads, runOpts, env));
+      return;
+    }
     setExit(await runFlows(sources, runOpts, env));
   });
 }

@@ -1,0 +1,84 @@
+/**
+ * `flows --threads N`: worker threads each hold a share of the flows, and the merged output must be the output of one
+ * thread, byte for byte, summary included: on every corpus capture read in one run (tunnels, fragments, IPv6, bad
+ * files, clock jumps between files), in each streaming format, and on a generated capture large enough that every
+ * worker posts many batches.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
+
+const BIN = resolve(import.meta.dirname, '../../bin/sockscope');
+const MAKE_PCAP = resolve(import.meta.dirname, '../../../shared/bench/make-pcap.mjs');
+const tmp = mkdtempSync(join(tmpdir(), 'sockscope-shard-'));
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Zeek logs carry the wall-clock time they were opened and closed. */
+const withoutClock = (s: string) => s.replace(/^#(open|close)\t.*$/gm, '#$1');
+
+describe.skipIf(!HAVE_CORPUS)('flows --threads on the corpus', () => {
+  const captures = corpusCaptures().map((c) => join(CORPUS, c));
+
+  it('writes the same ndjson records, in the same order, with the same summary, on 1, 2 and 3 threads', () => {
+    const one = run(['flows', '-f', 'ndjson', '-j', '1', ...captures]);
+    expect(one.out.split('\n').length).toBeGreaterThan(1000);
+    expect(one.err).toMatch(/packets read/);
+    for (const threads of ['2', '3']) {
+      const many = run(['flows', '-f', 'ndjson', '-j', threads, ...captures]);
+      expect(many.code).toBe(one.code);
+      expect(many.err).toBe(one.err);
+      expect(many.out === one.out).toBe(true); // not toBe: a diff of megabytes helps nobody
+    }
+  });
+
+  it('writes the same csv and zeek logs on 2 threads', () => {
+    for (const format of ['csv', 'zeek']) {
+      const one = run(['flows', '-f', format, '-j', '1', ...captures]);
+      const two = run(['flows', '-f', format, '-j', '2', ...captures]);
+      expect(two.err).toBe(one.err);
+      expect(withoutClock(two.out) === withoutClock(one.out)).toBe(true);
+    }
+  });
+});
+
+describe.skipIf(!HAVE_CORPUS)('flows --threads on a generated capture', () => {
+  const pcap = join(tmp, 'gen.pcap');
+  const make = () => {
+    const r = spawnSync(process.execPath, [MAKE_PCAP, '--packets', '60k', '--flows', '4000', '--seed', '7', '--out', pcap, '--quiet']);
+    expect(r.status).toBe(0);
+  };
+
+  it('merges many batches per worker into the single-thread output', () => {
+    make();
+    const one = run(['flows', '-f', 'ndjson', '-j', '1', pcap]);
+    expect(one.code).toBe(0);
+    expect(one.out.length).toBeGreaterThan(4 << 20); // several 256 KiB batches per worker
+    const two = run(['flows', '-f', 'ndjson', '-j', '2', pcap]);
+    expect(two.err).toBe(one.err);
+    expect(two.out === one.out).toBe(true);
+    // The uids do not depend on the threads either: each comes from the position of the flow's first packet.
+    const uids = new Set(one.out.trim().split('\n').map((l) => (JSON.parse(l) as { uid: string }).uid));
+    expect(uids.size).toBe(one.out.trim().split('\n').length);
+  });
+
+  it('keeps every flow before a cut in the file and reports the error once', () => {
+    const whole = readFileSync(pcap);
+    const cut = join(tmp, 'cut.pcap');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6) + 5));
+    const one = run(['flows', '-f', 'ndjson', '-j', '1', cut]);
+    const two = run(['flows', '-f', 'ndjson', '-j', '2', cut]);
+    expect(one.code).toBe(1);
+    expect(two.code).toBe(1);
+    expect(two.err).toBe(one.err);
+    expect(two.err.match(/error: .*cut\.pcap: packet \d+ at byte \d+/g)).toHaveLength(1);
+    expect(two.out === one.out).toBe(true);
+    expect(two.out.length).toBeGreaterThan(1 << 20);
+  });
+});
