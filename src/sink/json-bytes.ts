@@ -4,14 +4,14 @@
  * garbage on large captures otherwise).
  */
 import type { FlowRecord } from '../flow/record.js';
-import { ALL_FIELDS, type Field, round6 } from './fields.js';
+import { ALL_FIELDS, round6 } from './fields.js';
 import type { ChunkedOut } from './writers.js';
 
-const KEYS: ReadonlyMap<Field, Buffer> = new Map(ALL_FIELDS.map((f) => [f, Buffer.from(`${JSON.stringify(f.name)}:`, 'latin1')]));
-const TRUE = Buffer.from('true');
-const FALSE = Buffer.from('false');
-/** Printable ASCII without `"` and `\\`: such strings are their own JSON text between quotes. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+/** `"name":` of each field of ALL_FIELDS, as bytes (written with a loop: Buffer#copy is a native call per field). */
+const KEYS: readonly Uint8Array[] = ALL_FIELDS.map((f) => Uint8Array.from(Buffer.from(`${JSON.stringify(f.name)}:`, 'latin1')));
+const TRUE = Uint8Array.from(Buffer.from('true'));
+const FALSE = Uint8Array.from(Buffer.from('false'));
+const NULL = 'null';
 /** Largest record line we expect; longer ones reserve more room field by field. */
 const LINE_RESERVE = 4096;
 
@@ -22,39 +22,60 @@ export function encodeRecordJson(out: ChunkedOut, r: FlowRecord): void {
   let pos = out.len;
   buf[pos++] = 0x7b; // {
   let first = true;
-  for (const f of ALL_FIELDS) {
+  const fields = ALL_FIELDS;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!; // i < length
     const v = f.get(r);
     if (v === undefined) continue;
-    if (pos + 64 > buf.length || (typeof v === 'string' && pos + 3 * v.length + 64 > buf.length)) {
+    if (pos + 64 > buf.length || (typeof v === 'string' && pos + 6 * v.length + 64 > buf.length)) {
       out.len = pos;
-      out.reserve(typeof v === 'string' ? 3 * v.length + 128 : 128);
+      out.reserve(typeof v === 'string' ? 6 * v.length + 128 : 128);
       buf = out.buf;
       pos = out.len;
     }
     if (!first) buf[pos++] = 0x2c; // ,
     first = false;
-    const key = KEYS.get(f)!; // every field of ALL_FIELDS has a key
-    key.copy(buf, pos);
-    pos += key.length;
+    pos = copyBytes(buf, pos, KEYS[i]!); // one key per field
     if (typeof v === 'number') {
       if (Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER) pos = writeUint(buf, pos, v);
-      else pos += buf.write(Number.isFinite(v) ? String(f.type === 'interval' ? round6(v) : v) : 'null', pos, 'latin1');
+      else pos = writeAscii(buf, pos, Number.isFinite(v) ? String(f.type === 'interval' ? round6(v) : v) : NULL);
     } else if (typeof v === 'boolean') {
-      const b = v ? TRUE : FALSE;
-      b.copy(buf, pos);
-      pos += b.length;
-    } else if (PLAIN.test(v)) {
-      buf[pos++] = 0x22;
-      pos += buf.write(v, pos, 'latin1');
-      buf[pos++] = 0x22;
+      pos = copyBytes(buf, pos, v ? TRUE : FALSE);
     } else {
-      pos += buf.write(JSON.stringify(v), pos, 'utf8');
+      pos = writeJsonString(buf, pos, v);
     }
   }
   buf[pos++] = 0x7d; // }
   buf[pos++] = 0x0a; // \n
   out.len = pos;
   out.written();
+}
+
+function copyBytes(buf: Buffer, pos: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) buf[pos + i] = bytes[i]!; // i < length
+  return pos + bytes.length;
+}
+
+/** Writes `s`, known to be ASCII (number text), at `pos`. */
+function writeAscii(buf: Buffer, pos: number, s: string): number {
+  for (let i = 0; i < s.length; i++) buf[pos + i] = s.charCodeAt(i);
+  return pos + s.length;
+}
+
+/**
+ * Writes `s` as a JSON string at `pos` (room for 6 bytes per character is reserved). Printable ASCII without `"` and
+ * `\\` is its own JSON text and is copied as it is; anything else goes through JSON.stringify, as recordJson does.
+ */
+function writeJsonString(buf: Buffer, pos: number, s: string): number {
+  buf[pos] = 0x22; // "
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return pos + buf.write(JSON.stringify(s), pos, 'utf8');
+    buf[pos + 1 + i] = c;
+  }
+  buf[pos + 1 + n] = 0x22;
+  return pos + n + 2;
 }
 
 /** Writes the decimal digits of a non-negative safe integer at `pos`; returns the position after them. */
