@@ -58,8 +58,13 @@ export class Flow {
   /** Capture time of the first and last packet sent, seconds since the epoch; -1 before any. */
   oFirstSec = -1; rFirstSec = -1;
   oLastSec = -1; rLastSec = -1;
-  /** For CLOSING flows: capture time at which the flow is removed. */
-  closeAtSec = 0;
+  /**
+   * For CLOSING flows: capture time at which the flow is removed. Time fields that are first written long after the
+   * flow is created start as NaN, not as a small integer: V8 would otherwise give every Flow a small-integer field
+   * and convert (migrate) each object to a new hidden class when the first time is stored, which costs several
+   * microseconds a flow. NaN never equals nor orders before a time.
+   */
+  closeAtSec = Number.NaN;
 
   // ── The rest ──────────────────────────────────────────────────────────────────────────────────────────────────
   /** Zeek orig_bytes for UDP (sum of UDP length - 8) and ICMP (IP payload - 8). TCP uses sequence space instead. */
@@ -86,7 +91,8 @@ export class Flow {
   slot = -1;
   /** The last record built for this flow, and the activity it reflects (flowRecord reuses it while nothing changed). */
   record: FlowRecord | null = null;
-  recordSeenSec = -1;
+  /** NaN before the first record (see closeAtSec). */
+  recordSeenSec = Number.NaN;
   recordPkts = -1;
   /** Times the flow's roles were swapped, and that count when `record` was built. */
   flips = 0;
