@@ -314,16 +314,19 @@ export class Pipeline {
     pending.length = 0;
   }
 
+  /** Hands on the record of an ended flow, then gives the flow back to the demultiplexer for reuse. */
   private emitEnded(flow: Flow, ordinal: number, tie1: number, tie2: number): void {
     const onEnd = this.opts.onFlowEnd;
     const keep = this.opts.keepEnded ?? 0;
-    if (onEnd === undefined && keep === 0) return;
-    const r = flowRecord(flow, flow.endReason);
-    if (onEnd !== undefined) onEnd(r, ordinal, tie1, tie2);
-    if (keep > 0) {
-      this.ended.push(r);
-      if (this.ended.length > keep * 2) this.ended.splice(0, this.ended.length - keep);
+    if (onEnd !== undefined || keep > 0) {
+      const r = flowRecord(flow, flow.endReason);
+      if (onEnd !== undefined) onEnd(r, ordinal, tie1, tie2);
+      if (keep > 0) {
+        this.ended.push(r);
+        if (this.ended.length > keep * 2) this.ended.splice(0, this.ended.length - keep);
+      }
     }
+    this.demux.recycle(flow);
   }
 
   private publish(): void {

@@ -41,6 +41,8 @@ export function shardOfHash(h: number, count: number): number {
 }
 
 const OK = Status.OK;
+/** Most TCP trackers kept for reuse. */
+const MAX_POOLED_TCP = 1 << 16;
 
 export class Demux {
   readonly table: FlowTable;
@@ -53,6 +55,8 @@ export class Demux {
   /** Packets left to the other shards (see DemuxOptions.shard). */
   foreign = 0;
   private nextExpirySec = 0;
+  /** Trackers of recycled flows, reset, for new TCP flows. */
+  private readonly tcpPool: TcpConnection[] = [];
   private readonly verifyChecksums: boolean;
   private readonly shardIndex: number;
   private readonly shardCount: number;
@@ -170,6 +174,20 @@ export class Demux {
     return f;
   }
 
+  /**
+   * Takes back an ended flow and its TCP tracker for reuse (see FlowTable.recycle); call it once the flow's record is
+   * taken and nothing refers to the flow any more. Optional.
+   */
+  recycle(f: Flow): void {
+    const tcp = f.tcp;
+    if (tcp !== null && this.tcpPool.length < MAX_POOLED_TCP) {
+      tcp.reset();
+      this.tcpPool.push(tcp);
+    }
+    f.tcp = null;
+    this.table.recycle(f);
+  }
+
   /** Ends every open flow (end of input). */
   flush(): void {
     this.table.flush('eof');
@@ -201,7 +219,7 @@ export class Demux {
     f.directionGuessed = guessed;
     if (swap) f.udpHistory |= 4;
     if (proto === IpProto.TCP) {
-      f.tcp = new TcpConnection();
+      f.tcp = this.tcpPool.pop() ?? new TcpConnection();
       if (swap) f.tcp.markFlipped();
     }
     return f;

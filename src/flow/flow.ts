@@ -99,6 +99,56 @@ export class Flow {
   recordFlips = 0;
   /** How a CLOSING flow ended: both ends closed with FIN, or an RST. */
   closingReason: 'closed' | 'reset' = 'closed';
+
+  /**
+   * Makes the flow as good as new, for reuse (see FlowTable.recycle): every field back to its initializer above. The
+   * flow table's pool hands out old flows again instead of new ones, so that the objects of ended flows are not left
+   * as garbage in the old generation (every flow lives long enough to be promoted there).
+   */
+  reset(): void {
+    this.hash = 0;
+    this.nextInBucket = null;
+    this.proto = 0;
+    this.ipVersion = 0;
+    this.origPort = 0;
+    this.respPort = 0;
+    this.oneWay = 0;
+    this.oa3 = 0; this.oa0 = 0; this.oa1 = 0; this.oa2 = 0;
+    this.ra3 = 0; this.ra0 = 0; this.ra1 = 0; this.ra2 = 0;
+    this.tcp = null;
+    this.timeoutClass = TimeoutClass.OTHER;
+    this.lastSeenSec = 0;
+    this.lastSec = 0;
+    this.oPkts = 0; this.rPkts = 0;
+    this.oIpBytes = 0; this.rIpBytes = 0;
+    this.oWireBytes = 0; this.rWireBytes = 0;
+    this.oPayloadBytes = 0; this.rPayloadBytes = 0;
+    this.oAck = 0; this.rAck = 0;
+    this.oPsh = 0; this.rPsh = 0;
+    this.oFirstSec = -1; this.rFirstSec = -1;
+    this.oLastSec = -1; this.rLastSec = -1;
+    this.closeAtSec = Number.NaN;
+    this.oDataBytes = 0; this.rDataBytes = 0;
+    this.oSyn = 0; this.rSyn = 0;
+    this.oFin = 0; this.rFin = 0;
+    this.oRst = 0; this.rRst = 0;
+    this.oUrg = 0; this.rUrg = 0;
+    this.startSec = 0;
+    this.serial = 0;
+    this.uid = '';
+    this.udpHistory = 0;
+    this.directionGuessed = false;
+    this.endReason = 'active';
+    this.wheelPrev = null;
+    this.wheelNext = null;
+    this.slot = -1;
+    this.record = null;
+    this.recordSeenSec = Number.NaN;
+    this.recordPkts = -1;
+    this.flips = 0;
+    this.recordFlips = 0;
+    this.closingReason = 'closed';
+  }
 }
 
 /** Swaps the per-direction counters of `f` (the caller swaps its key fields and TCP ends). */

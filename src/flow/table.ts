@@ -61,6 +61,9 @@ function symmetricHash(sh: number, dh: number, proto: number): number {
 const WHEEL_SLOTS = 1024;
 const WHEEL_MASK = WHEEL_SLOTS - 1;
 
+/** Most ended flows kept for reuse (see recycle); more than the table ever held at once would only cost memory. */
+const MAX_POOLED = 1 << 16;
+
 /** Called for every flow the table removes: expired, closed, evicted, or flushed. */
 export type EndHandler = (flow: Flow) => void;
 
@@ -96,6 +99,8 @@ export class FlowTable {
    */
   private readonly k = new Int32Array(8);
   private h = 0;
+  /** Ended flows handed back by {@link recycle}, reset, for {@link insert} to reuse. */
+  private readonly pool: Flow[] = [];
 
   constructor(options: FlowTableOptions, onEnd: EndHandler) {
     this.options = resolveTableOptions(options);
@@ -164,7 +169,7 @@ export class FlowTable {
   insert(p: DecodedPacket, swap: boolean, tsSec: number, timeoutClass: TimeoutClass): Flow {
     if (this.size >= this.options.maxFlows) this.evictOldest();
     this.keyHash(p);
-    const f = new Flow();
+    const f = this.pool.pop() ?? new Flow();
     f.proto = p.proto;
     f.ipVersion = p.ipVersion;
     const k = this.k;
@@ -306,6 +311,16 @@ export class FlowTable {
     this.unschedule(f);
     this.size--;
     this.onEnd(f);
+  }
+
+  /**
+   * Takes back an ended flow (removed, its record taken) for reuse by a later insert: the caller must hold no
+   * reference to it any more. Optional: a flow never recycled is simply garbage.
+   */
+  recycle(f: Flow): void {
+    if (f.nextInBucket !== null || f.slot >= 0) throw new Error('FlowTable.recycle: the flow is still in the table');
+    f.reset();
+    if (this.pool.length < MAX_POOLED) this.pool.push(f);
   }
 
   /** Ends every flow held, oldest activity first, with `reason`. */
