@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench: the deterministic workload from ../shared/bench/make-pcap.mjs, timed in one run for
-//   sockscope flows --format ndjson       (this project)
+//   sockscope flows --format ndjson       (this project; and with --threads, one per core up to 4)
 //   tshark -n -q -z conv,tcp -z conv,udp  (Wireshark's conversation tables)
 //   softflowd -6 -m 4000000 -d -r FILE    (a C flow exporter that tracks every flow)
 //   sockscope watch (TUI replay at full speed, when `watch --headless` exists)
@@ -8,6 +8,7 @@
 // Usage: node bench/run.mjs [--packets 2M] [--flows 50000] [--runs 1]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,6 +54,11 @@ function measure(name, argv, { stdout = 'ignore' } = {}) {
 const results = [];
 const sockscope = join(root, 'bin', 'sockscope');
 results.push(measure('sockscope flows', [process.execPath, sockscope, 'flows', '--format', 'ndjson', '--quiet', pcap]));
+// Worker threads, each holding a share of the flows (same output); the default below 4 cores is one thread.
+const threads = Math.min(4, availableParallelism());
+if (threads >= 2) {
+  results.push(measure(`sockscope flows -j ${threads}`, [process.execPath, sockscope, 'flows', '--format', 'ndjson', '--quiet', '--threads', String(threads), pcap]));
+}
 if (have('tshark')) results.push(measure('tshark conv', ['tshark', '-n', '-q', '-r', pcap, '-z', 'conv,tcp', '-z', 'conv,udp']));
 else console.error('tshark not installed (apt-get install -y tshark): skipped');
 if (have('softflowd')) results.push(measure('softflowd', ['softflowd', '-6', '-m', '4000000', '-d', '-r', pcap, '-n', '127.0.0.1:9995']));
@@ -75,6 +81,8 @@ const soft = ok.find((r) => r.name === 'softflowd');
 if (base && soft) {
   const speedup = soft.secs / base.secs;
   console.log(`\nsockscope flows runs at ${speedup.toFixed(2)}x softflowd's speed (target >= 3x); peak memory ${base.rssMb.toFixed(0)} MB (target < 300 MB)`);
+  const sharded = ok.find((r) => r.name.startsWith('sockscope flows -j'));
+  if (sharded) console.log(`${sharded.name} runs at ${(soft.secs / sharded.secs).toFixed(2)}x softflowd's speed; peak memory ${sharded.rssMb.toFixed(0)} MB`);
 }
 const tui = ok.find((r) => r.name.startsWith('sockscope watch'));
 if (base && tui) console.log(`TUI replay vs flows: ${(tui.secs / base.secs).toFixed(2)}x the time (target <= 1.3x)`);
