@@ -84,6 +84,14 @@ function writeUint(buf: Buffer, pos: number, v: number): number {
     buf[pos] = 0x30 + v;
     return pos + 1;
   }
+  if (v <= 0x7fffffff) {
+    // Small integer arithmetic (most counters, ports).
+    let digits = 1;
+    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+    let end = pos + digits;
+    for (let t = v; end > pos; t = (t / 10) | 0) buf[--end] = 0x30 + (t % 10);
+    return pos + digits;
+  }
   let digits = 1;
   for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
   let end = pos + digits;
