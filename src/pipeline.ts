@@ -145,7 +145,11 @@ export class Pipeline {
   private readonly packet = new DecodedPacket();
   private readonly inner = new DecodedPacket();
   private readonly clock: () => number;
-  private readonly ended: FlowRecord[] = [];
+  /**
+   * Recently ended flows shown in snapshots (keepEnded), held back from reuse until they drop out: their records are
+   * built when a snapshot shows them (once: the flow no longer changes), not for every flow that ends.
+   */
+  private readonly ended: Flow[] = [];
   /** Flows ended while the current packet was processed, handed on (by serial) once it is done. */
   private readonly pendingEnds: Flow[] = [];
   /** True while the open flows are flushed at end of input. */
@@ -206,8 +210,7 @@ export class Pipeline {
               this.demux.expire(this.clock() / 1000);
               this.emitPending(this.packetsRead);
             }
-            if (interval > 0 && this.clock() - lastPublish >= Math.max(interval, this.publishCostMs * 8)) {
-              // Snapshots of a huge table are not free: never let building them take more than a ninth of the time.
+            if (interval > 0 && this.clock() - lastPublish >= Math.max(interval, this.publishCostMs * this.publishSpacing())) {
               this.publish();
               lastPublish = this.clock();
             }
@@ -238,7 +241,11 @@ export class Pipeline {
   /** Builds the current snapshot (allocates: called on the snapshot timer, never per packet). */
   snapshot(): Snapshot {
     const keep = this.opts.keepEnded ?? 0;
-    const flows: FlowRecord[] = keep > 0 ? this.ended.slice(-keep) : [];
+    const flows: FlowRecord[] = [];
+    for (let i = Math.max(0, this.ended.length - keep); i < this.ended.length; i++) {
+      const f = this.ended[i]!; // i < length
+      flows.push(flowRecord(f, f.endReason));
+    }
     for (const f of this.demux.table.flows()) flows.push(flowRecord(f, 'active'));
     const progress = this.progress();
     const r = this.opts.replay;
@@ -303,6 +310,18 @@ export class Pipeline {
     };
   }
 
+  /**
+   * How many times its own cost the wall time between two snapshots is at least. Snapshots of a huge table are not
+   * free, and a file replayed as fast as possible has no idle time to build them in: there they may take a
+   * seventeenth of the time at most (a 50,000-flow table is then shown about once a second); live and paced reads
+   * wait for packets most of the time, so there a ninth.
+   */
+  private publishSpacing(): number {
+    const r = this.opts.replay;
+    const flatOut = this.current !== null && !this.current.live && (r === undefined || r.speed <= 0);
+    return flatOut ? 16 : 8;
+  }
+
   /** Hands on the flows ended by the packet at input position `ordinal`, by serial number. */
   private emitPending(ordinal: number): void {
     const pending = this.pendingEnds;
@@ -314,19 +333,20 @@ export class Pipeline {
     pending.length = 0;
   }
 
-  /** Hands on the record of an ended flow, then gives the flow back to the demultiplexer for reuse. */
+  /** Hands on the record of an ended flow, then gives the flow back to the demultiplexer for reuse (or keeps it). */
   private emitEnded(flow: Flow, ordinal: number, tie1: number, tie2: number): void {
     const onEnd = this.opts.onFlowEnd;
     const keep = this.opts.keepEnded ?? 0;
-    if (onEnd !== undefined || keep > 0) {
-      const r = flowRecord(flow, flow.endReason);
-      if (onEnd !== undefined) onEnd(r, ordinal, tie1, tie2);
-      if (keep > 0) {
-        this.ended.push(r);
-        if (this.ended.length > keep * 2) this.ended.splice(0, this.ended.length - keep);
-      }
+    if (onEnd !== undefined) onEnd(flowRecord(flow, flow.endReason), ordinal, tie1, tie2);
+    if (keep === 0) {
+      this.demux.recycle(flow);
+      return;
     }
-    this.demux.recycle(flow);
+    const ended = this.ended;
+    ended.push(flow);
+    if (ended.length > keep * 2) {
+      for (const old of ended.splice(0, ended.length - keep)) this.demux.recycle(old);
+    }
   }
 
   private publish(): void {

@@ -23,17 +23,21 @@ export function flowUid(serial: number): string {
   let a = Math.imul(serial ^ 0x2545f491, 0x9e3779b1) >>> 0;
   let b = Math.imul((serial + 0x6a09e667) ^ (a >>> 15), 0x85ebca6b) >>> 0;
   let c = Math.imul(b ^ (b >>> 13) ^ serial, 0xc2b2ae35) >>> 0;
-  let s = 'C';
+  const codes = UID_CODES;
   for (let i = 0; i < 17; i++) {
     const w = i < 6 ? a : i < 12 ? b : c;
-    s += BASE62[w % 62];
+    codes[i + 1] = BASE62_CODES[w % 62]!; // w % 62 < 62
     if (i < 6) a = Math.floor(a / 62) ^ Math.imul(i + 1, 0x27d4eb2d) >>> 0;
     else if (i < 12) b = Math.floor(b / 62) ^ Math.imul(i + 1, 0x165667b1) >>> 0;
     else c = Math.floor(c / 62) ^ Math.imul(i + 1, 0x85ebca6b) >>> 0;
     a >>>= 0; b >>>= 0; c >>>= 0;
   }
-  return s;
+  return String.fromCharCode.apply(null, codes);
 }
+
+const BASE62_CODES: readonly number[] = Array.from(BASE62, (ch) => ch.charCodeAt(0));
+/** The uid's character codes, reused: `C` and 17 base-62 digits. */
+const UID_CODES: number[] = Array.from({ length: 18 }, () => 0x43); // C
 
 function protoName(proto: number): ProtoName {
   if (proto === IpProto.TCP) return 'tcp';

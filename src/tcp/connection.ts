@@ -219,6 +219,12 @@ export class TcpEnd implements HistoryEnd {
   /** This end's entries in `transitionLog` (at most TRANSITION_CAPACITY), and the index of its newest pair. */
   nTransitions = 0;
   lastTransitionAt = 0;
+  /** Transitions recorded for this end so far (overwrites included): tells whether `transitions()` changed. */
+  transitionCount = 0;
+  /** The last `transitions()` and `options()` results, shared by the records built while they stay the same. */
+  private transitionsMade: { tsSec: number; state: string }[] | null = null;
+  private transitionsMadeAt = -1;
+  private optionsMade: { mss: number | null; wscale: number | null; sackPermitted: boolean; timestamps: boolean } | null = null;
   /** Tells this end's transitions from the peer's in the shared log: 0 or 1, fixed at construction. */
   readonly tag: number;
 
@@ -458,6 +464,10 @@ export class TcpEnd implements HistoryEnd {
     this.transitionLog = null;
     this.nTransitions = 0;
     this.lastTransitionAt = 0;
+    this.transitionCount = 0;
+    this.transitionsMade = null;
+    this.transitionsMadeAt = -1;
+    this.optionsMade = null;
     this.finSent = false;
     this.finNext = 0;
     this.wsHasNext = false;
@@ -518,27 +528,37 @@ export class TcpEnd implements HistoryEnd {
     return asSmallInteger(wraps * SEQ_SPACE + seq - this.startSeq);
   }
 
-  /** Transitions of the netstat state, oldest first, as plain objects (allocates: for records). */
-  transitions(): { tsSec: number; state: string }[] {
+  /**
+   * Transitions of the netstat state, oldest first, as plain objects, for records: the same array until the next
+   * transition (records of a flow share it; treat it as read-only).
+   */
+  transitions(): readonly { tsSec: number; state: string }[] {
+    if (this.transitionsMade !== null && this.transitionsMadeAt === this.transitionCount) return this.transitionsMade;
     const out: { tsSec: number; state: string }[] = [];
     const log = this.transitionLog;
-    if (log === null) return out;
-    for (let i = 0; i + 1 < log.length; i += 2) {
-      const code = log[i + 1]!; // i + 1 < log.length
-      if (code >= 0 && code >> 4 === this.tag) out.push({ tsSec: log[i]!, state: TCP_STATE_NAME[code & 15]! }); // state < 11
+    if (log !== null) {
+      for (let i = 0; i + 1 < log.length; i += 2) {
+        const code = log[i + 1]!; // i + 1 < log.length
+        if (code >= 0 && code >> 4 === this.tag) out.push({ tsSec: log[i]!, state: TCP_STATE_NAME[code & 15]! }); // state < 11
+      }
     }
+    this.transitionsMade = out;
+    this.transitionsMadeAt = this.transitionCount;
     return out;
   }
 
-  /** Options of this end's SYN, or null when no SYN was seen (allocates: for records). */
+  /** Options of this end's SYN, or null when no SYN was seen, for records (one object, made once; read-only). */
   options(): { mss: number | null; wscale: number | null; sackPermitted: boolean; timestamps: boolean } | null {
     if (!this.synSeen) return null;
-    return {
-      mss: this.mss < 0 ? null : this.mss,
-      wscale: this.wscale < 0 ? null : this.wscale,
-      sackPermitted: this.sackPermitted,
-      timestamps: this.timestamps,
-    };
+    if (this.optionsMade === null) {
+      this.optionsMade = {
+        mss: this.mss < 0 ? null : this.mss,
+        wscale: this.wscale < 0 ? null : this.wscale,
+        sackPermitted: this.sackPermitted,
+        timestamps: this.timestamps,
+      };
+    }
+    return this.optionsMade;
   }
 }
 
@@ -587,6 +607,7 @@ function recordTransition(e: TcpEnd, tsSec: number, state: TcpState): void {
     peer.transitionLog = log;
   }
   const code = e.tag * 16 + state;
+  e.transitionCount++;
   let at: number;
   if (e.nTransitions === TRANSITION_CAPACITY) {
     at = e.lastTransitionAt; // full: the newest replaces this end's previous newest (the current state stays listed)
@@ -1415,13 +1436,11 @@ export class TcpConnection extends History {
 
   /** Zeek conn_state from the two ends' Zeek states and the history. */
   connState(): string {
-    return connState(
-      this.orig.zeekState,
-      this.resp.zeekState,
-      this.toString(),
-      this.orig.seqBytes,
-      this.resp.seqBytes,
-    );
+    const o = this.orig.zeekState;
+    const r = this.resp.zeekState;
+    // The sizes only matter when both ends reset (and computing them is not free: records are built often).
+    const sized = o === ZeekState.RESET && r === ZeekState.RESET;
+    return connState(o, r, this.toString(), sized ? this.orig.seqBytes : 0, sized ? this.resp.seqBytes : 0);
   }
 
   /** Zeek missed_bytes: content gaps of both directions, bytes. */
