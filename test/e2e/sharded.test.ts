@@ -38,6 +38,17 @@ describe.skipIf(!HAVE_CORPUS)('flows --threads on the corpus', () => {
     }
   });
 
+  it('passes the flow-table and checksum options on to every worker', () => {
+    const opts = ['--verify-checksums', '--udp-timeout', '7', '--tcp-timeout', '30', '--close-delay', '1'];
+    const one = run(['flows', '-f', 'ndjson', '-j', '1', ...opts, ...captures]);
+    const two = run(['flows', '-f', 'ndjson', '-j', '2', ...opts, ...captures]);
+    expect(two.err).toBe(one.err);
+    expect(two.err).toMatch(/wrong checksum/);
+    expect(two.out === one.out).toBe(true);
+    // The options changed something: shorter timeouts split flows the defaults keep whole.
+    expect(one.out === run(['flows', '-f', 'ndjson', '-j', '1', ...captures]).out).toBe(false);
+  });
+
   it('writes the same csv and zeek logs on 2 threads', () => {
     for (const format of ['csv', 'zeek']) {
       const one = run(['flows', '-f', format, '-j', '1', ...captures]);
