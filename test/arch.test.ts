@@ -18,6 +18,12 @@ describe('architecture', () => {
     for (const f of files) expect(await readFile(f, 'utf8'), f).not.toMatch(BANNED);
   });
 
+  it('src/shard (worker threads behind flows --threads) knows nothing of the CLI or the TUI', async () => {
+    const files = await tsFiles('shard');
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(await readFile(f, 'utf8'), f).not.toMatch(/from ['"](ink|react|commander|(\.\.\/)+(tui|cli)\/)/);
+  });
+
   it('tcp/ imports nothing outside tcp/', async () => {
     for (const f of await tsFiles('tcp')) expect(await readFile(f, 'utf8'), f).not.toMatch(/from ['"]\.\.\//);
   });
