@@ -437,7 +437,7 @@ export class TcpEnd implements HistoryEnd {
     this.finNextBits = seq | 0;
   }
 
-  /** Restores the freshly constructed state (keeps the block list for reuse; the shared transition log is dropped). */
+  /** Restores the freshly constructed state (keeps the block list and the emptied transition log for reuse). */
   reset(isOrig: boolean): void {
     this.isOrig = isOrig;
     this.zeekState = ZeekState.INACTIVE;
@@ -461,7 +461,8 @@ export class TcpEnd implements HistoryEnd {
     this.missedBytes = 0;
     this.state = S.CLOSED;
     this.stateInferred = false;
-    this.transitionLog = null;
+    // The log shared with the peer (reset with this end) is kept for the next connection, emptied.
+    if (this.transitionLog !== null) this.transitionLog.fill(UNUSED_TRANSITION);
     this.nTransitions = 0;
     this.lastTransitionAt = 0;
     this.transitionCount = 0;

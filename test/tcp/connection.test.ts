@@ -388,12 +388,13 @@ describe('reuse', () => {
     const { conn } = run(fullConnection());
     // Every field as a new tracker has it (the pool of recycled flows depends on it). Left out: the two ends' fixed
     // pairing and tags, and buffers kept for reuse whose contents the counts beside them make unused.
-    const KEEP = new Set(['orig', 'resp', 'peer', 'tag', 'blocks', 'histMore', 'synEnd', 'synAckEnd']);
+    const KEEP = new Set(['orig', 'resp', 'peer', 'tag', 'blocks', 'histMore', 'transitionLog', 'synEnd', 'synAckEnd']);
     const own = (x: object) => Object.fromEntries(Object.entries(x).filter(([k]) => !KEEP.has(k)));
     const state = (c: TcpConnection) => ({ c: own(c), orig: own(c.orig), resp: own(c.resp), syn: [c['synEnd' as keyof TcpConnection], c['synAckEnd' as keyof TcpConnection]] });
     expect(state(conn)).not.toEqual(state(new TcpConnection()));
     conn.reset();
     expect(state(conn)).toEqual(state(new TcpConnection()));
+    expect([conn.orig.transitions(), conn.resp.transitions()]).toEqual([[], []]);
     const again = run(fullConnection(), conn);
     expect(again.conn.history()).toBe('ShADadFf');
     expect(again.conn.orig.seqBytes).toBe(100);
