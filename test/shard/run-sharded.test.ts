@@ -1,0 +1,54 @@
+/**
+ * ShardedRun (worker threads behind `flows --threads`) used as a library: the merged counters equal one pipeline's,
+ * and a worker that fails makes the run fail with its shard named. Workers run the compiled code (dist/, built by
+ * `npm test`'s pretest), so this test imports the compiled module too.
+ */
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Pipeline } from '../../src/pipeline.js';
+import { openCapture } from '../../src/source/open.js';
+
+const DIST = resolve(import.meta.dirname, '../../dist');
+const DEMO = resolve(import.meta.dirname, '../../fixtures/demo.pcap');
+const LOSS = resolve(import.meta.dirname, '../../fixtures/demo-loss.pcap');
+
+type Module = typeof import('../../src/shard/run-sharded.js');
+type Writers = typeof import('../../src/sink/writers.js');
+
+async function load(): Promise<{ m: Module; w: Writers }> {
+  return {
+    m: (await import(`${DIST}/shard/run-sharded.js`)) as Module,
+    w: (await import(`${DIST}/sink/writers.js`)) as Writers,
+  };
+}
+
+describe('ShardedRun', () => {
+  it('adds the shards up to one pipeline: packets, flows, reasons; progress ends at 1', async () => {
+    const { m, w } = await load();
+    expect(m.shardingAvailable()).toBe(true);
+    const chunks: Uint8Array[] = [];
+    const out = new w.ChunkedOut({ write: (c: Uint8Array) => chunks.push(c) });
+    const run = new m.ShardedRun({ paths: [DEMO, LOSS], threads: 3, format: 'ndjson', out });
+    const summary = await run.done;
+    out.flush();
+    const single = await new Pipeline({ sources: [await openCapture(DEMO), await openCapture(LOSS)] }).run();
+    expect(summary.errors).toEqual([]);
+    expect(summary.stats).toEqual(single.stats);
+    expect(run.progress()).toBe(1);
+    const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
+    expect(lines).toHaveLength(single.stats.totalFlows);
+  });
+
+  it('fails with the shard named when a worker cannot do its job', async () => {
+    const { m, w } = await load();
+    const out = new w.ChunkedOut({ write: () => undefined });
+    const run = new m.ShardedRun({ paths: ['/nonexistent/x.pcap'], threads: 2, format: 'csv', out });
+    await expect(run.done).rejects.toThrow(/shard \d: .*ENOENT/s);
+  });
+
+  it('refuses fewer than two threads', async () => {
+    const { m, w } = await load();
+    const out = new w.ChunkedOut({ write: () => undefined });
+    expect(() => new m.ShardedRun({ paths: [DEMO], threads: 1, format: 'ndjson', out })).toThrow(/2 or more/);
+  });
+});
