@@ -154,7 +154,6 @@ export class Pipeline {
   private readonly pendingEnds: Flow[] = [];
   /** True while the open flows are flushed at end of input. */
   private flushing = false;
-  private readonly countsTotals: boolean;
   private packetsRead = 0;
   private wireBytes = 0;
   private innerPackets = 0;
@@ -178,7 +177,6 @@ export class Pipeline {
     this.clock = opts.clock ?? Date.now;
     const demuxOpts: ConstructorParameters<typeof Demux>[2] = { verifyChecksums: opts.verifyChecksums === true };
     if (opts.shard !== undefined) demuxOpts.shard = opts.shard;
-    this.countsTotals = (opts.shard?.index ?? 0) === 0;
     this.demux = new Demux(opts.flowTable ?? {}, (flow: Flow) => {
       // At end of input the table hands flows over already in order (last activity, serial).
       if (this.flushing) this.emitEnded(flow, Infinity, flow.lastSeenSec, flow.serial);
@@ -278,7 +276,7 @@ export class Pipeline {
     const unassigned: Record<string, number> = {};
     let total = 0;
     for (let i = 0; i < REASON_COUNT; i++) {
-      const n = d.unassigned[i]! + (i === FRAGMENT_INCOMPLETE && this.countsTotals ? this.defrag.incompleteFrames : 0);
+      const n = d.unassigned[i]! + (i === FRAGMENT_INCOMPLETE && d.countsUnassigned ? this.defrag.incompleteFrames : 0);
       if (n > 0) {
         unassigned[REASON_NAME[i]!] = n;
         total += n;

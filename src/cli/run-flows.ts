@@ -8,7 +8,7 @@ import type { CaptureStats } from '../pipeline-types.js';
 import { SHARDABLE_FORMATS, type ShardableFormat } from '../shard/protocol.js';
 import { ShardedRun, shardingAvailable } from '../shard/run-sharded.js';
 import { humanCount } from '../sink/format.js';
-import { ChunkedOut, type Format, makeWriter } from '../sink/writers.js';
+import { ChunkedOut, type Format, makeWriter, type RecordWriter } from '../sink/writers.js';
 import type { PacketSource } from '../source/types.js';
 import type { Env } from './env.js';
 import { Exit } from './errors.js';
@@ -33,7 +33,7 @@ const SHARD_MIN_BYTES = 64 << 20;
 const SHARD_MAX_AUTO = 4;
 /**
  * Fewest cores for threads by default. Every worker reads and decodes all packets and keeps a heap of its own: on two
- * cores, two workers finish the benchmark capture only about 1.25x sooner and use about 1.5x the memory (measured).
+ * cores, two workers finish the benchmark capture only 1.15-1.3x sooner and use about 1.4x the memory (measured).
  */
 const SHARD_MIN_CORES = 4;
 
@@ -61,23 +61,58 @@ export function pickThreads(sources: readonly PacketSource[], format: Format, re
  * `runFlows` with `threads` worker threads over capture files `paths` (see pickThreads): the same output, bytes and
  * order. Resolves to the process exit code.
  */
-export async function runFlowsSharded(paths: string[], threads: number, opts: RunFlowsOptions, env: Env): Promise<number> {
-  const out = new ChunkedOut(env.stdout);
-  const writer = makeWriter(opts.format, out, { now: env.now });
-  writer.begin();
-  const run = new ShardedRun({
-    paths,
-    threads,
-    format: opts.format as ShardableFormat,
-    flowTable: opts.flowTable ?? {},
-    verifyChecksums: opts.verifyChecksums === true,
-    out,
-    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+export function runFlowsSharded(paths: string[], threads: number, opts: RunFlowsOptions, env: Env): Promise<number> {
+  return writeRecords(opts, env, (out) => {
+    const run = new ShardedRun({
+      paths,
+      threads,
+      format: opts.format as ShardableFormat,
+      flowTable: opts.flowTable ?? {},
+      verifyChecksums: opts.verifyChecksums === true,
+      out,
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    });
+    return { run, done: run.done };
   });
+}
+
+/** Runs the pipeline over `sources` and writes records to env.stdout. Resolves to the process exit code. */
+export function runFlows(sources: PacketSource[], opts: RunFlowsOptions, env: Env): Promise<number> {
+  return writeRecords(opts, env, (_out, writer) => {
+    const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = { sources, onFlowEnd: (r) => writer.write(r) };
+    if (opts.flowTable !== undefined) pipelineOpts.flowTable = opts.flowTable;
+    if (opts.signal !== undefined) pipelineOpts.signal = opts.signal;
+    if (opts.verifyChecksums === true) pipelineOpts.verifyChecksums = true;
+    const pipeline = new Pipeline(pipelineOpts);
+    const done = pipeline.run().then((s) => ({ stats: s.stats, errors: s.errors.map((e) => e.message) }));
+    return { run: pipeline, done };
+  });
+}
+
+/** What writeRecords watches: a pipeline, or the worker threads of a sharded one. */
+interface RecordRun {
+  run: { stats(): CaptureStats; progress(): number | undefined };
+  done: Promise<{ stats: CaptureStats; errors: readonly string[] }>;
+}
+
+/**
+ * The frame of both: the writer's header, the run `start` begins (records go to the writer or straight into `out`),
+ * progress on a terminal's stderr, the writer's end, the summary and the errors. Resolves to the exit code.
+ */
+async function writeRecords(
+  opts: RunFlowsOptions,
+  env: Env,
+  start: (out: ChunkedOut, writer: RecordWriter) => RecordRun,
+): Promise<number> {
+  const out = new ChunkedOut(env.stdout);
+  // Lines are cut to the terminal's width only on a terminal; a pipe or file gets them whole.
+  const writer = makeWriter(opts.format, out, { now: env.now, width: env.isTTY ? Math.max(80, env.columns) : Infinity });
+  writer.begin();
+  const { run, done } = start(out, writer);
   const stopProgress = opts.progress !== false && env.errIsTTY ? startProgress(run, env) : undefined;
   let summary;
   try {
-    summary = await run.done;
+    summary = await done;
   } finally {
     stopProgress?.();
   }
@@ -85,31 +120,6 @@ export async function runFlowsSharded(paths: string[], threads: number, opts: Ru
   out.flush();
   if (opts.quiet !== true) env.stderr.write(summaryText(summary.stats));
   for (const e of summary.errors) env.stderr.write(`sockscope: error: ${e}\n`);
-  return summary.errors.length > 0 ? Exit.INPUT : Exit.OK;
-}
-
-/** Runs the pipeline over `sources` and writes records to env.stdout. Resolves to the process exit code. */
-export async function runFlows(sources: PacketSource[], opts: RunFlowsOptions, env: Env): Promise<number> {
-  // Lines are cut to the terminal's width only on a terminal; a pipe or file gets them whole.
-  const out = new ChunkedOut(env.stdout);
-  const writer = makeWriter(opts.format, out, { now: env.now, width: env.isTTY ? Math.max(80, env.columns) : Infinity });
-  writer.begin();
-  const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = { sources, onFlowEnd: (r) => writer.write(r) };
-  if (opts.flowTable !== undefined) pipelineOpts.flowTable = opts.flowTable;
-  if (opts.signal !== undefined) pipelineOpts.signal = opts.signal;
-  if (opts.verifyChecksums === true) pipelineOpts.verifyChecksums = true;
-  const pipeline = new Pipeline(pipelineOpts);
-  const stopProgress = opts.progress !== false && env.errIsTTY ? startProgress(pipeline, env) : undefined;
-  let summary;
-  try {
-    summary = await pipeline.run();
-  } finally {
-    stopProgress?.();
-  }
-  writer.end();
-  out.flush();
-  if (opts.quiet !== true) env.stderr.write(summaryText(summary.stats));
-  for (const e of summary.errors) env.stderr.write(`sockscope: error: ${e.message}\n`);
   return summary.errors.length > 0 ? Exit.INPUT : Exit.OK;
 }
 
@@ -137,7 +147,7 @@ function plural(n: number, noun: string): string {
 }
 
 /** Writes `42% 1.2M pkts 3.4M pkt/s` to a terminal's stderr every 250 ms; returns the function that clears it. */
-function startProgress(pipeline: { stats(): CaptureStats; progress(): number | undefined }, env: Env): () => void {
+function startProgress(pipeline: RecordRun['run'], env: Env): () => void {
   const started = env.now();
   let shown = false;
   const timer = setInterval(() => {

@@ -61,7 +61,7 @@ export class Demux {
   private readonly shardIndex: number;
   private readonly shardCount: number;
   /** Whether this demultiplexer counts the packets that fit no flow (shard 0 does). */
-  private readonly countsUnassigned: boolean;
+  readonly countsUnassigned: boolean;
 
   /** `onEnd` receives every flow the table ends (idle, closed, reset, reuse, evicted, eof). */
   constructor(options: FlowTableOptions, onEnd: (flow: Flow) => void, demuxOptions: DemuxOptions = {}) {
