@@ -86,7 +86,7 @@ export async function openCapture(path: string, opts: OpenCaptureOptions = {}): 
       await fh.close();
       throw err;
     }
-    input = new FileInput(fh);
+    input = new FileInput(fh, totalBytes !== undefined);
   }
   try {
     return await openInput(path, input, chunkBytes, totalBytes, false);
