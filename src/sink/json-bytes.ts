@@ -4,7 +4,7 @@
  * garbage on large captures otherwise).
  */
 import type { FlowRecord } from '../flow/record.js';
-import { ALL_FIELDS, round6 } from './fields.js';
+import { ALL_FIELDS } from './fields.js';
 import type { ChunkedOut } from './writers.js';
 
 /** `"name":` of each field of ALL_FIELDS, as bytes (written with a loop: Buffer#copy is a native call per field). */
@@ -38,7 +38,7 @@ export function encodeRecordJson(out: ChunkedOut, r: FlowRecord): void {
     pos = copyBytes(buf, pos, KEYS[i]!); // one key per field
     if (typeof v === 'number') {
       if (Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER) pos = writeUint(buf, pos, v);
-      else pos = writeAscii(buf, pos, Number.isFinite(v) ? String(f.type === 'interval' ? round6(v) : v) : NULL);
+      else pos = writeFraction(buf, pos, v, f.type === 'interval');
     } else if (typeof v === 'boolean') {
       pos = copyBytes(buf, pos, v ? TRUE : FALSE);
     } else {
@@ -76,6 +76,44 @@ function writeJsonString(buf: Buffer, pos: number, s: string): number {
   }
   buf[pos + 1 + n] = 0x22;
   return pos + n + 2;
+}
+
+/** Below this magnitude a double is finer than a microsecond, so whole microseconds print as `String` prints them. */
+const FIXED6_LIMIT = 4294967296;
+
+/**
+ * Writes a number that is not a non-negative integer as `String(rounded ? round6(v) : v)` writes it. Times and
+ * intervals are multiples of a microsecond nearly always (pcap timestamps are, and round6 makes intervals so), and
+ * for a multiple of 10^-6 below 2^32 the shortest round-trip text is its fixed six-decimal form without trailing zeros
+ * (another decimal of six places or fewer would lie 10^-6 away, farther than the double's spacing there): those are
+ * written from the integer count of microseconds, without `String`'s conversion and the string it allocates.
+ */
+export function writeFraction(buf: Buffer, pos: number, v: number, rounded: boolean): number {
+  const k = Math.round(v * 1e6);
+  const r = k / 1e6;
+  if (!(r > -FIXED6_LIMIT && r < FIXED6_LIMIT) || (!rounded && r !== v)) {
+    return writeAscii(buf, pos, Number.isFinite(v) ? String(rounded ? r : v) : NULL);
+  }
+  let micros = k;
+  if (micros < 0) {
+    buf[pos++] = 0x2d; // -
+    micros = -micros;
+  }
+  const whole = Math.floor(micros / 1e6);
+  let frac = micros - whole * 1e6;
+  pos = writeUint(buf, pos, whole);
+  if (frac === 0) return pos;
+  let digits = 6;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  buf[pos] = 0x2e; // .
+  for (let i = digits; i > 0; i--) {
+    buf[pos + i] = 0x30 + (frac % 10);
+    frac = (frac - (frac % 10)) / 10;
+  }
+  return pos + digits + 1;
 }
 
 /** Writes the decimal digits of a non-negative safe integer at `pos`; returns the position after them. */
