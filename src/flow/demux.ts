@@ -135,14 +135,16 @@ export class Demux {
       f.oIpBytes += ipBytes;
       f.oWireBytes += wireLen;
       f.oPayloadBytes += payloadLen;
-      if (f.oFirstSec < 0) f.oFirstSec = tsSec;
+      // The first packet sets the first time. Tested on the count, which is in the object, rather than on the time,
+      // which V8 keeps in a box of its own: a load from it would wait on a likely cache miss, a store does not.
+      if (f.oPkts === 1) f.oFirstSec = tsSec;
       f.oLastSec = tsSec;
     } else {
       f.rPkts++;
       f.rIpBytes += ipBytes;
       f.rWireBytes += wireLen;
       f.rPayloadBytes += payloadLen;
-      if (f.rFirstSec < 0) f.rFirstSec = tsSec;
+      if (f.rPkts === 1) f.rFirstSec = tsSec;
       f.rLastSec = tsSec;
     }
     f.lastSec = tsSec;

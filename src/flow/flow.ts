@@ -28,6 +28,11 @@ export class Flow {
   respPort = 0;
   /** ICMP message without a counterpart: matched in its own direction only (Zeek's is_one_way). */
   oneWay = 0;
+  /**
+   * A whole second no later than the flow's idle or close deadline (see FlowTable.isDue): a packet before it cannot
+   * find the flow due, and is told so without loading the deadline's times (boxed doubles, a likely cache miss).
+   */
+  dueFloor = 0;
   /** Originator address as int32 words: IPv4 in oa3 (others 0); IPv6 as four big-endian words. */
   oa3 = 0; oa0 = 0; oa1 = 0; oa2 = 0;
   /** Responder address, same layout. */
@@ -113,6 +118,7 @@ export class Flow {
     this.origPort = 0;
     this.respPort = 0;
     this.oneWay = 0;
+    this.dueFloor = 0;
     this.oa3 = 0; this.oa0 = 0; this.oa1 = 0; this.oa2 = 0;
     this.ra3 = 0; this.ra0 = 0; this.ra1 = 0; this.ra2 = 0;
     this.tcp = null;

@@ -186,6 +186,7 @@ export class FlowTable {
     f.startSec = tsSec;
     f.lastSec = tsSec;
     f.lastSeenSec = tsSec;
+    f.dueFloor = Math.floor(tsSec + this.idleSec[timeoutClass]!); // timeoutClass < 5
     const b = this.h & this.mask;
     f.nextInBucket = this.buckets[b] ?? null;
     this.buckets[b] = f;
@@ -208,9 +209,15 @@ export class FlowTable {
     t = f.origPort; f.origPort = f.respPort; f.respPort = t;
   }
 
-  /** Marks `f` active at `tsSec`. Only a field write: the wheel finds out when it reaches the flow's old slot. */
+  /**
+   * Marks `f` active at `tsSec`. Only a field write: the wheel finds out when it reaches the flow's old slot. Activity
+   * moves the idle deadline later, which keeps `dueFloor` below it, except when capture time steps back: then the
+   * floor comes down with the deadline.
+   */
   touch(f: Flow, tsSec: number): void {
     f.lastSeenSec = tsSec;
+    const idleDue = tsSec + this.idleSec[f.timeoutClass]!; // timeoutClass < 5
+    if (idleDue < f.dueFloor) f.dueFloor = Math.floor(idleDue);
   }
 
   /** Capture time at which `f` ends if nothing more arrives: its idle timeout, or its close deadline. */
@@ -237,7 +244,7 @@ export class FlowTable {
    * past Zeek's attempt delay. The one test both the wheel and every lookup use.
    */
   isDue(f: Flow, nowSec: number): boolean {
-    return this.deadline(f) <= nowSec || this.attemptOver(f, nowSec);
+    return (nowSec >= f.dueFloor && this.deadline(f) <= nowSec) || this.attemptOver(f, nowSec);
   }
 
   /** Sets why a due flow ends: 'idle', or for a closing TCP flow 'closed' / 'reset'. */
@@ -258,6 +265,7 @@ export class FlowTable {
     f.closingReason = reason;
     f.timeoutClass = TimeoutClass.CLOSING;
     f.closeAtSec = tsSec + this.options.closeDelaySec;
+    f.dueFloor = Math.floor(f.closeAtSec);
     this.schedule(f, f.closeAtSec);
   }
 

@@ -46,6 +46,22 @@ describe('FlowTable', () => {
     expect([f.origPort, f.respPort, t.fromOrig]).toEqual([51234, 443, false]);
   });
 
+  it('a lookup finds a flow due at its idle deadline, even when capture time stepped back before it', () => {
+    const t = new FlowTable({ udpIdleSec: 60 }, () => {});
+    const f = t.insert(udp(A, 1, B, 2), false, 100, TimeoutClass.UDP);
+    expect(t.isDue(f, 159.9)).toBe(false);
+    expect(t.isDue(f, 160)).toBe(true);
+    t.touch(f, 150);
+    expect(t.isDue(f, 209.5)).toBe(false);
+    t.touch(f, 10); // a packet stamped 140 s earlier: the deadline is now 70 s
+    expect(t.isDue(f, 69.9)).toBe(false);
+    expect(t.isDue(f, 70)).toBe(true);
+    expect(t.isDue(f, 100)).toBe(true);
+    t.markClosing(f, 20, 'closed'); // closing: due at 25 s
+    expect(t.isDue(f, 24.9)).toBe(false);
+    expect(t.isDue(f, 25)).toBe(true);
+  });
+
   it('expires idle flows per protocol class, oldest first, and hands them to the end handler', () => {
     const ended: Flow[] = [];
     const t = new FlowTable({ udpIdleSec: 60, tcpIdleSec: 300 }, (f) => ended.push(f));
