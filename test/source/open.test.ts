@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -266,6 +267,34 @@ describe('transparent gzip, stdin and chunked reading give the same frames as a 
     expect(tiny.frames).toEqual(plain.frames);
     // A 1 MiB read takes a small file in one go; 64-byte reads need a pump per record or more.
     if (plain.frames.length > 1) expect(tiny.pumps).toBeGreaterThan(plain.pumps);
+  });
+
+  it('a FIFO opened by path (read ahead on the thread pool) gives the same frames, its writer pausing', async () => {
+    const rel = 'zeek/ssh-basic.pcap';
+    const raw = readFileSync(join(CORPUS, rel));
+    const plain = await drain(await openCapture(join(CORPUS, rel)));
+    const fifo = join(dir, 'capture.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // Another process writes the capture in three pieces 100 ms apart.
+    const script = `const fs=require('fs');const b=fs.readFileSync(process.argv[1]);const fd=fs.openSync(process.argv[2],'w');
+      const n=Math.ceil(b.length/3);let i=0;(function w(){if(i>=b.length){fs.closeSync(fd);return;}
+      fs.writeSync(fd,b.subarray(i,i+n));i+=n;setTimeout(w,100);})();`;
+    const child = spawn(process.execPath, ['-e', script, join(CORPUS, rel), fifo], { stdio: 'ignore' });
+    const writer = new Promise<void>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited with ${code}`))));
+    });
+    const killer = setTimeout(() => child.kill(), 10_000);
+    try {
+      const src = await openCapture(fifo, { chunkSize: 4096 });
+      const piped = await drain(src);
+      await writer;
+      expect(piped.error).toBeNull();
+      expect(piped.frames).toEqual(plain.frames);
+      expect(src.stats().totalBytes).toBeUndefined();
+    } finally {
+      clearTimeout(killer);
+    }
   });
 
   it('stdin (-) reads an injected Readable, in odd-sized pieces', async () => {
