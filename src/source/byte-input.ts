@@ -3,7 +3,6 @@
  * (standard input, a gunzip stream). Both expose the same pull interface, {@link ByteInput.read}, so the pcap and
  * pcapng readers never know where their bytes come from.
  */
-import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -27,24 +26,18 @@ export interface ByteInput {
   rawBytesRead(): number | undefined;
 }
 
-/** Size of each read-ahead block of {@link FileInput} on a pipe or FIFO. */
+/** Size of each read-ahead block of {@link FileInput}. */
 const READ_AHEAD_BYTES = 1 << 20;
 
 /**
- * Reads a file opened by path sequentially through one `FileHandle`.
- *
- * A regular file is read synchronously, straight into the caller's buffer: reading from the page cache costs a
- * memory copy, and doing it on libuv's thread pool (to overlap it with decoding) measured slower on the 2-million-
- * packet bench capture than doing it in place (about 0.1 s of reads against 0.2-0.3 s of thread hand-offs, promise
- * turns and the extra copy out of the read-ahead block). A FIFO or character device may block for as long as its
- * writer pleases, so it is read on the thread pool instead, one block ahead: as soon as a block is handed out, the
- * next one is read into the other of two buffers while the caller decodes.
+ * Reads a regular file (or a FIFO opened by path) sequentially through one `FileHandle`, one block ahead: as soon as
+ * a block is handed out, the next one is read into the other of two buffers on libuv's thread pool, so decoding and
+ * reading overlap instead of taking turns.
  */
 export class FileInput implements ByteInput {
   private readonly fh: FileHandle;
-  private readonly regular: boolean;
   private closed = false;
-  private blocks: Buffer[] | null = null;
+  private readonly blocks = [Buffer.allocUnsafe(READ_AHEAD_BYTES), Buffer.allocUnsafe(READ_AHEAD_BYTES)];
   /** Index of the block being handed out; the other one is being filled by `pending`. */
   private cur = 1;
   private blockLen = 0;
@@ -52,22 +45,14 @@ export class FileInput implements ByteInput {
   private pending: Promise<number> | null = null;
   private eof = false;
 
-  /** @param regular the handle is a regular file (reads never wait for a writer) */
-  constructor(fh: FileHandle, regular = false) {
+  constructor(fh: FileHandle) {
     this.fh = fh;
-    this.regular = regular;
   }
 
   async read(into: Uint8Array, offset: number, length: number): Promise<number> {
-    if (this.regular) {
-      if (this.closed) return 0;
-      // position null: continue from the current file position.
-      return readSync(this.fh.fd, into, offset, length, null);
-    }
-    const blocks = (this.blocks ??= [Buffer.allocUnsafe(READ_AHEAD_BYTES), Buffer.allocUnsafe(READ_AHEAD_BYTES)]);
     if (this.blockOff === this.blockLen) {
       if (this.eof) return 0;
-      this.pending ??= this.readBlock(blocks[1 - this.cur]!);
+      this.pending ??= this.readBlock(this.blocks[1 - this.cur]!);
       const n = await this.pending;
       this.pending = null;
       this.cur = 1 - this.cur;
@@ -78,10 +63,10 @@ export class FileInput implements ByteInput {
         return 0;
       }
       // Start on the next block now, while the caller decodes this one.
-      if (!this.closed) this.pending = this.readBlock(blocks[1 - this.cur]!);
+      if (!this.closed) this.pending = this.readBlock(this.blocks[1 - this.cur]!);
     }
     const n = Math.min(length, this.blockLen - this.blockOff);
-    into.set(blocks[this.cur]!.subarray(this.blockOff, this.blockOff + n), offset);
+    into.set(this.blocks[this.cur]!.subarray(this.blockOff, this.blockOff + n), offset);
     this.blockOff += n;
     return n;
   }

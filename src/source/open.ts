@@ -86,7 +86,7 @@ export async function openCapture(path: string, opts: OpenCaptureOptions = {}): 
       await fh.close();
       throw err;
     }
-    input = new FileInput(fh, totalBytes !== undefined);
+    input = new FileInput(fh);
   }
   try {
     return await openInput(path, input, chunkBytes, totalBytes, false);
