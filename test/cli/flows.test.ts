@@ -12,7 +12,9 @@ const DEMO = resolve(import.meta.dirname, '../../fixtures/demo.pcap');
 const tmp = mkdtempSync(join(tmpdir(), 'sockscope-cli-'));
 
 function run(args: string[], input?: Buffer) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  // Bounded: a run that hangs fails its test (with the reason in `err`) instead of stopping the suite.
+  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000, killSignal: 'SIGKILL' });
+  if (r.error !== undefined) return { code: null, out: r.stdout, err: `${r.stderr}\n[test harness] ${r.error.message}` };
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

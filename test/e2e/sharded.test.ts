@@ -16,7 +16,9 @@ const MAKE_PCAP = resolve(import.meta.dirname, '../../../shared/bench/make-pcap.
 const tmp = mkdtempSync(join(tmpdir(), 'sockscope-shard-'));
 
 function run(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  // Bounded: a run that hangs fails its test (with the reason in `err`) instead of stopping the suite.
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 60_000, killSignal: 'SIGKILL' });
+  if (r.error !== undefined) return { code: null, out: r.stdout, err: `${r.stderr}\n[test harness] ${r.error.message}` };
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
