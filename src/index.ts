@@ -6,6 +6,7 @@ export type { Frame, FrameHandler, PacketSource, SourceStats } from './source/ty
 export { CaptureError, LinkType } from './source/types.js';
 export type { OpenCaptureOptions } from './source/open.js';
 export { openCapture, detectFormat } from './source/open.js';
+export { openCaptures, LazyCapture } from './source/lazy.js';
 
 export { DecodedPacket, IpProto, TcpFlag } from './decode/packet.js';
 export type { DecodeStatus } from './decode/status.js';

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Pipeline } from '../pipeline.js';
 import { GrowingOut, makeWriter } from '../sink/writers.js';
-import { openCapture } from '../source/open.js';
+import { openCaptures } from '../source/lazy.js';
 import type { PacketSource } from '../source/types.js';
 import type { AbortMessage, BatchMessage, DoneMessage, FatalMessage, ShardJob } from './protocol.js';
 
@@ -26,8 +26,7 @@ async function main(job: ShardJob): Promise<void> {
   };
   port.on('message', onMessage);
 
-  const sources: PacketSource[] = [];
-  for (const path of job.paths) sources.push(await openCapture(path));
+  const sources: PacketSource[] = await openCaptures(job.paths);
   const pipeline: Pipeline = new Pipeline({
     sources,
     flowTable: job.flowTable,

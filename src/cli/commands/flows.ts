@@ -1,6 +1,6 @@
 /** `sockscope flows CAPTURE...`: read capture files and write one record per flow. */
 import type { Command } from 'commander';
-import { openCapture } from '../../source/open.js';
+import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit } from '../errors.js';
@@ -27,11 +27,10 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       positiveInt,
     )
     .action(async (captures: string[], o: FlowCliOptions & { threads?: number }) => {
-    const sources: PacketSource[] = [];
+    let sources: PacketSource[];
     try {
-      for (const path of captures) sources.push(await openCapture(path, { stdin: env.stdin }));
+      sources = await openCaptures(captures, { stdin: env.stdin });
     } catch (e) {
-      for (const s of sources) await s.close();
       env.stderr.write(`sockscope: ${describeOpenError(e)}\n`);
       setExit(Exit.INPUT);
       return;

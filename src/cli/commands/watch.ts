@@ -5,7 +5,7 @@
 import { openSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { type Command, InvalidArgumentError } from 'commander';
-import { openCapture } from '../../source/open.js';
+import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit, UsageError } from '../errors.js';
@@ -98,7 +98,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
       const { openLive } = await import('../../source/live.js');
       sources.push(await openLive(o.interface, args.join(' ')));
     } else {
-      for (const path of args) sources.push(await openCapture(path, { stdin: env.stdin }));
+      sources.push(...(await openCaptures(args, { stdin: env.stdin })));
     }
   } catch (e) {
     for (const s of sources) await s.close();
