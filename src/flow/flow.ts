@@ -15,7 +15,7 @@ export type TimeoutClass = (typeof TimeoutClass)[keyof typeof TimeoutClass];
  * so that a packet touches as few cache lines of the flow as it can.
  */
 export class Flow {
-  // ── Read by every lookup ──────────────────────────────────────────────────────────────────────────────────────
+  // ── Read by every lookup (an IPv4 one reads no further than oa3/ra3) ─────────────────────────────────────────
   /** Symmetric hash of the key (same for both directions). */
   hash = 0;
   /** Hash-bucket chain. */
@@ -29,14 +29,16 @@ export class Flow {
   /** ICMP message without a counterpart: matched in its own direction only (Zeek's is_one_way). */
   oneWay = 0;
   /**
+   * Originator and responder addresses as int32 words: IPv4 in oa3/ra3 (the other words 0); IPv6 as four big-endian
+   * words, of which words 0-2 are further down, with what IPv4 flows never read.
+   */
+  oa3 = 0;
+  ra3 = 0;
+  /**
    * A whole second no later than the flow's idle or close deadline (see FlowTable.isDue): a packet before it cannot
    * find the flow due, and is told so without loading the deadline's times (boxed doubles, a likely cache miss).
    */
   dueFloor = 0;
-  /** Originator address as int32 words: IPv4 in oa3 (others 0); IPv6 as four big-endian words. */
-  oa3 = 0; oa0 = 0; oa1 = 0; oa2 = 0;
-  /** Responder address, same layout. */
-  ra3 = 0; ra0 = 0; ra1 = 0; ra2 = 0;
 
   // ── Updated by every packet ───────────────────────────────────────────────────────────────────────────────────
   /** TCP tracker, null for other protocols. */
@@ -48,21 +50,30 @@ export class Flow {
   lastSec = 0;
   // Per-direction counters, `o*` for what the originator sent and `r*` for the responder, kept in the flow itself
   // rather than in two objects of their own: a packet then touches one object less (with tens of thousands of open
-  // flows every separate object is a likely cache miss). `swapDirections` flips them with the roles.
+  // flows every separate object is a likely cache miss). Each side's counters are together, so that a packet touches
+  // the cache lines of its own side only. `swapDirections` flips them with the roles.
   /** Packets sent. */
-  oPkts = 0; rPkts = 0;
+  oPkts = 0;
   /** Sum of IPv4 total length / IPv6 payload length + 40 (Zeek *_ip_bytes). */
-  oIpBytes = 0; rIpBytes = 0;
+  oIpBytes = 0;
   /** Sum of frame lengths on the wire (tshark bytes). */
-  oWireBytes = 0; rWireBytes = 0;
+  oWireBytes = 0;
   /** Transport payload bytes as stated by headers, retransmissions included. */
-  oPayloadBytes = 0; rPayloadBytes = 0;
+  oPayloadBytes = 0;
   /** TCP ACK and PSH counts of the segments sent (the other flags are rare; below). */
-  oAck = 0; rAck = 0;
-  oPsh = 0; rPsh = 0;
+  oAck = 0;
+  oPsh = 0;
   /** Capture time of the first and last packet sent, seconds since the epoch; -1 before any. */
-  oFirstSec = -1; rFirstSec = -1;
-  oLastSec = -1; rLastSec = -1;
+  oFirstSec = -1;
+  oLastSec = -1;
+  rPkts = 0;
+  rIpBytes = 0;
+  rWireBytes = 0;
+  rPayloadBytes = 0;
+  rAck = 0;
+  rPsh = 0;
+  rFirstSec = -1;
+  rLastSec = -1;
   /**
    * For CLOSING flows: capture time at which the flow is removed. Time fields that are first written long after the
    * flow is created start as NaN, not as a small integer: V8 would otherwise give every Flow a small-integer field
@@ -70,6 +81,10 @@ export class Flow {
    * microseconds a flow. NaN never equals nor orders before a time.
    */
   closeAtSec = Number.NaN;
+
+  /** IPv6 address words 0-2 (see oa3/ra3); 0 for IPv4. */
+  oa0 = 0; oa1 = 0; oa2 = 0;
+  ra0 = 0; ra1 = 0; ra2 = 0;
 
   // ── The rest ──────────────────────────────────────────────────────────────────────────────────────────────────
   /** Zeek orig_bytes for UDP (sum of UDP length - 8) and ICMP (IP payload - 8). TCP uses sequence space instead. */

@@ -126,17 +126,22 @@ export class FlowTable {
     const k = this.k;
     const sp = p.srcPort, dp = p.dstPort, proto = p.proto;
     const s3 = k[3]!, d3 = k[7]!; // k has 8 entries
+    const version = p.ipVersion;
+    // Words 0-2 of an IPv4 address are 0 in both the key and the flow: an IPv4 lookup leaves them (and the cache
+    // lines they are on) alone.
+    const v4 = version === 4;
     let f = this.buckets[h & this.mask] ?? null;
     while (f !== null) {
-      if (f.hash === h && f.proto === proto && f.ipVersion === p.ipVersion) {
-        if (f.origPort === sp && f.respPort === dp && f.oa3 === s3 && f.ra3 === d3 && f.oa0 === k[0] &&
-            f.oa1 === k[1] && f.oa2 === k[2] && f.ra0 === k[4] && f.ra1 === k[5] && f.ra2 === k[6]) {
+      if (f.hash === h && f.proto === proto && f.ipVersion === version) {
+        if (f.origPort === sp && f.respPort === dp && f.oa3 === s3 && f.ra3 === d3 &&
+            (v4 || (f.oa0 === k[0] && f.oa1 === k[1] && f.oa2 === k[2] && f.ra0 === k[4] && f.ra1 === k[5] &&
+              f.ra2 === k[6]))) {
           this.fromOrig = true;
           return f;
         }
         if (f.oneWay === 0 && f.origPort === dp && f.respPort === sp && f.oa3 === d3 && f.ra3 === s3 &&
-            f.oa0 === k[4] && f.oa1 === k[5] && f.oa2 === k[6] && f.ra0 === k[0] && f.ra1 === k[1] &&
-            f.ra2 === k[2]) {
+            (v4 || (f.oa0 === k[4] && f.oa1 === k[5] && f.oa2 === k[6] && f.ra0 === k[0] && f.ra1 === k[1] &&
+              f.ra2 === k[2]))) {
           this.fromOrig = false;
           return f;
         }
