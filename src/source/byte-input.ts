@@ -17,7 +17,7 @@ const GUNZIP_CHUNK_BYTES = 256 * 1024;
 export interface ByteInput {
   /**
    * Copies up to `length` bytes into `into[offset ..)` and resolves the count; 0 means end of input. May return fewer
-   * bytes than asked (a pipe hands over what it has).
+   * bytes than asked (a pipe hands over what it has). Callers have at most one read in flight.
    */
   read(into: Uint8Array, offset: number, length: number): Promise<number>;
   /** Releases the file descriptor or stops the stream. Safe to call twice. */
@@ -26,62 +26,29 @@ export interface ByteInput {
   rawBytesRead(): number | undefined;
 }
 
-/** Size of each read-ahead block of {@link FileInput}. */
-const READ_AHEAD_BYTES = 1 << 20;
-
 /**
- * Reads a regular file (or a FIFO opened by path) sequentially through one `FileHandle`, one block ahead: as soon as
- * a block is handed out, the next one is read into the other of two buffers on libuv's thread pool, so decoding and
- * reading overlap instead of taking turns.
+ * Reads a file opened by path (a regular file, a FIFO, a character device) sequentially through one `FileHandle`, on
+ * libuv's thread pool, straight into the caller's buffer. The chunk buffer reads one chunk ahead (see ChunkBuffer), so
+ * reading overlaps decoding without a copy.
  */
 export class FileInput implements ByteInput {
   private readonly fh: FileHandle;
   private closed = false;
-  private readonly blocks = [Buffer.allocUnsafe(READ_AHEAD_BYTES), Buffer.allocUnsafe(READ_AHEAD_BYTES)];
-  /** Index of the block being handed out; the other one is being filled by `pending`. */
-  private cur = 1;
-  private blockLen = 0;
-  private blockOff = 0;
-  private pending: Promise<number> | null = null;
-  private eof = false;
 
   constructor(fh: FileHandle) {
     this.fh = fh;
   }
 
   async read(into: Uint8Array, offset: number, length: number): Promise<number> {
-    if (this.blockOff === this.blockLen) {
-      if (this.eof) return 0;
-      this.pending ??= this.readBlock(this.blocks[1 - this.cur]!);
-      const n = await this.pending;
-      this.pending = null;
-      this.cur = 1 - this.cur;
-      this.blockLen = n;
-      this.blockOff = 0;
-      if (n === 0) {
-        this.eof = true;
-        return 0;
-      }
-      // Start on the next block now, while the caller decodes this one.
-      if (!this.closed) this.pending = this.readBlock(this.blocks[1 - this.cur]!);
-    }
-    const n = Math.min(length, this.blockLen - this.blockOff);
-    into.set(this.blocks[this.cur]!.subarray(this.blockOff, this.blockOff + n), offset);
-    this.blockOff += n;
-    return n;
-  }
-
-  private async readBlock(block: Buffer): Promise<number> {
+    if (this.closed) return 0;
     // position null: continue from the current file position, which also works for pipes and character devices.
-    const { bytesRead } = await this.fh.read(block, 0, block.length, null);
+    const { bytesRead } = await this.fh.read(into, offset, length, null);
     return bytesRead;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // A read still in flight must finish before its descriptor goes away.
-    if (this.pending !== null) await this.pending.catch(() => 0);
     await this.fh.close();
   }
 

@@ -1,7 +1,10 @@
 /**
- * The one reused read buffer of a capture reader. Input arrives in chunks (1 MiB by default); the readers walk the
- * records in `bytes[start, end)` in place, and a record cut by the chunk edge is carried over: {@link ChunkBuffer.fill}
- * moves the unread tail to the front and reads behind it. A record larger than the buffer grows it, up to
+ * The read buffers of a capture reader. Input arrives in chunks (1 MiB by default); the readers walk the records in
+ * `bytes[start, end)` in place. Reading runs one chunk ahead, on libuv's thread pool, straight into a second buffer
+ * while the reader walks the first: each buffer has a chunk's worth of headroom in front of where its data lands, and
+ * when the reader needs more, the unread tail of the current buffer (the record cut by the chunk edge) is copied into
+ * that headroom, in front of the data read ahead, and the buffers swap. So the input is copied once, by the read
+ * itself, and decoding overlaps reading. A record larger than the headroom gets a buffer of its own size, up to
  * {@link MAX_RECORD_BYTES}, so memory stays bounded by the largest record, not by the file.
  */
 import type { ByteInput } from './byte-input.js';
@@ -12,9 +15,9 @@ export const DEFAULT_CHUNK_BYTES = 1 << 20;
 /** Largest record (pcap record or pcapng block, header included) the buffer will grow to hold, in bytes: 256 MiB. */
 export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
-/** Owns the read buffer, its `DataView`, and the mapping from buffer positions to input offsets. */
+/** Owns the read buffers, the current one's `DataView`, and the mapping from buffer positions to input offsets. */
 export class ChunkBuffer {
-  /** Buffer memory; replaced (never resized in place) when a record needs more room. */
+  /** Buffer memory; replaced (never resized in place) as buffers swap or a record needs more room. */
   bytes: Uint8Array;
   /** View over all of `bytes`; replaced together with it. */
   view: DataView;
@@ -27,12 +30,20 @@ export class ChunkBuffer {
   /** True once the input reported its end; no more bytes will arrive. */
   eof = false;
   private readonly input: ByteInput;
+  /** Bytes per read, and the headroom in front of the data in each buffer (room for the tail carried over). */
+  private readonly chunkBytes: number;
+  /** The other buffer: the read ahead fills `spare[chunkBytes ..)`. */
+  private spare: Uint8Array;
+  /** The read in flight into `spare`, resolving to its byte count; null when none is. */
+  private ahead: Promise<number> | null = null;
 
-  /** @param chunkBytes initial capacity and read size in bytes (at least 16) */
+  /** @param chunkBytes read size in bytes (at least 16); each of the two buffers holds twice that */
   constructor(input: ByteInput, chunkBytes: number = DEFAULT_CHUNK_BYTES) {
     this.input = input;
-    this.bytes = new Uint8Array(Math.max(16, chunkBytes | 0));
+    this.chunkBytes = Math.max(16, chunkBytes | 0);
+    this.bytes = new Uint8Array(2 * this.chunkBytes);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.spare = new Uint8Array(2 * this.chunkBytes);
   }
 
   /** Unread bytes currently in the buffer. */
@@ -47,23 +58,72 @@ export class ChunkBuffer {
 
   /**
    * Reads until at least `need` unread bytes are buffered or the input ends (then `eof` is set and fewer may be
-   * there). Moves the unread tail to the front first, and grows the buffer when `need` exceeds its capacity.
+   * there), and starts reading the next chunk ahead.
    *
    * @param need bytes wanted from `start`; the caller has checked it against {@link MAX_RECORD_BYTES}
    */
   async fill(need: number): Promise<void> {
-    this.compact(need);
-    const cap = this.bytes.length;
+    const room = this.chunkBytes;
     while (this.end - this.start < need && !this.eof) {
-      const n = await this.input.read(this.bytes, this.end, cap - this.end);
-      if (n === 0) this.eof = true;
-      else this.end += n;
+      const n = await (this.ahead ?? this.readAhead());
+      this.ahead = null;
+      if (n === 0) {
+        this.eof = true;
+        break;
+      }
+      // spare[room, room + n) holds the n input bytes that follow bytes[start, end).
+      const tail = this.end - this.start;
+      const spare = this.spare;
+      if (tail <= room) {
+        spare.set(this.bytes.subarray(this.start, this.end), room - tail);
+        this.base += this.start - (room - tail);
+        this.spare = this.bytes;
+        this.bytes = spare;
+        this.start = room - tail;
+        this.end = room + n;
+      } else {
+        // A record larger than the headroom: a buffer of its own, filled up to `need` right away.
+        const size = Math.min(Math.max(need, tail + n, 2 * room), MAX_RECORD_BYTES + room);
+        const next = new Uint8Array(Math.max(size, tail + n));
+        next.set(this.bytes.subarray(this.start, this.end), 0);
+        next.set(spare.subarray(room, room + n), tail);
+        this.base += this.start;
+        this.bytes = next;
+        this.start = 0;
+        this.end = tail + n;
+        while (this.end < need && this.end < next.length && !this.eof) {
+          const m = await this.input.read(next, this.end, next.length - this.end);
+          if (m === 0) this.eof = true;
+          else this.end += m;
+        }
+      }
+      this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     }
+    if (!this.eof && this.ahead === null) this.ahead = this.readAhead();
   }
 
-  /** Releases the input. */
-  close(): Promise<void> {
-    return this.input.close();
+  /**
+   * Hands over everything read and not consumed (the unread bytes and the chunk read ahead), leaving the buffer
+   * empty: for a caller that reads the rest of the input another way (gzip: the sniffed bytes go to zlib).
+   */
+  async takeUnread(): Promise<Uint8Array> {
+    const unread = this.bytes.slice(this.start, this.end);
+    this.start = this.end;
+    const n = this.ahead === null ? 0 : await this.ahead;
+    this.ahead = null;
+    if (n === 0) return unread;
+    const all = new Uint8Array(unread.length + n);
+    all.set(unread, 0);
+    all.set(this.spare.subarray(this.chunkBytes, this.chunkBytes + n), unread.length);
+    return all;
+  }
+
+  /** Releases the input (after the read in flight, if any, has finished). */
+  async close(): Promise<void> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead !== null) await ahead.catch(() => 0);
+    await this.input.close();
   }
 
   /** Compressed bytes consumed, for gzip input; else undefined. */
@@ -71,20 +131,11 @@ export class ChunkBuffer {
     return this.input.rawBytesRead();
   }
 
-  private compact(need: number): void {
-    const tail = this.end - this.start;
-    if (need > this.bytes.length) {
-      // Grow geometrically (bounded) so that a run of growing records does not re-allocate each time.
-      const size = Math.min(Math.max(need, this.bytes.length * 2), MAX_RECORD_BYTES);
-      const next = new Uint8Array(Math.max(size, need));
-      next.set(this.bytes.subarray(this.start, this.end), 0);
-      this.bytes = next;
-      this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
-    } else if (this.start > 0) {
-      this.bytes.copyWithin(0, this.start, this.end);
-    }
-    this.base += this.start;
-    this.start = 0;
-    this.end = tail;
+  /** Starts reading the next chunk into the spare buffer's data area. */
+  private readAhead(): Promise<number> {
+    const p = this.input.read(this.spare, this.chunkBytes, this.chunkBytes);
+    // A failed read is reported when it is awaited (fill); one never awaited (the reader stopped) is dropped here.
+    p.catch(() => undefined);
+    return p;
   }
 }

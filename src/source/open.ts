@@ -116,7 +116,7 @@ async function openInput(
   if (format === CaptureFormat.PCAPNG) return PcapngSource.open(name, chunk, totalBytes);
   if (format === CaptureFormat.GZIP && !gzipped) {
     // Hand the sniffed bytes, and the rest of the input, to zlib; read the decompressed stream the same way.
-    const prefix = chunk.bytes.slice(chunk.start, chunk.end);
+    const prefix = await chunk.takeUnread();
     return openInput(name, gunzipInput(input, prefix, chunkBytes), chunkBytes, totalBytes, true);
   }
   if (chunk.available === 0) {
