@@ -269,9 +269,10 @@ export class FlowTable {
     this.unschedule(f);
     f.closingReason = reason;
     f.timeoutClass = TimeoutClass.CLOSING;
-    f.closeAtSec = tsSec + this.options.closeDelaySec;
-    f.dueFloor = Math.floor(f.closeAtSec);
-    this.schedule(f, f.closeAtSec);
+    const closeAt = tsSec + this.options.closeDelaySec;
+    f.closeAtSec = closeAt;
+    f.dueFloor = Math.floor(closeAt);
+    this.schedule(f, closeAt);
   }
 
   /**

@@ -82,16 +82,16 @@ export class ChunkBuffer {
         this.start = room - tail;
         this.end = room + n;
       } else {
-        // A record larger than the headroom: a buffer of its own, filled up to `need` right away.
-        const size = Math.min(Math.max(need, tail + n, 2 * room), MAX_RECORD_BYTES + room);
-        const next = new Uint8Array(Math.max(size, tail + n));
+        // A record larger than the headroom: a buffer of its own (need <= MAX_RECORD_BYTES, checked by the caller;
+        // at least two chunks, so that it can serve as the spare later), filled up to `need` right away.
+        const next = new Uint8Array(Math.max(need, tail + n, 2 * room));
         next.set(this.bytes.subarray(this.start, this.end), 0);
         next.set(spare.subarray(room, room + n), tail);
         this.base += this.start;
         this.bytes = next;
         this.start = 0;
         this.end = tail + n;
-        while (this.end < need && this.end < next.length && !this.eof) {
+        while (this.end < need && !this.eof) {
           const m = await this.input.read(next, this.end, next.length - this.end);
           if (m === 0) this.eof = true;
           else this.end += m;

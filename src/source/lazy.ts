@@ -3,10 +3,14 @@
  * `tcpdump -G` may name thousands: holding them all open would take a descriptor and a read buffer each (past the
  * usual limit of 1024 descriptors, and megabytes per file), where reading needs only the current one.
  */
+import { DEFAULT_CHUNK_BYTES } from './chunk-buffer.js';
 import { openCapture } from './open.js';
 import type { OpenCaptureOptions } from './open.js';
 import { CaptureError } from './types.js';
 import type { FrameHandler, PacketSource, SourceStats } from './types.js';
+
+/** Read size while {@link openCaptures} checks a file. */
+const CHECK_CHUNK_BYTES = 1 << 16;
 
 /** A capture file checked by {@link openCaptures} and opened again when first pumped; closing releases it. */
 export class LazyCapture implements PacketSource {
@@ -59,10 +63,14 @@ export class LazyCapture implements PacketSource {
  * cannot be read twice (a FIFO) stay open from the check on.
  */
 export async function openCaptures(paths: readonly string[], opts: OpenCaptureOptions = {}): Promise<PacketSource[]> {
+  // The check reads only what a format needs to be recognised: reading a full chunk (and one ahead) of every file
+  // here would read the start of each file twice. An input that stays open (a FIFO) reads in pieces that small
+  // anyway: a pipe hands over at most its buffer, 64 KiB, at a time.
+  const checkOpts: OpenCaptureOptions = { ...opts, chunkSize: Math.min(opts.chunkSize ?? DEFAULT_CHUNK_BYTES, CHECK_CHUNK_BYTES) };
   const sources: PacketSource[] = [];
   try {
     for (const path of paths) {
-      const checked = await openCapture(path, opts);
+      const checked = await openCapture(path, path === '-' ? opts : checkOpts);
       const totalBytes = checked.stats().totalBytes;
       if (path === '-' || totalBytes === undefined) {
         sources.push(checked);
