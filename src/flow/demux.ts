@@ -159,8 +159,9 @@ export class Demux {
         if (fromOrig) f.oPsh++;
         else f.rPsh++;
       }
-      const tcp = f.tcp!; // every TCP flow gets a tracker in create()
-      const ev = tcp.update(p, fromOrig, tsSec);
+      // Every TCP flow gets a tracker and its ends in create().
+      const tcp = f.tcp!;
+      const ev = fromOrig ? tcp.updateEnds(p, f.tcpOrig!, f.tcpResp!, tsSec) : tcp.updateEnds(p, f.tcpResp!, f.tcpOrig!, tsSec);
       if (ev & TcpEvent.FLIP) this.flip(f);
       if (ev & TcpEvent.CLOSED) table.markClosing(f, tsSec, (ev & TcpEvent.RESET) !== 0 ? 'reset' : 'closed');
     } else {
@@ -187,6 +188,8 @@ export class Demux {
       this.tcpPool.push(tcp);
     }
     f.tcp = null;
+    f.tcpOrig = null;
+    f.tcpResp = null;
     this.table.recycle(f);
   }
 
@@ -221,14 +224,20 @@ export class Demux {
     f.directionGuessed = guessed;
     if (swap) f.udpHistory |= 4;
     if (proto === IpProto.TCP) {
-      f.tcp = this.tcpPool.pop() ?? new TcpConnection();
-      if (swap) f.tcp.markFlipped();
+      const tcp = this.tcpPool.pop() ?? new TcpConnection();
+      if (swap) tcp.markFlipped();
+      f.tcp = tcp;
+      f.tcpOrig = tcp.orig;
+      f.tcpResp = tcp.resp;
     }
     return f;
   }
 
   /** Swaps a flow's roles after the TCP tracker found that the first packet came from the responder. */
   private flip(f: Flow): void {
+    const tcp = f.tcp!; // only TCP flows flip
+    f.tcpOrig = tcp.orig;
+    f.tcpResp = tcp.resp;
     this.table.flipKey(f);
     f.flips++;
     swapDirections(f);

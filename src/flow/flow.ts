@@ -2,7 +2,7 @@
  * Flow: the mutable, internal state of one connection (one 5-tuple, both directions). Only the flow table and the
  * demultiplexer touch it; consumers get {@link FlowRecord} snapshots.
  */
-import type { TcpConnection } from '../tcp/connection.js';
+import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
 import type { EndReason, FlowRecord } from './record.js';
 
 /** Timeout classes: each has its own idle timeout (CLOSING flows end at their close deadline). */
@@ -41,6 +41,13 @@ export class Flow {
   dueFloor = 0;
 
   // ── Updated by every packet ───────────────────────────────────────────────────────────────────────────────────
+  /**
+   * The TCP tracker's current originator and responder ends (tcp.orig / tcp.resp, kept in step by the
+   * demultiplexer), null for other protocols. A segment loads its ends from here rather than through the tracker,
+   * so that the cache misses on the tracker and on its ends overlap instead of following one another.
+   */
+  tcpOrig: TcpEnd | null = null;
+  tcpResp: TcpEnd | null = null;
   /** TCP tracker, null for other protocols. */
   tcp: TcpConnection | null = null;
   timeoutClass: TimeoutClass = TimeoutClass.OTHER;
@@ -136,6 +143,8 @@ export class Flow {
     this.dueFloor = 0;
     this.oa3 = 0; this.oa0 = 0; this.oa1 = 0; this.oa2 = 0;
     this.ra3 = 0; this.ra0 = 0; this.ra1 = 0; this.ra2 = 0;
+    this.tcpOrig = null;
+    this.tcpResp = null;
     this.tcp = null;
     this.timeoutClass = TimeoutClass.OTHER;
     this.lastSeenSec = 0;

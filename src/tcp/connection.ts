@@ -654,6 +654,12 @@ export class TcpConnection extends History {
   private doClose = false;
   /** Set by relSeq() when a sequence number lies before the end's start (Zeek's seq_underflow). */
   private underflow = false;
+  /**
+   * The SYN+ACK was seen and the ACK that completes the handshake is still to come (rttAck not yet measured). Tested
+   * by every ACK before rttAck itself, a double that V8 keeps in a box of its own: a load from it would wait on a
+   * likely cache miss.
+   */
+  private rttAckPending = false;
   /** Handshake timing: the end that sent the last bare SYN before the SYN+ACK, and the SYN+ACK's sender. */
   private synEnd: TcpEnd | null = null;
   private synAckEnd: TcpEnd | null = null;
@@ -704,6 +710,7 @@ export class TcpConnection extends History {
     this.synAckTimeSec = 0;
     this.rttSyn = -1;
     this.rttAck = -1;
+    this.rttAckPending = false;
     this.attemptSynSec = -1;
   }
 
@@ -795,16 +802,25 @@ export class TcpConnection extends History {
    * Returns a bitmask of {@link TcpEvent}. Allocates nothing.
    */
   update(seg: TcpSegmentView, fromOrig: boolean, tsSec: number): number {
-    const ep = fromOrig ? this.orig : this.resp;
+    return fromOrig ? this.updateEnds(seg, this.orig, this.resp, tsSec) : this.updateEnds(seg, this.resp, this.orig, tsSec);
+  }
+
+  /**
+   * `update()` with the sending end `ep` and its `peer` passed in (the current orig/resp pair, in either order). The
+   * demultiplexer keeps them in the flow, so that loading them does not wait for this object's cache line: with tens
+   * of thousands of open connections each of the three objects is a likely cache miss, and the misses then overlap
+   * instead of following one another.
+   */
+  updateEnds(seg: TcpSegmentView, ep: TcpEnd, peer: TcpEnd, tsSec: number): number {
     if (
       (seg.tcpFlags & (SYN | FIN | RST)) === 0 &&
-      this.firstSeen === SEEN_BOTH &&
       ep.zeekState === ZeekState.ESTABLISHED &&
-      ep.peer.zeekState === ZeekState.ESTABLISHED
+      peer.zeekState === ZeekState.ESTABLISHED &&
+      this.firstSeen === SEEN_BOTH
     ) {
-      return this.updateEstablished(seg, ep, tsSec);
+      return this.updateEstablished(seg, ep, peer, tsSec);
     }
-    return this.updateAny(seg, fromOrig, tsSec);
+    return this.updateAny(seg, ep.isOrig, tsSec);
   }
 
   /**
@@ -812,11 +828,10 @@ export class TcpConnection extends History {
    * Zeek's model (so the partial status, init_endpoint, the Zeek state machine and the first-packet bookkeeping
    * change nothing and are skipped). Every remaining step runs in the same order as in `updateAny`.
    */
-  private updateEstablished(seg: TcpSegmentView, ep: TcpEnd, tsSec: number): number {
+  private updateEstablished(seg: TcpSegmentView, ep: TcpEnd, peer: TcpEnd, tsSec: number): number {
     this.events = 0;
     this.doClose = false;
     const flags = seg.tcpFlags;
-    const peer = ep.peer;
     const len = seg.payloadLen;
     const baseSeq = seg.seq >>> 0;
     const ackSeq = seg.ack >>> 0;
@@ -830,7 +845,7 @@ export class TcpConnection extends History {
     else if (hasAck) this.check(ep.isOrig, Hist.ACK_PKT, Letter.A);
     // update_window: no RST, and the peer has not closed (it is established).
     if (seg.window === 0) scaledEntry(this, ep, Scaled.WIN0);
-    if (!this.orig.didClose || !this.resp.didClose) this.lastTimeSec = tsSec;
+    if (!ep.didClose || !peer.didClose) this.lastTimeSec = tsSec;
     let relAck = 0;
     if (hasAck) {
       this.underflow = false;
@@ -849,9 +864,7 @@ export class TcpConnection extends History {
     const cls = hasAck && peer.finSent && seqGeq(ackSeq, peer.finNext) ? Seg.ACK_OF_FIN : Seg.ACK;
     netstatStep(ep, cls, Role.SENDER, tsSec);
     netstatStep(peer, cls, Role.RECEIVER, tsSec);
-    if (hasAck && this.synAckEnd === peer && this.synEnd === ep && this.rttAck < 0) {
-      this.rttAck = tsSec - this.synAckTimeSec;
-    }
+    if (this.rttAckPending && hasAck && this.synAckEnd === peer && this.synEnd === ep) this.measureRttAck(tsSec);
     this.analyze(ep, peer, seg, tsSec);
     return this.events;
   }
@@ -980,9 +993,10 @@ export class TcpConnection extends History {
         this.synAckEnd = ep;
         this.synAckTimeSec = tsSec;
         this.rttSyn = tsSec - this.synTimeSec;
+        this.rttAckPending = true;
       }
-    } else if (hasAck && !rst && this.rttAck < 0 && this.synAckEnd === peer && this.synEnd === ep) {
-      this.rttAck = tsSec - this.synAckTimeSec;
+    } else if (hasAck && !rst && this.rttAckPending && this.synAckEnd === peer && this.synEnd === ep) {
+      this.measureRttAck(tsSec);
     }
 
     this.analyze(ep, peer, seg, tsSec);
@@ -990,6 +1004,13 @@ export class TcpConnection extends History {
   }
 
   // ── Zeek internals ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** The handshake's ACK half: from the SYN+ACK to this ACK (measured again at the next ACK if time stepped back). */
+  private measureRttAck(tsSec: number): void {
+    const rtt = tsSec - this.synAckTimeSec;
+    this.rttAck = rtt;
+    this.rttAckPending = rtt < 0;
+  }
 
   /** Zeek's SetPartialStatus. */
   private setPartialStatus(flags: number, isOrig: boolean): void {

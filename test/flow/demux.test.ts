@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { TcpFlag } from '../../src/decode/packet.js';
+import { decodeFrame } from '../../src/decode/index.js';
+import { DecodedPacket, IpProto } from '../../src/decode/packet.js';
+import { Demux } from '../../src/flow/demux.js';
+import type { Flow } from '../../src/flow/flow.js';
+import { openCapture } from '../../src/source/open.js';
+import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
+
+describe.skipIf(!HAVE_CORPUS)('Demux on the corpus', () => {
+  it("keeps each TCP flow's end references in step with its tracker, through flips and pooled reuse", async () => {
+    let tcpPackets = 0;
+    let flipped = 0;
+    let reused = 0;
+    const seen = new WeakSet<Flow>();
+    for (const rel of corpusCaptures()) {
+      const src = await openCapture(`${CORPUS}/${rel}`);
+      const p = new DecodedPacket();
+      const demux: Demux = new Demux({}, (f) => {
+        if (f.flips > 0) flipped++;
+        demux.recycle(f); // hands the flow and its tracker back to the pools, as the pipeline does
+      });
+      let bad = '';
+      try {
+        while (await src.pump((fr) => {
+          decodeFrame(p, fr.bytes, new DataView(fr.bytes.buffer, fr.bytes.byteOffset, fr.bytes.byteLength), fr.offset, fr.caplen, fr.linkType);
+          const f = demux.packet(p, fr.tsSec + fr.tsNsec * 1e-9, fr.wireLen);
+          if (f === null || p.proto !== IpProto.TCP || p.status !== 0) return;
+          tcpPackets++;
+          if (f.tcp === null || f.tcpOrig !== f.tcp.orig || f.tcpResp !== f.tcp.resp || !f.tcpOrig.isOrig) {
+            bad ||= `${rel}: flow ${f.serial} out of step after a packet`;
+          }
+          if (f.oPkts + f.rPkts === 1 && seen.has(f)) reused++;
+          seen.add(f);
+        }));
+      } catch {
+        // Corpus files cut short end in a CaptureError: what was read is still checked.
+      } finally {
+        await src.close();
+      }
+      demux.flush();
+      expect(bad).toBe('');
+    }
+    // The walk covered what it is about: plenty of TCP, flows whose roles flipped, and pooled flows used again.
+    expect(tcpPackets).toBeGreaterThan(5_000);
+    expect(flipped).toBeGreaterThan(0);
+    expect(reused).toBeGreaterThan(100);
+  });
+});
+
+/** A TCP packet from `src:sport` to `dst:dport` (IPv4) with `flags`, sequence and acknowledgement numbers. */
+function tcp(src: number, sport: number, dst: number, dport: number, flags: number, seq: number, ack: number): DecodedPacket {
+  const p = new DecodedPacket();
+  p.ipVersion = 4;
+  p.proto = IpProto.TCP;
+  p.src4 = src;
+  p.dst4 = dst;
+  p.srcPort = sport;
+  p.dstPort = dport;
+  p.tcpFlags = flags;
+  p.seq = seq;
+  p.ack = ack;
+  p.window = 1000;
+  p.ipBytes = 40;
+  return p;
+}
+
+describe('Demux TCP end references', () => {
+  const C = 0x0a000001, S = 0x0a000002;
+  const { SYN, ACK } = TcpFlag;
+  const inStep = (f: Flow | null): boolean => f !== null && f.tcp !== null && f.tcpOrig === f.tcp.orig && f.tcpResp === f.tcp.resp && f.tcpOrig.isOrig;
+
+  it('follow the tracker when a SYN+ACK came first and the client then speaks (Zeek PR #2191 flip)', () => {
+    const demux = new Demux({}, () => {});
+    // Both ports unlikely server ports: the SYN+ACK's sender starts as originator.
+    let f = demux.packet(tcp(S, 40000, C, 50000, SYN | ACK, 5000, 1001), 1, 60);
+    expect(inStep(f)).toBe(true);
+    expect(f!.origPort).toBe(40000);
+    f = demux.packet(tcp(C, 50000, S, 40000, ACK, 1001, 5001), 1.1, 60);
+    expect(f!.flips).toBe(1);
+    expect(f!.origPort).toBe(50000);
+    expect(inStep(f)).toBe(true);
+    f = demux.packet(tcp(S, 40000, C, 50000, ACK, 5001, 1001), 1.2, 60);
+    expect(f!.rPkts).toBe(2);
+    expect(f!.tcp!.history()).toBe('^hAa');
+  });
+
+  it('follow the tracker on a SYN/SYN+ACK reversal and on the initial swap by server port', () => {
+    const demux = new Demux({}, () => {});
+    let f = demux.packet(tcp(S, 40000, C, 50000, SYN | ACK, 5000, 1001), 1, 60);
+    f = demux.packet(tcp(C, 50000, S, 40000, SYN, 1000, 0), 1.1, 60);
+    expect(f!.flips).toBe(1);
+    expect(inStep(f)).toBe(true);
+    // A first packet from port 80 that is not a bare SYN: the destination is the originator from the start.
+    f = demux.packet(tcp(S, 80, C, 50001, ACK, 7000, 2000), 2, 60);
+    expect(f!.origPort).toBe(50001);
+    expect(f!.flips).toBe(0);
+    expect(inStep(f)).toBe(true);
+  });
+});
