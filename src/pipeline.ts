@@ -7,7 +7,7 @@ import { decodeFrame } from './decode/index.js';
 import { DecodedPacket } from './decode/packet.js';
 import { Status, STATUS_NAME } from './decode/status.js';
 import { Defragmenter } from './flow/defrag.js';
-import { BAD_IP_CHECKSUM, Demux, FRAGMENT_INCOMPLETE, REASON_COUNT } from './flow/demux.js';
+import { BAD_IP_CHECKSUM, Demux, FRAGMENT_INCOMPLETE, type PacketDispatch, REASON_COUNT } from './flow/demux.js';
 import type { Flow } from './flow/flow.js';
 import type { FlowRecord } from './flow/record.js';
 import { flowRecord } from './flow/snapshot.js';
@@ -100,13 +100,17 @@ export interface PipelineOptions {
   /** Verify checksums as Zeek does (see DemuxOptions). @default false */
   verifyChecksums?: boolean;
   /**
-   * Hold only the flows of shard `index` of `count` (see DemuxOptions.shard): the pipeline still reads and decodes
-   * every packet. Packet totals and packets that fit no flow are counted by shard 0 only, so the stats of all
-   * shards add up to one pipeline's (packetsRead, wireBytes, clocks: take shard 0's).
+   * Called after each batch of frames a source delivers (between packets: every ended flow so far is handed on); the
+   * next batch waits for a returned promise.
    */
-  shard?: { index: number; count: number };
-  /** Called after each batch of frames a source delivers (between packets: every ended flow so far is handed on). */
-  afterPump?: () => void;
+  afterPump?: () => void | Promise<void>;
+  /**
+   * Hand the packets to shards instead of demultiplexing them here (see DemuxOptions.dispatch): this pipeline then
+   * reads, decodes, reassembles and follows tunnels, counts the packets that fit no flow, and holds no flows.
+   */
+  dispatch?: PacketDispatch;
+  /** Called after each frame; returning false ends the current batch of frames early (see afterPump). */
+  afterFrame?: () => boolean;
 }
 
 export interface RunSummary {
@@ -176,7 +180,7 @@ export class Pipeline {
     this.opts = opts;
     this.clock = opts.clock ?? Date.now;
     const demuxOpts: ConstructorParameters<typeof Demux>[2] = { verifyChecksums: opts.verifyChecksums === true };
-    if (opts.shard !== undefined) demuxOpts.shard = opts.shard;
+    if (opts.dispatch !== undefined) demuxOpts.dispatch = opts.dispatch;
     this.demux = new Demux(opts.flowTable ?? {}, (flow: Flow) => {
       // At end of input the table hands flows over already in order (last activity, serial).
       if (this.flushing) this.emitEnded(flow, Infinity, flow.lastSeenSec, flow.serial);
@@ -203,7 +207,7 @@ export class Pipeline {
             if (replay !== undefined) await this.waitForReplay(replay, signal);
             if (signal?.aborted) break;
             const more = await source.pump(onFrame);
-            this.opts.afterPump?.();
+            await this.opts.afterPump?.();
             if (source.live) {
               this.demux.expire(this.clock() / 1000);
               this.emitPending(this.packetsRead);
@@ -276,7 +280,7 @@ export class Pipeline {
     const unassigned: Record<string, number> = {};
     let total = 0;
     for (let i = 0; i < REASON_COUNT; i++) {
-      const n = d.unassigned[i]! + (i === FRAGMENT_INCOMPLETE && d.countsUnassigned ? this.defrag.incompleteFrames : 0);
+      const n = d.unassigned[i]! + (i === FRAGMENT_INCOMPLETE ? this.defrag.incompleteFrames : 0);
       if (n > 0) {
         unassigned[REASON_NAME[i]!] = n;
         total += n;
@@ -378,6 +382,8 @@ export class Pipeline {
       if (p.innerOffset >= 0 && p.status === Status.OK) this.tunnels(ts, frame.wireLen, this.view);
     }
     if (this.pendingEnds.length > 0) this.emitPending(this.packetsRead);
+    const afterFrame = this.opts.afterFrame;
+    if (afterFrame !== undefined && !afterFrame()) return false;
     const replay = this.opts.replay;
     return replay === undefined ? true : this.paceAfter(replay, ts);
   }
@@ -407,9 +413,8 @@ export class Pipeline {
       if (target.status !== Status.OK) return;
       const demux = this.demux;
       demux.table.nextSerial = this.packetsRead * 8 + depth + 1;
-      const foreign = demux.foreign;
       demux.packet(target, ts, wireLen);
-      if (demux.foreign === foreign) this.innerPackets++;
+      this.innerPackets++;
       const t = outer;
       outer = target;
       target = t;

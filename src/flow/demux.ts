@@ -28,11 +28,30 @@ export interface DemuxOptions {
    */
   verifyChecksums?: boolean;
   /**
-   * Take only the flows of shard `index` of `count` (by the key's symmetric hash): each of `count` demultiplexers
-   * fed the same packets then holds its own share of the flows, and together they hold exactly the flows one would.
-   * Packets that fit no flow are counted by shard 0 only. @default { index: 0, count: 1 }
+   * Hand packets to shards instead of holding flows: every packet that would be looked up goes to
+   * `dispatch.packet` with its shard (by the key's symmetric hash: see shardOfHash), and the flow table's
+   * clock (the once-a-second expiry) to `dispatch.expire`. Packets that fit no flow are still counted here. The shards'
+   * demultiplexers (with `externalClock`) fed those calls in order hold exactly the flows one demultiplexer would.
    */
-  shard?: { index: number; count: number };
+  dispatch?: PacketDispatch;
+  /** Expire flows only when told to (`expire()`), not on the packets' capture times: see `dispatch`. */
+  externalClock?: boolean;
+}
+
+/** Where a dispatching demultiplexer sends packets (see DemuxOptions.dispatch). */
+export interface PacketDispatch {
+  /** Number of shards. */
+  readonly count: number;
+  /**
+   * The flow tables' clock reached `tsSec` at the packet about to be passed on with serial `serial`: expire what is
+   * due (call every shard's `Demux.expire`).
+   */
+  expire(tsSec: number, serial: number): void;
+  /**
+   * A packet for shard `shard`, to pass on to that shard's `Demux.packet` with the same arguments, after setting its
+   * table's `nextSerial` to `serial`. `checksumBad`: its transport checksum is wrong (with verifyChecksums).
+   */
+  packet(shard: number, p: DecodedPacket, tsSec: number, wireLen: number, frames: number, serial: number, checksumBad: boolean): void;
 }
 
 /** The shard of a flow whose key hashes to `h` (high bits: the flow table's buckets use the low ones). */
@@ -52,55 +71,50 @@ export class Demux {
   readonly unassigned = new Float64Array(REASON_COUNT);
   /** Packets dropped from their flow's counters for a wrong transport checksum (with verifyChecksums). */
   badChecksums = 0;
-  /** Packets left to the other shards (see DemuxOptions.shard). */
-  foreign = 0;
   private nextExpirySec = 0;
   /** Trackers of recycled flows, reset, for new TCP flows. */
   private readonly tcpPool: TcpConnection[] = [];
   private readonly verifyChecksums: boolean;
-  private readonly shardIndex: number;
-  private readonly shardCount: number;
-  /** Whether this demultiplexer counts the packets that fit no flow (shard 0 does). */
-  readonly countsUnassigned: boolean;
+  private readonly dispatch: PacketDispatch | null;
+  private readonly externalClock: boolean;
 
   /** `onEnd` receives every flow the table ends (idle, closed, reset, reuse, evicted, eof). */
   constructor(options: FlowTableOptions, onEnd: (flow: Flow) => void, demuxOptions: DemuxOptions = {}) {
     this.table = new FlowTable(options, onEnd);
     this.verifyChecksums = demuxOptions.verifyChecksums === true;
-    const shard = demuxOptions.shard ?? { index: 0, count: 1 };
-    if (!(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
-      throw new RangeError(`bad shard ${shard.index} of ${shard.count}`);
-    }
-    this.shardIndex = shard.index;
-    this.shardCount = shard.count;
-    this.countsUnassigned = shard.index === 0;
+    this.dispatch = demuxOptions.dispatch ?? null;
+    this.externalClock = demuxOptions.externalClock === true;
   }
 
   /**
    * Accounts for one decoded packet captured at `tsSec` (seconds since the epoch) with `wireLen` bytes on the wire.
    * `frames` is how many captured frames carried it (more than 1 for a reassembled IP datagram). Returns the flow it
-   * was assigned to, or null. Allocates only when a new flow starts.
+   * was assigned to, or null. Allocates only when a new flow starts. `checksumBad`: the packet's transport checksum
+   * is known to be wrong (from a dispatching demultiplexer, which had the packet's bytes).
    */
-  packet(p: DecodedPacket, tsSec: number, wireLen: number, frames = 1): Flow | null {
-    if (tsSec >= this.nextExpirySec) {
+  packet(p: DecodedPacket, tsSec: number, wireLen: number, frames = 1, checksumBad = false): Flow | null {
+    if (tsSec >= this.nextExpirySec && !this.externalClock) {
       // Timeouts are checked once per second of capture time, not per packet.
-      this.table.expire(tsSec);
+      if (this.dispatch !== null) this.dispatch.expire(tsSec, this.table.nextSerial);
+      else this.table.expire(tsSec);
       this.nextExpirySec = tsSec + 1;
     }
     const status = p.status;
     if (status !== OK) {
-      if (this.countsUnassigned) this.unassigned[status]! += frames; // status < STATUS_COUNT
+      this.unassigned[status]! += frames; // status < STATUS_COUNT
       return null;
     }
     const verify = this.verifyChecksums;
     if (verify && !ipv4HeaderChecksumOk(p)) {
-      if (this.countsUnassigned) this.unassigned[BAD_IP_CHECKSUM]! += frames;
+      this.unassigned[BAD_IP_CHECKSUM]! += frames;
       return null;
     }
     const table = this.table;
     const h = table.keyHash(p);
-    if (this.shardCount > 1 && shardOfHash(h, this.shardCount) !== this.shardIndex) {
-      this.foreign += frames;
+    const dispatch = this.dispatch;
+    if (dispatch !== null) {
+      const bad = verify && !transportChecksumOk(p);
+      dispatch.packet(shardOfHash(h, dispatch.count), p, tsSec, wireLen, frames, table.nextSerial, bad);
       return null;
     }
     let f = table.find(p, h);
@@ -121,7 +135,7 @@ export class Demux {
     }
     if (f === null) f = this.create(p, tsSec);
     const fromOrig = table.fromOrig;
-    if (verify && !transportChecksumOk(p)) {
+    if (checksumBad || (verify && !transportChecksumOk(p))) {
       // Zeek drops the packet before any accounting; only the history notes it.
       this.badChecksums += frames;
       if (f.tcp !== null) f.tcp.checksumError(fromOrig);

@@ -1,11 +1,13 @@
 /**
- * What a shard worker and the thread that runs it say to each other. Each worker reads and decodes every packet of
- * the input but holds only its share of the flows (by key hash; see DemuxOptions.shard), writes the records of its
- * flows in the output format, and posts them in batches with their order keys; the main thread merges the batches
- * by key into the one stream a single pipeline would write.
+ * What a shard worker and the thread that runs it say to each other. The main thread reads and decodes the input and
+ * hands each packet to the worker of its flow's shard (by key hash; see DemuxOptions.dispatch) through a ring in
+ * shared memory; each worker holds its share of the flows, writes their records in the output format, and posts them
+ * in batches with their order keys; the main thread merges the batches by key into the one stream a single pipeline
+ * would write.
  */
 import type { FlowTableOptions } from '../flow/table.js';
 import type { CaptureStats } from '../pipeline-types.js';
+import type { RingBuffers } from './packet-ring.js';
 
 /** The formats whose records are written one at a time as flows end (no sorting, no column widths). */
 export const SHARDABLE_FORMATS = ['ndjson', 'csv', 'zeek'] as const;
@@ -13,12 +15,23 @@ export type ShardableFormat = (typeof SHARDABLE_FORMATS)[number];
 
 /** The worker's `workerData`. */
 export interface ShardJob {
-  paths: string[];
+  /** The ring the reading thread passes the shard's packets through. */
+  ring: RingBuffers;
   index: number;
   count: number;
   format: ShardableFormat;
   flowTable: FlowTableOptions;
-  verifyChecksums: boolean;
+}
+
+/** A worker's flow counters (the reading thread counts the packets). */
+export interface ShardCounters {
+  /** Packets assigned to flows (tunnelled layers included). */
+  assigned: number;
+  activeFlows: number;
+  totalFlows: number;
+  evictedFlows: number;
+  /** Packets dropped from their flow's counters for a wrong transport checksum. */
+  badChecksums: number;
 }
 
 /**
@@ -32,18 +45,16 @@ export interface BatchMessage {
   ends: Int32Array<ArrayBuffer>;
   keys: Float64Array<ArrayBuffer>;
   watermark: number;
-  stats: CaptureStats;
-  progress: number | undefined;
+  counters: ShardCounters;
 }
 
-/** The worker is done: its final counters and the input errors met (messages; the same in every shard). */
+/** The worker is done: its final counters. */
 export interface DoneMessage {
   t: 'done';
-  stats: CaptureStats;
-  errors: string[];
+  counters: ShardCounters;
 }
 
-/** The worker failed (a bug, not bad input: that is reported in DoneMessage.errors). */
+/** The worker failed (a bug, not bad input: the reading thread reports that). */
 export interface FatalMessage {
   t: 'fatal';
   message: string;
@@ -51,40 +62,29 @@ export interface FatalMessage {
 
 export type WorkerMessage = BatchMessage | DoneMessage | FatalMessage;
 
-/** Main thread to worker: stop reading (flows still open are written as at end of input). */
-export interface AbortMessage {
-  t: 'abort';
-}
-
 /**
- * The counters of all shards as one pipeline's: packets and flows held add up; totals every shard counts alike
- * (packets read, wire bytes, clocks, link types) and packets that fit no flow come from shard 0 (see PipelineOptions).
+ * The counters of a dispatching pipeline (packets read, packets that fit no flow, tunnels, clocks) completed with its
+ * shards' flow counters: one pipeline's counters.
  */
-export function mergeStats(shards: readonly CaptureStats[]): CaptureStats {
-  const first = shards[0]!; // at least one shard
-  const unassigned: Record<string, number> = { ...first.unassigned };
+export function mergeStats(reader: CaptureStats, shards: readonly ShardCounters[]): CaptureStats {
   let assigned = 0;
   let active = 0;
   let total = 0;
   let evicted = 0;
-  let tunnelled = 0;
   let badChecksums = 0;
   for (const s of shards) {
-    assigned += s.packetsAssigned;
+    assigned += s.assigned;
     active += s.activeFlows;
     total += s.totalFlows;
     evicted += s.evictedFlows;
-    tunnelled += s.tunnelledPackets;
     badChecksums += s.badChecksums;
   }
   return {
-    ...first,
-    packetsAssigned: assigned,
-    unassigned,
+    ...reader,
+    packetsAssigned: assigned - reader.tunnelledPackets,
     activeFlows: active,
     totalFlows: total,
     evictedFlows: evicted,
-    tunnelledPackets: tunnelled,
     badChecksums,
   };
 }

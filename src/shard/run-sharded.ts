@@ -1,18 +1,30 @@
 /**
- * Reads capture files with several worker threads, one shard of the flows each (see protocol.ts), and merges their
- * records into the stream one pipeline would write: the same records, bytes and order, in less time. Each worker
- * still reads and decodes every packet (a few tenths of a microsecond each); what divides is the per-flow work
- * (lookup, counters, TCP tracking), which dominates on captures with many concurrent flows.
+ * Reads capture files with several worker threads and merges their records into the stream one pipeline would write:
+ * the same records, bytes and order, in less time. The calling thread reads and decodes every packet once (reassembly
+ * and tunnels included) and hands it to the worker of its flow's shard through a ring in shared memory; the workers
+ * do the per-flow work (lookup, counters, TCP tracking, records), which dominates on captures with many concurrent
+ * flows.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { DecodedPacket } from '../decode/packet.js';
+import type { PacketDispatch } from '../flow/demux.js';
 import type { FlowTableOptions } from '../flow/table.js';
+import { Pipeline } from '../pipeline.js';
 import type { CaptureStats } from '../pipeline-types.js';
 import type { ChunkedOut } from '../sink/writers.js';
-import { type BatchMessage, mergeStats, type ShardableFormat, type ShardJob, type WorkerMessage } from './protocol.js';
+import { openCaptures } from '../source/lazy.js';
+import { createRing, RingWriter } from './packet-ring.js';
+import { type BatchMessage, mergeStats, type ShardableFormat, type ShardCounters, type ShardJob, type WorkerMessage } from './protocol.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** Records per worker ring (a power of two), and how many are passed on at a time. */
+const RING_RECORDS = 1 << 14;
+const PUBLISH_EVERY = 512;
+/** Room a frame may need: its packet, tunnelled layers, and a clock tick. */
+const FRAME_ROOM = 16;
 
 /** Whether worker threads can run here: the compiled worker exists (not when running from TypeScript sources). */
 export function shardingAvailable(): boolean {
@@ -34,7 +46,7 @@ export interface ShardedRunOptions {
 
 export interface ShardedSummary {
   stats: CaptureStats;
-  /** Input errors met (every shard meets the same; shard 0's are reported). */
+  /** Input errors met. */
   errors: string[];
 }
 
@@ -47,9 +59,38 @@ class Lane {
   /** Every record still to come from this worker has an ordinal above this. */
   watermark = -1;
   done = false;
-  stats: CaptureStats | null = null;
-  progress: number | undefined = 0;
-  errors: string[] = [];
+  counters: ShardCounters = { assigned: 0, activeFlows: 0, totalFlows: 0, evictedFlows: 0, badChecksums: 0 };
+}
+
+/** Passes each packet to the ring of its shard (see DemuxOptions.dispatch). */
+class RingDispatch implements PacketDispatch {
+  readonly count: number;
+  private readonly rings: RingWriter[];
+  constructor(rings: RingWriter[]) {
+    this.rings = rings;
+    this.count = rings.length;
+  }
+  expire(tsSec: number, serial: number): void {
+    const ordinal = Math.floor(serial / 8); // serials are 8 per input position (see Pipeline)
+    for (const r of this.rings) r.expire(tsSec, ordinal);
+  }
+  packet(shard: number, p: DecodedPacket, tsSec: number, wireLen: number, frames: number, serial: number, checksumBad: boolean): void {
+    this.rings[shard]!.packet(p, tsSec, wireLen, frames, Math.floor(serial / 8), serial, checksumBad); // shard < count
+  }
+  /** Between frames: passes on what has piled up; false when a ring is about full (the reader then waits for room). */
+  afterFrame(): boolean {
+    let room = true;
+    for (const r of this.rings) {
+      if (r.unpublished >= PUBLISH_EVERY) r.publish();
+      if (r.free() < FRAME_ROOM) room = false;
+    }
+    return room;
+  }
+  /** Passes everything on and waits until every ring has room for a frame. */
+  async settle(): Promise<void> {
+    for (const r of this.rings) r.publish();
+    for (const r of this.rings) await r.waitForRoom(FRAME_ROOM);
+  }
 }
 
 /** A sharded run in progress. */
@@ -58,12 +99,15 @@ export class ShardedRun {
   private readonly lanes: Lane[];
   private readonly workers: Worker[] = [];
   private readonly out: ChunkedOut;
+  private pipeline: Pipeline | null = null;
+  private readDone = false;
 
   constructor(opts: ShardedRunOptions) {
     if (!(Number.isInteger(opts.threads) && opts.threads >= 2)) throw new RangeError(`threads must be 2 or more, not ${opts.threads}`);
     this.out = opts.out;
     this.lanes = Array.from({ length: opts.threads }, () => new Lane());
-    this.done = new Promise<ShardedSummary>((resolve, reject) => {
+    const rings = Array.from({ length: opts.threads }, () => createRing(RING_RECORDS));
+    const workersDone = new Promise<void>((resolve, reject) => {
       let failed = false;
       const fail = (e: Error): void => {
         if (failed) return;
@@ -73,12 +117,11 @@ export class ShardedRun {
       };
       for (let index = 0; index < opts.threads; index++) {
         const job: ShardJob = {
-          paths: opts.paths,
+          ring: rings[index]!, // index < threads
           index,
           count: opts.threads,
           format: opts.format,
           flowTable: opts.flowTable ?? {},
-          verifyChecksums: opts.verifyChecksums === true,
         };
         const w = new Worker(WORKER_URL, { workerData: job });
         this.workers.push(w);
@@ -88,39 +131,67 @@ export class ShardedRun {
           if (m.t === 'batch') {
             if (m.ends.length > 0) lane.batches.push(m);
             lane.watermark = m.watermark;
-            lane.stats = m.stats;
-            lane.progress = m.progress;
+            lane.counters = m.counters;
           } else if (m.t === 'done') {
             lane.done = true;
-            lane.stats = m.stats;
-            lane.progress = 1;
-            lane.errors = m.errors;
+            lane.counters = m.counters;
           } else {
             fail(new Error(`shard ${index}: ${m.message}`));
             return;
           }
           this.drain();
-          if (this.lanes.every((l) => l.done)) resolve({ stats: this.stats(), errors: this.lanes[0]!.errors });
+          if (this.lanes.every((l) => l.done)) resolve();
         });
         w.on('error', (e) => fail(e));
         w.on('exit', (code) => {
           if (!lane.done) fail(new Error(`shard ${index} stopped (exit code ${code}) before it was done`));
         });
       }
-      opts.signal?.addEventListener('abort', () => {
-        for (const w of this.workers) w.postMessage({ t: 'abort' });
-      }, { once: true });
     });
+    const writers = rings.map((r) => new RingWriter(r));
+    const dispatch = new RingDispatch(writers);
+    const read = (async () => {
+      const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = {
+        sources: await openCaptures(opts.paths),
+        verifyChecksums: opts.verifyChecksums === true,
+        dispatch,
+        afterFrame: () => dispatch.afterFrame(),
+        afterPump: () => dispatch.settle(),
+      };
+      if (opts.flowTable !== undefined) pipelineOpts.flowTable = opts.flowTable;
+      if (opts.signal !== undefined) pipelineOpts.signal = opts.signal;
+      const pipeline = new Pipeline(pipelineOpts);
+      this.pipeline = pipeline;
+      try {
+        return await pipeline.run();
+      } finally {
+        this.readDone = true;
+        for (const w of writers) {
+          await w.waitForRoom(1);
+          w.end();
+          w.publish();
+        }
+      }
+    })();
+    read.catch(() => {
+      for (const w of this.workers) void w.terminate();
+    });
+    this.done = Promise.all([read, workersDone]).then(([summary]) => ({
+      stats: this.stats(),
+      errors: summary.errors.map((e) => e.message),
+    }));
   }
 
-  /** The counters of all shards so far, as one pipeline's. */
+  /** The counters so far, as one pipeline's. */
   stats(): CaptureStats {
-    return mergeStats(this.lanes.map((l) => l.stats ?? EMPTY_STATS));
+    const reader = this.pipeline === null ? EMPTY_STATS : this.pipeline.stats();
+    return mergeStats(reader, this.lanes.map((l) => l.counters));
   }
 
-  /** Share of the input read (shard 0's: every shard reads all of it). */
+  /** Share of the input read. */
   progress(): number | undefined {
-    return this.lanes[0]!.progress; // at least two lanes
+    if (this.readDone && this.lanes.every((l) => l.done)) return 1;
+    return this.pipeline === null ? 0 : Math.min(this.pipeline.progress() ?? 0, 0.999);
   }
 
   /**

@@ -1,50 +1,58 @@
 /**
- * A shard worker (worker_threads): runs one pipeline over the whole input holding only its shard's flows, and posts
- * their records, written in the output format, to the main thread in batches (see protocol.ts).
+ * A shard worker (worker_threads): demultiplexes the packets of its shard, which the reading thread decodes and
+ * passes through a shared-memory ring (packet-ring.ts), and posts the records of its flows, written in the output
+ * format, to the main thread in batches (see protocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Pipeline } from '../pipeline.js';
+import { DecodedPacket } from '../decode/packet.js';
+import { Demux } from '../flow/demux.js';
+import type { Flow } from '../flow/flow.js';
+import { flowRecord } from '../flow/snapshot.js';
 import { GrowingOut, makeWriter } from '../sink/writers.js';
-import { openCaptures } from '../source/lazy.js';
-import type { PacketSource } from '../source/types.js';
-import type { AbortMessage, BatchMessage, DoneMessage, FatalMessage, ShardJob } from './protocol.js';
+import { RecordKind, RingReader } from './packet-ring.js';
+import type { BatchMessage, DoneMessage, FatalMessage, ShardCounters, ShardJob } from './protocol.js';
 
 /** Post a batch once this many bytes of records are gathered, or this long after the last post. */
 const BATCH_BYTES = 1 << 18;
 const BATCH_MS = 50;
+/** Longest wait for the ring between looks at the clock (posts are due even when no packets come). */
+const WAIT_MS = 20;
 
-async function main(job: ShardJob): Promise<void> {
+function main(job: ShardJob): void {
   const port = parentPort!; // this module only runs as a worker
   const out = new GrowingOut();
   const writer = makeWriter(job.format, out);
   let ends: number[] = [];
   let keys: number[] = [];
   let lastPost = Date.now();
-  const abort = new AbortController();
-  const onMessage = (m: AbortMessage): void => {
-    if (m.t === 'abort') abort.abort();
-  };
-  port.on('message', onMessage);
+  /** Flows ended by the records of the current input position, handed on (by serial) once they are all done. */
+  const pending: Flow[] = [];
+  let flushing = false;
 
-  const sources: PacketSource[] = await openCaptures(job.paths);
-  const pipeline: Pipeline = new Pipeline({
-    sources,
-    flowTable: job.flowTable,
-    verifyChecksums: job.verifyChecksums,
-    shard: { index: job.index, count: job.count },
-    signal: abort.signal,
-    onFlowEnd: (r, ordinal, tie1, tie2) => {
-      writer.write(r);
-      ends.push(out.len);
-      keys.push(ordinal, tie1, tie2);
-      // Mid-packet, records of this ordinal may still follow: the watermark is the one before. At end of input
-      // every packet is done (records to come are the rest of the open flows, ordinal Infinity).
-      if (out.len >= BATCH_BYTES) post(Number.isFinite(ordinal) ? ordinal - 1 : pipeline.stats().packetsRead);
-    },
-    afterPump: () => {
-      if (out.len >= BATCH_BYTES || Date.now() - lastPost >= BATCH_MS) post(pipeline.stats().packetsRead);
-    },
-  });
+  const demux: Demux = new Demux(job.flowTable, (f: Flow) => {
+    // At end of input the table hands flows over already in order (last activity, serial).
+    if (flushing) emit(f, Infinity, f.lastSeenSec, f.serial);
+    else pending.push(f);
+  }, { externalClock: true });
+
+  /** Writes the record of an ended flow with its order key (see PipelineOptions.onFlowEnd), then reuses the flow. */
+  function emit(f: Flow, ordinal: number, tie1: number, tie2: number): void {
+    writer.write(flowRecord(f, f.endReason));
+    ends.push(out.len);
+    keys.push(ordinal, tie1, tie2);
+    demux.recycle(f);
+  }
+
+  function emitPending(ordinal: number): void {
+    if (pending.length > 1) pending.sort((a, b) => a.serial - b.serial);
+    for (const f of pending) emit(f, ordinal, 0, f.serial);
+    pending.length = 0;
+  }
+
+  function counters(): ShardCounters {
+    const t = demux.table;
+    return { assigned: demux.assigned, activeFlows: t.size, totalFlows: t.created, evictedFlows: t.evicted, badChecksums: demux.badChecksums };
+  }
 
   function post(watermark: number): void {
     const msg: BatchMessage = {
@@ -53,8 +61,7 @@ async function main(job: ShardJob): Promise<void> {
       ends: Int32Array.from(ends),
       keys: Float64Array.from(keys),
       watermark,
-      stats: pipeline.stats(),
-      progress: pipeline.progress(),
+      counters: counters(),
     };
     ends = [];
     keys = [];
@@ -62,14 +69,42 @@ async function main(job: ShardJob): Promise<void> {
     port.postMessage(msg, [msg.bytes, msg.ends.buffer, msg.keys.buffer]);
   }
 
-  const summary = await pipeline.run();
+  const reader = new RingReader(job.ring);
+  const p = new DecodedPacket();
+  /** Input position of the records being processed: every record of earlier positions is done. */
+  let current = 0;
+  for (let done = false; !done; ) {
+    const n = reader.wait(WAIT_MS);
+    for (let i = 0; i < n; i++) {
+      reader.next(p);
+      if (reader.kind === RecordKind.END) {
+        done = true;
+        break;
+      }
+      if (reader.ordinal !== current) {
+        if (pending.length > 0) emitPending(current);
+        current = reader.ordinal;
+      }
+      if (reader.kind === RecordKind.EXPIRE) demux.expire(reader.tsSec);
+      else {
+        demux.table.nextSerial = reader.serial;
+        demux.packet(p, reader.tsSec, reader.wireLen, reader.frames, reader.checksumBad);
+      }
+    }
+    // Records come in whole frames: those of `current` are all done, and every later record has a later position.
+    if (pending.length > 0) emitPending(current);
+    if (!done && (out.len >= BATCH_BYTES || Date.now() - lastPost >= BATCH_MS)) post(current);
+  }
+  flushing = true;
+  demux.flush();
   post(Infinity);
-  const done: DoneMessage = { t: 'done', stats: summary.stats, errors: summary.errors.map((e) => e.message) };
-  port.postMessage(done);
-  port.off('message', onMessage); // nothing left to listen for: the thread may end
+  const msg: DoneMessage = { t: 'done', counters: counters() };
+  port.postMessage(msg);
 }
 
-main(workerData as ShardJob).catch((e: unknown) => {
+try {
+  main(workerData as ShardJob);
+} catch (e) {
   const msg: FatalMessage = { t: 'fatal', message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   parentPort?.postMessage(msg);
-});
+}

@@ -39,11 +39,19 @@ describe('ShardedRun', () => {
     expect(lines).toHaveLength(single.stats.totalFlows);
   });
 
-  it('fails with the shard named when a worker cannot do its job', async () => {
+  it('fails when the input cannot be opened, and stops its workers', async () => {
     const { m, w } = await load();
     const out = new w.ChunkedOut({ write: () => undefined });
     const run = new m.ShardedRun({ paths: ['/nonexistent/x.pcap'], threads: 2, format: 'csv', out });
-    await expect(run.done).rejects.toThrow(/shard \d: .*ENOENT/s);
+    await expect(run.done).rejects.toThrow(/ENOENT/);
+  });
+
+  it('fails with the shard named when a worker cannot do its job', async () => {
+    const { m, w } = await load();
+    const out = new w.ChunkedOut({ write: () => undefined });
+    // A format no writer knows: each worker fails as it starts.
+    const run = new m.ShardedRun({ paths: [DEMO], threads: 2, format: 'bogus' as 'csv', out });
+    await expect(run.done).rejects.toThrow(/^shard \d: TypeError/);
   });
 
   it('refuses fewer than two threads', async () => {
