@@ -29,42 +29,45 @@ export interface RunFlowsOptions {
 
 /** Below this much input, starting worker threads costs more than it saves. */
 const SHARD_MIN_BYTES = 64 << 20;
-/** Most worker threads picked automatically (each reads and decodes every packet). */
+/** Most worker threads picked automatically. */
 const SHARD_MAX_AUTO = 4;
 /**
- * Fewest cores for threads by default. Every worker reads and decodes all packets and keeps a heap of its own: on two
- * cores, two workers finish the benchmark capture only 1.15-1.3x sooner and use about 1.4x the memory (measured).
+ * Fewest cores for threads by default. The main thread reads and decodes, the workers do the per-flow work, and each
+ * keeps a heap of its own: on two cores the three threads (and V8's collector and compiler threads, which one thread
+ * already keeps busy on the second core) share two cores, and two workers finish the benchmark capture only about
+ * 1.1-1.2x sooner for about 1.45x the memory (measured).
  */
 const SHARD_MIN_CORES = 4;
 
 /**
- * How many worker threads should read `sources` (1: the calling thread alone). Threads need capture files (each
- * worker opens them; not standard input), a format written record by record (ndjson, csv, zeek), and the compiled
- * worker. `requested` undefined picks: on 4 cores or more, one per core up to 4, for inputs of 64 MiB or more.
+ * How many worker threads should demultiplex `sources` (1: the calling thread alone). Threads need captures read from
+ * files or standard input (not live), a format written record by record (ndjson, csv, zeek), and the compiled worker.
+ * `requested` undefined picks: on 4 cores or more, one per core up to 4, for files of 64 MiB or more.
  */
 export function pickThreads(sources: readonly PacketSource[], format: Format, requested: number | undefined): number {
   if (requested === 1) return 1;
   if (!(SHARDABLE_FORMATS as readonly string[]).includes(format) || !shardingAvailable()) return 1;
+  if (sources.some((s) => s.live)) return 1;
+  if (requested !== undefined) return requested;
   let bytes = 0;
   for (const s of sources) {
     const total = s.stats().totalBytes;
-    if (s.live || s.name === '-' || total === undefined) return 1;
+    if (total === undefined) return 1; // standard input, a FIFO: size unknown
     bytes += total;
   }
-  if (requested !== undefined) return requested;
   const cores = availableParallelism();
   if (bytes < SHARD_MIN_BYTES || cores < SHARD_MIN_CORES) return 1;
   return Math.min(SHARD_MAX_AUTO, cores);
 }
 
 /**
- * `runFlows` with `threads` worker threads over capture files `paths` (see pickThreads): the same output, bytes and
- * order. Resolves to the process exit code.
+ * `runFlows` with `threads` worker threads (see pickThreads): the same output, bytes and order. Resolves to the
+ * process exit code.
  */
-export function runFlowsSharded(paths: string[], threads: number, opts: RunFlowsOptions, env: Env): Promise<number> {
+export function runFlowsSharded(sources: PacketSource[], threads: number, opts: RunFlowsOptions, env: Env): Promise<number> {
   return writeRecords(opts, env, (out) => {
     const run = new ShardedRun({
-      paths,
+      sources,
       threads,
       format: opts.format as ShardableFormat,
       flowTable: opts.flowTable ?? {},

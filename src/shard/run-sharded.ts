@@ -15,6 +15,7 @@ import { Pipeline } from '../pipeline.js';
 import type { CaptureStats } from '../pipeline-types.js';
 import type { ChunkedOut } from '../sink/writers.js';
 import { openCaptures } from '../source/lazy.js';
+import type { PacketSource } from '../source/types.js';
 import { createRing, RingWriter } from './packet-ring.js';
 import { type BatchMessage, mergeStats, type ShardableFormat, type ShardCounters, type ShardJob, type WorkerMessage } from './protocol.js';
 
@@ -25,6 +26,12 @@ const RING_RECORDS = 1 << 14;
 const PUBLISH_EVERY = 512;
 /** Room a frame may need: its packet, tunnelled layers, and a clock tick. */
 const FRAME_ROOM = 16;
+/**
+ * Young generation of a worker's heap, MB. Flows live long enough to leave it anyway; V8's default (several times
+ * this) costs each worker tens of megabytes for no measurable speed (2-thread benchmark: 325-335 MB peak by default,
+ * 280-305 MB with this, same times).
+ */
+const WORKER_YOUNG_MB = 8;
 
 /** Whether worker threads can run here: the compiled worker exists (not when running from TypeScript sources). */
 export function shardingAvailable(): boolean {
@@ -32,7 +39,9 @@ export function shardingAvailable(): boolean {
 }
 
 export interface ShardedRunOptions {
-  paths: string[];
+  /** The captures to read (or `paths`: capture files, `-` for standard input). */
+  sources?: PacketSource[];
+  paths?: string[];
   /** Worker threads (shards), at least 2. */
   threads: number;
   format: ShardableFormat;
@@ -123,7 +132,7 @@ export class ShardedRun {
           format: opts.format,
           flowTable: opts.flowTable ?? {},
         };
-        const w = new Worker(WORKER_URL, { workerData: job });
+        const w = new Worker(WORKER_URL, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
         this.workers.push(w);
         const lane = this.lanes[index]!; // index < threads
         w.on('message', (m: WorkerMessage) => {
@@ -152,7 +161,7 @@ export class ShardedRun {
     const dispatch = new RingDispatch(writers);
     const read = (async () => {
       const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = {
-        sources: await openCaptures(opts.paths),
+        sources: opts.sources ?? (await openCaptures(opts.paths ?? [])),
         verifyChecksums: opts.verifyChecksums === true,
         dispatch,
         afterFrame: () => dispatch.afterFrame(),

@@ -1,13 +1,14 @@
 /**
- * `flows --threads N`: worker threads each hold a share of the flows, and the merged output must be the output of one
- * thread, byte for byte, summary included: on every corpus capture read in one run (tunnels, fragments, IPv6, bad
+ * `flows --threads N`: the main thread reads and decodes, worker threads each hold a share of the flows, and the
+ * merged output must be the output of one thread, byte for byte, summary included: on every corpus capture read in one run (tunnels, fragments, IPv6, bad
  * files, clock jumps between files), in each streaming format, and on a generated capture large enough that every
  * worker posts many batches.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
 
@@ -15,9 +16,11 @@ const BIN = resolve(import.meta.dirname, '../../bin/sockscope');
 const MAKE_PCAP = resolve(import.meta.dirname, '../../../shared/bench/make-pcap.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'sockscope-shard-'));
 
-function run(args: string[]) {
+function run(args: string[], input?: Buffer) {
   // Bounded: a run that hangs fails its test (with the reason in `err`) instead of stopping the suite.
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 60_000, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8', maxBuffer: 256 << 20, timeout: 60_000, killSignal: 'SIGKILL', ...(input !== undefined ? { input } : {}),
+  });
   if (r.error !== undefined) return { code: null, out: r.stdout, err: `${r.stderr}\n[test harness] ${r.error.message}` };
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -79,6 +82,18 @@ describe.skipIf(!HAVE_CORPUS)('flows --threads on a generated capture', () => {
     // The uids do not depend on the threads either: each comes from the position of the flow's first packet.
     const uids = new Set(one.out.trim().split('\n').map((l) => (JSON.parse(l) as { uid: string }).uid));
     expect(uids.size).toBe(one.out.trim().split('\n').length);
+  });
+
+  it('reads standard input on threads too, gzip-compressed or not', () => {
+    if (!existsSync(pcap)) make();
+    const one = run(['flows', '-f', 'ndjson', '-j', '1', pcap]);
+    const whole = readFileSync(pcap);
+    for (const input of [whole, gzipSync(whole)]) {
+      const two = run(['flows', '-f', 'ndjson', '-j', '2', '-'], input);
+      expect(two.code).toBe(0);
+      expect(two.out === one.out).toBe(true);
+      expect(two.err).toBe(one.err);
+    }
   });
 
   it('keeps every flow before a cut in the file and reports the error once', () => {

@@ -21,9 +21,9 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
   addFlowOptions(cmd)
     .option(
       '-j, --threads <n>',
-      'worker threads, each holding a share of the flows; the output is the same with any number (capture files ' +
-        'and the ndjson, csv and zeek formats only; default: on 4 or more cores, one per core up to 4 for files of ' +
-        '64 MiB or more, else 1)',
+      'worker threads, each holding a share of the flows; the output is the same with any number (ndjson, csv ' +
+        'and zeek formats only; default: on 4 or more cores, one per core up to 4 for files of 64 MiB or more, ' +
+        'else 1)',
       positiveInt,
     )
     .action(async (captures: string[], o: FlowCliOptions & { threads?: number }) => {
@@ -44,9 +44,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     // A --max-flows limit is one table's: the shards' tables would each evict on their own.
     const threads = o.maxFlows !== undefined ? 1 : pickThreads(sources, runOpts.format, o.threads);
     if (threads > 1) {
-      // The workers open the files themselves; opening them here checked that they are captures.
-      for (const s of sources) await s.close();
-      setExit(await runFlowsSharded(captures, threads, runOpts, env));
+      setExit(await runFlowsSharded(sources, threads, runOpts, env));
       return;
     }
     setExit(await runFlows(sources, runOpts, env));
