@@ -9,7 +9,7 @@ import type { DecodedPacket } from '../decode/packet.js';
 
 /** Atomics.waitAsync (in Node since 16; not in the ES2022 library typings). */
 const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+  waitAsync(a: Int32Array, index: number, value: number, timeoutMs?: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }).waitAsync;
 
 /** Record kinds. */
@@ -102,6 +102,13 @@ class RingViews {
   }
 }
 
+/** The ring's consumer stopped (see RingWriter.close): the writer cannot go on. */
+export class RingClosedError extends Error {
+  constructor() {
+    super('packet ring closed: its worker stopped');
+  }
+}
+
 /** The producer's end. */
 export class RingWriter {
   private readonly v: RingViews;
@@ -109,6 +116,7 @@ export class RingWriter {
   private written = 0;
   private published = 0;
   private read = 0;
+  private closed = false;
 
   constructor(b: RingBuffers) {
     this.v = new RingViews(b);
@@ -200,12 +208,19 @@ export class RingWriter {
   async waitForRoom(n: number): Promise<void> {
     const v = this.v;
     for (;;) {
+      if (this.closed) throw new RingClosedError();
       const read = Atomics.load(v.counters, C_READ);
       this.read = read;
       if (v.capacity - ((this.written - read) | 0) >= n) return;
-      const w = waitAsync(v.counters, C_READ, read);
+      // Bounded waits, so that a consumer that died (see close) cannot keep the writer waiting for ever.
+      const w = waitAsync(v.counters, C_READ, read, 250);
       if (w.async) await w.value;
     }
+  }
+
+  /** The consumer is gone: waitForRoom fails from now on. */
+  close(): void {
+    this.closed = true;
   }
 }
 

@@ -16,7 +16,7 @@ import type { CaptureStats } from '../pipeline-types.js';
 import type { ChunkedOut } from '../sink/writers.js';
 import { openCaptures } from '../source/lazy.js';
 import type { PacketSource } from '../source/types.js';
-import { createRing, RingWriter } from './packet-ring.js';
+import { createRing, RingClosedError, RingWriter } from './packet-ring.js';
 import { type BatchMessage, mergeStats, type ShardableFormat, type ShardCounters, type ShardJob, type WorkerMessage } from './protocol.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -116,12 +116,14 @@ export class ShardedRun {
     this.out = opts.out;
     this.lanes = Array.from({ length: opts.threads }, () => new Lane());
     const rings = Array.from({ length: opts.threads }, () => createRing(RING_RECORDS));
+    const writers = rings.map((r) => new RingWriter(r));
     const workersDone = new Promise<void>((resolve, reject) => {
       let failed = false;
       const fail = (e: Error): void => {
         if (failed) return;
         failed = true;
         for (const w of this.workers) void w.terminate();
+        for (const r of writers) r.close(); // the reading side stops instead of waiting for room
         reject(e);
       };
       for (let index = 0; index < opts.threads; index++) {
@@ -157,7 +159,6 @@ export class ShardedRun {
         });
       }
     });
-    const writers = rings.map((r) => new RingWriter(r));
     const dispatch = new RingDispatch(writers);
     const read = (async () => {
       const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = {
@@ -185,10 +186,14 @@ export class ShardedRun {
     read.catch(() => {
       for (const w of this.workers) void w.terminate();
     });
-    this.done = Promise.all([read, workersDone]).then(([summary]) => ({
-      stats: this.stats(),
-      errors: summary.errors.map((e) => e.message),
-    }));
+    // Settles once both sides have stopped (nothing is left running or waiting), with the failure that came first:
+    // the reader's own (a worker stopped by it then fails too), or a worker's (the reader then finds its ring closed).
+    this.done = Promise.allSettled([workersDone, read]).then(([workers, reading]) => {
+      if (reading.status === 'rejected' && !(reading.reason instanceof RingClosedError)) throw reading.reason;
+      if (workers.status === 'rejected') throw workers.reason;
+      if (reading.status === 'rejected') throw reading.reason;
+      return { stats: this.stats(), errors: reading.value.errors.map((e) => e.message) };
+    });
   }
 
   /** The counters so far, as one pipeline's. */

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../src/decode/index.js';
 import { DecodedPacket } from '../../src/decode/packet.js';
-import { createRing, RecordKind, RingReader, RingWriter } from '../../src/shard/packet-ring.js';
+import { createRing, RecordKind, RingClosedError, RingReader, RingWriter } from '../../src/shard/packet-ring.js';
 import { openCapture } from '../../src/source/open.js';
 import { CORPUS, HAVE_CORPUS } from '../helpers/corpus.js';
 
@@ -97,5 +97,15 @@ describe.skipIf(!HAVE_CORPUS)('packet ring', () => {
     r.wait(0); // reports the three records taken
     await room;
     expect(w.free()).toBe(3);
+  });
+
+  it('stops a writer waiting for room once the ring is closed (its worker died)', async () => {
+    const ring = createRing(4);
+    const w = new RingWriter(ring);
+    for (let i = 0; i < 4; i++) w.expire(i, i);
+    w.publish();
+    const waiting = w.waitForRoom(1);
+    w.close();
+    await expect(waiting).rejects.toBeInstanceOf(RingClosedError);
   });
 });
