@@ -53,16 +53,20 @@ const L3 = 32;
 const L4 = 33;
 const FRAMES = 34;
 const CHECKSUM_BAD = 35;
-/** Int32 slots per record (a multiple of 2, so that the float64 slots are aligned), and where the float64 ones start. */
+/**
+ * Int32 slots per record (even, so that float64 slots stay aligned), and the record's first float64 slot in float64
+ * units (int32 slot 36, after the int32 fields); the float64 fields are offsets from it.
+ */
 const RECORD_I32 = 44;
-const F64_AT = 18; // int32 slot 36
+const F64_AT = 18;
+const RECORD_F64 = RECORD_I32 / 2;
+/** Capture time, seconds since the epoch; wire length of the frame(s). */
 const TS = 0;
 const WIRE_LEN = 1;
 /** Position in the input of the frame that carried the packet (the pipeline's packet count), for record order. */
 const ORDINAL = 2;
 /** The flow serial a new flow on this packet gets (see FlowTable.nextSerial). */
 const SERIAL = 3;
-const RECORD_F64 = RECORD_I32 / 2;
 
 /** Atomic counters (int32, mod 2^32): records published (written and visible), records consumed. */
 const C_WRITTEN = 0;
@@ -112,10 +116,9 @@ export class RingClosedError extends Error {
 /** The producer's end. */
 export class RingWriter {
   private readonly v: RingViews;
-  /** Records written (published or not), and records known consumed. */
+  /** Records written (published or not) and published; counted mod 2^32 where compared. */
   private written = 0;
   private published = 0;
-  private read = 0;
   private closed = false;
 
   constructor(b: RingBuffers) {
@@ -124,8 +127,7 @@ export class RingWriter {
 
   /** Records that can be written before the consumer must catch up. */
   free(): number {
-    if (this.written - this.read >= this.v.capacity - 64) this.read = Atomics.load(this.v.counters, C_READ);
-    return this.v.capacity - ((this.written - this.read) | 0);
+    return this.v.capacity - ((this.written - Atomics.load(this.v.counters, C_READ)) | 0);
   }
 
   /** Appends a packet (the caller made sure there is room: see free()). */
@@ -210,7 +212,6 @@ export class RingWriter {
     for (;;) {
       if (this.closed) throw new RingClosedError();
       const read = Atomics.load(v.counters, C_READ);
-      this.read = read;
       if (v.capacity - ((this.written - read) | 0) >= n) return;
       // Bounded waits, so that a consumer that died (see close) cannot keep the writer waiting for ever.
       const w = waitAsync(v.counters, C_READ, read, 250);
