@@ -61,6 +61,18 @@ describe('three-way handshake, data, FIN/FIN', () => {
   it('does not extend activity with the ACK after both FINs', () => {
     expect(conn.lastActivitySec()).toBeCloseTo(1000.08, 9);
   });
+  it('measures the ACK half of the handshake again at the next ACK when capture time stepped back', () => {
+    const [syn, synAck, ack] = handshake();
+    const back = run([
+      [syn![0], syn![1], 1000],
+      [synAck![0], synAck![1], 1000.1],
+      [ack![0], ack![1], 1000.05], // before the SYN+ACK: a negative RTT is not a measurement
+      ['o', seg('PA', C_ISN + 1, S_ISN + 1, 10), 1000.3],
+      ['o', seg('PA', C_ISN + 11, S_ISN + 1, 10), 1000.5],
+    ]).conn;
+    expect(back.rttSynSec).toBeCloseTo(0.1, 9);
+    expect(back.rttAckSec).toBeCloseTo(0.2, 9); // the next ACK's, and only that one's
+  });
   it('measures handshake RTTs and keeps SYN options', () => {
     expect(conn.rttSynSec).toBeCloseTo(0.01, 9);
     expect(conn.rttAckSec).toBeCloseTo(0.01, 9);
