@@ -4,7 +4,8 @@
 //   tshark -n -q -z conv,tcp -z conv,udp  (Wireshark's conversation tables)
 //   softflowd -6 -m 4000000 -d -r FILE    (a C flow exporter that tracks every flow)
 //   sockscope watch (TUI replay at full speed, when `watch --headless` exists)
-// and prints packets per second, the ratios against the others, and peak memory (GNU time's max RSS).
+// and prints packets per second, the ratios against the others, and peak memory (GNU time's max RSS); then the time
+// per packet of each stage of the pipeline (bench/stages.mjs).
 // Usage: node bench/run.mjs [--packets 2M] [--flows 50000] [--runs 1]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -86,3 +87,13 @@ if (base && soft) {
 }
 const tui = ok.find((r) => r.name.startsWith('sockscope watch'));
 if (base && tui) console.log(`TUI replay vs flows: ${(tui.secs / base.secs).toFixed(2)}x the time (target <= 1.3x)`);
+
+// Where the time goes: the pipeline's stages, each timed alone in the same run (bench/stages.mjs).
+const st = spawnSync(process.execPath, [join(root, 'bench', 'stages.mjs'), pcap, '--runs', String(runs)], { encoding: 'utf8' });
+if (st.status === 0) {
+  const s = JSON.parse(st.stdout);
+  const us = (secs) => ((secs * 1e6) / nPackets).toFixed(2).padStart(6);
+  console.log('\nstages of sockscope flows (one thread, in-process, no output written), µs per packet:');
+  console.log(`  read ${us(s.read)}   + decode ${us(s.decode - s.read)}   + flows and TCP ${us(s.demux - s.decode)}   + records ${us(s.flows - s.demux)}   = ${us(s.flows)}`);
+  if (soft) console.log(`  softflowd, whole run: ${us(soft.secs)}; 3x softflowd would be ${us(soft.secs / 3)}`);
+} else console.error(`stages: failed: ${st.stderr.slice(-500)}`);

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Where the time of `sockscope flows` goes: the compiled pipeline's stages timed separately on one capture, each
+// in a fresh process (best of --runs), so that `npm run bench` can set them beside softflowd's time.
+//   read     the capture reader alone (records walked, frames handed over)
+//   decode   + header decoding into the reused DecodedPacket
+//   demux    + the demultiplexer (flow table, counters, TCP tracking), ended flows recycled without records
+//   flows    + records, ndjson-encoded into memory (what `flows --format ndjson` does, without the write to stdout)
+// Usage: node bench/stages.mjs FILE [--runs N]   (prints one JSON line: seconds per stage)
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (p) => pathToFileURL(join(root, 'dist', p)).href;
+const STAGES = ['read', 'decode', 'demux', 'flows'];
+
+/** One stage, timed in this process: seconds from the first read to the last record. */
+async function runStage(stage, file) {
+  const { openCapture } = await import(dist('source/open.js'));
+  const { decodeFrame } = await import(dist('decode/index.js'));
+  const { DecodedPacket } = await import(dist('decode/packet.js'));
+  const { Demux } = await import(dist('flow/demux.js'));
+  const { flowRecord } = await import(dist('flow/snapshot.js'));
+  const { encodeRecordJson } = await import(dist('sink/json-bytes.js'));
+  const { ChunkedOut } = await import(dist('sink/writers.js'));
+  const out = new ChunkedOut({ write() {} }, 1e9);
+  const p = new DecodedPacket();
+  const records = stage === 'flows';
+  const demux = new Demux({}, (f) => {
+    if (records) encodeRecordJson(out, flowRecord(f, f.endReason));
+    demux.recycle(f);
+  });
+  const decode = stage !== 'read';
+  const flows = stage === 'demux' || stage === 'flows';
+  const t0 = performance.now();
+  const src = await openCapture(file);
+  let bytes = null;
+  let view = null;
+  let n = 0;
+  while (
+    await src.pump((f) => {
+      n++;
+      if (!decode) return;
+      if (f.bytes !== bytes) {
+        bytes = f.bytes;
+        view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+      decodeFrame(p, f.bytes, view, f.offset, f.caplen, f.linkType);
+      if (flows) demux.packet(p, f.tsSec + f.tsNsec * 1e-9, f.wireLen);
+    })
+  );
+  if (flows) demux.flush();
+  await src.close();
+  return { seconds: (performance.now() - t0) / 1000, packets: n };
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--stage') {
+  const r = await runStage(args[1], args[2]);
+  console.log(JSON.stringify(r));
+} else {
+  const file = args[0];
+  const i = args.indexOf('--runs');
+  const runs = i >= 0 ? Number(args[i + 1]) : 1;
+  const result = {};
+  for (const stage of STAGES) {
+    let best = Infinity;
+    for (let k = 0; k < runs; k++) {
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--stage', stage, file], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`stage ${stage}: ${r.stderr}`);
+      best = Math.min(best, JSON.parse(r.stdout).seconds);
+    }
+    result[stage] = best;
+  }
+  console.log(JSON.stringify(result));
+}
