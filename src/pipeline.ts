@@ -26,6 +26,18 @@ const REASON_NAME: readonly string[] = Array.from({ length: REASON_COUNT }, (_, 
 const MAX_TUNNEL_DEPTH = 4;
 
 /**
+ * Flow serials per input frame: a flow started by the frame at input position n gets serial n * 8, or n * 8 + d + 1
+ * for one inside tunnel layer d (see onFrame), so that serials and uids do not depend on how flows are split between
+ * shards.
+ */
+export const SERIALS_PER_FRAME = 8;
+
+/** The input position of the frame that carried the packet of flow serial `serial`. */
+export function frameOfSerial(serial: number): number {
+  return Math.floor(serial / SERIALS_PER_FRAME);
+}
+
+/**
  * Pacing of a file replay on the capture clock. The TUI drives it; the pipeline reads it between packets.
  */
 export class ReplayControl {
@@ -375,7 +387,7 @@ export class Pipeline {
     }
     // Flows are numbered by the position of the packet that starts them (8 per packet: tunnel layers), so that a
     // flow's serial and uid do not depend on which other flows this pipeline holds.
-    this.demux.table.nextSerial = this.packetsRead * 8;
+    this.demux.table.nextSerial = this.packetsRead * SERIALS_PER_FRAME;
     if (p.isFragment !== 0 && p.fragData >= 0) this.fragment(p, ts, frame.wireLen);
     else {
       this.demux.packet(p, ts, frame.wireLen);
@@ -412,7 +424,7 @@ export class Pipeline {
       decodeFrame(target, outer.bytes, view, outer.innerOffset, outer.end - outer.innerOffset, outer.innerLinkType);
       if (target.status !== Status.OK) return;
       const demux = this.demux;
-      demux.table.nextSerial = this.packetsRead * 8 + depth + 1;
+      demux.table.nextSerial = this.packetsRead * SERIALS_PER_FRAME + depth + 1;
       demux.packet(target, ts, wireLen);
       this.innerPackets++;
       const t = outer;

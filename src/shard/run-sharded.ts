@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { DecodedPacket } from '../decode/packet.js';
 import type { PacketDispatch } from '../flow/demux.js';
 import type { FlowTableOptions } from '../flow/table.js';
-import { Pipeline } from '../pipeline.js';
+import { frameOfSerial, Pipeline } from '../pipeline.js';
 import type { CaptureStats } from '../pipeline-types.js';
 import type { ChunkedOut } from '../sink/writers.js';
 import { openCaptures } from '../source/lazy.js';
@@ -80,11 +80,11 @@ class RingDispatch implements PacketDispatch {
     this.count = rings.length;
   }
   expire(tsSec: number, serial: number): void {
-    const ordinal = Math.floor(serial / 8); // serials are 8 per input position (see Pipeline)
+    const ordinal = frameOfSerial(serial);
     for (const r of this.rings) r.expire(tsSec, ordinal);
   }
   packet(shard: number, p: DecodedPacket, tsSec: number, wireLen: number, frames: number, serial: number, checksumBad: boolean): void {
-    this.rings[shard]!.packet(p, tsSec, wireLen, frames, Math.floor(serial / 8), serial, checksumBad); // shard < count
+    this.rings[shard]!.packet(p, tsSec, wireLen, frames, frameOfSerial(serial), serial, checksumBad); // shard < count
   }
   /** Between frames: passes on what has piled up; false when a ring is about full (the reader then waits for room). */
   afterFrame(): boolean {
