@@ -192,6 +192,18 @@ export class Demux {
   }
 
   /**
+   * Judges one IP fragment before it is held for reassembly (fragments reach `packet` only as the whole datagram).
+   * With verifyChecksums, one with a wrong IPv4 header checksum counts as BAD_IP_CHECKSUM and must not be used: Zeek
+   * drops it before reassembly, and the checksum belongs to each fragment as sent (the reassembled datagram's header
+   * is rebuilt, with a checksum of its own). Returns whether the fragment may be reassembled.
+   */
+  acceptFragment(p: DecodedPacket): boolean {
+    if (!this.verifyChecksums || ipv4HeaderChecksumOk(p)) return true;
+    this.unassigned[BAD_IP_CHECKSUM]!++; // BAD_IP_CHECKSUM < REASON_COUNT
+    return false;
+  }
+
+  /**
    * Takes back an ended flow and its TCP tracker for reuse (see FlowTable.recycle); call it once the flow's record is
    * taken and nothing refers to the flow any more. Optional.
    */
@@ -233,6 +245,12 @@ export class Demux {
       guessed = swap;
     } else if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) {
       tc = TimeoutClass.ICMP;
+    }
+    // Zeek (IPBasedAnalyzer::NewConn) never flips a flow by its ports when the packet went to the IPv4 broadcast
+    // address: a DHCP server's broadcast 67 -> 68 stays the originator.
+    if (swap && p.ipVersion === 4 && p.dst4 === 0xffffffff) {
+      swap = false;
+      if (proto === IpProto.UDP) guessed = false; // a TCP guess is about the missing SYN, not the ports
     }
     const f = this.table.insert(p, swap, tsSec, tc);
     f.directionGuessed = guessed;

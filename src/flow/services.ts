@@ -22,6 +22,9 @@ const UDP_SERVICES: ReadonlyArray<readonly [number, string]> = [
   [5355, 'llmnr'], [6081, 'geneve'], [51820, 'wireguard'],
 ];
 
+/** Client ports in UDP_SERVICES: bootpc (DHCP) and dhcpv6-client. */
+const UDP_CLIENT_PORTS: readonly number[] = [68, 546];
+
 const tcpNames = new Map<number, string>(TCP_SERVICES);
 const udpNames = new Map<number, string>(UDP_SERVICES);
 
@@ -46,8 +49,10 @@ const likelyTcp = new Uint8Array(65536);
 const likelyUdp = new Uint8Array(65536);
 for (const [port] of TCP_SERVICES) likelyTcp[port] = 1;
 for (const [port] of UDP_SERVICES) likelyUdp[port] = 1;
-// Protocols whose clients use a well-known port too (DHCP 68 -> 67, DHCPv6 546 -> 547, NTP 123 -> 123) have both
-// ports in the set, so their first packet never flips a flow: Zeek flips only from a likely port to an unlikely one.
+// The client ports of protocols whose clients use a well-known port too are named above but are not server ports:
+// Zeek's DHCP script adds only 67/udp to likely_server_ports, so a server's reply 67 -> 68 that opens a flow flips
+// it (history ^d). NTP's clients may use 123 themselves; 123 stays a server port, as in Zeek.
+for (const port of UDP_CLIENT_PORTS) likelyUdp[port] = 0;
 
 /**
  * Zeek's `likely_server_ports` test: whether `port` is one a server usually listens on, for orienting flows whose

@@ -4,6 +4,8 @@ import { decodeFrame } from '../../src/decode/index.js';
 import { DecodedPacket, IpProto } from '../../src/decode/packet.js';
 import { Demux } from '../../src/flow/demux.js';
 import type { Flow } from '../../src/flow/flow.js';
+import { isLikelyServerPort } from '../../src/flow/services.js';
+import { flowRecord } from '../../src/flow/snapshot.js';
 import { openCapture } from '../../src/source/open.js';
 import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
 
@@ -96,5 +98,57 @@ describe('Demux TCP end references', () => {
     expect(f!.origPort).toBe(50001);
     expect(f!.flips).toBe(0);
     expect(inStep(f)).toBe(true);
+  });
+});
+
+/** A UDP packet from `src:sport` to `dst:dport` (IPv4). */
+function udp(src: number, sport: number, dst: number, dport: number): DecodedPacket {
+  const p = new DecodedPacket();
+  p.ipVersion = 4;
+  p.proto = IpProto.UDP;
+  p.src4 = src;
+  p.dst4 = dst;
+  p.srcPort = sport;
+  p.dstPort = dport;
+  p.ipBytes = 328;
+  return p;
+}
+
+describe('Demux orientation of a flow by its first packet, as Zeek orients it', () => {
+  const SERVER = 0x80020698, CLIENT = 0x80020661; // 128.2.6.152, 128.2.6.97 (Zeek's dhcp trace)
+  const BROADCAST = 0xffffffff;
+
+  it('DHCP: 67 is a likely server port and 68 is not', () => {
+    expect(isLikelyServerPort(67, IpProto.UDP)).toBe(true);
+    expect(isLikelyServerPort(68, IpProto.UDP)).toBe(false);
+    expect(isLikelyServerPort(547, IpProto.UDP)).toBe(true);
+    expect(isLikelyServerPort(546, IpProto.UDP)).toBe(false);
+    expect(isLikelyServerPort(123, IpProto.UDP)).toBe(true);
+  });
+
+  it("flips a flow whose first packet is a server's reply 67 -> 68 (Zeek: SHR, ^d)", () => {
+    const demux = new Demux({}, () => {});
+    const f = demux.packet(udp(SERVER, 67, CLIENT, 68), 1, 342)!;
+    expect(f.origPort).toBe(68);
+    expect(f.respPort).toBe(67);
+    expect(f.rPkts).toBe(1);
+    expect(f.oPkts).toBe(0);
+    expect(f.directionGuessed).toBe(true);
+    const r = flowRecord(f, 'eof');
+    expect(r.origAddr).toBe('128.2.6.97');
+    expect([r.connState, r.history]).toEqual(['SHR', '^d']);
+  });
+
+  it('never flips by port when the packet went to 255.255.255.255 (Zeek: IPBasedAnalyzer::NewConn)', () => {
+    const demux = new Demux({}, () => {});
+    const f = demux.packet(udp(SERVER, 67, BROADCAST, 68), 1, 342)!;
+    expect(f.origPort).toBe(67);
+    expect(f.oPkts).toBe(1);
+    expect(f.directionGuessed).toBe(false);
+    const r = flowRecord(f, 'eof');
+    expect([r.origAddr, r.respAddr, r.connState, r.history]).toEqual(['128.2.6.152', '255.255.255.255', 'S0', 'D']);
+    // A subnet broadcast is an ordinary address to Zeek: the reply port still flips it.
+    const g = demux.packet(udp(SERVER, 67, 0x800206ff, 68), 2, 342)!;
+    expect(g.origPort).toBe(68);
   });
 });
