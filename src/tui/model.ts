@@ -190,14 +190,17 @@ export function compactCount(n: number): string {
   return (n / 1e9).toFixed(1) + 'G';
 }
 
-/** Compact byte count with binary multiples and one-letter units: 512, 1.5K, 23M, 4.0G (at most 5 cells). */
+/**
+ * Compact byte count with one-letter units in SI (1000) steps, as humanBytes counts them for the `flows` table and the
+ * TUI's header: 512, 1.5K, 23M, 4.0G (at most 5 cells).
+ */
 export function compactBytes(n: number): string {
-  if (n < 1024) return String(Math.round(n));
+  if (n < 1000) return String(Math.round(n));
   const units = ['K', 'M', 'G', 'T', 'P'];
-  let v = n / 1024;
+  let v = n / 1000;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
     i++;
   }
   return (v < 10 ? v.toFixed(1) : Math.round(v).toString()) + units[i];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/pipeline-types.js';
+import { humanBytes } from '../../src/sink/format.js';
 import {
   addressKey, cellText, FlowView, compactBytes, compactDuration, filterFlows, fit, groupServices, layoutColumns,
   nextSortColumn, RateTracker, reselect, respText, scrollTop, sortFlows, sparkline, stepSpeed, toneOf,
@@ -47,7 +48,7 @@ describe('cell text', () => {
     const r = record({
       startSec: 1000,
       orig: direction({ pkts: 12, ipBytes: 1500, retransmissions: 2 }),
-      resp: direction({ pkts: 12345, ipBytes: 3 * 1024 * 1024, retransmissions: 1 }),
+      resp: direction({ pkts: 12345, ipBytes: 3_000_000, retransmissions: 1 }),
       rttSynSec: 0.012, rttAckSec: 0.0003,
     });
     expect(cellText(r, 'pkts', ctx)).toBe('12/12.3k');
@@ -58,7 +59,9 @@ describe('cell text', () => {
   });
 
   it('formats compact units', () => {
-    expect([compactBytes(1023), compactBytes(1024), compactBytes(15 * 1024 * 1024)]).toEqual(['1023', '1.0K', '15M']);
+    // SI steps, as the flows table and the TUI header count (humanBytes): 2,048 bytes read 2.0 KB there and 2.0K here.
+    expect([compactBytes(999), compactBytes(1000), compactBytes(2048), compactBytes(15e6)]).toEqual(['999', '1.0K', '2.0K', '15M']);
+    expect(compactBytes(43_008)).toBe(humanBytes(43_008).replace(' KB', 'K'));
     expect([compactDuration(0.25), compactDuration(59.9), compactDuration(185), compactDuration(7800)]).toEqual([
       '250ms', '59s', '3m05s', '2h10m',
     ]);
