@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { FlowTableOptions } from '../flow/table.js';
 import { FORMATS, type Format } from '../sink/writers.js';
+import { UsageError } from './errors.js';
 
 function seconds(v: string): number {
   const n = Number(v);
@@ -13,6 +14,16 @@ export function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
   return n;
+}
+
+/**
+ * Checks the capture names given to `flows` and `watch` before any is opened: standard input can be read only once,
+ * so a second `-` would find it empty (or eaten by the first) and fail with a misleading error.
+ */
+export function checkCaptureNames(names: readonly string[]): void {
+  if (names.filter((n) => n === '-').length > 1) {
+    throw new UsageError('standard input (-) can be named only once: it can be read only once; name - once, or save the capture to a file to read it again');
+  }
 }
 
 /** Adds --format and the flow-table options to `cmd`. */

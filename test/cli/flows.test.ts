@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import type { Env } from '../../src/cli/env.js';
 import { CORPUS, HAVE_CORPUS } from '../helpers/corpus.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/sockscope');
@@ -63,6 +66,29 @@ describe('sockscope flows', () => {
     const r = run(['flows', join(tmp, 'nope.pcap')]);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`cannot open ${join(tmp, 'nope.pcap')}: no such file`);
+  });
+
+  it('standard input named twice is a usage error before anything is read', async () => {
+    for (const args of [['-', '-'], [DEMO, '-', DEMO, '-']]) {
+      const r = run(['flows', '-f', 'csv', ...args], readFileSync(DEMO));
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toBe(
+        'sockscope: standard input (-) can be named only once: it can be read only once; name - once, or save the ' +
+          'capture to a file to read it again\n',
+      );
+      expect(r.out).toBe('');
+    }
+    // In process: standard input is left unread.
+    const stdin = new PassThrough();
+    stdin.write(readFileSync(DEMO));
+    let err = '';
+    const env: Env = {
+      stdout: new PassThrough(), stderr: new PassThrough().on('data', (d) => (err += String(d))), stdin,
+      now: Date.now, isTTY: false, errIsTTY: false, columns: 80,
+    };
+    expect(await main(['flows', '-', '-'], env)).toBe(2);
+    expect(err).toContain('standard input (-) can be named only once');
+    expect(stdin.readableLength).toBe(readFileSync(DEMO).length);
   });
 
   it('an unknown output format is a usage error', () => {

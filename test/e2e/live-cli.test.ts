@@ -5,7 +5,7 @@
  * Tests that open a device need root (CI runs as root) and skip otherwise, saying why.
  */
 import {spawn, spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
@@ -148,6 +148,54 @@ describe.skipIf(!CAP_BUILT)('capture errors', () => {
       'sockscope: cannot capture on lo: socket: Operation not permitted. Capturing needs root or the CAP_NET_RAW ' +
         'capability. Run as root, or give node the capabilities once:\n' +
         '  sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))\n',
+    );
+  });
+});
+
+// ── -w: the file is opened before the capture starts ─────────────────────────────────────────────────────────────
+
+describe.skipIf(NO_ROOT)('capture -w to a path that cannot be written', () => {
+  /** `capture -i lo -d 4 -w PATH`: must fail at once, well before the 4 s capture would end. */
+  function refused(path: string, prefix?: string[]) {
+    const started = Date.now();
+    const r = sockscope(['capture', '-i', 'lo', '-d', '4', '-w', path], prefix ? {prefix} : {});
+    return {...r, ms: Date.now() - started};
+  }
+
+  it('a missing directory: exit 2 at once, the path and ENOENT, nothing captured', () => {
+    const path = join(dir, 'no-such-dir', 'x.pcap');
+    const r = refused(path);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.ms).toBeLessThan(3500);
+    expect(r.stderr).toBe(
+      `sockscope: cannot write the pcap file ${path}: directory ${join(dir, 'no-such-dir')} does not exist (ENOENT); ` +
+        'create it or choose another path; nothing was captured\n',
+    );
+    expect(r.stdout).toBe('');
+  });
+
+  it('a directory: exit 2 at once, the path and EISDIR', () => {
+    const r = refused(dir);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.ms).toBeLessThan(3500);
+    expect(r.stderr).toContain(`sockscope: cannot write the pcap file ${dir}: it is a directory (EISDIR)`);
+    expect(r.stderr).not.toContain('listening on');
+    expect(r.stdout).toBe('');
+  });
+
+  it.skipIf(!hasProgram('setpriv'))('a directory the user may not write to (as nobody with CAP_NET_RAW): exit 2, EACCES', () => {
+    const locked = join(dir, 'locked');
+    mkdirSync(locked, {mode: 0o700});
+    const path = join(locked, 'x.pcap');
+    // nobody keeps the capture capabilities (ambient), so the device opens and only the file is refused.
+    const r = refused(path, [
+      'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
+      '--inh-caps=+net_raw,+net_admin', '--ambient-caps=+net_raw,+net_admin',
+    ]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.ms).toBeLessThan(3500);
+    expect(r.stderr).toBe(
+      `sockscope: cannot write the pcap file ${path}: permission denied (EACCES); choose a path you may write to; nothing was captured\n`,
     );
   });
 });

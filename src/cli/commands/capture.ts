@@ -1,4 +1,6 @@
 /** `sockscope capture -i IFACE [BPF expression]`: live capture through `cap`, one record per flow. */
+import {createWriteStream, existsSync, type WriteStream} from 'node:fs';
+import {dirname} from 'node:path';
 import {type Command, InvalidArgumentError, Option} from 'commander';
 import {PcapWriter} from '../../sink/pcap-writer.js';
 import {type LiveOptions, type LiveSource, LiveCaptureError, openLive} from '../../source/live.js';
@@ -90,6 +92,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
   if (o.write === '-') {
     throw new UsageError('-w - (pcap to standard output) is what tcpdump is for: tcpdump -i IFACE -w - | sockscope flows -');
   }
+  if (o.write === '') throw new UsageError('-w needs a file name, e.g. -w capture.pcap');
   const abort = new AbortController();
   let signalled = 0;
   const onSignal = (name: NodeJS.Signals) => {
@@ -104,6 +107,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
   deps.signals.on('SIGINT', onSignal);
   deps.signals.on('SIGTERM', onSignal);
   let writer: PcapWriter | undefined;
+  let file: WriteStream | undefined;
   try {
     const liveOpts: LiveOptions = {signal: abort.signal};
     if (o.count !== undefined) liveOpts.maxPackets = o.count;
@@ -119,7 +123,15 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     }
     let source: PacketSource = live;
     if (o.write !== undefined) {
-      writer = new PcapWriter(o.write, {
+      // As tcpdump does: the -w file is opened (created, truncated) once the device is open and before the first
+      // packet is taken, so a path that cannot be written stops the run at once instead of after the capture.
+      try {
+        file = await openPcapFile(o.write);
+      } catch (e) {
+        await live.close();
+        throw new UsageError(describeWriteError(o.write, e));
+      }
+      writer = new PcapWriter(file, {
         linkType: live.linkType,
         snaplen: live.snaplen,
         nanosecond: o.timeStampPrecision === 'nano',
@@ -142,7 +154,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
     const code = await runFlows([source], runOpts, env);
     if (writer !== undefined) {
-      await writer.finish();
+      await finishPcapFile(writer, file);
       if (o.quiet !== true) {
         env.stderr.write(`sockscope: ${writer.packets} packets written to ${writer.name}\n`);
       }
@@ -152,7 +164,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     }
     return code;
   } catch (e) {
-    if (writer !== undefined) await writer.finish().catch(() => undefined);
+    if (writer !== undefined) await finishPcapFile(writer, file).catch(() => undefined);
     if (e instanceof Error && writer?.failed === e) {
       env.stderr.write(`sockscope: ${e.message}\n`);
       return Exit.INPUT;
@@ -161,6 +173,66 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
   } finally {
     deps.signals.off('SIGINT', onSignal);
     deps.signals.off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * Opens (creates or truncates) the `-w` file and resolves once it is open, or rejects with the open error (ENOENT,
+ * EISDIR, EACCES...). Opening is asynchronous: while a FIFO waits for its reader, signals are still handled (a second
+ * Ctrl-C exits).
+ */
+export function openPcapFile(path: string): Promise<WriteStream> {
+  return new Promise((resolve, reject) => {
+    const stream = createWriteStream(path);
+    const onError = (e: Error) => reject(e);
+    stream.once('error', onError);
+    stream.once('open', () => {
+      stream.off('error', onError);
+      resolve(stream);
+    });
+  });
+}
+
+/**
+ * Completes the pcap file: the writer's buffered records, then the file stream ended and closed (the writer does not
+ * end a stream it was given). Rejects with the writer's error if writing failed at any point.
+ */
+async function finishPcapFile(writer: PcapWriter, file: WriteStream | undefined): Promise<void> {
+  try {
+    await writer.finish();
+  } finally {
+    if (file !== undefined) {
+      await new Promise<void>(resolve => {
+        if (file.closed) return resolve();
+        file.once('close', () => resolve());
+        if (!file.writableEnded && !file.destroyed) file.end();
+      });
+    }
+  }
+  if (writer.failed !== undefined) throw writer.failed; // an error reported while the stream was being ended
+}
+
+/** Why the `-w` file cannot be opened, in one line that names the path, the reason and what to do. */
+export function describeWriteError(path: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const head = `cannot write the pcap file ${path}`;
+  const tail = 'nothing was captured';
+  switch (err.code) {
+    case 'ENOENT':
+      return existsSync(dirname(path))
+        ? `${head}: no such file or directory (ENOENT); choose another path; ${tail}`
+        : `${head}: directory ${dirname(path)} does not exist (ENOENT); create it or choose another path; ${tail}`;
+    case 'ENOTDIR':
+      return `${head}: a part of the path is not a directory (ENOTDIR); ${tail}`;
+    case 'EISDIR':
+      return `${head}: it is a directory (EISDIR); name a file in it, e.g. -w ${path.replace(/\/+$/, '')}/capture.pcap; ${tail}`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${head}: permission denied (${err.code}); choose a path you may write to; ${tail}`;
+    case 'EROFS':
+      return `${head}: read-only file system (EROFS); choose another path; ${tail}`;
+    default:
+      return `${head}: ${e instanceof Error ? e.message : String(e)}; ${tail}`;
   }
 }
 

@@ -4,7 +4,7 @@ import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit } from '../errors.js';
-import { addFlowOptions, type FlowCliOptions, flowTableOptions, positiveInt } from '../options.js';
+import { addFlowOptions, checkCaptureNames, type FlowCliOptions, flowTableOptions, positiveInt } from '../options.js';
 import { pickThreads, runFlows, runFlowsSharded } from '../run-flows.js';
 
 export function register(program: Command, env: Env, setExit: (code: number) => void): void {
@@ -27,6 +27,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       positiveInt,
     )
     .action(async (captures: string[], o: FlowCliOptions & { threads?: number }) => {
+    checkCaptureNames(captures);
     let sources: PacketSource[];
     try {
       sources = await openCaptures(captures, { stdin: env.stdin });

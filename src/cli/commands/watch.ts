@@ -9,8 +9,10 @@ import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit, UsageError } from '../errors.js';
-import { type FlowCliOptions, flowTableOptions } from '../options.js';
+import { checkCaptureNames, type FlowCliOptions, flowTableOptions } from '../options.js';
 import { summaryText } from '../run-flows.js';
+// The key ladder of + and - (model.ts is plain functions: importing it loads neither Ink nor React).
+import { SPEEDS } from '../../tui/model.js';
 import { describeOpenError } from './flows.js';
 
 interface WatchOptions extends FlowCliOptions {
@@ -21,11 +23,23 @@ interface WatchOptions extends FlowCliOptions {
   headless?: boolean;
 }
 
-/** `max` or a positive multiple of real time (`1`, `4`, `0.5`); 0 stands for max. */
+/** Slowest and fastest replay speeds as multiples of real time: the ends of the ladder + and - step through. */
+export const MIN_SPEED = Math.min(...SPEEDS.filter((s) => s > 0));
+export const MAX_SPEED = Math.max(...SPEEDS.filter((s) => s > 0));
+
+/**
+ * `max` or a multiple of real time (`1`, `4`, `0.5`) from MIN_SPEED to MAX_SPEED, the range the + and - keys move
+ * in. Returns 0 for max (the replay's own code for it); 0 itself, negative numbers, NaN and anything out of range are
+ * refused.
+ */
 export function parseSpeed(v: string): number {
   if (v === 'max') return 0;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a multiple of real time (1, 4, 0.5) or "max"');
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(n) || n < MIN_SPEED || n > MAX_SPEED) {
+    throw new InvalidArgumentError(
+      `expected a multiple of real time from ${MIN_SPEED} to ${MAX_SPEED} (1 = real time, 4, 0.5) or "max" (as fast as possible)`,
+    );
+  }
   return n;
 }
 
@@ -62,7 +76,12 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     )
     .argument('[args...]', 'capture files (- for standard input); with -i, a BPF filter expression (pcap-filter(7))')
     .option('-i, --interface <iface>', 'watch this live interface instead of replaying a file')
-    .option('--speed <x>', 'replay speed: 1 = real time, 4 = four times faster, max = as fast as possible', parseSpeed, 1)
+    .option(
+      '--speed <x>',
+      `replay speed from ${MIN_SPEED} to ${MAX_SPEED}: 1 = real time, 4 = four times faster; max = as fast as possible`,
+      parseSpeed,
+      1,
+    )
     .option('--paused', 'start the replay paused (space resumes, n steps)')
     .option('--exit-at-end', 'quit once the whole input has been read (scripted runs, benchmarks)')
     .option('--headless', 'no screen or keyboard: run the UI code path into a hidden 120x40 screen and quit at the end (benchmarks)')
@@ -80,6 +99,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
   if (o.interface === undefined && args.length === 0) {
     throw new UsageError('watch needs a capture file (sockscope watch fixtures/demo.pcap) or an interface (sockscope watch -i eth0)');
   }
+  if (o.interface === undefined) checkCaptureNames(args); // with -i the arguments are a BPF expression
   const headless = o.headless === true;
   if (!env.isTTY && !headless) {
     env.stderr.write(`sockscope: ${NOT_A_TERMINAL}\n`);
