@@ -391,7 +391,7 @@ export class Pipeline {
     if (p.isFragment !== 0 && p.fragData >= 0) this.fragment(p, ts, frame.wireLen);
     else {
       this.demux.packet(p, ts, frame.wireLen);
-      if (p.innerOffset >= 0 && p.status === Status.OK) this.tunnels(ts, frame.wireLen, this.view);
+      if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk(p)) this.tunnels(ts, frame.wireLen, this.view);
     }
     if (this.pendingEnds.length > 0) this.emitPending(this.packetsRead);
     const afterFrame = this.opts.afterFrame;
@@ -400,8 +400,10 @@ export class Pipeline {
     return replay === undefined ? true : this.paceAfter(replay, ts);
   }
 
-  /** Decodes and demultiplexes the packets inside tunnels (each layer is its own flow, as Zeek logs them). */
+  /** Reassembles IP fragments; a completed datagram is demultiplexed (with its tunnels) on the frame completing it. */
   private fragment(p: DecodedPacket, ts: number, wireLen: number): void {
+    // With checksum verification, a fragment whose own header checksum is wrong is counted and never reassembled.
+    if (!this.demux.acceptFragment(p)) return;
     const defrag = this.defrag;
     if (ts >= this.nextDefragExpirySec) {
       defrag.expire(ts);
@@ -413,9 +415,10 @@ export class Pipeline {
     const view = new DataView(dg.bytes.buffer, dg.bytes.byteOffset, dg.bytes.byteLength);
     decodeFrame(p, dg.bytes, view, 0, dg.bytes.length, LinkType.RAW);
     this.demux.packet(p, ts, dg.wireBytes, dg.frames);
-    if (p.innerOffset >= 0 && p.status === Status.OK) this.tunnels(ts, dg.wireBytes, view);
+    if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk(p)) this.tunnels(ts, dg.wireBytes, view);
   }
 
+  /** Decodes and demultiplexes the packets inside tunnels (each layer is its own flow, as Zeek logs them). */
   private tunnels(ts: number, wireLen: number, view: DataView<ArrayBufferLike>): void {
     // The two packets take turns: once a layer has been demultiplexed its fields are no longer needed.
     let outer = this.packet;

@@ -37,7 +37,7 @@ class Pending {
 
 /** The datagram completed by the last fragment given to {@link Defragmenter.add}. */
 export interface Reassembled {
-  /** The whole IP datagram: header then data, with length fields and fragment fields rewritten. */
+  /** The whole IP datagram: header then data, with its length, fragment and (IPv4) checksum fields rewritten. */
   readonly bytes: Uint8Array;
   /** How many frames carried it, and their wire bytes together. */
   readonly frames: number;
@@ -131,7 +131,11 @@ function covered(ranges: number[], total: number): boolean {
   return reach >= total;
 }
 
-/** The datagram as one unfragmented IP packet: header (lengths and fragment fields rewritten) + data. */
+/**
+ * The datagram as one unfragmented IP packet: header (lengths and fragment fields rewritten) + data. An IPv4 header
+ * gets its checksum recomputed over the rewritten fields: the fragments' own checksums were judged as they arrived
+ * (Demux.acceptFragment), and the rebuilt header must not look corrupt to anything that checks it afterwards.
+ */
 function build(d: Pending): Uint8Array {
   const h = d.header!; // add() returns before build() until the first fragment arrived
   const out = new Uint8Array(h.length + d.totalLen);
@@ -141,9 +145,18 @@ function build(d: Pending): Uint8Array {
   if (d.version === 4) {
     v.setUint16(2, Math.min(0xffff, out.length)); // total length
     v.setUint16(6, 0); // flags and fragment offset
+    v.setUint16(10, ipv4HeaderChecksum(out, h.length));
   } else {
     v.setUint16(4, d.totalLen); // payload length
     out[6] = d.nextHeader; // the fragmentable part follows the fixed header directly
   }
   return out;
+}
+
+/** RFC 791 header checksum of the IPv4 header bytes[0, len) (an even length), its own checksum field taken as 0. */
+function ipv4HeaderChecksum(bytes: Uint8Array, len: number): number {
+  let sum = 0;
+  for (let i = 0; i + 1 < len; i += 2) if (i !== 10) sum += (bytes[i]! << 8) | bytes[i + 1]!; // i + 1 < len <= length
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
 }

@@ -192,6 +192,15 @@ export class Demux {
   }
 
   /**
+   * Whether `p`'s checksums let its contents count: always without verifyChecksums; with it, the IPv4 header and the
+   * transport checksums must be right. The pipeline decodes the tunnel inside a packet only then, since Zeek forwards
+   * nothing from a packet it dropped for its checksum.
+   */
+  checksumsOk(p: DecodedPacket): boolean {
+    return !this.verifyChecksums || (ipv4HeaderChecksumOk(p) && transportChecksumOk(p));
+  }
+
+  /**
    * Judges one IP fragment before it is held for reassembly (fragments reach `packet` only as the whole datagram).
    * With verifyChecksums, one with a wrong IPv4 header checksum counts as BAD_IP_CHECKSUM and must not be used: Zeek
    * drops it before reassembly, and the checksum belongs to each fragment as sent (the reassembled datagram's header

@@ -22,8 +22,12 @@ const UDP_SERVICES: ReadonlyArray<readonly [number, string]> = [
   [5355, 'llmnr'], [6081, 'geneve'], [51820, 'wireguard'],
 ];
 
-/** Client ports in UDP_SERVICES: bootpc (DHCP) and dhcpv6-client. */
-const UDP_CLIENT_PORTS: readonly number[] = [68, 546];
+/**
+ * Client ports in UDP_SERVICES that Zeek does not count as server ports: bootpc (DHCP). dhcpv6-client (546) stays:
+ * with both 546 and 547 in the set a DHCPv6 server's first packet 547 -> 546 does not flip, as Zeek logs it (pppoe
+ * trace: S0, D).
+ */
+const UDP_CLIENT_PORTS: readonly number[] = [68];
 
 const tcpNames = new Map<number, string>(TCP_SERVICES);
 const udpNames = new Map<number, string>(UDP_SERVICES);

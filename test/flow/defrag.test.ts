@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ipv4HeaderChecksumOk } from '../../src/decode/checksum.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import { DecodedPacket } from '../../src/decode/packet.js';
 import { Defragmenter } from '../../src/flow/defrag.js';
@@ -82,5 +86,81 @@ describe('fragmented traffic in real captures', () => {
     expect(stats.unassigned).not.toHaveProperty('fragment_incomplete');
     for (const r of icmp) expect(r.orig.ipBytes).toBeGreaterThan(1500 * r.orig.pkts);
     expect(stats.packetsRead).toBe(stats.packetsAssigned + stats.packetsUnassigned);
+  });
+});
+
+/** `frame` (an IPv4 packet with a 20-byte header) with its header checksum set right, or to `wrong` if given. */
+function checksummed(frame: Uint8Array, wrong?: number): Uint8Array {
+  const f = frame.slice();
+  const v = new DataView(f.buffer);
+  v.setUint16(10, 0);
+  let sum = 0;
+  for (let i = 0; i < 20; i += 2) sum += v.getUint16(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  v.setUint16(10, wrong ?? ~sum & 0xffff);
+  return f;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'sockscope-defrag-'));
+let files = 0;
+
+/** Runs the pipeline on a classic pcap (raw IP, one frame a second) of `frames`. */
+async function runFrames(frames: Uint8Array[], verifyChecksums: boolean) {
+  const parts: Uint8Array[] = [];
+  const head = new DataView(new ArrayBuffer(24));
+  head.setUint32(0, 0xa1b2c3d4, true);
+  head.setUint16(4, 2, true);
+  head.setUint16(6, 4, true);
+  head.setUint32(16, 65535, true);
+  head.setUint32(20, LinkType.RAW, true);
+  parts.push(new Uint8Array(head.buffer));
+  frames.forEach((f, i) => {
+    const rec = new DataView(new ArrayBuffer(16));
+    rec.setUint32(0, 1_700_000_000 + i, true);
+    rec.setUint32(8, f.length, true);
+    rec.setUint32(12, f.length, true);
+    parts.push(new Uint8Array(rec.buffer), f);
+  });
+  const path = join(tmp, `frags-${files++}.pcap`);
+  writeFileSync(path, Buffer.concat(parts));
+  const run = await runCapture(path, undefined, { verifyChecksums });
+  expect(run.stats.packetsRead).toBe(run.stats.packetsAssigned + run.stats.packetsUnassigned);
+  return run;
+}
+
+describe('fragments and IPv4 header checksums', () => {
+  it('the rebuilt header of a reassembled IPv4 datagram carries a valid checksum of its own', () => {
+    for (const frags of [fragments(udpDatagram(3000), 1480).map((f) => checksummed(f)), fragments(udpDatagram(3000), 1480)]) {
+      const d = new Defragmenter();
+      let dg = null;
+      for (const f of frags) dg = feed(d, f) ?? dg;
+      const p = new DecodedPacket();
+      decodeFrame(p, dg!.bytes, new DataView(dg!.bytes.buffer), 0, dg!.bytes.length, LinkType.RAW);
+      expect([p.status, p.isFragment, p.ipBytes]).toEqual([0, 0, 3028]);
+      expect(ipv4HeaderChecksumOk(p)).toBe(true);
+      expect(dg!.bytes.subarray(0, 20)).toEqual(checksummed(dg!.bytes.subarray(0, 20)));
+    }
+  });
+
+  it('with verification, a datagram whose fragments all have valid header checksums is assigned whole', async () => {
+    const { stats, records } = await runFrames(fragments(udpDatagram(3000), 1480).map((f) => checksummed(f)), true);
+    expect([stats.packetsRead, stats.packetsAssigned, stats.unassigned, stats.badChecksums]).toEqual([3, 3, {}, 0]);
+    expect(records.map((r) => [r.proto, r.orig.pkts, r.orig.ipBytes, r.resp.pkts])).toEqual([['udp', 1, 3028, 0]]);
+  });
+
+  it('with verification, a fragment with a wrong header checksum counts as bad_ip_checksum and is not reassembled', async () => {
+    const [a, b, c] = fragments(udpDatagram(3000), 1480).map((f) => checksummed(f));
+    const badB = checksummed(b!, 0x1234);
+    // The datagram never completes: the bad fragment's data is not used, so the other two are left waiting.
+    const lost = await runFrames([a!, badB, c!], true);
+    expect([lost.stats.packetsAssigned, lost.stats.unassigned]).toEqual([0, { fragment_incomplete: 2, bad_ip_checksum: 1 }]);
+    expect(lost.records).toEqual([]);
+    // A good copy of the same fragment completes it; the bad copy stays counted on its own.
+    const saved = await runFrames([a!, badB, c!, b!], true);
+    expect([saved.stats.packetsAssigned, saved.stats.unassigned]).toEqual([3, { bad_ip_checksum: 1 }]);
+    expect(saved.records.map((r) => [r.orig.pkts, r.orig.ipBytes])).toEqual([[1, 3028]]);
+    // Without verification no checksum is judged, as tshark by default: the datagram counts with every frame.
+    const unchecked = await runFrames([a!, badB, c!], false);
+    expect([unchecked.stats.packetsAssigned, unchecked.stats.unassigned]).toEqual([3, {}]);
   });
 });

@@ -59,7 +59,7 @@ function zeekTraces(): Trace[] {
       name: c[1]!,
       capture: join('zeek', c[2]!.replace(/^zeek\//, '')),
       expected: join('zeek', expected.replace(/^zeek\//, '')),
-      verifyChecksums: !/\bzeek( -\w+)* -C\b/.test(c[10] ?? ''),
+      verifyChecksums: !/\bzeek( -\w+)* -C\b|\bran with -C\b/.test(c[10] ?? ''),
     });
   }
   return out;
@@ -196,6 +196,20 @@ const pairKey = (proto: string, a: string, ap: string | number, b: string, bp: s
   return `${proto} ${x < y ? `${x} ${y}` : `${y} ${x}`}`;
 };
 
+/**
+ * Disagreements of the all-protocol comparison with a known cause, by trace name (the TCP ones above apply too).
+ */
+const KNOWN_ALL: Record<string, string> = {
+  ...KNOWN,
+  'ldap-missing-logs-pcapng':
+    'segmentation offload: frames whose IPv4 total length is 0 (TSO); Zeek adds that 0 to orig_ip_bytes, sockscope the captured IP length, as tshark presumes it',
+  'tunnel-teredo': `${KNOWN['tunnel-teredo']!}; so the Teredo UDP flow's packets are not split off into the inner flow either`,
+  'tunnel-vxlan':
+    "Zeek's history letter X on the one inner ICMP flow that two different VXLAN tunnels carried (its tunnel_parents lists both); sockscope keeps no history letters for ICMP",
+  'ntp-misordered':
+    "Zeek's NTP analyzer flips the roles when the client's request (mode 3) follows the server's reply (D^, both packets then counted as the originator's); sockscope has no application-layer analyzers, and port 123 is a likely server port on both sides",
+};
+
 describe.skipIf(!HAVE_CORPUS)('every connection against Zeek (the issue’s figures)', () => {
   it('conn_state >= 95%, history >= 90%, packets and IP bytes per direction >= 95%', async () => {
     let n = 0;
@@ -207,7 +221,9 @@ describe.skipIf(!HAVE_CORPUS)('every connection against Zeek (the issue’s figu
     let pktsOk = 0;
     let bytesOk = 0;
     const misses: string[] = [];
+    const unexplained: string[] = [];
     for (const t of zeekTraces()) {
+      const missesBefore = misses.length;
       const expectedPath = join(CORPUS, t.expected);
       if (!existsSync(expectedPath)) continue;
       const rows = readZeek(expectedPath).filter((r) => r['id.orig_h'] !== undefined && r['id.orig_p'] !== undefined && r.proto !== undefined);
@@ -249,6 +265,11 @@ describe.skipIf(!HAVE_CORPUS)('every connection against Zeek (the issue’s figu
           else misses.push(`${t.name} ${tuple} ip_bytes: zeek ${z.orig_ip_bytes}/${z.resp_ip_bytes} sockscope ${o?.ipBytes}/${p?.ipBytes}`);
         }
       }
+      const reason = KNOWN_ALL[t.name];
+      for (let i = missesBefore; i < misses.length; i++) {
+        if (reason === undefined) unexplained.push(misses[i]!);
+        else misses[i] += ` [${reason}]`;
+      }
     }
     const pct = (a: number, b: number) => `${a}/${b} (${((a / Math.max(1, b)) * 100).toFixed(1)}%)`;
     console.log(
@@ -259,5 +280,7 @@ describe.skipIf(!HAVE_CORPUS)('every connection against Zeek (the issue’s figu
     expect(histOk / histN).toBeGreaterThanOrEqual(0.9);
     expect(pktsOk / sizeN).toBeGreaterThanOrEqual(0.95);
     expect(bytesOk / sizeN).toBeGreaterThanOrEqual(0.95);
+    // Every disagreement left must have a stated cause.
+    expect(unexplained).toEqual([]);
   }, 120_000);
 });
