@@ -8,6 +8,7 @@ import { isLikelyServerPort } from '../../src/flow/services.js';
 import { flowRecord } from '../../src/flow/snapshot.js';
 import { openCapture } from '../../src/source/open.js';
 import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
+import { tcpPacket, udpPacket } from '../helpers/packets.js';
 
 describe.skipIf(!HAVE_CORPUS)('Demux on the corpus', () => {
   it("keeps each TCP flow's end references in step with its tracker, through flips and pooled reuse", async () => {
@@ -50,22 +51,7 @@ describe.skipIf(!HAVE_CORPUS)('Demux on the corpus', () => {
   });
 });
 
-/** A TCP packet from `src:sport` to `dst:dport` (IPv4) with `flags`, sequence and acknowledgement numbers. */
-function tcp(src: number, sport: number, dst: number, dport: number, flags: number, seq: number, ack: number): DecodedPacket {
-  const p = new DecodedPacket();
-  p.ipVersion = 4;
-  p.proto = IpProto.TCP;
-  p.src4 = src;
-  p.dst4 = dst;
-  p.srcPort = sport;
-  p.dstPort = dport;
-  p.tcpFlags = flags;
-  p.seq = seq;
-  p.ack = ack;
-  p.window = 1000;
-  p.ipBytes = 40;
-  return p;
-}
+const tcp = tcpPacket;
 
 describe('Demux TCP end references', () => {
   const C = 0x0a000001, S = 0x0a000002;
@@ -101,18 +87,7 @@ describe('Demux TCP end references', () => {
   });
 });
 
-/** A UDP packet from `src:sport` to `dst:dport` (IPv4). */
-function udp(src: number, sport: number, dst: number, dport: number): DecodedPacket {
-  const p = new DecodedPacket();
-  p.ipVersion = 4;
-  p.proto = IpProto.UDP;
-  p.src4 = src;
-  p.dst4 = dst;
-  p.srcPort = sport;
-  p.dstPort = dport;
-  p.ipBytes = 328;
-  return p;
-}
+const udp = (src: number, sport: number, dst: number, dport: number) => udpPacket(src, sport, dst, dport, 328);
 
 describe('Demux orientation of a flow by its first packet, as Zeek orients it', () => {
   const SERVER = 0x80020698, CLIENT = 0x80020661; // 128.2.6.152, 128.2.6.97 (Zeek's dhcp trace)

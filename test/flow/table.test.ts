@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DecodedPacket, IpProto } from '../../src/decode/packet.js';
 import type { Flow } from '../../src/flow/flow.js';
 import { TimeoutClass } from '../../src/flow/flow.js';
 import { FlowTable } from '../../src/flow/table.js';
+import { udpPacket } from '../helpers/packets.js';
 
-function udp(src: number, sport: number, dst: number, dport: number): DecodedPacket {
-  const p = new DecodedPacket();
-  p.ipVersion = 4;
-  p.proto = IpProto.UDP;
-  p.src4 = src;
-  p.dst4 = dst;
-  p.srcPort = sport;
-  p.dstPort = dport;
-  return p;
-}
+const udp = udpPacket;
 
 const A = 0x0a000001, B = 0x0a000002, C = 0x0a000003;
 
