@@ -158,9 +158,13 @@ const RULES: readonly Rule[] = [
   [S.FIN_WAIT_2, Seg.FIN_ACK_OF_FIN, RCV, S.TIME_WAIT],
 
   // ── CLOSE_WAIT ─────────────────────────────────────────────────────────────────────────────────────────────────
-  // "CLOSE: snd FIN" (CLOSE-WAIT -> LAST-ACK); the FIN normally also acknowledges the peer's FIN.
-  [S.CLOSE_WAIT, Seg.FIN, SND, S.LAST_ACK],
+  // "CLOSE: snd FIN" (CLOSE-WAIT -> LAST-ACK): the FIN acknowledges the peer's FIN, so it was sent after that FIN
+  // arrived.
   [S.CLOSE_WAIT, Seg.FIN_ACK_OF_FIN, SND, S.LAST_ACK],
+  // A FIN that does not acknowledge the peer's FIN was sent before that FIN arrived, although the peer's FIN passed
+  // the capture point first: a simultaneous close (RFC 9293 Figure 13), ESTABLISHED -> FIN-WAIT-1 -> CLOSING for this
+  // end, which then reaches TIME-WAIT like the peer.
+  [S.CLOSE_WAIT, Seg.FIN, SND, S.CLOSING],
 
   // ── CLOSING ────────────────────────────────────────────────────────────────────────────────────────────────────
   // "rcv ACK of FIN" (CLOSING -> TIME-WAIT); a retransmitted FIN that acknowledges ours does the same.

@@ -43,6 +43,21 @@ describe.skipIf(!HAVE_CORPUS)('netstat states on real captures', () => {
     expect(r.orig.options).toBeNull();
   });
 
+  it('ssh-basic: five simultaneous closes end in TIME_WAIT on both sides (RFC 9293 Figure 13)', async () => {
+    // tshark stream 3 (client port 57191), frames 195-198: the client's FIN, then the server's FIN acknowledging
+    // 1935469164 (not the client's FIN, which ends at 1935469165: it was sent before that FIN arrived), the client's
+    // FIN+ACK covering the server's FIN, and the server's ACK of the client's FIN. The same in streams 6, 8, 10, 12.
+    const { records } = await runCapture('zeek/ssh-basic.pcap');
+    const ports = [57191, 56821, 56845, 56878, 57831];
+    const closes = records.filter((r) => r.proto === 'tcp' && ports.includes(r.origPort));
+    expect(closes).toHaveLength(5);
+    for (const r of closes) {
+      expect([r.orig.state, r.resp.state]).toEqual(['TIME_WAIT', 'TIME_WAIT']);
+      expect(states(r, 'resp').slice(-3)).toEqual(['CLOSE_WAIT', 'CLOSING', 'TIME_WAIT']);
+      expect(states(r, 'orig').slice(-3)).toEqual(['FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
+    }
+  });
+
   it('tcp_refuseconnection: SYN answered by RST+ACK', async () => {
     const r = await onlyTcp('misc/chrissanders-packets/tcp_refuseconnection.pcapng');
     expect(states(r, 'orig')).toEqual(['SYN_SENT', 'CLOSED']);

@@ -150,7 +150,7 @@ describe('FIN_WAIT_2', () => {
 
 describe('CLOSE_WAIT', () => {
   table(S.CLOSE_WAIT, SENDER, [
-    [Seg.FIN, S.LAST_ACK],
+    [Seg.FIN, S.CLOSING], // its FIN crossed the peer's: simultaneous close
     [Seg.FIN_ACK_OF_FIN, S.LAST_ACK],
     [Seg.ACK_OF_FIN, S.CLOSE_WAIT],
   ]);
@@ -245,7 +245,7 @@ describe('whole exchanges, both ends per segment', () => {
         [Seg.ACK, 'a'],
         [Seg.FIN, 'a'],
         [Seg.ACK_OF_FIN, 'b'],
-        [Seg.FIN, 'b'],
+        [Seg.FIN_ACK_OF_FIN, 'b'], // having acknowledged a's FIN, b's own FIN acknowledges it too
         [Seg.ACK_OF_FIN, 'a'],
       ]),
     ).toEqual([
@@ -275,9 +275,9 @@ describe('whole exchanges, both ends per segment', () => {
       'ESTABLISHED/SYN_RECEIVED',
       'ESTABLISHED/ESTABLISHED',
       'FIN_WAIT_1/CLOSE_WAIT',
-      'CLOSING/LAST_ACK',
-      'CLOSING/CLOSED',
-      'TIME_WAIT/CLOSED',
+      'CLOSING/CLOSING', // b's FIN does not acknowledge a's: both FINs were in flight (RFC 9293 Figure 13)
+      'CLOSING/TIME_WAIT',
+      'TIME_WAIT/TIME_WAIT',
     ]));
   it('FIN+ACK of our FIN goes straight to TIME_WAIT', () =>
     expect(
