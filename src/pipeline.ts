@@ -13,7 +13,7 @@ import type { FlowRecord } from './flow/record.js';
 import { flowRecord } from './flow/snapshot.js';
 import type { FlowTableOptions } from './flow/table.js';
 import type { CaptureStats, Snapshot, SnapshotFeed } from './pipeline-types.js';
-import { CaptureError, type Frame, LinkType, type PacketSource } from './source/types.js';
+import { CaptureError, Frame, LinkType, type PacketSource } from './source/types.js';
 
 export type { FlowTableOptions } from './flow/table.js';
 
@@ -186,7 +186,14 @@ export class Pipeline {
   // Replay pacing: wall time (ms) that corresponds to capture time `paceCaptureSec`.
   private paceWallMs = 0;
   private paceCaptureSec = -1;
-  private paceUntilMs = 0;
+  /**
+   * The frame a replay holds back until its capture time is due (or the next step while paused): a copy, since the
+   * source's bytes are only lent for the callback. One at a time; its buffer is reused.
+   */
+  private readonly heldFrame = new Frame();
+  private heldBytes = new Uint8Array(0);
+  private hasHeld = false;
+  private heldSec = 0;
 
   constructor(opts: PipelineOptions) {
     this.opts = opts;
@@ -214,11 +221,17 @@ export class Pipeline {
         if (signal?.aborted) break;
         this.current = source;
         try {
-          for (;;) {
+          let more = true;
+          while (more || this.hasHeld) {
             if (signal?.aborted) break;
-            if (replay !== undefined) await this.waitForReplay(replay, signal);
-            if (signal?.aborted) break;
-            const more = await source.pump(onFrame);
+            if (replay !== undefined && this.hasHeld) {
+              await this.waitForReplay(replay, signal);
+              if (signal?.aborted) break;
+              this.hasHeld = false;
+              this.process(this.heldFrame); // a replay has no afterFrame limit (that is live capture's -c)
+              if (!more) break;
+            }
+            more = await source.pump(onFrame);
             await this.opts.afterPump?.();
             if (source.live) {
               this.demux.expire(this.clock() / 1000);
@@ -228,7 +241,6 @@ export class Pipeline {
               this.publish();
               lastPublish = this.clock();
             }
-            if (!more) break;
           }
         } catch (e) {
           if (!(e instanceof CaptureError)) throw e;
@@ -371,6 +383,16 @@ export class Pipeline {
 
   /** The per-packet path: decode, demultiplex, follow tunnels. No allocation. */
   private onFrame(frame: Frame): boolean {
+    const replay = this.opts.replay;
+    if (replay !== undefined && !this.dueNow(replay, frame.tsSec + frame.tsNsec * 1e-9)) {
+      this.hold(frame);
+      return false; // the run loop waits, then processes the held frame
+    }
+    return this.process(frame);
+  }
+
+  /** Decodes and demultiplexes one frame; false when `afterFrame` asks the source to stop. */
+  private process(frame: Frame): boolean {
     const bytes = frame.bytes;
     if (bytes !== this.viewBytes) {
       this.viewBytes = bytes;
@@ -395,9 +417,27 @@ export class Pipeline {
     }
     if (this.pendingEnds.length > 0) this.emitPending(this.packetsRead);
     const afterFrame = this.opts.afterFrame;
-    if (afterFrame !== undefined && !afterFrame()) return false;
-    const replay = this.opts.replay;
-    return replay === undefined ? true : this.paceAfter(replay, ts);
+    return afterFrame === undefined || afterFrame();
+  }
+
+  /** Keeps a copy of `frame` for the run loop (replay pacing). */
+  private hold(frame: Frame): void {
+    const n = frame.caplen;
+    if (this.heldBytes.length < n) this.heldBytes = new Uint8Array(Math.max(n, 2 * this.heldBytes.length, 2048));
+    this.heldBytes.set(frame.bytes.subarray(frame.offset, frame.offset + n));
+    const h = this.heldFrame;
+    h.bytes = this.heldBytes;
+    h.offset = 0;
+    h.caplen = n;
+    h.wireLen = frame.wireLen;
+    h.tsSec = frame.tsSec;
+    h.tsNsec = frame.tsNsec;
+    h.linkType = frame.linkType;
+    h.interfaceId = frame.interfaceId;
+    h.number = frame.number;
+    h.fileOffset = frame.fileOffset;
+    this.hasHeld = true;
+    this.heldSec = frame.tsSec + frame.tsNsec * 1e-9;
   }
 
   /** Reassembles IP fragments; a completed datagram is demultiplexed (with its tunnels) on the frame completing it. */
@@ -436,43 +476,49 @@ export class Pipeline {
     }
   }
 
-  /** Decides whether the source may deliver the next frame now (replay pacing). */
-  private paceAfter(replay: ReplayControl, ts: number): boolean {
-    if (replay.paused) {
-      // One frame per step while paused.
-      return false;
-    }
-    if (replay.speed <= 0) return true;
-    const now = this.clock();
-    if (this.paceCaptureSec < 0) {
-      this.paceCaptureSec = ts;
-      this.paceWallMs = now;
-      return true;
-    }
-    const due = this.paceWallMs + ((ts - this.paceCaptureSec) * 1000) / replay.speed;
-    if (due <= now + 1) return true;
-    this.paceUntilMs = due;
-    return false;
+  /** Wall time (ms) at which capture time `sec` is due at the replay's speed, from the last anchor. */
+  private dueMs(replay: ReplayControl, sec: number): number {
+    return this.paceWallMs + ((sec - this.paceCaptureSec) * 1000) / replay.speed;
   }
 
-  /** Waits until the replay lets the next packet through: resumed, stepped, or its due time reached. */
+  /**
+   * Whether a frame stamped `sec` may be processed now: not while paused (one frame per step), at once as fast as
+   * possible, else when its capture time is due. The first frame anchors the capture clock to now.
+   */
+  private dueNow(replay: ReplayControl, sec: number): boolean {
+    if (replay.paused) return false;
+    if (replay.speed <= 0) return true;
+    if (this.paceCaptureSec < 0) {
+      this.paceCaptureSec = sec;
+      this.paceWallMs = this.clock();
+      return true;
+    }
+    return this.dueMs(replay, sec) <= this.clock() + 1;
+  }
+
+  /**
+   * Waits until the held frame may be processed: a step or a resume while paused, or its due time. Meanwhile the
+   * capture clock runs on at the replay's speed, so that flows time out when they would have live and snapshots show
+   * the time passing.
+   */
   private async waitForReplay(replay: ReplayControl, signal: AbortSignal | undefined): Promise<void> {
     const interval = this.opts.snapshotIntervalMs ?? 0;
     for (;;) {
       if (signal?.aborted) return;
+      let waitMs = 100;
       if (replay.paused) {
         if (replay.takeStep()) return;
       } else {
-        const wait = this.paceUntilMs - this.clock();
-        if (wait <= 0 || replay.speed <= 0) {
-          this.paceUntilMs = 0;
-          return;
-        }
+        if (replay.speed <= 0) return;
+        const now = this.clock();
+        waitMs = this.dueMs(replay, this.heldSec) - now;
+        if (waitMs <= 1) return;
+        this.advanceClock(this.paceCaptureSec + ((now - this.paceWallMs) * replay.speed) / 1000);
       }
       const speedBefore = replay.speed;
       const pausedBefore = replay.paused;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(done, Math.max(1, Math.min(100, this.paceUntilMs - this.clock())));
+        const t = setTimeout(done, Math.max(1, Math.min(100, waitMs)));
         const off = replay.onChange(done);
         const onAbort = (): void => done();
         signal?.addEventListener('abort', onAbort, { once: true });
@@ -487,9 +533,17 @@ export class Pipeline {
         // Re-anchor the capture clock to now so a speed change or resume does not jump.
         this.paceCaptureSec = this.clockSec;
         this.paceWallMs = this.clock();
-        this.paceUntilMs = 0;
       }
       if (interval > 0) this.publish();
     }
+  }
+
+  /** Moves the replay's capture clock to `sec` (never back, never to the held frame's time) and ends idle flows. */
+  private advanceClock(sec: number): void {
+    const to = Math.min(sec, this.heldSec);
+    if (!(to > this.clockSec)) return;
+    this.clockSec = to;
+    this.demux.expire(to);
+    this.emitPending(this.packetsRead);
   }
 }

@@ -52,6 +52,34 @@ describe('Pipeline', () => {
     expect(ended.every((r) => r.endReason === 'eof')).toBe(true);
   });
 
+  it.skipIf(!HAVE_CORPUS)('holds each packet back until its capture time is due, and times flows out meanwhile', async () => {
+    // tcp-retransmit-timeout.pcapng: ACKs at 0 s and 10 µs, then one at 300.00001 s. On a wall clock we move by hand,
+    // at 1x, with a 100 s TCP idle timeout.
+    let now = 1_000_000;
+    const ended: FlowRecord[] = [];
+    const replay = new ReplayControl(1);
+    const p = new Pipeline({
+      sources: [await openCapture(`${CORPUS}/zeek/tcp-retransmit-timeout.pcapng`)],
+      replay, clock: () => now, onFlowEnd: (r) => ended.push(r), flowTable: { tcpIdleSec: 100 },
+    });
+    const settle = () => new Promise((r) => setTimeout(r, 150)); // the replay polls the clock at least every 100 ms
+    const run = p.run();
+    await settle();
+    // The third packet is not applied before its time (it used to be, with the wait after it).
+    expect(p.stats().packetsRead).toBe(2);
+    now += 50_000;
+    await settle();
+    expect([p.stats().packetsRead, ended.length]).toEqual([2, 0]);
+    expect(p.stats().clockSec - p.stats().firstSec).toBeCloseTo(50, 1); // the capture clock runs on meanwhile
+    now += 60_000; // 110 s: the flow idle since 10 µs has timed out, as it would have live, before the next packet
+    await settle();
+    expect([p.stats().packetsRead, ended.map((r) => r.endReason)]).toEqual([2, ['idle']]);
+    now += 190_001; // 300.001 s: the third packet is due
+    const { stats } = await run;
+    expect(stats.packetsRead).toBe(3);
+    expect(ended).toHaveLength(2);
+  });
+
   it('replays on the capture clock: the 2.5 s demo capture at 20x takes about 0.12 s, paused it does not move', async () => {
     const replay = new ReplayControl(20);
     const p = new Pipeline({ sources: [await openCapture(DEMO)], replay });

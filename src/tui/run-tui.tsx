@@ -89,12 +89,13 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
 
   let error: unknown;
   let summary: RunSummary | undefined;
+  const exitAtEnd = headless || (opts.exitAtEnd ?? false);
   const app = (notice?: string) => (
     <App
       feed={pipeline.feed}
       replay={replay}
       live={opts.live}
-      exitAtEnd={headless || (opts.exitAtEnd ?? false)}
+      exitAtEnd={exitAtEnd}
       keyboard={!headless}
       notice={notice}
     />
@@ -119,7 +120,9 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
   const running = pipeline.run().then(
     (s) => {
       summary = s;
-      if (s.error) instance.rerender(app(`stopped reading: ${s.error.message}`));
+      // With exitAtEnd the UI is quitting on the final snapshot: rendering it again would take the keyboard (raw
+      // mode) back and keep the process alive; the error is printed once the screen is restored.
+      if (s.error && !exitAtEnd) instance.rerender(app(`stopped reading: ${s.error.message}`));
     },
     (e: unknown) => {
       error = e;

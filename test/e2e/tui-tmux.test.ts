@@ -4,7 +4,9 @@
  * built CLI (`npm test` builds first) and tmux (installed by .ci/run). Every wait is bounded.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
@@ -26,11 +28,11 @@ function alive(session: string): boolean {
 }
 
 /** Starts `sockscope watch ARGS` in a new detached tmux session of the given size; the shell prints EXIT=<code>. */
-function startWatch(args: string, columns = 120, rows = 40): string {
+function startWatch(args: string, columns = 120, rows = 40, after = ''): string {
   const session = `sockscope-tui-${process.pid}-${++counter}`;
   sessions.push(session);
   // CI must not leak into the UI (Ink draws only the last frame in CI); TERM as a real terminal emulator sets it.
-  const cmd = `env -u CI -u CONTINUOUS_INTEGRATION TERM=xterm-256color node bin/sockscope watch ${args}; echo EXIT=$?; sleep 2`;
+  const cmd = `env -u CI -u CONTINUOUS_INTEGRATION TERM=xterm-256color node bin/sockscope watch ${args}; echo EXIT=$?; ${after} sleep 2`;
   tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), cmd);
   return session;
 }
@@ -175,6 +177,18 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`))('sockscope watch in tmu
     expect(scr).toContain('EXIT=0');
     expect(scr).toMatch(/packets read/);
     expect(scr).not.toContain('Originator');
+  });
+
+  it('quits with --exit-at-end on a capture cut short: error printed, exit 1, terminal no longer raw', async () => {
+    const cut = join(mkdtempSync(join(tmpdir(), 'sockscope-tui-')), 'cut.pcap');
+    writeFileSync(cut, readFileSync(`${ROOT}/fixtures/demo.pcap`).subarray(0, 5000));
+    // The pane's shell reports the terminal's line discipline once sockscope is gone.
+    const session = startWatch(`--exit-at-end --speed max ${cut}`, 200, 25, "stty -a | grep -o -- '-*icanon';");
+    const scr = await waitFor(session, (x) => /^-?icanon$/m.test(x), 10_000);
+    expect(scr).toMatch(/file ends inside packet data/);
+    expect(scr).toMatch(/EXIT=1/);
+    expect(scr).not.toContain('Originator');
+    expect(scr).toMatch(/^icanon$/m); // canonical mode again, not raw
   });
 
   it('says what to do when stdout is not a terminal, and exits 2', () => {
