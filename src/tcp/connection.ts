@@ -660,7 +660,15 @@ export class TcpConnection extends History {
    * likely cache miss.
    */
   private rttAckPending = false;
-  /** Handshake timing: the end that sent the last bare SYN before the SYN+ACK, and the SYN+ACK's sender. */
+  /**
+   * A SYN was seen and Wireshark's initial RTT (`irttSec`) is still to be measured at the next segment with ACK and
+   * without SYN; tested by those segments for the same reason as rttAckPending.
+   */
+  private irttPending = false;
+  /**
+   * Handshake timing: the end that sent the most recent bare SYN while the handshake was open, and the sender of the
+   * most recent SYN+ACK that answered it.
+   */
   private synEnd: TcpEnd | null = null;
   private synAckEnd: TcpEnd | null = null;
   /** Zeek's Conn()->LastTime(): last packet before both ends closed, seconds. */
@@ -670,10 +678,16 @@ export class TcpConnection extends History {
   private anySeen = false;
   private closeCompleteFlag = false;
   private netstatStarted = false;
+  /** Time of the most recent SYN without ACK, from either end (Wireshark's `ts_mru_syn`). */
   private synTimeSec = 0;
   private synAckTimeSec = 0;
   private rttSyn = -1;
   private rttAck = -1;
+  /**
+   * Wireshark's `ts_first_rtt`: from the most recent SYN to the first segment with ACK and without SYN, in either
+   * direction, also when no SYN+ACK was seen; 0 until measured. The out-of-order threshold.
+   */
+  private irttSec = 0;
   /** Time of the originator's first SYN (Zeek starts its attempt timer then), or -1. */
   private attemptSynSec = -1;
 
@@ -711,6 +725,8 @@ export class TcpConnection extends History {
     this.rttSyn = -1;
     this.rttAck = -1;
     this.rttAckPending = false;
+    this.irttPending = false;
+    this.irttSec = 0;
     this.attemptSynSec = -1;
   }
 
@@ -866,6 +882,7 @@ export class TcpConnection extends History {
     netstatStep(peer, cls, Role.RECEIVER, tsSec);
     if (this.rttAckPending && hasAck && this.synAckEnd === peer && this.synEnd === ep) this.measureRttAck(tsSec);
     this.analyze(ep, peer, seg, tsSec);
+    if (this.irttPending && hasAck) this.measureIrtt(tsSec); // after analyze(), as in dissect_tcp
     return this.events;
   }
 
@@ -983,13 +1000,15 @@ export class TcpConnection extends History {
     }
 
     // ── Handshake RTT ──────────────────────────────────────────────────────────────────────────────────────────────
-    if (syn && !rst) {
-      if (!hasAck) {
-        if (this.synAckEnd === null) {
-          this.synEnd = ep;
-          this.synTimeSec = tsSec;
-        }
-      } else if (this.synAckEnd === null && this.synEnd === peer) {
+    // rttSyn: the most recent SYN -> the SYN+ACK answering it (each SYN+ACK before the ACK measures again); rttAck:
+    // that SYN+ACK -> the SYN sender's ACK. Their sum is Wireshark's initial RTT unless a SYN follows the last SYN+ACK.
+    if (syn && !hasAck) {
+      // Wireshark's ts_mru_syn (any SYN without ACK); its initial RTT is measured once, at the next ACK.
+      this.synTimeSec = tsSec;
+      if (this.irttSec === 0) this.irttPending = true;
+      if (!rst && (this.synAckEnd === null || this.rttAckPending)) this.synEnd = ep;
+    } else if (syn && !rst) {
+      if (this.synEnd === peer && (this.synAckEnd === null || this.rttAckPending)) {
         this.synAckEnd = ep;
         this.synAckTimeSec = tsSec;
         this.rttSyn = tsSec - this.synTimeSec;
@@ -1000,6 +1019,8 @@ export class TcpConnection extends History {
     }
 
     this.analyze(ep, peer, seg, tsSec);
+    // dissect_tcp sets ts_first_rtt after tcp_analyze_sequence_number: this segment was judged without it.
+    if (this.irttPending && hasAck && !syn) this.measureIrtt(tsSec);
     return this.events;
   }
 
@@ -1010,6 +1031,16 @@ export class TcpConnection extends History {
     const rtt = tsSec - this.synAckTimeSec;
     this.rttAck = rtt;
     this.rttAckPending = rtt < 0;
+  }
+
+  /**
+   * Wireshark's initial RTT (`ts_first_rtt`): the most recent SYN -> this segment (ACK, no SYN, either direction).
+   * A zero result counts as not measured, as in packet-tcp.c (`nstime_is_zero`).
+   */
+  private measureIrtt(tsSec: number): void {
+    const rtt = tsSec - this.synTimeSec;
+    this.irttSec = rtt;
+    this.irttPending = rtt === 0;
   }
 
   /** Zeek's SetPartialStatus. */
@@ -1369,7 +1400,6 @@ export class TcpConnection extends History {
     const synFin = flags & (SYN | FIN) ? 1 : 0;
     let zeroWindowProbe = false;
     let keepAlive = false;
-    let dupAck = false;
     // ZERO WINDOW PROBE: one byte at the next expected sequence number while the peer's window is zero.
     if (seglen === 1 && fwd.wsHasNext && seq === fwd.wsNext && rev.wsWindow === 0) {
       zeroWindowProbe = true;
@@ -1397,14 +1427,21 @@ export class TcpConnection extends History {
       const keepAliveAck = sameAck && rev.wsLastKeepAlive;
       // DUPLICATE ACK: no data, same (non-zero) window, seq at the next expected, same ack as before.
       if (sameAck && win !== 0 && !keepAlive && !keepAliveAck) {
-        dupAck = true;
         fwd.wsDupAckNum++;
         fwd.dupAcks++;
       }
-      // RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER / SPURIOUS: data (or SYN/FIN) that does not advance.
+      // RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER / SPURIOUS: data (or SYN/FIN) that does not advance. The
+      // order is packet-tcp.c's (Wireshark 4.0): spurious, fast, out-of-order, plain (a fast retransmission starts at
+      // the peer's ACK, a spurious one ends at or below it: they exclude each other).
       if (!keepAlive && (seglen > 0 || synFin)) {
-        const notAdvanced = fwd.wsHasNext && seqLt(seq, fwd.wsNext);
-        if (
+        // Not advanced: below the next expected sequence number, except more than one byte starting one byte below
+        // it (after a zero-window probe, say), which adds new data.
+        const notAdvanced =
+          fwd.wsHasNext && seqLt(seq, fwd.wsNext) && (seglen <= 1 || seq !== ((fwd.wsNext - 1) >>> 0));
+        if (seglen > 0 && rev.wsAckSeen && seqLeq((seq + seglen) >>> 0, rev.wsLastAck)) {
+          fwd.spuriousRetransmissions++;
+          fwd.retransmissions++;
+        } else if (
           notAdvanced &&
           rev.wsDupAckNum >= 2 &&
           rev.wsLastAck === seq &&
@@ -1418,9 +1455,6 @@ export class TcpConnection extends History {
           fwd.wsNext !== ((seq + seglen + synFin) >>> 0)
         ) {
           fwd.outOfOrder++;
-        } else if (seglen > 0 && rev.wsAckSeen && seqLeq((seq + seglen) >>> 0, rev.wsLastAck)) {
-          fwd.spuriousRetransmissions++;
-          fwd.retransmissions++;
         } else if (notAdvanced) {
           fwd.retransmissions++;
         }
@@ -1434,19 +1468,28 @@ export class TcpConnection extends History {
       fwd.wsHasNext = true;
     }
     fwd.wsWindow = win;
+    // The duplicate-ACK count restarts when this end's ACK number changes (packet-tcp.c, finished_fwd), not at every
+    // segment that is no duplicate ACK: data from the end sending duplicate ACKs keeps it, so a fast retransmission
+    // can follow. A segment without ACK restarts it too.
     if (flags & ACK) {
+      if (ack !== fwd.wsLastAck) fwd.wsDupAckNum = 0;
       fwd.wsAckSeen = true;
       fwd.wsLastAck = ack;
       fwd.wsLastAckTimeSec = tsSec;
+    } else {
+      fwd.wsDupAckNum = 0;
     }
-    if (!dupAck) fwd.wsDupAckNum = 0;
     fwd.wsLastKeepAlive = keepAlive;
   }
 
-  /** Wireshark's out-of-order threshold: the handshake RTT when both halves were seen, else 3 ms; seconds. */
+  /**
+   * Wireshark's out-of-order threshold: its initial RTT (SYN -> first ACK, see measureIrtt) once measured, else 3 ms;
+   * seconds. A negative RTT (capture time stepped back) is a huge unsigned threshold in packet-tcp.c.
+   */
   private outOfOrderThresholdSec(): number {
-    const irtt = this.rttSyn >= 0 && this.rttAck >= 0 ? this.rttSyn + this.rttAck : 0;
-    return irtt > 0 ? irtt : DEFAULT_OOO_THRESHOLD_SEC;
+    const irtt = this.irttSec;
+    if (irtt === 0) return DEFAULT_OOO_THRESHOLD_SEC;
+    return irtt > 0 ? irtt : Infinity;
   }
 
   // ── Results ────────────────────────────────────────────────────────────────────────────────────────────────────
