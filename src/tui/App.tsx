@@ -13,7 +13,7 @@ import { useFlowSnapshots } from './hooks/use-flow-snapshots.js';
 import { useFlowView } from './hooks/use-flow-view.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import {
-  COLUMNS, filterFlows, groupServices, layoutColumns, naturalWidths, nextSortColumn, reselect, scrollTop, serviceFilter,
+  COLUMNS, filterFlows, fit, groupServices, layoutColumns, naturalWidths, nextSortColumn, reselect, scrollTop, serviceFilter,
   stepSpeed, type CellContext, type SortOrder,
 } from './model.js';
 import { sanitize } from './sanitize.js';
@@ -49,8 +49,10 @@ export type Props = {
   readonly notice?: string | undefined;
 };
 
-/** Lines above and below the table body: 3 header lines, the filter bar, the table's title row, the status line. */
-const CHROME_LINES = 6;
+/** Lines around the table body besides the header: the filter bar, the table's title row, the status line. */
+const BAR_LINES = 3;
+/** Header lines on a terminal tall enough; short terminals drop them (last first) to keep at least one row. */
+const HEADER_LINES = 3;
 
 /**
  * sockscope's terminal UI: header, flows / services / detail views, filter bar and status line. A pure function of
@@ -62,10 +64,13 @@ export default function App({
 }: Props) {
   const { exit } = useApp();
   const size = useTerminalSize();
-  const width = Math.max(40, columns ?? size.columns);
+  // Exactly the terminal's size, however small: every line is cut to the width, never wrapped.
+  const width = Math.max(1, columns ?? size.columns);
   // One line less than the terminal: a frame as tall as the screen makes Ink clear the whole screen on every update.
-  const height = Math.max(10, (rows ?? size.rows) - 1);
-  const bodyRows = height - CHROME_LINES - (notice ? 1 : 0);
+  const height = Math.max(1, (rows ?? size.rows) - 1);
+  const fixedLines = BAR_LINES + (notice ? 1 : 0);
+  const headerLines = Math.max(0, Math.min(HEADER_LINES, height - fixedLines - 1));
+  const bodyRows = Math.max(0, height - fixedLines - headerLines);
 
   const snapshot = useFlowSnapshots(feed);
 
@@ -121,7 +126,7 @@ export default function App({
   // Column widths follow the rows on screen, so addresses are shown whole whenever the terminal has room.
   const onScreen = sorted.slice(flowTop.current, flowTop.current + bodyRows);
   const natural = naturalWidths(onScreen);
-  const placed = useMemo(() => layoutColumns(width, natural), [width, natural.orig, natural.resp]); // eslint-disable-line react-hooks/exhaustive-deps
+  const placed = useMemo(() => layoutColumns(width, natural), [width, natural.orig, natural.resp, natural.respSocket]); // eslint-disable-line react-hooks/exhaustive-deps
   const selected = sorted[sel];
   // The detail view follows its flow by uid, even when it leaves the filtered list or ends and expires.
   const liveDetail = useMemo(
@@ -239,7 +244,14 @@ export default function App({
 
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      <Header snapshot={shownSnapshot} packetRate={rates.packetRate} byteRate={rates.byteRate} live={live} width={width} />
+      <Header
+        snapshot={shownSnapshot}
+        packetRate={rates.packetRate}
+        byteRate={rates.byteRate}
+        live={live}
+        width={width}
+        lines={headerLines}
+      />
       <FilterBar
         view={view === 'services' ? 'services' : 'flows'}
         filter={filter}
@@ -273,7 +285,7 @@ export default function App({
           />
         )}
       </Box>
-      {notice ? <Text color="red" wrap="truncate">{sanitize(notice)}</Text> : null}
+      {notice ? <Text color="red" wrap="truncate-end">{fit(sanitize(notice), width)}</Text> : null}
       <StatusBar view={view} width={width} replay={replay !== undefined} />
     </Box>
   );

@@ -5,6 +5,8 @@
 import type { FlowRecord } from '../flow/record.js';
 import type { Snapshot } from '../pipeline-types.js';
 import { formatIsoTime, formatRtt, portClass, serviceName, type PortClass } from '../sink/format.js';
+import cliTruncate from 'cli-truncate';
+import stringWidth from 'string-width';
 import { sanitize } from './sanitize.js';
 
 // ── Columns ────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -23,7 +25,10 @@ export interface ColumnSpec {
   readonly min: number;
   /** Width the column grows to when space is left (equal to `min` for fixed columns). */
   readonly max: number;
-  /** 0 = always shown; higher numbers are dropped first on narrow terminals. */
+  /**
+   * 0 = always shown; the others are shown in rising order of priority as the terminal widens (columns of equal
+   * priority together), and dropped in the reverse order as it narrows.
+   */
   readonly priority: number;
   readonly align: 'left' | 'right';
   /** Natural sort direction: numbers biggest first, text A to Z. */
@@ -32,22 +37,24 @@ export interface ColumnSpec {
 
 /**
  * Column specs. Widths: an IPv4 socket is at most 21 cells ("255.255.255.255:65535"); an IPv6 one up to 47, so the
- * socket columns grow with the terminal. At 80 columns the table keeps protocol, both sockets, both end states,
- * conn_state, rate and retransmissions; bytes return at 87 columns, and all twelve columns fit from 117.
+ * socket columns grow with the terminal. Every fixed column is at least one cell wider than its title, so the sort
+ * arrow always fits. Optional columns give way strictly by priority (see {@link layoutColumns}): with sockets that fit
+ * the minimum widths, 80 columns keep protocol, both sockets, both end states, conn_state, rate and retransmissions;
+ * bytes return at 92 columns, packets at 104, age at 111 and RTT at 119 (all twelve).
  */
 export const COLUMNS: Readonly<Record<ColumnId, ColumnSpec>> = {
-  proto: { id: 'proto', title: 'Proto', min: 5, max: 5, priority: 0, align: 'left', descending: false },
+  proto: { id: 'proto', title: 'Proto', min: 6, max: 6, priority: 0, align: 'left', descending: false },
   orig: { id: 'orig', title: 'Originator', min: 15, max: 47, priority: 0, align: 'left', descending: false },
-  resp: { id: 'resp', title: 'Responder', min: 18, max: 58, priority: 0, align: 'left', descending: false },
+  resp: { id: 'resp', title: 'Responder', min: 16, max: 58, priority: 0, align: 'left', descending: false },
   origState: { id: 'origState', title: 'Orig st', min: 9, max: 9, priority: 1, align: 'left', descending: false },
   respState: { id: 'respState', title: 'Resp st', min: 9, max: 9, priority: 1, align: 'left', descending: false },
   conn: { id: 'conn', title: 'Conn', min: 6, max: 6, priority: 0, align: 'left', descending: false },
-  pkts: { id: 'pkts', title: 'Pkts o/r', min: 11, max: 11, priority: 3, align: 'right', descending: true },
-  bytes: { id: 'bytes', title: 'Bytes o/r', min: 11, max: 11, priority: 2, align: 'right', descending: true },
-  rate: { id: 'rate', title: 'Rate', min: 7, max: 7, priority: 1, align: 'right', descending: true },
-  age: { id: 'age', title: 'Age', min: 6, max: 6, priority: 3, align: 'right', descending: true },
-  rtt: { id: 'rtt', title: 'RTT', min: 7, max: 7, priority: 4, align: 'right', descending: true },
-  retx: { id: 'retx', title: 'Retx', min: 4, max: 4, priority: 4, align: 'right', descending: true },
+  pkts: { id: 'pkts', title: 'Pkts o/r', min: 11, max: 11, priority: 5, align: 'right', descending: true },
+  bytes: { id: 'bytes', title: 'Bytes o/r', min: 11, max: 11, priority: 4, align: 'right', descending: true },
+  rate: { id: 'rate', title: 'Rate', min: 7, max: 7, priority: 2, align: 'right', descending: true },
+  age: { id: 'age', title: 'Age', min: 6, max: 6, priority: 6, align: 'right', descending: true },
+  rtt: { id: 'rtt', title: 'RTT', min: 7, max: 7, priority: 7, align: 'right', descending: true },
+  retx: { id: 'retx', title: 'Retx', min: 5, max: 5, priority: 3, align: 'right', descending: true },
 };
 
 /** A column placed on screen. */
@@ -58,40 +65,71 @@ export interface PlacedColumn {
 
 /** Widths the socket columns' text needs (the longest text among the rows on screen). */
 export interface NaturalWidths {
+  /** Originator sockets. */
   readonly orig?: number;
+  /** Responder sockets with their service names. */
   readonly resp?: number;
+  /** Responder sockets alone (what must not be cut; the service name may give way). Defaults to `resp`. */
+  readonly respSocket?: number;
 }
 
 /**
- * Which columns fit in `width` terminal cells (one space between columns), and how wide each is. The socket columns
- * want their `natural` width (so an address is never cut when it can be shown whole), within their min and max;
- * other columns are taken by priority while they fit; what is left goes to the socket columns, and when even the
- * always-shown columns do not fit, the socket columns shrink towards their minimum.
+ * The responder's service names are shown whole after the optional columns of this priority or lower (both end
+ * states, rate, retransmissions) and before the others (bytes, packets, age, RTT); until then a responder whose
+ * service name does not fit is shown without it.
+ */
+export const SERVICE_NAMES_AFTER = 3;
+
+/** Priorities of the optional columns, lowest (first shown, last dropped) first. */
+const OPTIONAL_PRIORITIES = [...new Set(COLUMN_IDS.map((id) => COLUMNS[id].priority).filter((p) => p > 0))].sort((a, b) => a - b);
+
+/**
+ * Which columns fit in `width` terminal cells (one space between columns), and how wide each is.
+ *
+ * The always-shown columns come first, the socket columns as wide as their sockets on screen need (`natural`, within
+ * their min and max; the responder without its service name: a socket is never cut to make room for an optional
+ * column). Then the optional columns are added strictly in priority order, a whole priority at a time, with the
+ * responder's service names as one more step (see {@link SERVICE_NAMES_AFTER}); the first step that does not fit
+ * ends the list, so a column never shows while one that gives way after it is missing. What is left widens the
+ * responder (service names), then both socket columns up to their max. When even the always-shown columns do not
+ * fit, the socket columns shrink towards their minimum (the row is then cut at the terminal's edge).
  */
 export function layoutColumns(width: number, natural: NaturalWidths = {}): PlacedColumn[] {
-  const want = (id: ColumnId): number => {
-    const n = id === 'orig' ? natural.orig : id === 'resp' ? natural.resp : undefined;
-    return n === undefined ? COLUMNS[id].min : Math.max(COLUMNS[id].min, Math.min(COLUMNS[id].max, n));
-  };
-  const chosen = new Set<ColumnId>();
-  let used = -1; // n columns need n - 1 gaps
-  const byPriority = [...COLUMN_IDS].sort((a, b) => COLUMNS[a].priority - COLUMNS[b].priority);
-  for (const id of byPriority) {
-    const need = want(id) + 1;
-    if (used + need <= width || COLUMNS[id].priority === 0) {
-      chosen.add(id);
-      used += need;
-    }
-  }
+  const clamp = (id: 'orig' | 'resp', n: number | undefined) =>
+    n === undefined ? COLUMNS[id].min : Math.max(COLUMNS[id].min, Math.min(COLUMNS[id].max, n));
   const widths = new Map<ColumnId, number>();
-  for (const id of chosen) widths.set(id, want(id));
-  const growable = (['orig', 'resp'] as const).filter((id) => chosen.has(id));
+  widths.set('orig', clamp('orig', natural.orig));
+  widths.set('resp', clamp('resp', natural.respSocket ?? natural.resp));
+  let used = -1; // n columns need n - 1 gaps
+  let serviceNamesShown = false;
+  for (const id of COLUMN_IDS) {
+    if (COLUMNS[id].priority !== 0) continue;
+    if (!widths.has(id)) widths.set(id, COLUMNS[id].min);
+    used += widths.get(id)! + 1; // set just above
+  }
+  for (const p of OPTIONAL_PRIORITIES) {
+    if (p > SERVICE_NAMES_AFTER && !serviceNamesShown) {
+      // The responder's service names, whole, come before the columns that give way first.
+      const full = clamp('resp', natural.resp);
+      const extra = Math.max(0, full - widths.get('resp')!); // set above
+      if (used + extra > width) break;
+      widths.set('resp', widths.get('resp')! + extra); // set above
+      used += extra;
+      serviceNamesShown = true;
+    }
+    const ids = COLUMN_IDS.filter((id) => COLUMNS[id].priority === p);
+    const need = ids.reduce((n, id) => n + COLUMNS[id].min + 1, 0);
+    if (used + need > width) break;
+    for (const id of ids) widths.set(id, COLUMNS[id].min);
+    used += need;
+  }
+  const growable = ['orig', 'resp'] as const;
   // Too wide even with the essentials only: give cells back from the socket columns, one at a time, alternately.
   let over = used - width;
   while (over > 0) {
     let shrank = false;
     for (const id of growable) {
-      const w = widths.get(id)!; // set for every chosen id above
+      const w = widths.get(id)!; // set above
       if (over > 0 && w > COLUMNS[id].min) {
         widths.set(id, w - 1);
         over--;
@@ -100,12 +138,18 @@ export function layoutColumns(width: number, natural: NaturalWidths = {}): Place
     }
     if (!shrank) break;
   }
-  // Room to spare: the socket columns grow (the responder's service name and long IPv6 addresses use it).
+  // Room to spare: first the responder's service names, then both socket columns grow (long IPv6 addresses use it).
   let spare = Math.max(0, width - used);
+  const resp = widths.get('resp')!; // set above
+  const withService = Math.min(clamp('resp', natural.resp), resp + spare);
+  if (withService > resp) {
+    widths.set('resp', withService);
+    spare -= withService - resp;
+  }
   while (spare > 0) {
     let grew = false;
     for (const id of growable) {
-      const w = widths.get(id)!; // set for every chosen id above
+      const w = widths.get(id)!; // set above
       if (spare > 0 && w < COLUMNS[id].max) {
         widths.set(id, w + 1);
         spare--;
@@ -114,25 +158,56 @@ export function layoutColumns(width: number, natural: NaturalWidths = {}): Place
     }
     if (!grew) break;
   }
-  return COLUMN_IDS.filter((id) => chosen.has(id)).map((id) => ({ spec: COLUMNS[id], width: widths.get(id)! }));
+  return COLUMN_IDS.filter((id) => widths.has(id)).map((id) => ({ spec: COLUMNS[id], width: widths.get(id)! }));
 }
 
 /** The widths the socket columns need to show `rows` whole. */
 export function naturalWidths(rows: readonly FlowRecord[]): NaturalWidths {
   let orig = 0;
   let resp = 0;
+  let respSocket = 0;
   for (const r of rows) {
     orig = Math.max(orig, origText(r).length);
     resp = Math.max(resp, respText(r).length);
+    respSocket = Math.max(respSocket, respSocketText(r).length);
   }
-  return { orig, resp };
+  return { orig, resp, respSocket };
 }
 
-/** `text` cut or padded to exactly `width` cells (cut text ends in `…`). Assumes single-width characters. */
-export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+/** Printable ASCII only: one cell per UTF-16 unit, the common case, measured without string-width. */
+const NARROW = /^[\x20-\x7e]*$/;
+
+/** Terminal cells `text` takes (East Asian wide characters and emoji take two, combining marks none). */
+export function displayWidth(text: string): number {
+  return NARROW.test(text) ? text.length : stringWidth(text);
+}
+
+/**
+ * `text` cut or padded to exactly `width` terminal cells (cut text ends in `…`; `position: 'start'` keeps the end
+ * instead). Measures display width, so wide characters and emoji never push a line past its width.
+ */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left', position: 'start' | 'end' = 'end'): string {
   if (width <= 0) return '';
-  if (text.length > width) return width === 1 ? '…' : text.slice(0, width - 1) + '…';
-  return align === 'left' ? text.padEnd(width) : text.padStart(width);
+  if (NARROW.test(text)) {
+    if (text.length > width) {
+      if (width === 1) return '…';
+      return position === 'end' ? text.slice(0, width - 1) + '…' : '…' + text.slice(text.length - width + 1);
+    }
+    return align === 'left' ? text.padEnd(width) : text.padStart(width);
+  }
+  let t = text;
+  let w = stringWidth(t);
+  if (w > width) {
+    t = cliTruncate(t, width, { position });
+    w = stringWidth(t);
+  }
+  // A wide character at the cut can leave the text a cell short (or, in theory, over): pad, or cut once more.
+  while (w > width) {
+    t = position === 'end' ? cliTruncate(t.slice(0, -1), width) : cliTruncate(t.slice(1), width, { position });
+    w = stringWidth(t);
+  }
+  const pad = ' '.repeat(width - w);
+  return align === 'left' ? t + pad : pad + t;
 }
 
 // ── Cell text ──────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -161,8 +236,20 @@ export function respText(r: FlowRecord): string {
     const sock = socketText(r.respAddr, r.respPort, r.ipVersion);
     return service ? `${sock} ${service}` : sock;
   }
+  return respSocketText(r);
+}
+
+/** Responder socket without the service name: `10.0.0.1:443`; ICMP with its code, `10.0.0.1 c0`. */
+export function respSocketText(r: FlowRecord): string {
+  if (hasPorts(r)) return socketText(r.respAddr, r.respPort, r.ipVersion);
   if (r.proto === 'icmp') return `${bracket(r)}${sanitize(r.respAddr)}${bracketEnd(r)} c${r.respPort}`;
   return `${bracket(r)}${sanitize(r.respAddr)}${bracketEnd(r)} proto ${r.ipProto}`;
+}
+
+/** Protocol as the table shows it: `tcp`, `udp`, `icmp`, `icmp6` (ICMP over IPv6), or the IP protocol number. */
+export function protoText(r: Pick<FlowRecord, 'proto' | 'ipProto' | 'ipVersion'>): string {
+  if (r.proto === 'unknown_transport') return String(r.ipProto);
+  return r.ipVersion === 6 && r.proto === 'icmp' ? 'icmp6' : sanitize(r.proto);
 }
 
 const bracket = (r: FlowRecord) => (r.ipVersion === 6 ? '[' : '');
@@ -254,7 +341,7 @@ export function ageSec(r: FlowRecord, clockSec: number): number {
 /** The text of one cell. */
 export function cellText(r: FlowRecord, id: ColumnId, ctx: CellContext): string {
   switch (id) {
-    case 'proto': return r.proto === 'unknown_transport' ? String(r.ipProto) : r.ipVersion === 6 && r.proto === 'icmp' ? 'icmp6' : r.proto;
+    case 'proto': return protoText(r);
     case 'orig': return origText(r);
     case 'resp': return respText(r);
     case 'origState': return stateText(r.orig.state, r.orig.stateInferred);
@@ -381,13 +468,17 @@ export function sortFlows(flows: readonly FlowRecord[], order: SortOrder, ctx: C
 
 const haystacks = new WeakMap<FlowRecord, string>();
 
-/** Lower-case text a filter is matched against: protocol, both sockets, service, both end states, conn_state, uid. */
+/**
+ * Lower-case text a filter word is matched against: protocol (as shown, `icmp6` for ICMPv6), both sockets with the
+ * responder's service, both end states (full and short names) and conn_state. Not the uid: it is not on screen, and
+ * its random letters would match short words; a word equal to a whole uid is matched apart (see {@link filterFlows}).
+ */
 export function haystack(r: FlowRecord): string {
   let h = haystacks.get(r);
   if (h === undefined) {
     h = [
-      r.proto, origText(r), respText(r), r.orig.state ?? '', r.resp.state ?? '',
-      stateText(r.orig.state, false), stateText(r.resp.state, false), r.connState, r.uid,
+      protoText(r), origText(r), respText(r), r.orig.state ?? '', r.resp.state ?? '',
+      stateText(r.orig.state, false), stateText(r.resp.state, false), sanitize(r.connState),
     ].join(' ').toLowerCase();
     haystacks.set(r, h);
   }
@@ -408,16 +499,85 @@ function occurs(h: string, word: string): boolean {
   return false;
 }
 
+/** A responder-socket term, `resp=[PROTO/]ADDR[:PORT]`, parsed. */
+export interface RespTerm {
+  /** Protocol as the table shows it (`tcp`, `udp`, `icmp`, `icmp6`, a number), or null for any. */
+  readonly proto: string | null;
+  /** Address, lower case, without brackets. */
+  readonly addr: string;
+  /** Port (for ICMP the code), or null for any. */
+  readonly port: number | null;
+}
+
+const RESP_PREFIX = 'resp=';
+
 /**
- * Flows matching `filter`: every space-separated word must occur somewhere in the flow's {@link haystack}
- * (case-insensitive): `:443`, `10.0.0.`, `https`, `estab`, `rej`, `udp domain`. Empty filter: all flows.
+ * Parses `resp=[PROTO/]ADDR[:PORT]` (case-insensitive): an IPv6 address with a port in brackets, `[fd00::2]:443`;
+ * for ICMP the port is the code, written `c0` as the table shows it, or `0`. Null for any other word, or a malformed
+ * term (which then matches as plain text, and so most likely matches nothing).
+ */
+export function parseRespTerm(word: string): RespTerm | null {
+  const w = word.toLowerCase();
+  if (!w.startsWith(RESP_PREFIX)) return null;
+  let rest = w.slice(RESP_PREFIX.length);
+  let proto: string | null = null;
+  const slash = rest.indexOf('/');
+  if (slash >= 0) {
+    proto = rest.slice(0, slash);
+    rest = rest.slice(slash + 1);
+    if (!/^[a-z0-9]+$/.test(proto)) return null;
+  }
+  let addr: string;
+  let portText: string | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(c?\d+))?$/.exec(rest);
+  if (bracketed) {
+    addr = bracketed[1]!; // group 1 always matches
+    portText = bracketed[2];
+  } else if ((rest.match(/:/g) ?? []).length > 1) {
+    addr = rest; // IPv6 without brackets: no port
+  } else {
+    const m = /^([^:]+)(?::(c?\d+))?$/.exec(rest);
+    if (!m) return null;
+    addr = m[1]!; // group 1 always matches
+    portText = m[2];
+  }
+  if (!addr) return null;
+  const port = portText === undefined ? null : Number(portText.replace(/^c/, ''));
+  return { proto, addr, port };
+}
+
+/** Whether `r`'s responder socket is the one `t` names. */
+export function matchesResp(r: FlowRecord, t: RespTerm): boolean {
+  if (t.port !== null && r.respPort !== t.port) return false;
+  if (t.proto !== null && protoText(r).toLowerCase() !== t.proto) return false;
+  return r.respAddr.toLowerCase() === t.addr;
+}
+
+/**
+ * Flows matching `filter`: every space-separated word must match (case-insensitive). A plain word must occur
+ * somewhere in the flow's {@link haystack}: `:443`, `10.0.0.`, `https`, `estab`, `rej`, `udp domain`. A word equal
+ * to a flow's whole uid (case-sensitive, as in Zeek's logs) matches that flow. `resp=[PROTO/]ADDR[:PORT]` matches
+ * the flows whose responder socket is exactly that one (the services view's Enter sets it): `resp=10.0.0.2:53`,
+ * `resp=udp/10.0.0.2:53`, `resp=icmp6/[ff02::16]:c0`. Empty filter: all flows.
  */
 export function filterFlows(flows: readonly FlowRecord[], filter: string): readonly FlowRecord[] {
-  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return flows;
+  const raw = filter.split(/\s+/).filter(Boolean);
+  if (raw.length === 0) return flows;
+  const words: Array<{ readonly raw: string; readonly lower: string; readonly resp: RespTerm | null }> = raw.map((w) => ({
+    raw: w, lower: w.toLowerCase(), resp: parseRespTerm(w),
+  }));
   return flows.filter((r) => {
-    const h = haystack(r);
-    return words.every((w) => occurs(h, w));
+    let h: string | undefined;
+    for (const w of words) {
+      if (w.resp !== null) {
+        if (!matchesResp(r, w.resp)) return false;
+        continue;
+      }
+      if (w.raw === r.uid) continue;
+      h ??= haystack(r);
+      if (!occurs(h, w.lower)) return false;
+    }
+    return true;
   });
 }
 
@@ -425,8 +585,9 @@ export function filterFlows(flows: readonly FlowRecord[], filter: string): reado
 
 /** Connections grouped under one responder socket (address, port, protocol). */
 export interface ServiceGroup {
-  /** `proto addr:port`, unique per group. */
+  /** `proto addr:port` (the protocol as the table shows it), unique per group. */
   readonly key: string;
+  /** Protocol as the flows table shows it: `tcp`, `udp`, `icmp`, `icmp6`, or the IP protocol number. */
   readonly proto: string;
   readonly ipProto: number;
   readonly ipVersion: number;
@@ -454,7 +615,7 @@ export function groupServices(flows: readonly FlowRecord[]): ServiceGroup[] {
   interface Acc { r: FlowRecord; n: number; clients: Set<string>; bytes: number; active: number; states: Map<string, number> }
   const groups = new Map<string, Acc>();
   for (const r of flows) {
-    const key = `${r.proto} ${socketText(r.respAddr, r.respPort, r.ipVersion)}`;
+    const key = `${protoText(r)} ${socketText(r.respAddr, r.respPort, r.ipVersion)}`;
     let g = groups.get(key);
     if (g === undefined) {
       g = { r, n: 0, clients: new Set(), bytes: 0, active: 0, states: new Map() };
@@ -470,7 +631,7 @@ export function groupServices(flows: readonly FlowRecord[]): ServiceGroup[] {
   for (const [key, g] of groups) {
     const r = g.r;
     out.push({
-      key, proto: r.proto, ipProto: r.ipProto, ipVersion: r.ipVersion, addr: r.respAddr, port: r.respPort,
+      key, proto: protoText(r), ipProto: r.ipProto, ipVersion: r.ipVersion, addr: r.respAddr, port: r.respPort,
       service: hasPorts(r) ? serviceName(r.respPort, r.ipProto) : '',
       portClass: portClass(r.respPort),
       connections: g.n, clients: g.clients.size, bytes: g.bytes, active: g.active,
@@ -481,9 +642,14 @@ export function groupServices(flows: readonly FlowRecord[]): ServiceGroup[] {
   return out;
 }
 
-/** The filter that shows one group's connections in the flows view. */
+/**
+ * The filter that shows exactly one group's connections in the flows view: a `resp=` term naming its protocol and
+ * responder socket, `resp=udp/10.0.0.2:53`, `resp=icmp6/[ff02::16]:c0` (ICMP: the code, as the rows show it).
+ */
 export function serviceFilter(g: ServiceGroup): string {
-  return `${g.proto} ${g.ipVersion === 6 ? `[${g.addr}]:${g.port}` : `${g.addr}:${g.port}`}`;
+  const addr = g.ipVersion === 6 ? `[${g.addr}]` : g.addr;
+  const port = g.proto === 'tcp' || g.proto === 'udp' ? String(g.port) : g.proto === 'icmp' || g.proto === 'icmp6' ? `c${g.port}` : null;
+  return `${RESP_PREFIX}${g.proto}/${addr}${port === null ? '' : `:${port}`}`;
 }
 
 // ── Rates from successive snapshots ────────────────────────────────────────────────────────────────────────────────

@@ -5,7 +5,8 @@ import { ReplayControl } from '../../src/pipeline.js';
 import type { Snapshot, SnapshotFeed } from '../../src/pipeline-types.js';
 import App from '../../src/tui/App.js';
 import { LIVE_LIMITS } from '../../src/tui/components/Header.js';
-import { corpus, finalSnapshot, readConnLog, sock } from './corpus.js';
+import { displayWidth } from '../../src/tui/model.js';
+import { corpus, finalSnapshot, fixture, readConnLog, sock } from './corpus.js';
 import { direction, record } from './records.js';
 
 /** A feed the test publishes to by hand. */
@@ -193,5 +194,84 @@ describe('App controls', () => {
     expect(ui.frame()).not.toContain('[2J');
     expect(ui.frame()).not.toContain('pwned');
     expect(ui.body()[0]).toMatch(/ S1 /);
+  });
+});
+
+// ── The demo capture: services drill-down, wide filters, tiny terminals ────────────────────────────────────────────
+
+describe('App on the demo capture', async () => {
+  const demo = await finalSnapshot(fixture('demo.pcap'));
+  const dhcp = await finalSnapshot(corpus('zeek/dhcp.pcap'));
+  const lines = (frame: string) => frame.split('\n');
+
+  it('services Enter on an ICMPv6 row shows that socket\'s three connections', async () => {
+    const ui = await start({ feed: new TestFeed(demo), columns: 120, rows: 40 });
+    await ui.press(KEY.tab);
+    const row = lines(ui.frame()).find((l) => l.includes('[ff02::16] c0'))!;
+    expect(row).toMatch(/^icmp6 \[ff02::16\] c0\s+3\s/); // the first row: most connections
+    await ui.press(KEY.enter);
+    expect(ui.frame()).toContain(`filter: resp=icmp6/[ff02::16]:c0  3/${demo.flows.length}`);
+    expect(ui.body()).toHaveLength(3);
+    for (const l of ui.body()) expect(l).toMatch(/^icmp6\s+\S+ t143\s+\[ff02::16\] c0\s/);
+  });
+
+  it('services Enter on the DHCP server shows its two connections, not its own broadcast', async () => {
+    const ui = await start({ feed: new TestFeed(dhcp), columns: 120, rows: 40 });
+    await ui.press(KEY.tab);
+    expect(lines(ui.frame())[5]).toMatch(/^udp\s+128\.2\.6\.152:67 bootps\s+2\s/);
+    await ui.press(KEY.enter);
+    expect(ui.frame()).toContain('filter: resp=udp/128.2.6.152:67  2/4');
+    expect(ui.body()).toHaveLength(2);
+    for (const l of ui.body()) expect(l).toMatch(/^udp\s+128\.2\.6\.\d+:68\s+128\.2\.6\.152:67 bootps/);
+  });
+
+  it('a filter of wide characters keeps every line within the width, the header on top', async () => {
+    const ui = await start({ feed: new TestFeed(demo), columns: 120, rows: 40 });
+    await ui.press('/', '日本語🙂', 'x'.repeat(100));
+    const check = () => {
+      const ls = lines(ui.frame());
+      expect(ls[0]).toMatch(/^sockscope  \S*demo\.pcap/);
+      expect(ls.length).toBeLessThanOrEqual(39);
+      for (const l of ls) expect(displayWidth(l), l).toBeLessThanOrEqual(120);
+      expect(ls[4]).toMatch(/^Proto\s+Originator/);
+    };
+    check();
+    await ui.press(KEY.enter);
+    check();
+    expect(lines(ui.frame())[3]).toMatch(/filter: 日本語🙂x+…  0\/21\s*$/);
+  });
+
+  it.each([
+    [20, 5], [30, 6], [12, 3], [40, 10],
+  ])('cuts every line at %dx%d, in every view, and keeps the status line', async (columns, rows) => {
+    const ui = await start({ feed: new TestFeed(demo), columns, rows, replay: new ReplayControl(1) });
+    const check = (what: string) => {
+      const ls = lines(ui.frame());
+      expect(ls.length, what).toBeLessThanOrEqual(rows - 1);
+      for (const l of ls) expect(displayWidth(l), `${what}: ${l}`).toBeLessThanOrEqual(columns);
+      if (rows >= 5) expect(ls[ls.length - 1], what).toMatch(/^\? help/);
+    };
+    check('flows');
+    await ui.press(KEY.enter);
+    check('detail');
+    await ui.press(KEY.esc, KEY.tab);
+    check('services');
+    await ui.press('?');
+    check('help');
+    await ui.press('x', KEY.tab, '/', 'x'.repeat(40));
+    check('typing a filter');
+  });
+
+  it('shows the header whole from 10 rows; shorter terminals give up header lines before table rows', async () => {
+    const tall = await start({ feed: new TestFeed(demo), columns: 80, rows: 10 });
+    expect(lines(tall.frame())[0]).toContain('demo.pcap');
+    expect(lines(tall.frame())).toHaveLength(9);
+    tall.unmount();
+    const short = await start({ feed: new TestFeed(demo), columns: 80, rows: 5 });
+    const ls = lines(short.frame());
+    expect(ls).toHaveLength(4);
+    expect(ls[0]).toContain('[Flows]');
+    expect(ls[1]).toMatch(/^Proto/);
+    expect(ls[2]).toMatch(/^tcp /);
   });
 });

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/pipeline-types.js';
 import { humanBytes } from '../../src/sink/format.js';
 import {
-  addressKey, cellText, FlowView, compactBytes, compactDuration, filterFlows, fit, groupServices, layoutColumns,
-  nextSortColumn, RateTracker, reselect, respText, scrollTop, sortFlows, sparkline, stepSpeed, toneOf,
-  type CellContext,
+  addressKey, cellText, COLUMN_IDS, COLUMNS, displayWidth, FlowView, compactBytes, compactDuration, filterFlows, fit,
+  groupServices, layoutColumns, nextSortColumn, parseRespTerm, RateTracker, reselect, respText, scrollTop,
+  serviceFilter, sortFlows, sparkline, stepSpeed, toneOf, type CellContext, type ColumnId,
 } from '../../src/tui/model.js';
 import { direction, record } from './records.js';
 
@@ -67,6 +67,21 @@ describe('cell text', () => {
     ]);
     expect(fit('10.0.0.1:51000', 8)).toBe('10.0.0.…');
     expect(fit('12', 5, 'right')).toBe('   12');
+    expect(fit('10.0.0.1:51000', 8, 'left', 'start')).toBe('…1:51000');
+  });
+
+  it('fits text by display width: wide characters and emoji take two cells', () => {
+    expect(displayWidth('日本語🙂x')).toBe(9);
+    for (let w = 1; w <= 14; w++) {
+      for (const position of ['end', 'start'] as const) {
+        const out = fit(`日本語🙂${'x'.repeat(5)}`, w, 'left', position);
+        expect(displayWidth(out), `${w} ${position}: ${out}`).toBe(w);
+      }
+    }
+    expect(fit('日本語🙂xxxxx', 7)).toBe('日本語…');
+    expect(fit('日本語', 6, 'right')).toBe('日本語');
+    expect(fit('日本', 6, 'right')).toBe('  日本');
+    expect(fit('xx日本語', 5, 'left', 'start')).toBe('…本語');
   });
 });
 
@@ -90,6 +105,54 @@ describe('layoutColumns', () => {
     const narrow = layoutColumns(80, { orig: 47, resp: 58 });
     expect(narrow.map((c) => c.spec.id)).toEqual(['proto', 'orig', 'resp', 'conn']);
     expect(narrow.reduce((n, c) => n + c.width + 1, -1)).toBeLessThanOrEqual(80);
+  });
+
+  it('drops columns strictly in priority order: RTT, age, packets, bytes, retransmissions, rate, end states', () => {
+    // Dropped first to last; a column never shows while one that gives way after it is missing.
+    const order: ColumnId[] = ['rtt', 'age', 'pkts', 'bytes', 'retx', 'rate', 'origState'];
+    const naturals = [{}, { orig: 15, resp: 24, respSocket: 14 }, { orig: 32, resp: 27, respSocket: 24 }, { orig: 47, resp: 58, respSocket: 49 }];
+    for (const natural of naturals) {
+      for (let w = 20; w <= 220; w++) {
+        const ids = new Set(layoutColumns(w, natural).map((c) => c.spec.id));
+        for (let i = 0; i < order.length; i++) {
+          // order[i] missing: every column that gives way before it is missing too.
+          if (!ids.has(order[i]!)) for (const earlier of order.slice(0, i)) expect(ids.has(earlier), `${earlier} at ${w}`).toBe(false);
+        }
+        expect(ids.has('origState')).toBe(ids.has('respState'));
+        for (const id of ['proto', 'orig', 'resp', 'conn'] as const) expect(ids.has(id)).toBe(true);
+        const total = layoutColumns(w, natural).reduce((n, c) => n + c.width + 1, -1);
+        if (w >= 46) expect(total, `total at ${w}`).toBeLessThanOrEqual(w);
+      }
+    }
+  });
+
+  it('brings columns back at fixed widths when the sockets fit the minimum widths (the README\'s numbers)', () => {
+    const firstWidth = (id: ColumnId) => {
+      for (let w = 20; w <= 200; w++) if (layoutColumns(w).some((c) => c.spec.id === id)) return w;
+      return -1;
+    };
+    expect(Object.fromEntries(COLUMN_IDS.map((id) => [id, firstWidth(id)]))).toEqual({
+      proto: 20, orig: 20, resp: 20, conn: 20, origState: 66, respState: 66, rate: 74, retx: 80, bytes: 92, pkts: 104,
+      age: 111, rtt: 119,
+    });
+  });
+
+  it('never cuts a socket for an optional column; service names come before bytes, packets, age and RTT', () => {
+    // 10.99.0.1:52388 -> 10.99.0.2:8443 https-alt: 15 cells, 14 without the service name, 24 with it.
+    const v4 = { orig: 15, resp: 24, respSocket: 14 };
+    const ids = (w: number) => layoutColumns(w, v4).map((c) => c.spec.id);
+    const resp = (w: number) => layoutColumns(w, v4).find((c) => c.spec.id === 'resp')!.width;
+    expect(ids(80)).toEqual(['proto', 'orig', 'resp', 'origState', 'respState', 'conn', 'rate', 'retx']);
+    expect(resp(80)).toBe(16);
+    expect(resp(87)).toBe(23); // room left over shows the service names that fit
+    expect(ids(99)).not.toContain('bytes');
+    expect(resp(99)).toBeGreaterThanOrEqual(24);
+    expect(ids(100)).toContain('bytes');
+    expect(resp(100)).toBe(24);
+    // IPv6 sockets wider than the minimum move every threshold; still none is cut.
+    const v6 = { orig: 32, resp: 27, respSocket: 24 };
+    expect(layoutColumns(80, v6).map((c) => c.spec.id)).toEqual(['proto', 'orig', 'resp', 'conn']);
+    expect(layoutColumns(80, v6).find((c) => c.spec.id === 'orig')!.width).toBeGreaterThanOrEqual(32);
   });
 
   it('shows every column at 120 and gives the rest to the socket columns', () => {
@@ -186,6 +249,61 @@ describe('filterFlows', () => {
     expect(uids('udp domain')).toEqual(['C']);
     expect(uids('udp ssh')).toEqual([]);
   });
+
+  it('does not match inside the uid, which is not on screen; a word equal to a whole uid finds its flow', () => {
+    const zeekish = [
+      record({ uid: 'CbdmSz0jPDQiEFe5Mc', connState: 'SF' }),
+      record({ uid: 'Cq1', connState: 'SF', respPort: 22 }),
+      record({ uid: 'Cs0sf', connState: 'REJ' }),
+    ];
+    const f = (w: string) => filterFlows(zeekish, w).map((r) => r.uid);
+    expect(f('q')).toEqual([]); // only the uids hold a "q"
+    expect(f('s0')).toEqual([]);
+    expect(f('s0 sf')).toEqual([]);
+    expect(f('CbdmSz0jPDQiEFe5Mc')).toEqual(['CbdmSz0jPDQiEFe5Mc']);
+    expect(f('CbdmSz0jPDQiEFe5Mc sf')).toEqual(['CbdmSz0jPDQiEFe5Mc']);
+    expect(f('CbdmSz0jPDQiEFe5Mc rej')).toEqual([]);
+    expect(f('cbdmsz0jpdqiefe5mc')).toEqual([]); // uids are case-sensitive
+    expect(f('CbdmSz0jPDQiEFe5M')).toEqual([]); // the whole uid, not a part
+    expect(f('Cq1')).toEqual(['Cq1']);
+  });
+
+  it('matches the protocol as the table shows it: icmp6 for ICMP over IPv6', () => {
+    const icmp = [
+      record({ uid: 'I4', proto: 'icmp', ipProto: 1, origPort: 8, respPort: 0 }),
+      record({ uid: 'I6', proto: 'icmp', ipProto: 58, ipVersion: 6, origAddr: 'fe80::1', respAddr: 'ff02::16', origPort: 143, respPort: 0 }),
+    ];
+    expect(filterFlows(icmp, 'icmp6').map((r) => r.uid)).toEqual(['I6']);
+    expect(filterFlows(icmp, 'icmp').map((r) => r.uid)).toEqual(['I4', 'I6']);
+  });
+
+  it('resp= matches the responder socket exactly, not the same socket as an originator', () => {
+    const dhcp = [
+      record({ uid: 'D1', proto: 'udp', ipProto: 17, origAddr: '128.2.6.97', origPort: 68, respAddr: '128.2.6.152', respPort: 67 }),
+      record({ uid: 'D2', proto: 'udp', ipProto: 17, origAddr: '128.2.6.189', origPort: 68, respAddr: '128.2.6.152', respPort: 67 }),
+      record({ uid: 'D3', proto: 'udp', ipProto: 17, origAddr: '128.2.6.152', origPort: 67, respAddr: '255.255.255.255', respPort: 68 }),
+      record({ uid: 'D4', proto: 'tcp', origAddr: '10.0.0.9', respAddr: '128.2.6.152', respPort: 67 }),
+      record({ uid: 'D5', proto: 'udp', ipProto: 17, respAddr: '128.2.6.15', respPort: 67 }),
+    ];
+    const f = (w: string) => filterFlows(dhcp, w).map((r) => r.uid);
+    expect(f('128.2.6.152:67')).toEqual(['D1', 'D2', 'D3', 'D4']); // plain text: either end
+    expect(f('resp=udp/128.2.6.152:67')).toEqual(['D1', 'D2']);
+    expect(f('resp=128.2.6.152:67')).toEqual(['D1', 'D2', 'D4']);
+    expect(f('resp=128.2.6.152')).toEqual(['D1', 'D2', 'D4']);
+    expect(f('RESP=UDP/128.2.6.152:67 128.2.6.189')).toEqual(['D2']);
+    expect(f('resp=udp/128.2.6.152:68')).toEqual([]);
+  });
+
+  it('parses resp= terms: protocol, brackets for IPv6 with a port, ICMP codes as c0 or 0', () => {
+    expect(parseRespTerm('resp=udp/10.0.0.2:53')).toEqual({ proto: 'udp', addr: '10.0.0.2', port: 53 });
+    expect(parseRespTerm('resp=[FD00::2]:443')).toEqual({ proto: null, addr: 'fd00::2', port: 443 });
+    expect(parseRespTerm('resp=fd00::2')).toEqual({ proto: null, addr: 'fd00::2', port: null });
+    expect(parseRespTerm('resp=icmp6/[ff02::16]:c0')).toEqual({ proto: 'icmp6', addr: 'ff02::16', port: 0 });
+    expect(parseRespTerm('resp=icmp/10.0.0.2:0')).toEqual({ proto: 'icmp', addr: '10.0.0.2', port: 0 });
+    expect(parseRespTerm('10.0.0.2:53')).toBeNull();
+    expect(parseRespTerm('resp=')).toBeNull();
+    expect(parseRespTerm('resp=10.0.0.2:x')).toBeNull();
+  });
 });
 
 // ── Services ───────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -208,6 +326,26 @@ describe('groupServices', () => {
     expect(g.states).toEqual([['SF', 2], ['REJ', 1], ['S1', 1]]);
     expect(groups[1]!.portClass).toBe('dynamic');
     expect(groups[3]!.service).toBe('quic');
+  });
+
+  it('labels ICMP over IPv6 icmp6, as the flows view does, and its filter shows exactly its connections', () => {
+    const mld = (uid: string, origAddr: string) =>
+      record({ uid, proto: 'icmp', ipProto: 58, ipVersion: 6, origAddr, origPort: 143, respAddr: 'ff02::16', respPort: 0 });
+    const all = [
+      mld('M1', '::'), mld('M2', 'fe80::1'), mld('M3', 'fe80::2'),
+      record({ uid: 'E', proto: 'icmp', ipProto: 58, ipVersion: 6, origAddr: 'ff02::16', origPort: 128, respAddr: 'fe80::1', respPort: 129 }),
+      record({ uid: 'V4', proto: 'icmp', ipProto: 1, origPort: 8, respPort: 0 }),
+    ];
+    const groups = groupServices(all);
+    const g = groups.find((x) => x.addr === 'ff02::16')!;
+    expect([g.proto, g.connections]).toEqual(['icmp6', 3]);
+    expect(serviceFilter(g)).toBe('resp=icmp6/[ff02::16]:c0');
+    for (const x of groups) {
+      const shown = filterFlows(all, serviceFilter(x));
+      expect(shown.map((r) => r.uid).sort(), x.key).toHaveLength(x.connections);
+      for (const r of shown) expect([r.respAddr, r.respPort]).toEqual([x.addr, x.port]);
+    }
+    expect(groups.find((x) => x.addr === '10.0.0.2')!.proto).toBe('icmp');
   });
 });
 

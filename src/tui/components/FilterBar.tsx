@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { fit } from '../model.js';
+import { displayWidth, fit } from '../model.js';
 import type { View } from './StatusBar.js';
 
 export type Props = {
@@ -15,19 +15,43 @@ export type Props = {
   readonly width: number;
 };
 
-/** The line above the table: view tabs, filter (with a cursor while typing), sort and row counts. */
-export default function FilterBar({ view, filter, editing, shown, total, sortLabel, width }: Props) {
-  const tabs = view === 'services' ? ' Flows [Services]' : '[Flows] Services ';
-  const counts = `${shown}/${total}`;
+/** What the line shows of the filter at the least, in cells, before the sort part gives way. */
+const MIN_FILTER_CELLS = 12;
+
+/**
+ * The line above the table: view tabs, sort, filter and row counts, exactly `width` cells whatever the filter holds
+ * (wide characters and emoji are measured as the terminal draws them). A long filter is cut in the middle of the line,
+ * so the counts stay; while it is typed, its end (where the cursor is) stays in view.
+ */
+export function filterBarText({ view, filter, editing, shown, total, sortLabel, width }: Props): string {
   if (editing) {
+    const prefix = 'filter: ';
+    return prefix + fit(`${filter}█`, Math.max(1, width - prefix.length), 'left', 'start');
+  }
+  const tabs = view === 'services' ? ' Flows [Services]' : '[Flows] Services ';
+  const counts = `  ${shown}/${total}`;
+  let sortPart = view === 'flows' ? `  sort: ${sortLabel}` : '';
+  if (!filter) return fit(`${tabs}${sortPart}${counts}`, width);
+  const label = '  filter: ';
+  let room = width - displayWidth(tabs + sortPart + label + counts);
+  if (room < MIN_FILTER_CELLS && sortPart) {
+    room += displayWidth(sortPart); // the title row's arrow still shows the sort column
+    sortPart = '';
+  }
+  const shownFilter = displayWidth(filter) <= room ? filter : fit(filter, Math.max(1, room));
+  return fit(`${tabs}${sortPart}${label}${shownFilter}${counts}`, width);
+}
+
+/** The line above the table: view tabs, filter (with a cursor while typing), sort and row counts. */
+export default function FilterBar(props: Props) {
+  if (props.editing) {
+    const line = filterBarText(props);
     return (
-      <Text>
-        <Text bold color="yellow">{'filter: '}</Text>
-        <Text>{fit(`${filter}█`, Math.max(1, width - 8))}</Text>
+      <Text wrap="truncate-end">
+        <Text bold color="yellow">{line.slice(0, 8)}</Text>
+        <Text>{line.slice(8)}</Text>
       </Text>
     );
   }
-  const filterPart = filter ? `  filter: ${filter}` : '';
-  const sortPart = view === 'flows' ? `  sort: ${sortLabel}` : '';
-  return <Text bold>{fit(`${tabs}${sortPart}${filterPart}  ${counts}`, width)}</Text>;
+  return <Text bold wrap="truncate-end">{filterBarText(props)}</Text>;
 }

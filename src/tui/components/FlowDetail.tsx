@@ -79,30 +79,30 @@ export default function FlowDetail({ record: r, history, gone, width }: Props) {
       ? `handshake RTT: SYN→SYN+ACK ${formatRtt(r.rttSynSec)}, SYN+ACK→ACK ${formatRtt(r.rttAckSec)}   missed bytes ${groupDigits(r.missedBytes)}`
       : `missed bytes ${groupDigits(r.missedBytes)}`;
   return (
-    <Box flexDirection="column">
-      <Text bold>
+    <Box flexDirection="column" flexShrink={0}>
+      <Text bold wrap="truncate-end">
         {fit(`${r.proto.toUpperCase()}  ${origText(r)} → ${respText(r)}   uid ${sanitize(r.uid)}${gone ? '   (no longer in the table)' : ''}`, width)}
       </Text>
-      <Text>
+      <Text wrap="truncate-end">
         {fit(
           `conn_state ${sanitize(r.connState)}  history ${sanitize(r.history) || '-'}  ${ended}  start ${clockText(r.startSec)}  duration ${compactDuration(r.durationSec)}${r.directionGuessed ? '  direction guessed' : ''}`,
           width,
         )}
       </Text>
-      <Text bold underline>{fit('', label)}  {fit('Originator', col - 1)} {fit('Responder', col - 1)}</Text>
+      <Text bold underline wrap="truncate-end">{fit('', label)}  {fit('Originator', col - 1)} {fit('Responder', col - 1)}</Text>
       {detailRows(r).map(([k, o, p]) => (
-        <Text key={k}>
+        <Text key={k} wrap="truncate-end">
           <Text color="cyan">{fit(k, label)}</Text>  {fit(o, col - 1)} {fit(p, col - 1)}
         </Text>
       ))}
       {r.proto === 'tcp' ? (
         <>
-          <Text>{fit(`orig: ${transitionsText(r.orig.transitions, r.startSec)}`, width)}</Text>
-          <Text>{fit(`resp: ${transitionsText(r.resp.transitions, r.startSec)}`, width)}</Text>
+          <Text wrap="truncate-end">{fit(`orig: ${transitionsText(r.orig.transitions, r.startSec)}`, width)}</Text>
+          <Text wrap="truncate-end">{fit(`resp: ${transitionsText(r.resp.transitions, r.startSec)}`, width)}</Text>
         </>
       ) : null}
-      <Text>{fit(rtt, width)}</Text>
-      <Text>
+      <Text wrap="truncate-end">{fit(rtt, width)}</Text>
+      <Text wrap="truncate-end">
         <Text color="cyan">{fit('throughput', label)}</Text>  {spark}  {compactRate(current)} now, {compactRate(peak)} peak
       </Text>
     </Box>

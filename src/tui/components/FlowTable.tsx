@@ -1,6 +1,8 @@
 import { Box, Text } from 'ink';
 import type { FlowRecord } from '../../flow/record.js';
-import { cellText, fit, toneOf, type CellContext, type PlacedColumn, type SortOrder, type Tone } from '../model.js';
+import {
+  cellText, fit, respSocketText, toneOf, type CellContext, type PlacedColumn, type SortOrder, type Tone,
+} from '../model.js';
 
 export type Props = {
   /** All rows, sorted and filtered; only `height` of them from `top` are rendered. */
@@ -26,9 +28,18 @@ export const TONE_COLOR: Readonly<Record<Tone, string>> = {
   datagram: 'cyan',
 };
 
-/** The text of one row: each placed column's cell, fitted to its width, one space apart. */
+/**
+ * The text of one row: each placed column's cell, fitted to its width, one space apart. A responder whose service
+ * name does not fit is shown without it rather than cut (the socket itself is what must stay whole).
+ */
 export function rowText(r: FlowRecord, columns: readonly PlacedColumn[], ctx: CellContext): string {
-  return columns.map((c) => fit(cellText(r, c.spec.id, ctx), c.width, c.spec.align)).join(' ');
+  return columns
+    .map((c) => {
+      let text = cellText(r, c.spec.id, ctx);
+      if (c.spec.id === 'resp' && text.length > c.width) text = respSocketText(r);
+      return fit(text, c.width, c.spec.align);
+    })
+    .join(' ');
 }
 
 /** The title row, with an arrow on the sort column pointing the way values run down the table. */
@@ -49,20 +60,20 @@ export function titleText(columns: readonly PlacedColumn[], sort: SortOrder): st
 export default function FlowTable({ rows, columns, sort, top, height, selected, ctx }: Props) {
   const visible = rows.slice(top, top + height);
   return (
-    <Box flexDirection="column">
-      <Text bold underline>{titleText(columns, sort)}</Text>
+    <Box flexDirection="column" flexShrink={0}>
+      <Text bold underline wrap="truncate-end">{titleText(columns, sort)}</Text>
       {visible.map((r, i) => (
         <Text
           key={r.uid}
           color={TONE_COLOR[toneOf(r)]}
           dimColor={r.endReason !== 'active' && top + i !== selected}
           inverse={top + i === selected}
-          wrap="truncate"
+          wrap="truncate-end"
         >
           {rowText(r, columns, ctx)}
         </Text>
       ))}
-      {rows.length === 0 ? <Text color="gray">no flows{height > 1 ? ' (yet, or none match the filter)' : ''}</Text> : null}
+      {rows.length === 0 ? <Text color="gray" wrap="truncate-end">no flows{height > 1 ? ' (yet, or none match the filter)' : ''}</Text> : null}
     </Box>
   );
 }

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Snapshot } from '../../pipeline-types.js';
 import { formatClock, humanBitRate, humanBytes } from '../../sink/format.js';
-import { clockText, fit, groupDigits, speedText, unassignedText } from '../model.js';
+import { clockText, displayWidth, fit, groupDigits, speedText, unassignedText } from '../model.js';
 import { sanitize } from '../sanitize.js';
 
 export type Props = {
@@ -12,15 +12,18 @@ export type Props = {
   /** True for a live capture (the header then says what capture cannot see). */
   readonly live: boolean;
   readonly width: number;
+  /** Lines to show, 0 to 3 (short terminals drop the last ones first). @default 3 */
+  readonly lines?: number;
 };
 
 /** What live capture through libpcap's JS binding cannot see, said plainly. */
 export const LIVE_LIMITS = 'live: arrival timestamps, no kernel drop counts, sizes are captured lengths';
 
 /**
- * Three lines: source and clock; packets, bytes and rates; flows and the packets no flow got (by reason).
+ * Three lines: source and clock; packets, bytes and rates; flows and the packets no flow got (by reason). Short
+ * terminals show fewer (`lines`), keeping the first.
  */
-export default function Header({ snapshot, packetRate, byteRate, live, width }: Props) {
+export default function Header({ snapshot, packetRate, byteRate, live, width, lines = 3 }: Props) {
   const st = snapshot.stats;
   const mode = live
     ? 'LIVE'
@@ -35,7 +38,7 @@ export default function Header({ snapshot, packetRate, byteRate, live, width }: 
     `${tail}${clockText(st.clockSec)}`,
     `${tail}${st.clockSec > 0 ? formatClock(st.clockSec) : '-'}`,
   ];
-  const line1 = candidates.find((c) => c.length <= width) ?? candidates[candidates.length - 1]!; // non-empty list
+  const line1 = candidates.find((c) => displayWidth(c) <= width) ?? candidates[candidates.length - 1]!; // non-empty list
   const line2 =
     `packets ${groupDigits(st.packetsRead)} (${groupDigits(packetRate)}/s)  ` +
     `bytes ${humanBytes(st.wireBytes)} (${humanBitRate(byteRate)})  ` +
@@ -43,11 +46,14 @@ export default function Header({ snapshot, packetRate, byteRate, live, width }: 
   const unassigned = st.packetsUnassigned > 0 ? `unassigned ${groupDigits(st.packetsUnassigned)}: ${unassignedText(st.unassigned)}` : 'unassigned 0';
   const drops = st.dropped !== undefined ? `  dropped ${groupDigits(st.dropped)}` : '';
   const line3 = live && st.dropped === undefined ? `${LIVE_LIMITS}  |  ${unassigned}` : `${unassigned}${drops}`;
+  if (lines <= 0) return null;
   return (
     <Box flexDirection="column">
-      <Text bold color="cyan">{fit(line1, width)}</Text>
-      <Text>{fit(line2, width)}</Text>
-      <Text color={st.packetsUnassigned > 0 ? 'yellow' : 'gray'}>{fit(line3, width)}</Text>
+      <Text bold color="cyan" wrap="truncate-end">{fit(line1, width)}</Text>
+      {lines >= 2 ? <Text wrap="truncate-end">{fit(line2, width)}</Text> : null}
+      {lines >= 3 ? (
+        <Text color={st.packetsUnassigned > 0 ? 'yellow' : 'gray'} wrap="truncate-end">{fit(line3, width)}</Text>
+      ) : null}
     </Box>
   );
 }

@@ -26,25 +26,29 @@ export function serviceRowText(g: ServiceGroup, width: number): string {
   const sw = socketWidth(width);
   const mixWidth = Math.max(8, width - FIXED - sw);
   const ports = g.proto === 'tcp' || g.proto === 'udp';
-  // ICMP has no ports: its "responder port" is the reply's code, and a port class means nothing there.
+  // ICMP has no ports: its "responder port" is the reply's code (written as the flows view writes it), and a port
+  // class means nothing there. Other protocols have neither.
+  const addr = g.ipVersion === 6 ? `[${sanitize(g.addr)}]` : sanitize(g.addr);
   const sock = ports
     ? socketText(g.addr, g.port, g.ipVersion) + (g.service ? ` ${g.service}` : '')
-    : `${g.ipVersion === 6 ? `[${sanitize(g.addr)}]` : sanitize(g.addr)} c${g.port}`;
+    : g.proto === 'icmp' || g.proto === 'icmp6' ? `${addr} c${g.port}` : addr;
   const mix = g.states.map(([s, n]) => `${sanitize(s)}:${n}`).join(' ');
-  return [
+  const line = [
     fit(g.proto, 5), fit(sock, sw), fit(String(g.connections), 6, 'right'), fit(String(g.clients), 7, 'right'),
     fit(String(g.active), 6, 'right'), fit(compactBytes(g.bytes), 7, 'right'), fit(ports ? CLASS_TAG[g.portClass] : '-', 10),
     fit(mix, mixWidth),
   ].join(' ');
+  return line.length > width ? fit(line, width) : line;
 }
 
 /** Title row of the services view. */
 export function serviceTitleText(width: number): string {
   const sw = socketWidth(width);
-  return [
+  const line = [
     fit('Proto', 5), fit('Listener (responder socket)', sw), fit('Conns', 6, 'right'), fit('Clients', 7, 'right'),
     fit('Open', 6, 'right'), fit('Bytes', 7, 'right'), fit('Port class', 10), fit('States', Math.max(8, width - FIXED - sw)),
   ].join(' ');
+  return line.length > width ? fit(line, width) : line;
 }
 
 /**
@@ -55,14 +59,14 @@ export function serviceTitleText(width: number): string {
 export default function ServicesView({ groups, top, height, selected, width }: Props) {
   const visible = groups.slice(top, top + height);
   return (
-    <Box flexDirection="column">
-      <Text bold underline>{serviceTitleText(width)}</Text>
+    <Box flexDirection="column" flexShrink={0}>
+      <Text bold underline wrap="truncate-end">{serviceTitleText(width)}</Text>
       {visible.map((g, i) => (
-        <Text key={g.key} inverse={top + i === selected} color={g.active > 0 ? 'green' : undefined} wrap="truncate">
+        <Text key={g.key} inverse={top + i === selected} color={g.active > 0 ? 'green' : undefined} wrap="truncate-end">
           {serviceRowText(g, width)}
         </Text>
       ))}
-      {groups.length === 0 ? <Text color="gray">no connections</Text> : null}
+      {groups.length === 0 ? <Text color="gray" wrap="truncate-end">no connections</Text> : null}
     </Box>
   );
 }

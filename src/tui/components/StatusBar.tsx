@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { fit } from '../model.js';
+import { displayWidth, fit } from '../model.js';
 
 /** Which screen is showing. */
 export type View = 'flows' | 'services' | 'detail';
@@ -11,20 +11,34 @@ export type Props = {
   readonly replay: boolean;
 };
 
-/** The keys that work in each view, most used first (cut at the terminal's width). */
-export function keysText(view: View, replay: boolean): string {
-  const play = replay ? '  space pause  +/- speed  n step' : '';
+/** The key hints of each view, most important first: help and quit, then the view's own keys. */
+export function keyHints(view: View, replay: boolean): string[] {
+  const play = replay ? ['space pause', '+/- speed', 'n step'] : [];
   switch (view) {
     case 'flows':
-      return `↑↓/jk move  PgUp/PgDn  Enter detail  Tab services  s/S sort  / filter${play}  ? help  q quit`;
+      return ['? help', 'q quit', '↑↓/jk move', 'Enter detail', '/ filter', 'Tab services', 's/S sort', ...play, 'PgUp/PgDn'];
     case 'services':
-      return `↑↓/jk move  PgUp/PgDn  Enter show flows  Tab flows  / filter${play}  ? help  q quit`;
+      return ['? help', 'q quit', '↑↓/jk move', 'Enter show flows', '/ filter', 'Tab flows', ...play, 'PgUp/PgDn'];
     case 'detail':
-      return `Esc back  ↑↓ prev/next flow${play}  ? help  q quit`;
+      return ['? help', 'q quit', 'Esc back', '↑↓ prev/next flow', ...play];
   }
+}
+
+/**
+ * The keys of `view` as one line of at most `width` cells: hints in order of importance, each whole, as many as fit
+ * (the first ones, help and quit, are cut only when nothing else fits).
+ */
+export function keysText(view: View, replay: boolean, width = Infinity): string {
+  let line = '';
+  for (const hint of keyHints(view, replay)) {
+    const next = line ? `${line}  ${hint}` : hint;
+    if (displayWidth(next) > width) break;
+    line = next;
+  }
+  return line || fit(keyHints(view, replay).slice(0, 2).join('  '), width);
 }
 
 /** The bottom line: the keys of the current view. */
 export default function StatusBar({ view, width, replay }: Props) {
-  return <Text inverse>{fit(keysText(view, replay), width)}</Text>;
+  return <Text inverse wrap="truncate-end">{fit(keysText(view, replay, width), width)}</Text>;
 }

@@ -32,6 +32,12 @@ describe('FlowDetail on zeek/ftp-ipv4.pcap (the FTP control connection)', async 
     expect(out).toMatch(/handshake RTT: SYN→SYN\+ACK \d+\.\d+ms, SYN\+ACK→ACK \d+\.\d+ms/);
   });
 
+  it('cuts every line at a narrow terminal\'s edge instead of wrapping it', () => {
+    const narrow = renderToString(<FlowDetail record={r} history={[0, 1000, 4000, 2000]} gone={false} width={20} />, { columns: 20 });
+    expect(narrow.split('\n')).toHaveLength(out.split('\n').length);
+    for (const l of narrow.split('\n')) expect(l.length).toBeLessThanOrEqual(20);
+  });
+
   it('draws the throughput sparkline from the rate history', () => {
     expect(line('throughput')).toMatch(/^throughput\s+▁▂█▄\s+2.0K\/s now, 4.0K\/s peak/);
   });

@@ -1,7 +1,9 @@
 import { renderToString } from 'ink';
 import { describe, expect, it } from 'vitest';
-import FlowTable from '../../../src/tui/components/FlowTable.js';
-import { filterFlows, layoutColumns, sortFlows, type CellContext } from '../../../src/tui/model.js';
+import FlowTable, { rowText, titleText } from '../../../src/tui/components/FlowTable.js';
+import {
+  COLUMN_IDS, COLUMNS, filterFlows, layoutColumns, naturalWidths, sortFlows, type CellContext, type ColumnId,
+} from '../../../src/tui/model.js';
 import { corpus, finalSnapshot, fixture, readConnLog, sock } from '../corpus.js';
 
 // ── Real rows: Zeek's ftp-ipv4 trace against its own conn.log ────────────────────────────────────────────────────
@@ -49,6 +51,16 @@ describe('FlowTable on zeek/ftp-ipv4.pcap', async () => {
     expect(out[2]).toContain(sock(rows[3]!.origAddr, rows[3]!.origPort));
   });
 
+  it('cuts the title row and every row at a tiny terminal\'s edge instead of wrapping them', () => {
+    const out = renderToString(
+      <FlowTable rows={rows} columns={layoutColumns(20)} sort={{ column: 'age', reversed: false }} top={0} height={20} selected={0} ctx={ctx} />,
+      { columns: 20 },
+    ).split('\n');
+    expect(out).toHaveLength(rows.length + 1);
+    expect(out[0]).toMatch(/^Proto  Originator/);
+    for (const l of out) expect(l.length).toBeLessThanOrEqual(20);
+  });
+
   it('fits 80 columns without wrapping', () => {
     const out = renderToString(
       <FlowTable rows={rows} columns={layoutColumns(80)} sort={{ column: 'age', reversed: false }} top={0} height={20} selected={0} ctx={ctx} />,
@@ -72,5 +84,67 @@ describe('FlowTable on the demo capture (IPv4 and IPv6, TCP, UDP, ICMP)', async 
     expect(out).toContain('[fd00:99::2]:80 http');
     expect(out).toContain('[fd00:99::2]:53 domain');
     expect(out).toMatch(/\[fd00:99::2\]:8443 https-alt\s+.*REJ/);
+  });
+});
+
+describe('FlowTable columns by terminal width on the demo capture', async () => {
+  const snap = await finalSnapshot(fixture('demo.pcap'));
+  const ctx: CellContext = { clockSec: snap.stats.clockSec, rates: new Map() };
+  const sort = { column: 'bytes', reversed: false } as const;
+  /** The columns the title row shows when `rows` are on screen in a terminal `width` cells wide, and the lines. */
+  const render = (rows: typeof snap.flows, width: number) => {
+    const columns = layoutColumns(width, naturalWidths(rows));
+    const lines = renderToString(
+      <FlowTable rows={rows} columns={columns} sort={sort} top={0} height={rows.length} selected={-1} ctx={ctx} />,
+      { columns: width },
+    ).split('\n');
+    const title = lines[0]!;
+    return { titles: COLUMN_IDS.filter((id) => title.includes(COLUMNS[id].title)), lines };
+  };
+  const v4 = snap.flows.filter((r) => r.ipVersion === 4);
+  const v6 = snap.flows.filter((r) => r.ipVersion === 6);
+  const essentials: ColumnId[] = ['proto', 'orig', 'resp', 'conn'];
+  const upTo = (...extra: ColumnId[]) => COLUMN_IDS.filter((id) => essentials.includes(id) || extra.includes(id));
+
+  it.each([
+    ['IPv4', 80, upTo('origState', 'respState', 'rate', 'retx')],
+    ['IPv4', 100, upTo('origState', 'respState', 'rate', 'retx', 'bytes')],
+    ['IPv4', 120, upTo('origState', 'respState', 'rate', 'retx', 'bytes', 'pkts', 'age')],
+    ['IPv6', 80, upTo()],
+    ['IPv6', 100, upTo('origState', 'respState', 'rate')],
+    ['IPv6', 120, upTo('origState', 'respState', 'rate', 'retx', 'bytes')],
+  ] as const)('%s rows at %d columns: %j', (family, width, expected) => {
+    const rows = family === 'IPv4' ? v4 : v6;
+    const { titles, lines } = render(rows, width);
+    expect(titles).toEqual(expected);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(width);
+    // Sockets are whole: every row shows its originator and its responder socket uncut.
+    for (const r of rows) {
+      const line = lines.find((l) => l.includes(` ${rowText(r, layoutColumns(width, naturalWidths(rows)), ctx).split(/\s+/)[1]} `));
+      expect(line, r.uid).toBeDefined();
+      expect(line).not.toContain('…');
+    }
+  });
+
+  it('drops the service name, not part of it, when the responder column is too narrow for it', () => {
+    const { lines } = render(v4, 80);
+    expect(lines.join('\n')).toMatch(/ 10\.99\.0\.2:8443 +CLOSED/);
+    expect(lines.join('\n')).not.toContain('https-');
+  });
+});
+
+describe('sort arrow', () => {
+  it('fits every column\'s title with its arrow, whichever column is sorted, at every width', () => {
+    for (const width of [40, 80, 100, 120, 200]) {
+      const columns = layoutColumns(width);
+      for (const c of columns) {
+        for (const reversed of [false, true]) {
+          const title = titleText(columns, { column: c.spec.id, reversed });
+          const arrow = c.spec.descending !== reversed ? '↓' : '↑';
+          expect(title, `${c.spec.id} at ${width}`).toContain(`${c.spec.title}${arrow}`);
+        }
+      }
+    }
+    for (const id of COLUMN_IDS) expect(COLUMNS[id].min, id).toBeGreaterThan(COLUMNS[id].title.length);
   });
 });
