@@ -18,6 +18,11 @@ export interface CaptureStats {
   readonly wireBytes: number;
   /** Packets cut by the snap length (caplen < wire length); they still count in flows. */
   readonly truncatedBySnaplen: number;
+  /**
+   * Of those, packets of live capture through cap, which exposes no wire length: they are counted with their
+   * captured length (files count the wire length of a cut packet).
+   */
+  readonly cutWithoutWireLength?: number;
   /** Flows currently open, and flows seen in total. */
   readonly activeFlows: number;
   readonly totalFlows: number;

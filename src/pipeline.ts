@@ -311,10 +311,12 @@ export class Pipeline {
       }
     }
     let truncated = 0;
+    let cutLive = 0;
     let dropped: number | undefined;
     for (const s of this.opts.sources) {
       const st = s.stats();
       truncated += st.truncatedBySnaplen;
+      if (s.live) cutLive += st.truncatedBySnaplen;
       if (st.dropped !== undefined) dropped = (dropped ?? 0) + st.dropped;
     }
     return {
@@ -324,6 +326,7 @@ export class Pipeline {
       packetsUnassigned: total,
       wireBytes: this.wireBytes,
       truncatedBySnaplen: truncated,
+      cutWithoutWireLength: cutLive,
       activeFlows: d.table.size,
       totalFlows: d.table.created,
       evictedFlows: d.table.evicted,

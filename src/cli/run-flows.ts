@@ -135,7 +135,16 @@ export function summaryText(s: CaptureStats): string {
   if (reasons.length > 0) line += ` (${reasons.join(', ')})`;
   lines.push(line);
   if (s.tunnelledPackets > 0) lines.push(`sockscope: ${s.tunnelledPackets} tunnelled packets also counted in their inner flows`);
-  if (s.truncatedBySnaplen > 0) lines.push(`sockscope: ${s.truncatedBySnaplen} packets were cut by the snap length (counted with their wire length)`);
+  const cutLive = s.cutWithoutWireLength ?? 0;
+  if (s.truncatedBySnaplen > cutLive) {
+    lines.push(`sockscope: ${s.truncatedBySnaplen - cutLive} packets were cut by the snap length (counted with their wire length)`);
+  }
+  if (cutLive > 0) {
+    lines.push(
+      `sockscope: ${cutLive} live packets were cut by the snap length (cap keeps at most 65535 bytes and gives no wire ` +
+        'length: counted with their captured length, their missing bytes seen as gaps; tcpdump -s 0 -w - | sockscope flows - keeps them whole)',
+    );
+  }
   if (s.badChecksums > 0) lines.push(`sockscope: ${s.badChecksums} packets with a wrong checksum were left out of their flows' counters`);
   if (s.evictedFlows > 0) lines.push(`sockscope: ${s.evictedFlows} flows were written early because the flow table was full`);
   for (const [lt, n] of Object.entries(s.unsupportedLinkTypes)) {

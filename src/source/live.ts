@@ -382,7 +382,9 @@ export class LiveSource implements PacketSource {
     f.tsNsec = (usTotal - sec * 1e6) * 1000;
     f.number = ++c.packets;
     c.bytesRead += nbytes;
-    if (truncated) c.truncatedBySnaplen++;
+    // cap's flag only says the packet did not fit the buffer; libpcap's own cut at cap's 65535-byte snap length is
+    // not reported, so a frame that fills it (an offload frame larger than 64 KiB, say) counts as cut too.
+    if (truncated || nbytes >= CAP_SNAPLEN) c.truncatedBySnaplen++;
     handler(f);
     if (c.packets >= this.maxPackets) void this.close();
   }

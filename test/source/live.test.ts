@@ -132,6 +132,20 @@ describe('frames', () => {
     await src.close();
   });
 
+  it("counts a frame that fills cap's 65535-byte snap length as cut: libpcap's own cut is not reported", async () => {
+    const loadCap = fakeModule();
+    const src = await openLive('eth0', '', {loadCap, clock: () => 0, pumpIntervalMs: 1});
+    const sizes: number[] = [];
+    const p = src.pump(f => void sizes.push(f.caplen));
+    const cap = FakeCap.instances[0]!;
+    cap.inject(new Array<number>(65534).fill(1));
+    cap.inject(new Array<number>(65535).fill(2)); // an offload frame of 116,510 bytes, as libpcap hands it over
+    await p;
+    expect(sizes).toEqual([65534, 65535]);
+    expect(src.stats().truncatedBySnaplen).toBe(1);
+    await src.close();
+  });
+
   it.each([
     ['ETHERNET', LinkType.ETHERNET],
     ['LINKTYPE_LINUX_SLL', LinkType.LINUX_SLL],
