@@ -38,6 +38,15 @@ export function frameOfSerial(serial: number): number {
 }
 
 /**
+ * A frame's capture time in seconds since the epoch, to the microsecond: nanoseconds are cut as libpcap cuts them
+ * when Zeek (or any reader at its default precision) opens a nanosecond capture, so `ts` and `duration` come out as
+ * in Zeek's logs. A double at today's epoch resolves only about 0.24 µs anyway.
+ */
+export function captureSec(frame: Frame): number {
+  return frame.tsSec + Math.floor(frame.tsNsec / 1000) * 1e-6;
+}
+
+/**
  * Pacing of a file replay on the capture clock. The TUI drives it; the pipeline reads it between packets.
  */
 export class ReplayControl {
@@ -387,7 +396,7 @@ export class Pipeline {
   /** The per-packet path: decode, demultiplex, follow tunnels. No allocation. */
   private onFrame(frame: Frame): boolean {
     const replay = this.opts.replay;
-    if (replay !== undefined && !this.dueNow(replay, frame.tsSec + frame.tsNsec * 1e-9)) {
+    if (replay !== undefined && !this.dueNow(replay, captureSec(frame))) {
       this.hold(frame);
       return false; // the run loop waits, then processes the held frame
     }
@@ -403,7 +412,7 @@ export class Pipeline {
     }
     this.packetsRead++;
     this.wireBytes += frame.wireLen;
-    const ts = frame.tsSec + frame.tsNsec * 1e-9;
+    const ts = captureSec(frame);
     if (this.firstSec === 0) this.firstSec = ts;
     if (ts > this.clockSec) this.clockSec = ts;
     const p = this.packet;
@@ -440,7 +449,7 @@ export class Pipeline {
     h.number = frame.number;
     h.fileOffset = frame.fileOffset;
     this.hasHeld = true;
-    this.heldSec = frame.tsSec + frame.tsNsec * 1e-9;
+    this.heldSec = captureSec(frame);
   }
 
   /** Reassembles IP fragments; a completed datagram is demultiplexed (with its tunnels) on the frame completing it. */

@@ -218,6 +218,8 @@ describe.skipIf(!HAVE_CORPUS)('every connection against Zeek (the issue’s figu
     let histN = 0;
     let histOk = 0;
     let sizeN = 0;
+    let durN = 0;
+    let durOk = 0;
     let pktsOk = 0;
     let bytesOk = 0;
     const misses: string[] = [];
@@ -254,6 +256,12 @@ describe.skipIf(!HAVE_CORPUS)('every connection against Zeek (the issue’s figu
           if (r?.history === zh) histOk++;
           else misses.push(`${t.name} ${tuple} history: zeek ${zh} sockscope ${r?.history ?? '(no record)'}`);
         }
+        if (z.duration !== undefined && z.duration !== '-' && r !== undefined) {
+          // Zeek prints 6 decimals of times it read to the microsecond (nanosecond captures included).
+          durN++;
+          if (r.durationSec.toFixed(6) === z.duration) durOk++;
+          else misses.push(`${t.name} ${tuple} duration: zeek ${z.duration} sockscope ${r.durationSec.toFixed(6)}`);
+        }
         if (z.orig_pkts !== undefined && z.orig_pkts !== '-') {
           sizeN++;
           const same = r !== undefined && r.origAddr === z['id.orig_h'] && String(r.origPort) === z['id.orig_p'];
@@ -274,12 +282,13 @@ describe.skipIf(!HAVE_CORPUS)('every connection against Zeek (the issue’s figu
     const pct = (a: number, b: number) => `${a}/${b} (${((a / Math.max(1, b)) * 100).toFixed(1)}%)`;
     console.log(
       `All protocols vs Zeek (${n} connections): conn_state ${pct(stateOk, stateN)}, history ${pct(histOk, histN)}, ` +
-        `packets ${pct(pktsOk, sizeN)}, IP bytes ${pct(bytesOk, sizeN)}; disagreements:\n  ${misses.join('\n  ')}`,
+        `packets ${pct(pktsOk, sizeN)}, IP bytes ${pct(bytesOk, sizeN)}, duration ${pct(durOk, durN)}; disagreements:\n  ${misses.join('\n  ')}`,
     );
     expect(stateOk / stateN).toBeGreaterThanOrEqual(0.95);
     expect(histOk / histN).toBeGreaterThanOrEqual(0.9);
     expect(pktsOk / sizeN).toBeGreaterThanOrEqual(0.95);
     expect(bytesOk / sizeN).toBeGreaterThanOrEqual(0.95);
+    expect(durOk / durN).toBeGreaterThanOrEqual(0.95);
     // Every disagreement left must have a stated cause.
     expect(unexplained).toEqual([]);
   }, 120_000);
