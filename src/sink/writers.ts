@@ -57,7 +57,7 @@ export class JsonWriter implements RecordWriter {
   }
 }
 
-/** RFC 4180 CSV with a header row; unset fields are empty. */
+/** CSV with a header row, quoted as RFC 4180 says, but with LF line ends as Unix tools expect (not its CRLF); unset fields are empty. */
 export class CsvWriter implements RecordWriter {
   readonly streaming = true;
   private readonly out: TextOut;
