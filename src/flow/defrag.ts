@@ -11,13 +11,25 @@ import type { DecodedPacket } from '../decode/packet.js';
 export const FRAGMENT_TIMEOUT_SEC = 30;
 /** Most datagrams held at once; the oldest is dropped (and counted) beyond it. */
 export const MAX_PENDING_DATAGRAMS = 4096;
+/**
+ * Most fragment bytes held at once (Linux holds at most 4 MiB per network namespace, ipfrag_high_thresh); beyond it
+ * the oldest datagrams are dropped and counted, so a capture of fragments that never complete cannot grow memory.
+ */
+export const MAX_PENDING_BYTES = 32 * 1024 * 1024;
 /** Largest reassembled datagram: IPv4's 65535, and IPv6 without jumbograms. */
 const MAX_DATAGRAM_BYTES = 65535 + 40;
 
 class Pending {
   /** The first fragment's IP header (IPv4 with options; IPv6 fixed header only), copied; null until it arrives. */
   header: Uint8Array | null = null;
-  data = new Uint8Array(2048);
+  /**
+   * The fragments' data as captured, copied, and where each starts in the datagram, in arrival order (a later one
+   * wins where they overlap). Memory follows what arrived, not the offsets it claims.
+   */
+  readonly pieces: Uint8Array[] = [];
+  readonly pieceStarts: number[] = [];
+  /** Bytes held in `pieces` and `header`. */
+  held = 0;
   /** Received byte ranges of the data, [start, end) pairs, unsorted. */
   readonly ranges: number[] = [];
   /** Length of the whole data, known once the last fragment (MF = 0) arrived; -1 before. */
@@ -46,6 +58,8 @@ export interface Reassembled {
 
 export class Defragmenter {
   private readonly pending = new Map<string, Pending>();
+  /** Bytes held by all pending datagrams (see MAX_PENDING_BYTES). */
+  private heldBytes = 0;
   /** Frames whose datagram never completed (timed out, evicted, or still pending at the end). */
   incompleteFrames = 0;
 
@@ -78,20 +92,33 @@ export class Defragmenter {
     if (p.fragData < 0 || len < 0 || start + len > MAX_DATAGRAM_BYTES) return null; // impossible: held, counted at expiry
     if (start === 0) {
       const hdrLen = p.ipVersion === 4 ? p.fragData - p.l3 : 40;
+      if (d.header === null) this.hold(d, hdrLen);
       d.header = bytes.slice(p.l3, p.l3 + hdrLen);
     }
-    if (start + len > d.data.length) {
-      const grown = new Uint8Array(Math.min(MAX_DATAGRAM_BYTES, Math.max(start + len, d.data.length * 2)));
-      grown.set(d.data);
-      d.data = grown;
-    }
     // Bytes the snap length cut stay zero: the flow still counts the datagram.
-    if (capEnd > p.fragData) d.data.set(bytes.subarray(p.fragData, capEnd), start);
+    if (capEnd > p.fragData) {
+      d.pieces.push(bytes.slice(p.fragData, capEnd));
+      d.pieceStarts.push(start);
+      this.hold(d, capEnd - p.fragData);
+    }
     d.ranges.push(start, start + len);
     if (p.moreFragments === 0) d.totalLen = start + len;
-    if (d.header === null || d.totalLen < 0 || !covered(d.ranges, d.totalLen)) return null;
+    if (d.header === null || d.totalLen < 0 || !covered(d.ranges, d.totalLen)) {
+      // Over the byte budget: drop the oldest datagrams (never the one just added to).
+      for (const [k, old] of this.pending) {
+        if (this.heldBytes <= MAX_PENDING_BYTES || old === d) break;
+        this.drop(k, old);
+      }
+      return null;
+    }
     this.pending.delete(key);
+    this.heldBytes -= d.held;
     return { bytes: build(d), frames: d.frames, wireBytes: d.wireBytes };
+  }
+
+  private hold(d: Pending, n: number): void {
+    d.held += n;
+    this.heldBytes += n;
   }
 
   /** Drops datagrams older than the fragment timeout at `tsSec` (at most `limit`); their frames count as incomplete. */
@@ -113,6 +140,7 @@ export class Defragmenter {
 
   private drop(key: string, d: Pending): void {
     this.incompleteFrames += d.frames;
+    this.heldBytes -= d.held;
     this.pending.delete(key);
   }
 }
@@ -140,7 +168,11 @@ function build(d: Pending): Uint8Array {
   const h = d.header!; // add() returns before build() until the first fragment arrived
   const out = new Uint8Array(h.length + d.totalLen);
   out.set(h);
-  out.set(d.data.subarray(0, d.totalLen), h.length);
+  const total = d.totalLen;
+  for (let i = 0; i < d.pieces.length; i++) {
+    const start = d.pieceStarts[i]!; // pieces and pieceStarts have one entry per fragment
+    if (start < total) out.set(d.pieces[i]!.subarray(0, total - start), h.length + start);
+  }
   const v = new DataView(out.buffer);
   if (d.version === 4) {
     v.setUint16(2, Math.min(0xffff, out.length)); // total length

@@ -5,7 +5,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type Gunzip } from 'node:zlib';
 
 /**
  * Output chunk size of the gunzip stream, in bytes. With zlib's default (16 KiB) the stream machinery costs a good
@@ -57,112 +57,237 @@ export class FileInput implements ByteInput {
   }
 }
 
+/** Decompressed or piped bytes queued ahead of the reader before the stream is paused. */
+const QUEUE_HIGH_BYTES = 4 * 1024 * 1024;
+
 /**
- * Pulls the chunks of a `Readable` through its async iterator and copies them out on demand. Bytes handed to the
- * constructor as `prefix` (already read while sniffing the magic number) come first.
+ * Collects the chunks of a `Readable` as they come ('data' events, paused while {@link QUEUE_HIGH_BYTES} wait) and
+ * copies them out on demand. Bytes handed to the constructor as `prefix` (already read while sniffing the magic
+ * number) come first. A stream error is raised only once every byte received before it has been read: a corrupt gzip
+ * member or a failing pipe loses nothing that came before the failure (an async iterator would drop what it had
+ * buffered).
  */
 export class StreamInput implements ByteInput {
-  private readonly it: AsyncIterator<unknown>;
-  private pending: Uint8Array | null;
-  private pendingOff = 0;
-  private done = false;
+  private readonly stream: Readable;
+  private readonly queue: Uint8Array[] = [];
+  private queued = 0;
+  private headOff = 0;
+  private ended = false;
+  private error: Error | null = null;
+  private wake: (() => void) | null = null;
   private closed = false;
   private readonly countRaw: (() => number) | undefined;
   private readonly onClose: (() => void) | undefined;
 
   /**
-   * @param iterator where the chunks come from (`Buffer`/`Uint8Array` chunks; a string chunk is a usage error)
-   * @param prefix bytes to deliver before the iterator's first chunk
+   * @param stream where the chunks come from (`Buffer`/`Uint8Array` chunks; a string chunk is a usage error)
+   * @param prefix bytes to deliver before the stream's first chunk
    * @param countRaw reports the compressed bytes consumed, for gzip progress
    * @param onClose extra cleanup (destroying a pipeline)
    */
-  constructor(
-    iterator: AsyncIterator<unknown>,
-    prefix: Uint8Array | null = null,
-    countRaw?: () => number,
-    onClose?: () => void,
-  ) {
-    this.it = iterator;
-    this.pending = prefix !== null && prefix.length > 0 ? prefix : null;
+  constructor(stream: Readable, prefix: Uint8Array | null = null, countRaw?: () => number, onClose?: () => void) {
+    this.stream = stream;
     this.countRaw = countRaw;
     this.onClose = onClose;
+    if (prefix !== null && prefix.length > 0) this.push(prefix);
+    stream.on('data', (chunk: unknown) => {
+      if (!(chunk instanceof Uint8Array)) {
+        this.fail(new TypeError('capture stream yielded a non-binary chunk (was an encoding set on the stream?)'));
+        return;
+      }
+      if (chunk.length > 0) this.push(chunk);
+      if (this.queued >= QUEUE_HIGH_BYTES) stream.pause();
+      this.notify();
+    });
+    stream.on('end', () => {
+      this.ended = true;
+      this.notify();
+    });
+    stream.on('error', (e: Error) => this.fail(e));
+    stream.on('close', () => {
+      // Destroyed without 'end' or 'error' (closed by us): nothing more will come.
+      this.ended = true;
+      this.notify();
+    });
   }
 
   async read(into: Uint8Array, offset: number, length: number): Promise<number> {
-    while (this.pending === null) {
-      if (this.done) return 0;
-      const r = await this.it.next();
-      if (r.done === true) {
-        this.done = true;
-        return 0;
-      }
-      const chunk = r.value;
-      if (!(chunk instanceof Uint8Array)) {
-        throw new TypeError('capture stream yielded a non-binary chunk (was an encoding set on the stream?)');
-      }
-      if (chunk.length > 0) {
-        this.pending = chunk;
-        this.pendingOff = 0;
-      }
+    while (this.queue.length === 0) {
+      if (this.error !== null) throw this.error;
+      if (this.ended || this.closed) return 0;
+      if (this.stream.isPaused()) this.stream.resume();
+      await new Promise<void>((resolve) => (this.wake = resolve));
     }
-    const chunk = this.pending;
-    const n = Math.min(length, chunk.length - this.pendingOff);
-    // One copy per stream chunk (typically 16-64 KiB), never per packet.
-    into.set(chunk.subarray(this.pendingOff, this.pendingOff + n), offset);
-    this.pendingOff += n;
-    if (this.pendingOff === chunk.length) this.pending = null;
+    const chunk = this.queue[0]!; // queue is not empty
+    const n = Math.min(length, chunk.length - this.headOff);
+    // One copy per stream chunk (typically 64-256 KiB), never per packet.
+    into.set(chunk.subarray(this.headOff, this.headOff + n), offset);
+    this.headOff += n;
+    this.queued -= n;
+    if (this.headOff === chunk.length) {
+      this.queue.shift();
+      this.headOff = 0;
+    }
+    if (this.queued < QUEUE_HIGH_BYTES / 2 && this.stream.isPaused() && !this.ended) this.stream.resume();
     return n;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.done = true;
-    this.pending = null;
+    this.queue.length = 0;
+    this.queued = 0;
     this.onClose?.();
-    // return() ends the iteration; for a Readable's iterator it also destroys the stream.
-    await this.it.return?.();
+    this.stream.destroy();
+    this.notify();
   }
 
   rawBytesRead(): number | undefined {
     return this.countRaw?.();
+  }
+
+  private push(chunk: Uint8Array): void {
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+  }
+
+  private fail(e: Error): void {
+    this.error ??= e;
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
   }
 }
 
 /** Wraps a `Readable` of raw capture bytes in a {@link StreamInput}. */
 export function streamInput(stream: NodeJS.ReadableStream, prefix: Uint8Array | null = null): StreamInput {
   const readable = stream instanceof Readable ? stream : Readable.from(stream);
-  return new StreamInput(readable[Symbol.asyncIterator](), prefix);
+  return new StreamInput(readable, prefix);
 }
+
+/**
+ * Sizes of the compressed pieces the salvaging decompressions (see {@link gunzipInput}) feed zlib from where the
+ * failed call of the pass before began: zlib hands over nothing of the call that met the error, and a call decodes
+ * one piece, so the last pass loses nothing before the byte at fault.
+ */
+const SALVAGE_PIECE_BYTES: readonly number[] = [64, 1];
 
 /**
  * Decompresses a gzip input on the fly (RFC 1952; concatenated members are read as one stream).
  *
+ * zlib gives nothing of the output of the call that met corrupt data (or bytes after the last member), which at
+ * {@link GUNZIP_CHUNK_BYTES} a call can be the whole of a small file. When `reopen` can read the input again (a
+ * regular file), an error is therefore not raised at once: the input is decompressed again from the start, fed in
+ * small pieces ({@link SALVAGE_PIECE_BYTES}) from where the failed call began, the bytes already handed over are
+ * skipped, and the error comes after every good byte before it. Standard input cannot be read twice.
+ *
  * @param raw the compressed input, positioned after `prefix`
  * @param prefix compressed bytes already read from `raw` while sniffing the magic number
  * @param chunkBytes size of the reads from `raw`
+ * @param reopen opens the compressed input again from its first byte
  */
-export function gunzipInput(raw: ByteInput, prefix: Uint8Array, chunkBytes: number): StreamInput {
+export function gunzipInput(
+  raw: ByteInput,
+  prefix: Uint8Array,
+  chunkBytes: number,
+  reopen?: () => Promise<ByteInput>,
+): ByteInput {
+  const first = gunzipStream(raw, prefix, chunkBytes, Infinity, 0);
+  return reopen === undefined ? first : new SalvagingInput(first, chunkBytes, reopen);
+}
+
+/** See {@link gunzipInput}: the decompressed bytes, decompressed again in smaller pieces after an error. */
+class SalvagingInput implements ByteInput {
+  private current: GunzipStreamInput;
+  private delivered = 0;
+  private pass = 0;
+  private readonly chunkBytes: number;
+  private readonly reopen: () => Promise<ByteInput>;
+
+  constructor(first: GunzipStreamInput, chunkBytes: number, reopen: () => Promise<ByteInput>) {
+    this.current = first;
+    this.chunkBytes = chunkBytes;
+    this.reopen = reopen;
+  }
+
+  async read(into: Uint8Array, offset: number, length: number): Promise<number> {
+    for (;;) {
+      try {
+        const n = await this.current.read(into, offset, length);
+        this.delivered += n;
+        return n;
+      } catch (err) {
+        const piece = SALVAGE_PIECE_BYTES[this.pass];
+        if (piece === undefined) throw err;
+        this.pass++;
+        const fineFrom = this.current.consumed();
+        await this.current.close().catch(() => undefined);
+        this.current = gunzipStream(await this.reopen(), new Uint8Array(0), this.chunkBytes, fineFrom, piece);
+        // Skip what was handed over already: the same bytes again, since decompression is deterministic.
+        const scratch = new Uint8Array(64 * 1024);
+        for (let skipped = 0; skipped < this.delivered;) {
+          const n = await this.current.read(scratch, 0, Math.min(scratch.length, this.delivered - skipped));
+          if (n === 0) throw err;
+          skipped += n;
+        }
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return this.current.close();
+  }
+
+  rawBytesRead(): number | undefined {
+    return this.current.rawBytesRead();
+  }
+}
+
+/** A gunzip stream read as a StreamInput, which also says how many compressed bytes zlib has consumed. */
+class GunzipStreamInput extends StreamInput {
+  readonly consumed: () => number;
+
+  constructor(gunzip: Gunzip, countRaw: () => number, onClose: () => void) {
+    super(gunzip, null, countRaw, onClose);
+    this.consumed = () => gunzip.bytesWritten;
+  }
+}
+
+/**
+ * A gunzip stream over `raw` (after `prefix`). From compressed byte `fineFrom` on, zlib is fed pieces of `piece`
+ * bytes, one call each (see {@link gunzipInput}).
+ */
+function gunzipStream(raw: ByteInput, prefix: Uint8Array, chunkBytes: number, fineFrom: number, piece: number): GunzipStreamInput {
   let rawBytes = 0;
   async function* compressed(): AsyncGenerator<Uint8Array> {
     rawBytes += prefix.length;
-    yield prefix;
+    if (prefix.length > 0) yield prefix;
     for (;;) {
       // A fresh buffer per read: zlib may still hold the previous chunk while we read the next one.
       const buf = new Uint8Array(chunkBytes);
       const n = await raw.read(buf, 0, chunkBytes);
       if (n === 0) return;
+      const at = rawBytes;
       rawBytes += n;
-      yield n === chunkBytes ? buf : buf.subarray(0, n);
+      if (at + n <= fineFrom) {
+        yield n === chunkBytes ? buf : buf.subarray(0, n);
+        continue;
+      }
+      let i = Math.max(0, Math.min(n, fineFrom - at));
+      if (i > 0) yield buf.subarray(0, i);
+      for (; i < n; i += piece) yield buf.subarray(i, Math.min(n, i + piece));
     }
   }
   const source = Readable.from(compressed(), { objectMode: false });
   const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   source.on('error', (err) => gunzip.destroy(err));
   source.pipe(gunzip);
-  return new StreamInput(
-    gunzip[Symbol.asyncIterator](),
-    null,
+  return new GunzipStreamInput(
+    gunzip,
     () => rawBytes,
     () => {
       source.destroy();

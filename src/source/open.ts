@@ -88,8 +88,10 @@ export async function openCapture(path: string, opts: OpenCaptureOptions = {}): 
     }
     input = new FileInput(fh);
   }
+  // A regular file can be read again, to salvage what a damaged gzip stream held before the damage.
+  const reopen = totalBytes === undefined ? undefined : async () => new FileInput(await openFile(path, 'r'));
   try {
-    return await openInput(path, input, chunkBytes, totalBytes, false);
+    return await openInput(path, input, chunkBytes, totalBytes, false, reopen);
   } catch (err) {
     await input.close().catch(() => undefined);
     throw err;
@@ -102,6 +104,7 @@ async function openInput(
   chunkBytes: number,
   totalBytes: number | undefined,
   gzipped: boolean,
+  reopen?: () => Promise<ByteInput>,
 ): Promise<PacketSource> {
   const chunk = new ChunkBuffer(input, chunkBytes);
   try {
@@ -117,7 +120,7 @@ async function openInput(
   if (format === CaptureFormat.GZIP && !gzipped) {
     // Hand the sniffed bytes, and the rest of the input, to zlib; read the decompressed stream the same way.
     const prefix = await chunk.takeUnread();
-    return openInput(name, gunzipInput(input, prefix, chunkBytes), chunkBytes, totalBytes, true);
+    return openInput(name, gunzipInput(input, prefix, chunkBytes, reopen), chunkBytes, totalBytes, true);
   }
   if (chunk.available === 0) {
     throw new CaptureError(name, 0, 0, gzipped ? 'gzip data decompresses to nothing' : 'empty input: no capture file header');

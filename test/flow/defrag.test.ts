@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ipv4HeaderChecksumOk } from '../../src/decode/checksum.js';
 import { decodeFrame } from '../../src/decode/index.js';
 import { DecodedPacket } from '../../src/decode/packet.js';
-import { Defragmenter } from '../../src/flow/defrag.js';
+import { Defragmenter, MAX_PENDING_BYTES } from '../../src/flow/defrag.js';
 import { LinkType } from '../../src/source/types.js';
 import { runCapture } from '../helpers/corpus.js';
 
@@ -46,6 +46,42 @@ function feed(d: Defragmenter, frame: Uint8Array, ts = 1) {
   decodeFrame(p, frame, new DataView(frame.buffer), 0, frame.length, LinkType.RAW);
   return d.add(p, ts, frame.length);
 }
+
+describe('Defragmenter memory', () => {
+  it('holds at most MAX_PENDING_BYTES of fragments: the oldest datagrams are dropped and counted beyond it', () => {
+    const d = new Defragmenter();
+    const first = fragments(udpDatagram(60_000), 59_992); // two fragments: 59,992 bytes, then the rest
+    const big = (id: number) => {
+      const f = Uint8Array.from(first[0]!);
+      new DataView(f.buffer).setUint16(4, id);
+      return f;
+    };
+    // 600 datagrams of which only the first ~60 KB arrived: 36 MB, over the 32 MiB budget.
+    const n = 600;
+    for (let id = 1; id <= n; id++) expect(feed(d, big(id))).toBeNull();
+    const dropped = d.incompleteFrames;
+    expect(dropped).toBeGreaterThan(0);
+    expect((n - dropped) * 59_992).toBeLessThanOrEqual(MAX_PENDING_BYTES);
+    // The newest are still held and complete when their last fragment comes.
+    const last = Uint8Array.from(first[1]!);
+    new DataView(last.buffer).setUint16(4, n);
+    expect(feed(d, last)?.frames).toBe(2);
+  });
+
+  it('keeps what arrived, not the offsets claimed: a lone fragment near 64 KiB holds its own bytes', () => {
+    // Offsets near the end of the datagram used to grow a buffer to 64 KiB for 8 bytes; 5000 of them took 290 MB.
+    const d = new Defragmenter();
+    const tail = fragments(udpDatagram(65_500), 65_504)[0]!.slice(0, 28); // header + 8 bytes
+    const v = new DataView(tail.buffer);
+    v.setUint16(2, 28);
+    v.setUint16(6, 0x2000 | (65_504 / 8)); // more fragments, offset 65,504
+    for (let id = 0; id < 4000; id++) {
+      v.setUint16(4, id);
+      feed(d, tail);
+    }
+    expect(d.incompleteFrames).toBe(0); // 4000 × 8 bytes (not 4000 × 64 KiB) fit the budget: nothing was dropped
+  });
+});
 
 describe('Defragmenter', () => {
   it('reassembles fragments that arrive out of order into one datagram that decodes whole', () => {

@@ -260,6 +260,45 @@ describe('transparent gzip, stdin and chunked reading give the same frames as a 
     expect((error as CaptureError).packet).toBe(frames.length + 1);
   });
 
+  it.each([
+    ['the demo capture', 'fixtures', 1],
+    ['a 4.6 MB capture (many zlib calls before the damage)', 'corpus', 40],
+  ])('gzip with bytes after its member, %s: every packet, then the error at the end of the good data', async (_, where, copies) => {
+    // zlib gives nothing of the call that meets the bad bytes: the first pass loses the tail, the salvaging passes
+    // over the file (read again) recover it to the byte.
+    const one = where === 'fixtures'
+      ? readFileSync(new URL('../../fixtures/demo.pcap', import.meta.url))
+      : readFileSync(join(CORPUS, 'zeek/ssh-basic.pcap'));
+    const records = one.subarray(24);
+    const raw = Buffer.concat([one, ...Array.from({ length: copies - 1 }, () => records)]);
+    const path = join(dir, `tail-${copies}.pcap.gz`);
+    writeFileSync(path, Buffer.concat([gzipSync(raw), Buffer.from('JUNKJUNK')]));
+    const plainPath = join(dir, `tail-${copies}.pcap`);
+    writeFileSync(plainPath, raw);
+    const plain = await drain(await openCapture(plainPath));
+    const { frames, error } = await drain(await openCapture(path));
+    expect(frames.length).toBe(plain.frames.length);
+    expect(frames).toEqual(plain.frames);
+    expect(error).toBeInstanceOf(CaptureError);
+    expect(error).toMatchObject({ packet: frames.length + 1, byteOffset: raw.length, reason: /incorrect header check/ });
+  });
+
+  it('gzip with a corrupt deflate stream: the packets zlib decoded before it are kept (read again in small pieces)', async () => {
+    const raw = readFileSync(new URL('../../fixtures/demo.pcap', import.meta.url));
+    const gz = gzipSync(raw, { level: 1 });
+    // Distances that point before the start of the stream: zlib stops with "invalid distance too far back" or
+    // similar once it reaches them. Corrupt a stretch two thirds in.
+    const bad = Buffer.from(gz);
+    for (let i = Math.floor(bad.length * 0.66); i < Math.floor(bad.length * 0.66) + 64; i++) bad[i] = 0xff;
+    const path = join(dir, 'corrupt.pcap.gz');
+    writeFileSync(path, bad);
+    const { frames, error } = await drain(await openCapture(path));
+    expect(error).toBeInstanceOf(CaptureError);
+    // Everything up to about the first 60% of the file decodes (what comes before the damage), not nothing.
+    expect(frames.length).toBeGreaterThan(60);
+    expect((error as CaptureError).packet).toBe(frames.length + 1);
+  });
+
   it.each(samples)('chunkSize 64 (records straddle chunk edges and grow the buffer): %s', async (rel) => {
     const plain = await drain(await openCapture(join(CORPUS, rel)));
     const tiny = await drain(await openCapture(join(CORPUS, rel), { chunkSize: 64 }));
