@@ -225,6 +225,21 @@ export class Pipeline {
     const errors: CaptureError[] = [];
     let lastPublish = this.clock();
     const onFrame = (frame: Frame): boolean => this.onFrame(frame);
+    // An abort must not wait for input that may never come (a pipe kept open, `tcpdump -w - | sockscope watch -`):
+    // closing the source ends its pending read.
+    const onAbort = (): void => void this.current?.close().catch(() => undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // While a pump waits for input (a pipe that is quiet, not ended), the loop below does not come round to publish:
+    // the last packets read would stay off the screen until more arrive.
+    const quiet = interval > 0
+      ? setInterval(() => {
+        if (this.clock() - lastPublish >= Math.max(interval, this.publishCostMs * this.publishSpacing())) {
+          this.publish();
+          lastPublish = this.clock();
+        }
+      }, interval)
+      : undefined;
+    quiet?.unref();
     try {
       for (const source of this.opts.sources) {
         if (signal?.aborted) break;
@@ -253,13 +268,15 @@ export class Pipeline {
           }
         } catch (e) {
           if (!(e instanceof CaptureError)) throw e;
-          errors.push(e);
+          if (!signal?.aborted) errors.push(e); // an input closed by the abort looks cut short: not an error
         } finally {
           this.sourceDone++;
           await source.close();
         }
       }
     } finally {
+      clearInterval(quiet);
+      signal?.removeEventListener('abort', onAbort);
       this.emitPending(this.packetsRead);
       this.flushing = true;
       this.demux.flush();

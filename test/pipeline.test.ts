@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../src/flow/record.js';
 import { Pipeline, ReplayControl } from '../src/pipeline.js';
@@ -78,6 +80,38 @@ describe('Pipeline', () => {
     const { stats } = await run;
     expect(stats.packetsRead).toBe(3);
     expect(ended).toHaveLength(2);
+  });
+
+  it('an abort ends the run while standard input is still open, without calling the input cut short', async () => {
+    // `tcpdump -w - | sockscope watch -`, then q: the pipe never ends, so the run must not wait for it.
+    const stdin = new PassThrough();
+    stdin.write(readFileSync(DEMO));
+    const ctl = new AbortController();
+    const p = new Pipeline({ sources: [await openCapture('-', { stdin })], signal: ctl.signal });
+    const run = p.run();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.stats().packetsRead).toBe(126);
+    const t0 = Date.now();
+    ctl.abort();
+    const summary = await Promise.race([run, new Promise<null>((r) => setTimeout(() => r(null), 3000))]);
+    expect(summary).not.toBeNull();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(summary!.errors).toEqual([]);
+    expect(summary!.stats.packetsRead).toBe(126);
+    stdin.destroy();
+  });
+
+  it('publishes what it read while a pipe stays quiet and open (the screen is not left behind)', async () => {
+    const stdin = new PassThrough();
+    stdin.write(readFileSync(DEMO));
+    const ctl = new AbortController();
+    const p = new Pipeline({ sources: [await openCapture('-', { stdin })], signal: ctl.signal, snapshotIntervalMs: 50 });
+    const run = p.run();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(p.feed.current().stats.packetsRead).toBe(126);
+    ctl.abort();
+    await run;
+    stdin.destroy();
   });
 
   it('replays on the capture clock: the 2.5 s demo capture at 20x takes about 0.12 s, paused it does not move', async () => {

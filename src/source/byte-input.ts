@@ -24,6 +24,11 @@ export interface ByteInput {
   close(): Promise<void>;
   /** Bytes taken from the underlying medium before decompression (gzip input only), else undefined. */
   rawBytesRead(): number | undefined;
+  /**
+   * True when `close()` may come while a read is pending, which then resolves 0 (a stream); a file's reads are
+   * awaited before it is closed.
+   */
+  readonly interruptible?: boolean;
 }
 
 /**
@@ -68,6 +73,7 @@ const QUEUE_HIGH_BYTES = 4 * 1024 * 1024;
  * buffered).
  */
 export class StreamInput implements ByteInput {
+  readonly interruptible = true;
   private readonly stream: Readable;
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
@@ -202,6 +208,7 @@ export function gunzipInput(
 
 /** See {@link gunzipInput}: the decompressed bytes, decompressed again in smaller pieces after an error. */
 class SalvagingInput implements ByteInput {
+  readonly interruptible = true;
   private current: GunzipStreamInput;
   private delivered = 0;
   private pass = 0;

@@ -122,6 +122,12 @@ export class ChunkBuffer {
   async close(): Promise<void> {
     const ahead = this.ahead;
     this.ahead = null;
+    if (this.input.interruptible === true) {
+      // A stream may never deliver the pending read (a pipe kept open): closing it ends the read.
+      await this.input.close();
+      if (ahead !== null) await ahead.catch(() => 0);
+      return;
+    }
     if (ahead !== null) await ahead.catch(() => 0);
     await this.input.close();
   }

@@ -56,7 +56,7 @@ describe('capture --help', () => {
     expect(r.stdout).toContain('no kernel timestamps');
     expect(r.stdout).toContain('no wire length');
     expect(r.stdout).toContain('no drop counts');
-    expect(r.stdout).toContain('tcpdump -i IFACE -w - | sockscope flows -');
+    expect(r.stdout).toContain('tcpdump -U -i IFACE -w - | sockscope flows -');
     expect(r.stdout).toContain('-c, --count <n>');
     expect(r.stdout).toContain('-d, --duration <sec>');
     expect(r.stdout).toContain('-w, --write <file>');
@@ -128,7 +128,7 @@ describe.skipIf(!CAP_BUILT)('capture errors', () => {
   it('-w - is refused with the tcpdump pipe to use instead', () => {
     const r = sockscope(['capture', '-i', 'lo', '-w', '-']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('tcpdump -i IFACE -w - | sockscope flows -');
+    expect(r.stderr).toContain('tcpdump -U -i IFACE -w - | sockscope flows -');
   });
 
   it.skipIf(NO_ROOT)('a BPF expression that does not compile: exit 2, the expression and the reason', () => {

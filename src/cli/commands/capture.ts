@@ -21,7 +21,7 @@ export const CAP_LIMITS_HELP = [
   '  - always promiscuous, snap length at most 65535 bytes.',
   'When these matter, let tcpdump capture and sockscope read its stream, which',
   'has all three:',
-  '  tcpdump -i IFACE -w - | sockscope flows -',
+  '  tcpdump -U -i IFACE -w - | sockscope flows -',
   'Capturing needs root or CAP_NET_RAW; to capture as a normal user:',
   '  sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))',
 ].join('\n');
@@ -90,7 +90,7 @@ export function register(
 
 async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: CaptureDeps): Promise<number> {
   if (o.write === '-') {
-    throw new UsageError('-w - (pcap to standard output) is what tcpdump is for: tcpdump -i IFACE -w - | sockscope flows -');
+    throw new UsageError('-w - (pcap to standard output) is what tcpdump is for: tcpdump -U -i IFACE -w - | sockscope flows -');
   }
   if (o.write === '') throw new UsageError('-w needs a file name, e.g. -w capture.pcap');
   const abort = new AbortController();

@@ -17,7 +17,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
         'Formats: table (for people), ndjson (Zeek conn.log field names, one flow per line, written as each flow ' +
         'ends), json (one array), csv (header row), zeek (conn.log TSV that zeek-cut reads).',
     )
-    .argument('<capture...>', 'capture files; - reads standard input (tcpdump -w - | sockscope flows -)');
+    .argument('<capture...>', 'capture files; - reads standard input (tcpdump -U -w - | sockscope flows -)');
   addFlowOptions(cmd)
     .option(
       '-j, --threads <n>',

@@ -64,10 +64,10 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
         "Shows every flow in an interactive terminal UI: sockets, both ends' TCP states, conn_state, counters, rates; " +
           'a services view (connections grouped by listening socket) and a detail view per flow.',
         'A capture file is replayed on its own clock (real time by default; --speed, or + and - while running), so ' +
-          'flows start, end and expire as they did. "-" reads standard input (tcpdump -w - | sockscope watch -); ' +
+          'flows start, end and expire as they did. "-" reads standard input (tcpdump -U -w - | sockscope watch -); ' +
           'keys are then read from the terminal.',
         "Live (-i): packets get arrival timestamps; libpcap's JS binding reports no kernel drop counts and no wire " +
-          'length. For kernel timestamps use: tcpdump -i IFACE -w - | sockscope watch -',
+          'length. For kernel timestamps use: tcpdump -U -i IFACE -w - | sockscope watch -',
         'Keys: arrows/jk move, PgUp/PgDn, Enter detail, Esc back, Tab services, s/S sort, / filter, space pause, ' +
           '+/- speed, n step, ? help, q quit.',
         'Needs a terminal on stdout; otherwise it exits with code 2 and names the commands that write records ' +
