@@ -53,7 +53,7 @@ export class PcapWriter {
   bytesWritten = 0;
 
   private readonly out: NodeJS.WritableStream;
-  private readonly ownsStream: boolean;
+  private ownsStream: boolean;
   private readonly snaplen: number;
   private readonly nanosecond: boolean;
   private readonly batchBytes: number;
@@ -93,6 +93,25 @@ export class PcapWriter {
     this.flushIntervalMs = opts.flushIntervalMs ?? 500;
     this.batch = new Uint8Array(this.batchBytes);
     this.view = new DataView(this.batch.buffer);
+  }
+
+  /**
+   * Opens (creates or truncates) the file at `path` and resolves with a writer that owns it, or rejects with the open
+   * error (ENOENT, EISDIR, EACCES...), as tcpdump opens its -w file before the first packet. Opening is asynchronous:
+   * while a FIFO waits for its reader, signals are still handled.
+   */
+  static open(path: string, opts: PcapWriterOptions = {}): Promise<PcapWriter> {
+    return new Promise((resolve, reject) => {
+      const stream = createWriteStream(path);
+      const onError = (e: Error) => reject(e);
+      stream.once('error', onError);
+      stream.once('open', () => {
+        stream.off('error', onError);
+        const w = new PcapWriter(stream, opts);
+        w.ownsStream = true;
+        resolve(w);
+      });
+    });
   }
 
   /** The first error the output stream reported, if any (writes after it are dropped). */

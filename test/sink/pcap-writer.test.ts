@@ -130,6 +130,20 @@ describe('file layout', () => {
     expect(w.bytesWritten).toBe(b.length);
   });
 
+  it('open() creates the file before any frame, rejects with the open error, and finish() closes what it opened', async () => {
+    await expect(PcapWriter.open(join(dir, 'missing-dir', 'x.pcap'))).rejects.toMatchObject({code: 'ENOENT'});
+    await expect(PcapWriter.open(dir)).rejects.toMatchObject({code: 'EISDIR'});
+    const path = join(dir, 'opened.pcap');
+    const w = await PcapWriter.open(path, {snaplen: 4, linkType: 101});
+    expect(readFileSync(path).length).toBe(0); // created (truncated) at open, written later
+    w.write(frameOf([1, 2], 5, 1500, 2, 101));
+    await w.finish();
+    expect(readFileSync(path).toString('hex')).toBe(
+      'd4c3b2a1' + '0200' + '0400' + '00000000' + '00000000' + '04000000' + '65000000' +
+        '05000000' + '01000000' + '02000000' + '02000000' + '0102',
+    );
+  });
+
   it('writes a valid empty file (header only) when no frame came, with the configured link type', async () => {
     const path = join(dir, 'empty.pcap');
     const w = new PcapWriter(path, {linkType: 113});

@@ -1,5 +1,5 @@
 /** `sockscope capture -i IFACE [BPF expression]`: live capture through `cap`, one record per flow. */
-import {createWriteStream, existsSync, type WriteStream} from 'node:fs';
+import {existsSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {type Command, InvalidArgumentError, Option} from 'commander';
 import {PcapWriter} from '../../sink/pcap-writer.js';
@@ -107,7 +107,6 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
   deps.signals.on('SIGINT', onSignal);
   deps.signals.on('SIGTERM', onSignal);
   let writer: PcapWriter | undefined;
-  let file: WriteStream | undefined;
   try {
     const liveOpts: LiveOptions = {signal: abort.signal};
     if (o.count !== undefined) liveOpts.maxPackets = o.count;
@@ -126,16 +125,15 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
       // As tcpdump does: the -w file is opened (created, truncated) once the device is open and before the first
       // packet is taken, so a path that cannot be written stops the run at once instead of after the capture.
       try {
-        file = await openPcapFile(o.write);
+        writer = await PcapWriter.open(o.write, {
+          linkType: live.linkType,
+          snaplen: live.snaplen,
+          nanosecond: o.timeStampPrecision === 'nano',
+        });
       } catch (e) {
         await live.close();
         throw new UsageError(describeWriteError(o.write, e));
       }
-      writer = new PcapWriter(file, {
-        linkType: live.linkType,
-        snaplen: live.snaplen,
-        nanosecond: o.timeStampPrecision === 'nano',
-      });
       source = new TeeSource(live, writer);
     }
     if (o.quiet !== true) {
@@ -154,7 +152,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
     const code = await runFlows([source], runOpts, env);
     if (writer !== undefined) {
-      await finishPcapFile(writer, file);
+      await writer.finish();
       if (o.quiet !== true) {
         env.stderr.write(`sockscope: ${writer.packets} packets written to ${writer.name}\n`);
       }
@@ -164,7 +162,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     }
     return code;
   } catch (e) {
-    if (writer !== undefined) await finishPcapFile(writer, file).catch(() => undefined);
+    if (writer !== undefined) await writer.finish().catch(() => undefined);
     if (e instanceof Error && writer?.failed === e) {
       env.stderr.write(`sockscope: ${e.message}\n`);
       return Exit.INPUT;
@@ -174,42 +172,6 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     deps.signals.off('SIGINT', onSignal);
     deps.signals.off('SIGTERM', onSignal);
   }
-}
-
-/**
- * Opens (creates or truncates) the `-w` file and resolves once it is open, or rejects with the open error (ENOENT,
- * EISDIR, EACCES...). Opening is asynchronous: while a FIFO waits for its reader, signals are still handled (a second
- * Ctrl-C exits).
- */
-export function openPcapFile(path: string): Promise<WriteStream> {
-  return new Promise((resolve, reject) => {
-    const stream = createWriteStream(path);
-    const onError = (e: Error) => reject(e);
-    stream.once('error', onError);
-    stream.once('open', () => {
-      stream.off('error', onError);
-      resolve(stream);
-    });
-  });
-}
-
-/**
- * Completes the pcap file: the writer's buffered records, then the file stream ended and closed (the writer does not
- * end a stream it was given). Rejects with the writer's error if writing failed at any point.
- */
-async function finishPcapFile(writer: PcapWriter, file: WriteStream | undefined): Promise<void> {
-  try {
-    await writer.finish();
-  } finally {
-    if (file !== undefined) {
-      await new Promise<void>(resolve => {
-        if (file.closed) return resolve();
-        file.once('close', () => resolve());
-        if (!file.writableEnded && !file.destroyed) file.end();
-      });
-    }
-  }
-  if (writer.failed !== undefined) throw writer.failed; // an error reported while the stream was being ended
 }
 
 /** Why the `-w` file cannot be opened, in one line that names the path, the reason and what to do. */
