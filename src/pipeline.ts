@@ -229,16 +229,16 @@ export class Pipeline {
     // closing the source ends its pending read.
     const onAbort = (): void => void this.current?.close().catch(() => undefined);
     signal?.addEventListener('abort', onAbort, { once: true });
+    /** Publishes a snapshot when the last is older than the interval, stretched for large tables (publishSpacing). */
+    const publishIfDue = (): void => {
+      if (this.clock() - lastPublish >= Math.max(interval, this.publishCostMs * this.publishSpacing())) {
+        this.publish();
+        lastPublish = this.clock();
+      }
+    };
     // While a pump waits for input (a pipe that is quiet, not ended), the loop below does not come round to publish:
     // the last packets read would stay off the screen until more arrive.
-    const quiet = interval > 0
-      ? setInterval(() => {
-        if (this.clock() - lastPublish >= Math.max(interval, this.publishCostMs * this.publishSpacing())) {
-          this.publish();
-          lastPublish = this.clock();
-        }
-      }, interval)
-      : undefined;
+    const quiet = interval > 0 ? setInterval(publishIfDue, interval) : undefined;
     quiet?.unref();
     try {
       for (const source of this.opts.sources) {
@@ -252,7 +252,7 @@ export class Pipeline {
               await this.waitForReplay(replay, signal);
               if (signal?.aborted) break;
               this.hasHeld = false;
-              this.process(this.heldFrame); // a replay has no afterFrame limit (that is live capture's -c)
+              this.process(this.heldFrame, this.heldSec); // a replay has no afterFrame limit (that is live capture's -c)
               if (!more) break;
             }
             more = await source.pump(onFrame);
@@ -261,10 +261,7 @@ export class Pipeline {
               this.demux.expire(this.clock() / 1000);
               this.emitPending(this.packetsRead);
             }
-            if (interval > 0 && this.clock() - lastPublish >= Math.max(interval, this.publishCostMs * this.publishSpacing())) {
-              this.publish();
-              lastPublish = this.clock();
-            }
+            if (interval > 0) publishIfDue();
           }
         } catch (e) {
           if (!(e instanceof CaptureError)) throw e;
@@ -413,15 +410,16 @@ export class Pipeline {
   /** The per-packet path: decode, demultiplex, follow tunnels. No allocation. */
   private onFrame(frame: Frame): boolean {
     const replay = this.opts.replay;
-    if (replay !== undefined && !this.dueNow(replay, captureSec(frame))) {
-      this.hold(frame);
+    const ts = captureSec(frame);
+    if (replay !== undefined && !this.dueNow(replay, ts)) {
+      this.hold(frame, ts);
       return false; // the run loop waits, then processes the held frame
     }
-    return this.process(frame);
+    return this.process(frame, ts);
   }
 
-  /** Decodes and demultiplexes one frame; false when `afterFrame` asks the source to stop. */
-  private process(frame: Frame): boolean {
+  /** Decodes and demultiplexes one frame stamped `ts` (captureSec); false when `afterFrame` asks the source to stop. */
+  private process(frame: Frame, ts: number): boolean {
     const bytes = frame.bytes;
     if (bytes !== this.viewBytes) {
       this.viewBytes = bytes;
@@ -429,7 +427,6 @@ export class Pipeline {
     }
     this.packetsRead++;
     this.wireBytes += frame.wireLen;
-    const ts = captureSec(frame);
     if (this.firstSec === 0) this.firstSec = ts;
     if (ts > this.clockSec) this.clockSec = ts;
     const p = this.packet;
@@ -442,7 +439,7 @@ export class Pipeline {
     if (p.isFragment !== 0 && p.fragData >= 0) this.fragment(p, ts, frame.wireLen);
     else {
       this.demux.packet(p, ts, frame.wireLen);
-      if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk(p)) this.tunnels(ts, frame.wireLen, this.view);
+      if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk()) this.tunnels(ts, frame.wireLen, this.view);
     }
     if (this.pendingEnds.length > 0) this.emitPending(this.packetsRead);
     const afterFrame = this.opts.afterFrame;
@@ -450,7 +447,7 @@ export class Pipeline {
   }
 
   /** Keeps a copy of `frame` for the run loop (replay pacing). */
-  private hold(frame: Frame): void {
+  private hold(frame: Frame, ts: number): void {
     const n = frame.caplen;
     if (this.heldBytes.length < n) this.heldBytes = new Uint8Array(Math.max(n, 2 * this.heldBytes.length, 2048));
     this.heldBytes.set(frame.bytes.subarray(frame.offset, frame.offset + n));
@@ -466,7 +463,7 @@ export class Pipeline {
     h.number = frame.number;
     h.fileOffset = frame.fileOffset;
     this.hasHeld = true;
-    this.heldSec = captureSec(frame);
+    this.heldSec = ts;
   }
 
   /** Reassembles IP fragments; a completed datagram is demultiplexed (with its tunnels) on the frame completing it. */
@@ -484,7 +481,7 @@ export class Pipeline {
     const view = new DataView(dg.bytes.buffer, dg.bytes.byteOffset, dg.bytes.byteLength);
     decodeFrame(p, dg.bytes, view, 0, dg.bytes.length, LinkType.RAW);
     this.demux.packet(p, ts, dg.wireBytes, dg.frames);
-    if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk(p)) this.tunnels(ts, dg.wireBytes, view);
+    if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk()) this.tunnels(ts, dg.wireBytes, view);
   }
 
   /** Decodes and demultiplexes the packets inside tunnels (each layer is its own flow, as Zeek logs them). */

@@ -75,6 +75,8 @@ export class Demux {
   /** Trackers of recycled flows, reset, for new TCP flows. */
   private readonly tcpPool: TcpConnection[] = [];
   private readonly verifyChecksums: boolean;
+  /** With verifyChecksums: the verdict on the last packet's checksums (see checksumsOk). */
+  private checksumsRight = true;
   private readonly dispatch: PacketDispatch | null;
   private readonly externalClock: boolean;
 
@@ -104,17 +106,20 @@ export class Demux {
       this.unassigned[status]! += frames; // status < STATUS_COUNT
       return null;
     }
-    const verify = this.verifyChecksums;
-    if (verify && !ipv4HeaderChecksumOk(p)) {
-      this.unassigned[BAD_IP_CHECKSUM]! += frames;
-      return null;
+    if (this.verifyChecksums) {
+      if (!ipv4HeaderChecksumOk(p)) {
+        this.checksumsRight = false;
+        this.unassigned[BAD_IP_CHECKSUM]! += frames;
+        return null;
+      }
+      this.checksumsRight = transportChecksumOk(p);
+      if (!this.checksumsRight) checksumBad = true;
     }
     const table = this.table;
     const h = table.keyHash(p);
     const dispatch = this.dispatch;
     if (dispatch !== null) {
-      const bad = verify && !transportChecksumOk(p);
-      dispatch.packet(shardOfHash(h, dispatch.count), p, tsSec, wireLen, frames, table.nextSerial, bad);
+      dispatch.packet(shardOfHash(h, dispatch.count), p, tsSec, wireLen, frames, table.nextSerial, checksumBad);
       return null;
     }
     let f = table.find(p, h);
@@ -135,7 +140,7 @@ export class Demux {
     }
     if (f === null) f = this.create(p, tsSec);
     const fromOrig = table.fromOrig;
-    if (checksumBad || (verify && !transportChecksumOk(p))) {
+    if (checksumBad) {
       // Zeek drops the packet before any accounting; only the history notes it.
       this.badChecksums += frames;
       if (f.tcp !== null) f.tcp.checksumError(fromOrig);
@@ -192,12 +197,12 @@ export class Demux {
   }
 
   /**
-   * Whether `p`'s checksums let its contents count: always without verifyChecksums; with it, the IPv4 header and the
-   * transport checksums must be right. The pipeline decodes the tunnel inside a packet only then, since Zeek forwards
-   * nothing from a packet it dropped for its checksum.
+   * Whether the checksums of the last packet given to {@link packet} let its contents count: always without
+   * verifyChecksums; with it, its IPv4 header and transport checksums were right. The pipeline decodes the tunnel
+   * inside a packet only then, since Zeek forwards nothing from a packet it dropped for its checksum.
    */
-  checksumsOk(p: DecodedPacket): boolean {
-    return !this.verifyChecksums || (ipv4HeaderChecksumOk(p) && transportChecksumOk(p));
+  checksumsOk(): boolean {
+    return !this.verifyChecksums || this.checksumsRight;
   }
 
   /**
