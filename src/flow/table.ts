@@ -394,9 +394,15 @@ export class FlowTable {
     }
   }
 
-  /** Puts `f` at the front of the wheel slot of capture time `atSec`. */
+  /**
+   * Puts `f` at the front of the wheel slot of capture time `atSec`, or of the next second the wheel will process if
+   * `atSec` is behind it (capture time stepped back, as between files): a slot already passed would be reached only a
+   * turn of the wheel later, and when depends on how far this table's wheel has run, which differs between tables
+   * that hold different flows (the shards of a sharded run).
+   */
   private schedule(f: Flow, atSec: number): void {
-    const slot = Math.floor(atSec) & WHEEL_MASK;
+    const second = Math.floor(atSec);
+    const slot = (second > this.wheelSec ? second : this.wheelSec + 1) & WHEEL_MASK;
     const head = this.wheel[slot] ?? null;
     f.wheelPrev = null;
     f.wheelNext = head;

@@ -53,6 +53,25 @@ describe('FlowTable', () => {
     expect(t.isDue(f, 25)).toBe(true);
   });
 
+  it('expires a flow started after capture time stepped back at its deadline, however far the wheel had run', () => {
+    // Two tables see the same expiry calls; one had run its wheel to 1000 s before the clock stepped back to 100 s
+    // (a second file), the other starts there. Both must end the flow on the same call (sharded runs rely on it).
+    const endedAt = (warm: boolean): number => {
+      let ended = -1;
+      let now = 0;
+      const t = new FlowTable({ udpIdleSec: 60 }, (f) => { if (f.origPort === 1) ended = now; });
+      if (warm) {
+        t.insert(udp(A, 9, B, 9), false, 990, TimeoutClass.UDP);
+        t.expire((now = 1000));
+      }
+      t.insert(udp(A, 1, B, 2), false, 100, TimeoutClass.UDP);
+      for (now = 1001; now < 1100 && ended < 0; now++) t.expire(now);
+      return ended;
+    };
+    expect(endedAt(false)).toBe(1001);
+    expect(endedAt(true)).toBe(1001);
+  });
+
   it('expires idle flows per protocol class, oldest first, and hands them to the end handler', () => {
     const ended: Flow[] = [];
     const t = new FlowTable({ udpIdleSec: 60, tcpIdleSec: 300 }, (f) => ended.push(f));
