@@ -8,6 +8,7 @@ import { IpProto, TcpFlag } from '../decode/packet.js';
 import { ipv4HeaderChecksumOk, transportChecksumOk } from '../decode/checksum.js';
 import { Status, STATUS_COUNT } from '../decode/status.js';
 import { TcpConnection, TcpEvent } from '../tcp/connection.js';
+import { LOG_CAPACITY, replay, SegmentLog } from '../tcp/deferred.js';
 import { Flow, swapDirections, TimeoutClass } from './flow.js';
 import { isLikelyServerPort } from './services.js';
 import { FlowTable, type FlowTableOptions } from './table.js';
@@ -62,6 +63,8 @@ export function shardOfHash(h: number, count: number): number {
 const OK = Status.OK;
 /** Most TCP trackers kept for reuse. */
 const MAX_POOLED_TCP = 1 << 16;
+/** Most segment logs kept for reuse. */
+const MAX_POOLED_LOGS = 1 << 16;
 
 export class Demux {
   readonly table: FlowTable;
@@ -72,8 +75,12 @@ export class Demux {
   /** Packets dropped from their flow's counters for a wrong transport checksum (with verifyChecksums). */
   badChecksums = 0;
   private nextExpirySec = 0;
-  /** Trackers of recycled flows, reset, for new TCP flows. */
+  /** Trackers of recycled flows, reset, for flows leaving the log tier. */
   private readonly tcpPool: TcpConnection[] = [];
+  /** Segment logs of recycled flows, emptied, for new TCP flows. */
+  private readonly logPool: SegmentLog[] = [];
+  /** The tracker logged flows are replayed into (see updateLogged). */
+  private replayTracker = new TcpConnection();
   private readonly verifyChecksums: boolean;
   /** With verifyChecksums: the verdict on the last packet's checksums (see checksumsOk). */
   private checksumsRight = true;
@@ -130,8 +137,8 @@ export class Demux {
       f = null;
     }
     const isTcp = p.proto === IpProto.TCP;
-    if (f !== null && isTcp && f.tcp !== null && (p.tcpFlags & (TcpFlag.SYN | TcpFlag.RST)) === TcpFlag.SYN &&
-        f.tcp.isReuse(p, table.fromOrig)) {
+    if (f !== null && isTcp && (p.tcpFlags & (TcpFlag.SYN | TcpFlag.RST)) === TcpFlag.SYN &&
+        this.trackerOf(f).isReuse(p, table.fromOrig)) {
       // A new SYN (or a SYN+ACK before the originator sent anything) on a closed tuple, or with a new initial
       // sequence number: a new connection (Zeek IsReuse).
       f.endReason = 'reuse';
@@ -143,7 +150,7 @@ export class Demux {
     if (checksumBad) {
       // Zeek drops the packet before any accounting; only the history notes it.
       this.badChecksums += frames;
-      if (f.tcp !== null) f.tcp.checksumError(fromOrig);
+      if (isTcp) this.ownTracker(f).checksumError(fromOrig);
       else if (p.proto === IpProto.UDP) f.udpHistory |= fromOrig ? 8 : 16;
       this.assigned += frames;
       return f;
@@ -178,9 +185,11 @@ export class Demux {
         if (fromOrig) f.oPsh++;
         else f.rPsh++;
       }
-      // Every TCP flow gets a tracker and its ends in create().
-      const tcp = f.tcp!;
-      const ev = fromOrig ? tcp.updateEnds(p, f.tcpOrig!, f.tcpResp!, tsSec) : tcp.updateEnds(p, f.tcpResp!, f.tcpOrig!, tsSec);
+      // Every TCP flow has a log or a tracker (see create()).
+      const tcp = f.tcp;
+      let ev: number;
+      if (tcp === null) ev = this.updateLogged(f, p, fromOrig, tsSec);
+      else ev = fromOrig ? tcp.updateEnds(p, f.tcpOrig!, f.tcpResp!, tsSec) : tcp.updateEnds(p, f.tcpResp!, f.tcpOrig!, tsSec);
       if (ev & TcpEvent.FLIP) this.flip(f);
       if (ev & TcpEvent.CLOSED) table.markClosing(f, tsSec, (ev & TcpEvent.RESET) !== 0 ? 'reset' : 'closed');
     } else {
@@ -227,7 +236,13 @@ export class Demux {
       tcp.reset();
       this.tcpPool.push(tcp);
     }
+    const log = f.tcpLog;
+    if (log !== null && this.logPool.length < MAX_POOLED_LOGS) {
+      log.reset();
+      this.logPool.push(log);
+    }
     f.tcp = null;
+    f.tcpLog = null;
     f.tcpOrig = null;
     f.tcpResp = null;
     this.table.recycle(f);
@@ -270,20 +285,69 @@ export class Demux {
     f.directionGuessed = guessed;
     if (swap) f.udpHistory |= 4;
     if (proto === IpProto.TCP) {
-      const tcp = this.tcpPool.pop() ?? new TcpConnection();
-      if (swap) tcp.markFlipped();
-      f.tcp = tcp;
-      f.tcpOrig = tcp.orig;
-      f.tcpResp = tcp.resp;
+      // A connection starts in the small tier: its segments are logged until they no longer fit (updateLogged).
+      const log = this.logPool.pop() ?? new SegmentLog();
+      log.flipped = swap;
+      f.tcpLog = log;
     }
     return f;
   }
 
+  /**
+   * The tracker of TCP flow `f` as it stands: its own, or for a flow in the log tier the demultiplexer's replay
+   * tracker fed its logged segments (valid until the next replay).
+   */
+  private trackerOf(f: Flow): TcpConnection {
+    return f.tcp ?? replay(f.tcpLog!, this.replayTracker); // a TCP flow has one or the other
+  }
+
+  /** Moves TCP flow `f` to a tracker of its own (if not there yet) and returns it. */
+  private ownTracker(f: Flow): TcpConnection {
+    if (f.tcp !== null) return f.tcp;
+    const t = replay(f.tcpLog!, this.tcpPool.pop() ?? new TcpConnection()); // a TCP flow has one or the other
+    this.adopt(f, t);
+    return t;
+  }
+
+  /** Gives logged flow `f` tracker `t` (fed every segment so far) and takes back its log. */
+  private adopt(f: Flow, t: TcpConnection): void {
+    const log = f.tcpLog!; // only logged flows are adopted
+    f.tcp = t;
+    f.tcpOrig = t.orig;
+    f.tcpResp = t.resp;
+    f.tcpLog = null;
+    if (this.logPool.length < MAX_POOLED_LOGS) {
+      log.reset();
+      this.logPool.push(log);
+    }
+  }
+
+  /**
+   * One segment of a flow in the log tier: the replay tracker, fed the logged segments and then this one, gives the
+   * segment's events. The segment is logged while there is room; otherwise the replay tracker, which has now seen
+   * every segment, becomes the flow's own tracker.
+   */
+  private updateLogged(f: Flow, p: DecodedPacket, fromOrig: boolean, tsSec: number): number {
+    const log = f.tcpLog!; // a TCP flow without a tracker has a log
+    const t = replay(log, this.replayTracker);
+    const ev = t.update(p, fromOrig, tsSec);
+    if (log.n < LOG_CAPACITY) {
+      log.append(p, fromOrig, tsSec);
+      log.noteAttempt(t);
+    } else {
+      this.adopt(f, t);
+      this.replayTracker = this.tcpPool.pop() ?? new TcpConnection();
+    }
+    return ev;
+  }
+
   /** Swaps a flow's roles after the TCP tracker found that the first packet came from the responder. */
   private flip(f: Flow): void {
-    const tcp = f.tcp!; // only TCP flows flip
-    f.tcpOrig = tcp.orig;
-    f.tcpResp = tcp.resp;
+    const tcp = f.tcp; // only TCP flows flip; a logged one replays its flips
+    if (tcp !== null) {
+      f.tcpOrig = tcp.orig;
+      f.tcpResp = tcp.resp;
+    }
     this.table.flipKey(f);
     f.flips++;
     swapDirections(f);

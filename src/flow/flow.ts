@@ -3,6 +3,7 @@
  * demultiplexer touch it; consumers get {@link FlowRecord} snapshots.
  */
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
+import type { SegmentLog } from '../tcp/deferred.js';
 import type { EndReason, FlowRecord } from './record.js';
 
 /** Timeout classes: each has its own idle timeout (CLOSING flows end at their close deadline). */
@@ -48,8 +49,12 @@ export class Flow {
    */
   tcpOrig: TcpEnd | null = null;
   tcpResp: TcpEnd | null = null;
-  /** TCP tracker, null for other protocols. */
+  /**
+   * TCP state in one of two tiers: the first segments as they arrived (`tcpLog`, see tcp/deferred.ts) while they fit
+   * its log, then a tracker of the flow's own (`tcp`, with `tcpOrig`/`tcpResp`). Both null for other protocols.
+   */
   tcp: TcpConnection | null = null;
+  tcpLog: SegmentLog | null = null;
   timeoutClass: TimeoutClass = TimeoutClass.OTHER;
   /** Last packet of any kind (drives idle expiry). */
   lastSeenSec = 0;
@@ -146,6 +151,7 @@ export class Flow {
     this.tcpOrig = null;
     this.tcpResp = null;
     this.tcp = null;
+    this.tcpLog = null;
     this.timeoutClass = TimeoutClass.OTHER;
     this.lastSeenSec = 0;
     this.lastSec = 0;
@@ -196,4 +202,16 @@ export function swapDirections(f: Flow): void {
   t = f.oAck; f.oAck = f.rAck; f.rAck = t;
   t = f.oPsh; f.oPsh = f.rPsh; f.rPsh = t;
   t = f.oUrg; f.oUrg = f.rUrg; f.rUrg = t;
+}
+
+/** Whether `f` is a TCP connection attempt still unanswered in Zeek's model (TcpConnection.attemptPending). */
+export function tcpAttemptPending(f: Flow): boolean {
+  if (f.tcp !== null) return f.tcp.attemptPending();
+  return f.tcpLog !== null && f.tcpLog.attemptPending;
+}
+
+/** Whether Zeek's attempt timer ended `f` by `nowSec` (TcpConnection.attemptExpired). */
+export function tcpAttemptExpired(f: Flow, nowSec: number, delaySec: number): boolean {
+  if (f.tcp !== null) return f.tcp.attemptExpired(nowSec, delaySec);
+  return f.tcpLog !== null && f.tcpLog.attemptExpired(nowSec, delaySec);
 }

@@ -6,6 +6,7 @@ import { formatIpv4, formatIpv6 } from '../decode/address.js';
 import { IpProto } from '../decode/packet.js';
 import { udpConnState } from '../tcp/conn-state.js';
 import type { TcpConnection } from '../tcp/connection.js';
+import { replayForRecord } from '../tcp/deferred.js';
 import type { Flow } from './flow.js';
 import type { DirectionRecord, EndReason, FlowRecord, ProtoName, StateTransition } from './record.js';
 
@@ -53,8 +54,7 @@ function addr(version: number, w0: number, w1: number, w2: number, w3: number): 
 
 const NO_TRANSITIONS: readonly StateTransition[] = Object.freeze([]);
 
-function directionRecord(f: Flow, isOrig: boolean): DirectionRecord {
-  const tcp = f.tcp;
+function directionRecord(f: Flow, tcp: TcpConnection | null, isOrig: boolean): DirectionRecord {
   // The TCP end itself (not a summary object): a record per flow is built on large captures.
   const e = tcp === null ? null : isOrig ? tcp.orig : tcp.resp;
   const firstSec = isOrig ? f.oFirstSec : f.rFirstSec;
@@ -127,7 +127,7 @@ function buildRecord(f: Flow, reason: EndReason): FlowRecord {
   const origAddr = same ? prev.origAddr : addr(f.ipVersion, f.oa0, f.oa1, f.oa2, f.oa3);
   const respAddr = same ? prev.respAddr : addr(f.ipVersion, f.ra0, f.ra1, f.ra2, f.ra3);
   f.recordFlips = f.flips;
-  const tcp = f.tcp;
+  const tcp = f.tcp ?? (f.tcpLog === null ? null : replayForRecord(f.tcpLog));
   const lastSec = tcp === null ? f.lastSec : tcp.lastActivitySec(f.lastSec);
   let connState: string;
   let history: string;
@@ -153,8 +153,8 @@ function buildRecord(f: Flow, reason: EndReason): FlowRecord {
     startSec: f.startSec,
     lastSec,
     durationSec: Math.max(0, lastSec - f.startSec),
-    orig: directionRecord(f, true),
-    resp: directionRecord(f, false),
+    orig: directionRecord(f, tcp, true),
+    resp: directionRecord(f, tcp, false),
     connState,
     history,
     missedBytes: tcp === null ? 0 : tcp.missedBytes,

@@ -8,7 +8,7 @@
  * packet arriving after a flow's timeout always starts a new flow, exactly as Zeek's timers would have it.
  */
 import type { DecodedPacket } from '../decode/packet.js';
-import { Flow, TimeoutClass } from './flow.js';
+import { Flow, tcpAttemptExpired, tcpAttemptPending, TimeoutClass } from './flow.js';
 
 /** Idle timeouts and capacity. Defaults are Zeek's (init-bare.zeek): TCP 5 min, UDP/ICMP/other 1 min. */
 export interface FlowTableOptions {
@@ -232,14 +232,13 @@ export class FlowTable {
 
   /** Whether `f` is a TCP connection attempt still unanswered (only the originator has sent, SYNs). */
   private attemptPending(f: Flow): boolean {
-    return f.timeoutClass === TimeoutClass.TCP && f.rPkts === 0 && f.tcp !== null && f.tcp.attemptPending();
+    return f.timeoutClass === TimeoutClass.TCP && f.rPkts === 0 && tcpAttemptPending(f);
   }
 
   /** Whether Zeek's attempt timer has ended `f` by `nowSec`: a SYN unanswered for attemptDelaySec (5 s). */
   private attemptOver(f: Flow, nowSec: number): boolean {
     return (
-      f.timeoutClass === TimeoutClass.TCP && f.rPkts === 0 && f.tcp !== null &&
-      f.tcp.attemptExpired(nowSec, this.options.attemptDelaySec)
+      f.timeoutClass === TimeoutClass.TCP && f.rPkts === 0 && tcpAttemptExpired(f, nowSec, this.options.attemptDelaySec)
     );
   }
 

@@ -1547,6 +1547,11 @@ export class TcpConnection extends History {
     );
   }
 
+  /** Capture time of the originator's first SYN (when Zeek's attempt timer starts), or -1. */
+  get attemptStartSec(): number {
+    return this.attemptSynSec;
+  }
+
   /**
    * True when Zeek's attempt timer has fired by `nowSec` with the attempt unanswered: Zeek then removes the
    * connection (event connection_attempt), so a later packet on the tuple (a retransmitted SYN, or the rest of a
