@@ -2,20 +2,14 @@
  * Zero-copy frame decoding: `decodeFrame` reads one frame's headers into a reused {@link DecodedPacket} through the
  * caller's DataView. Nothing on this path allocates or throws; the outcome is a {@link DecodeStatus}.
  */
-import { LinkType } from '../source/types.js';
-import { LINK } from './fields.js';
-import {
-  decode80211, decodeEthernet, decodeFddi, decodeLoop, decodeNflog, decodeNull, decodePpp, decodeRadiotap,
-  decodeRawIp, decodeSll, decodeSll2,
-} from './link.js';
-import { decodeIpv4 } from './ipv4.js';
-import { decodeIpv6 } from './ipv6.js';
+import { decodeLink } from './linktype.js';
 import type { DecodedPacket } from './packet.js';
 import { Status, type DecodeStatus } from './status.js';
 
 export { DecodedPacket, IpProto, TcpFlag } from './packet.js';
 export type { DecodeStatus } from './status.js';
-export { Status, STATUS_NAME, STATUS_COUNT } from './status.js';
+export { Status, STATUS_NAME, STATUS_COUNT, Undecoded, UNDECODED_NAME, undecodedLabel } from './status.js';
+export { isSupportedLinkType } from './linktype.js';
 export { LINK } from './fields.js';
 export { INNER_RAW_IP } from './tunnel.js';
 export { formatIpv4, formatIpv6, formatAddress } from './address.js';
@@ -69,6 +63,9 @@ export function resetPacket(p: DecodedPacket): void {
   p.udpLength = 0;
   p.innerOffset = -1;
   p.innerLinkType = 0;
+  p.encap = 0;
+  p.undecodedKind = 0;
+  p.undecodedValue = 0;
 }
 
 /**
@@ -80,7 +77,8 @@ export function resetPacket(p: DecodedPacket): void {
  * After a later IP fragment (FRAGMENT) or a protocol without ports, `payload`/`payloadLen`/`payloadCaptured` cover
  * the IP payload; for ICMP they start after the 8-byte ICMP header (Zeek's ICMP byte count).
  *
- * Only the low 16 bits of `linkType` are the link type (pcap headers may carry FCS flags above them). Tunnels are
+ * Only the low 16 bits of `linkType` are the link type (pcap headers may carry FCS flags above them); a negative
+ * `linkType` is minus an EtherType (see `DecodedPacket.innerLinkType`). Tunnels are
  * marked, not followed: decode the inner packet with `decodeFrame(inner, bytes, view, p.innerOffset,
  * p.end - p.innerOffset, p.innerLinkType)`.
  */
@@ -93,46 +91,9 @@ export function decodeFrame(
   let end = offset + caplen;
   if (end > bytes.length) end = bytes.length;
   p.end = end;
-  const status = decodeLink(p, linkType & 0xffff, offset, end);
+  const status = decodeLink(p, linkType < 0 ? linkType : linkType & 0xffff, offset, end);
   p.status = status;
   return status;
-}
-
-function decodeLink(p: DecodedPacket, linkType: number, off: number, end: number): DecodeStatus {
-  switch (linkType) {
-    case LinkType.ETHERNET: return decodeEthernet(p, off, end);
-    case LinkType.RAW:
-    case LinkType.RAW_OPENBSD:
-    case LinkType.RAW_BSDOS:
-      return decodeRawIp(p, off, end);
-    case LinkType.IPV4: return decodeIpv4(p, off, end);
-    case LinkType.IPV6: return decodeIpv6(p, off, end);
-    case LinkType.LINUX_SLL: return decodeSll(p, off, end);
-    case LinkType.LINUX_SLL2: return decodeSll2(p, off, end);
-    case LinkType.NULL: return decodeNull(p, off, end);
-    case LinkType.LOOP: return decodeLoop(p, off, end);
-    case LinkType.PPP:
-    case LINK.PPP_HDLC:
-      return decodePpp(p, off, end);
-    case LINK.NFLOG: return decodeNflog(p, off, end);
-    case LINK.FDDI: return decodeFddi(p, off, end);
-    case LINK.IEEE802_11_RADIOTAP: return decodeRadiotap(p, off, end);
-    case LINK.IEEE802_11: return decode80211(p, off, end, false);
-    default: return Status.UNSUPPORTED_LINK;
-  }
-}
-
-/** True when `decodeFrame` knows link type `linkType` (low 16 bits), e.g. for an error naming an unsupported one. */
-export function isSupportedLinkType(linkType: number): boolean {
-  switch (linkType & 0xffff) {
-    case LinkType.ETHERNET: case LinkType.RAW: case LinkType.RAW_OPENBSD: case LinkType.RAW_BSDOS:
-    case LinkType.IPV4: case LinkType.IPV6: case LinkType.LINUX_SLL: case LinkType.LINUX_SLL2:
-    case LinkType.NULL: case LinkType.LOOP: case LinkType.PPP: case LINK.PPP_HDLC: case LINK.NFLOG:
-    case LINK.FDDI: case LINK.IEEE802_11_RADIOTAP: case LINK.IEEE802_11:
-      return true;
-    default:
-      return false;
-  }
 }
 
 let cachedBuffer: ArrayBufferLike | null = null;

@@ -125,6 +125,19 @@ export class DecodedPacket {
 
   /** When the transport payload is a tunnel sockscope decapsulates, where the inner packet starts (else -1). */
   innerOffset = -1;
-  /** Link type of the inner packet (LinkType.ETHERNET for VXLAN/Geneve, RAW for IP-in-IP/GTP/Teredo), else 0. */
+  /**
+   * How to decode the inner packet: a LINKTYPE (LinkType.ETHERNET for VXLAN/Geneve, RAW for GTP/GRE, IPV4/IPV6 for
+   * IP-in-IP, 219 MPLS, ...), or minus an EtherType for a payload that begins like the one that EtherType announces
+   * (NSH: -0x894f); 0 when there is none. Pass it to `decodeFrame` as the link type.
+   */
   innerLinkType = 0;
+  /** Which encapsulation marked the inner packet (see `Encap`), 0 when none; for the chain of a tunnelled flow. */
+  encap = 0;
+
+  /**
+   * What stopped the decoder (see `Undecoded`), 0 when nothing did: set for NOT_IP frames and for tunnel packets whose
+   * payload type is not followed. `undecodedValue` is the number that named it.
+   */
+  undecodedKind = 0;
+  undecodedValue = 0;
 }

@@ -1,19 +1,15 @@
 /** Dispatch from an IP header to the transport decoders, and tunnel marking. */
-import { LinkType } from '../source/types.js';
 import { decodeIcmp } from './icmp.js';
 import { IpProto, type DecodedPacket } from './packet.js';
 import { Status, type DecodeStatus } from './status.js';
 import { decodeTcp } from './tcp.js';
-import { markGre, markUdpTunnel } from './tunnel.js';
+import { markIpTunnel, markUdpTunnel } from './tunnel.js';
 import { decodeUdp } from './udp.js';
-
-/** IP protocol numbers of encapsulations the decoder marks (IANA). */
-export const TUNNEL_PROTO = { IPIP: 4, IPV6: 41, GRE: 47 } as const;
 
 /**
  * Decodes the upper-layer header `proto` at `off`. `statedEnd` is where the IP datagram ends as its header states
  * it, `capEnd = min(statedEnd, captured end)`. Protocols without ports (including SCTP, ESP, No Next Header, GRE,
- * IP-in-IP) return OK with ports 0 and `payload`/`payloadLen` covering the IP payload. Tunnels are marked only for
+ * IP-in-IP, L2TPv3, MPLS-in-IP) return OK with ports 0 and `payload`/`payloadLen` covering the IP payload. Tunnels are marked only for
  * unfragmented datagrams, since a fragment holds only part of the inner packet.
  */
 export function decodeTransport(p: DecodedPacket, proto: number, off: number, statedEnd: number, capEnd: number): DecodeStatus {
@@ -37,18 +33,6 @@ export function decodeTransport(p: DecodedPacket, proto: number, off: number, st
   p.payload = off;
   p.payloadLen = statedEnd - off;
   p.payloadCaptured = capEnd - off;
-  if (p.isFragment === 0) {
-    switch (proto) {
-      case TUNNEL_PROTO.GRE:
-        markGre(p, off, capEnd);
-        break;
-      case TUNNEL_PROTO.IPIP:
-        if (off < capEnd) { p.innerOffset = off; p.innerLinkType = LinkType.IPV4; }
-        break;
-      case TUNNEL_PROTO.IPV6:
-        if (off < capEnd) { p.innerOffset = off; p.innerLinkType = LinkType.IPV6; }
-        break;
-    }
-  }
+  if (p.isFragment === 0) markIpTunnel(p, proto, off, capEnd);
   return Status.OK;
 }
