@@ -26,8 +26,19 @@ export interface CaptureStats {
   /** Flows currently open, and flows seen in total. */
   readonly activeFlows: number;
   readonly totalFlows: number;
-  /** Flows pushed out of a full table (they were written out). */
+  /** Flows pushed out of a full table (they were written out), in all. */
   readonly evictedFlows: number;
+  /**
+   * Of those, flows ended to keep within the memory budget, and of these the unanswered flows ended by the emergency
+   * timeout; the rest of evictedFlows made room under --max-flows.
+   */
+  readonly evictedForMemory?: number;
+  readonly emergencyEnded?: number;
+  /** Times the flow table went into emergency mode, and the highest memory charged to flows, bytes. */
+  readonly emergencies?: number;
+  readonly peakFlowMemory?: number;
+  /** The memory budget for flow state, bytes. */
+  readonly memoryBudget?: number;
   /** Capture clock: time of the newest packet, seconds since the epoch (0 before the first packet). */
   readonly clockSec: number;
   /** Capture time of the first packet (0 before it). */

@@ -38,6 +38,7 @@ export function addFlowOptions(cmd: Command): Command {
     .option('--other-timeout <sec>', 'end flows of other IP protocols after this much inactivity (Zeek: 60)', seconds)
     .option('--close-delay <sec>', 'keep a closed or reset TCP flow this long for late packets (Zeek: 5)', seconds)
     .option('--max-flows <n>', 'most flows held at once; the least recently active is written out to make room', positiveInt)
+    .option('--memory <MiB>', 'memory budget for flow state (default 512): near it, unanswered flows end after 1 s, then the flows nearest their timeout are written out early', positiveInt)
     .option('--verify-checksums', "verify IP/TCP/UDP/ICMP checksums as Zeek does: bad packets leave their flow's counters (history C/c)")
     .option('-q, --quiet', 'no summary on stderr');
 }
@@ -50,6 +51,7 @@ export interface FlowCliOptions {
   otherTimeout?: number;
   closeDelay?: number;
   maxFlows?: number;
+  memory?: number;
   quiet?: boolean;
   verifyChecksums?: boolean;
 }
@@ -63,5 +65,6 @@ export function flowTableOptions(o: FlowCliOptions): FlowTableOptions {
   if (o.otherTimeout !== undefined) t.otherIdleSec = o.otherTimeout;
   if (o.closeDelay !== undefined) t.closeDelaySec = o.closeDelay;
   if (o.maxFlows !== undefined) t.maxFlows = o.maxFlows;
+  if (o.memory !== undefined) t.memoryBytes = o.memory * 1024 * 1024;
   return t;
 }

@@ -8,10 +8,11 @@ import type { CaptureStats } from '../pipeline-types.js';
 import { SHARDABLE_FORMATS, type ShardableFormat } from '../shard/protocol.js';
 import { ShardedRun, shardingAvailable } from '../shard/run-sharded.js';
 import { humanCount } from '../sink/format.js';
-import { ChunkedOut, type Format, makeWriter, type RecordWriter } from '../sink/writers.js';
+import { type ByteSink, ChunkedOut, type Format, makeWriter, type RecordWriter } from '../sink/writers.js';
 import type { PacketSource } from '../source/types.js';
 import type { Env } from './env.js';
-import { Exit } from './errors.js';
+import { sanitize } from '../tui/sanitize.js';
+import { describeOutputError, Exit } from './errors.js';
 
 export type { Format } from '../sink/writers.js';
 
@@ -65,7 +66,7 @@ export function pickThreads(sources: readonly PacketSource[], format: Format, re
  * process exit code.
  */
 export function runFlowsSharded(sources: PacketSource[], threads: number, opts: RunFlowsOptions, env: Env): Promise<number> {
-  return writeRecords(opts, env, (out) => {
+  return writeRecords(opts, env, (out, _writer, signal) => {
     const run = new ShardedRun({
       sources,
       threads,
@@ -73,7 +74,7 @@ export function runFlowsSharded(sources: PacketSource[], threads: number, opts: 
       flowTable: opts.flowTable ?? {},
       verifyChecksums: opts.verifyChecksums === true,
       out,
-      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      signal,
     });
     return { run, done: run.done };
   });
@@ -81,10 +82,16 @@ export function runFlowsSharded(sources: PacketSource[], threads: number, opts: 
 
 /** Runs the pipeline over `sources` and writes records to env.stdout. Resolves to the process exit code. */
 export function runFlows(sources: PacketSource[], opts: RunFlowsOptions, env: Env): Promise<number> {
-  return writeRecords(opts, env, (_out, writer) => {
-    const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = { sources, onFlowEnd: (r) => writer.write(r) };
+  return writeRecords(opts, env, (out, writer, signal) => {
+    const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = {
+      sources,
+      onFlowEnd: (r) => writer.write(r),
+      signal,
+      // Backpressure: reading waits while the output holds a backlog (a reader slower than sockscope).
+      afterFrame: () => !out.full(),
+      afterPump: () => out.room(signal) ?? undefined,
+    };
     if (opts.flowTable !== undefined) pipelineOpts.flowTable = opts.flowTable;
-    if (opts.signal !== undefined) pipelineOpts.signal = opts.signal;
     if (opts.verifyChecksums === true) pipelineOpts.verifyChecksums = true;
     const pipeline = new Pipeline(pipelineOpts);
     const done = pipeline.run().then((s) => ({ stats: s.stats, errors: s.errors.map((e) => e.message) }));
@@ -99,31 +106,50 @@ interface RecordRun {
 }
 
 /**
- * The frame of both: the writer's header, the run `start` begins (records go to the writer or straight into `out`),
- * progress on a terminal's stderr, the writer's end, the summary and the errors. Resolves to the exit code.
+ * The frame of both: the writer's header, the run `start` begins (records go to the writer or straight into `out`;
+ * it stops when `signal` aborts: the caller's signal, or the output failing), progress on a terminal's stderr, the
+ * writer's end, the summary and the errors. Resolves to the exit code once the output has taken every byte.
  */
 async function writeRecords(
   opts: RunFlowsOptions,
   env: Env,
-  start: (out: ChunkedOut, writer: RecordWriter) => RecordRun,
+  start: (out: ChunkedOut, writer: RecordWriter, signal: AbortSignal) => RecordRun,
 ): Promise<number> {
-  const out = new ChunkedOut(env.stdout);
-  // Lines are cut to the terminal's width only on a terminal; a pipe or file gets them whole.
-  const writer = makeWriter(opts.format, out, { now: env.now, width: env.isTTY ? Math.max(80, env.columns) : Infinity });
-  writer.begin();
-  const { run, done } = start(out, writer);
-  const stopProgress = opts.progress !== false && env.errIsTTY ? startProgress(run, env) : undefined;
-  let summary;
+  // The output failing (the reader gone, a full disk) stops reading at once: nothing more could be written.
+  const outputFailed = new AbortController();
+  const signal = opts.signal === undefined ? outputFailed.signal : AbortSignal.any([opts.signal, outputFailed.signal]);
+  const out = new ChunkedOut(env.stdout as ByteSink, 100, () => outputFailed.abort());
+  const onOutputError = (e: Error): void => out.fail(e);
+  env.stdout.on('error', onOutputError);
   try {
-    summary = await done;
+    // Lines are cut to the terminal's width only on a terminal; a pipe or file gets them whole.
+    const writer = makeWriter(opts.format, out, { now: env.now, width: env.isTTY ? Math.max(80, env.columns) : Infinity });
+    writer.begin();
+    const { run, done } = start(out, writer, signal);
+    const stopProgress = opts.progress !== false && env.errIsTTY ? startProgress(run, env) : undefined;
+    let summary;
+    try {
+      summary = await done;
+    } finally {
+      stopProgress?.();
+    }
+    if (writer.endPaced !== undefined) await writer.endPaced(() => out.room());
+    else writer.end();
+    out.flush();
+    await out.settled();
+    const failure = out.failure as NodeJS.ErrnoException | null;
+    // The reader has gone (`sockscope flows x | head`): it wanted no more, which is no error.
+    if (failure?.code === 'EPIPE') return Exit.OK;
+    if (opts.quiet !== true) env.stderr.write(summaryText(summary.stats));
+    for (const e of summary.errors) env.stderr.write(`sockscope: error: ${sanitize(e)}\n`);
+    if (failure !== null) {
+      env.stderr.write(`sockscope: error: ${describeOutputError(failure)}\n`);
+      return Exit.OUTPUT;
+    }
+    return summary.errors.length > 0 ? Exit.INPUT : Exit.OK;
   } finally {
-    stopProgress?.();
+    env.stdout.off('error', onOutputError);
   }
-  writer.end();
-  out.flush();
-  if (opts.quiet !== true) env.stderr.write(summaryText(summary.stats));
-  for (const e of summary.errors) env.stderr.write(`sockscope: error: ${e}\n`);
-  return summary.errors.length > 0 ? Exit.INPUT : Exit.OK;
 }
 
 /** The end-of-run accounting: every packet read is either in a flow or counted by why it is not. */
@@ -146,7 +172,18 @@ export function summaryText(s: CaptureStats): string {
     );
   }
   if (s.badChecksums > 0) lines.push(`sockscope: ${s.badChecksums} packets with a wrong checksum were left out of their flows' counters`);
-  if (s.evictedFlows > 0) lines.push(`sockscope: ${s.evictedFlows} flows were written early because the flow table was full`);
+  const forMemory = s.evictedForMemory ?? 0;
+  if (s.evictedFlows > forMemory) {
+    lines.push(`sockscope: ${s.evictedFlows - forMemory} flows were written early because the flow table was full (--max-flows)`);
+  }
+  if (forMemory > 0) {
+    const mib = Math.round((s.memoryBudget ?? 0) / 1048576);
+    const urgent = s.emergencyEnded ?? 0;
+    lines.push(
+      `sockscope: ${forMemory} flows were written early (end_reason evicted) to keep flow state within --memory ${mib} MiB: ` +
+        `${urgent} unanswered flows ended by the 1 s emergency timeout, ${forMemory - urgent} nearest their timeout`,
+    );
+  }
   for (const [lt, n] of Object.entries(s.unsupportedLinkTypes)) {
     lines.push(`sockscope: warning: link type ${lt} is not supported: ${n} packets not decoded`);
   }

@@ -11,7 +11,7 @@ import { TcpConnection, TcpEvent } from '../tcp/connection.js';
 import { LOG_CAPACITY, replay, SegmentLog } from '../tcp/deferred.js';
 import { Flow, swapDirections, TimeoutClass } from './flow.js';
 import { isLikelyServerPort } from './services.js';
-import { FlowTable, type FlowTableOptions } from './table.js';
+import { FlowTable, type FlowTableOptions, SEGMENT_LOG_BYTES, TRACKER_BYTES } from './table.js';
 
 /** Reasons beyond the decoder's statuses for which a packet fits no flow: fragments of a datagram never completed. */
 export const FRAGMENT_INCOMPLETE = STATUS_COUNT;
@@ -133,7 +133,7 @@ export class Demux {
     if (f !== null && table.isDue(f, tsSec)) {
       // Idle for its timeout, past its close delay, or an unanswered SYN past the attempt delay: this packet starts
       // a new connection.
-      table.endDue(f);
+      table.endDue(f, tsSec);
       f = null;
     }
     const isTcp = p.proto === IpProto.TCP;
@@ -312,6 +312,7 @@ export class Demux {
   /** Gives logged flow `f` tracker `t` (fed every segment so far) and takes back its log. */
   private adopt(f: Flow, t: TcpConnection): void {
     const log = f.tcpLog!; // only logged flows are adopted
+    this.table.charge(f, TRACKER_BYTES - SEGMENT_LOG_BYTES);
     f.tcp = t;
     f.tcpOrig = t.orig;
     f.tcpResp = t.resp;

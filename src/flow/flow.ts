@@ -131,6 +131,8 @@ export class Flow {
   recordFlips = 0;
   /** How a CLOSING flow ended: both ends closed with FIN, or an RST. */
   closingReason: 'closed' | 'reset' = 'closed';
+  /** Bytes of the flow table's memory budget this flow is charged (see FlowTable.charge). */
+  charged = 0;
 
   /**
    * Makes the flow as good as new, for reuse (see FlowTable.recycle): every field back to its initializer above. The
@@ -184,6 +186,7 @@ export class Flow {
     this.flips = 0;
     this.recordFlips = 0;
     this.closingReason = 'closed';
+    this.charged = 0;
   }
 }
 

@@ -26,7 +26,30 @@ export interface FlowTableOptions {
   attemptDelaySec?: number;
   /** Most flows held at once; the flow nearest its idle timeout is ended ('evicted') to make room. @default 1_000_000 */
   maxFlows?: number;
+  /**
+   * Memory budget for flow state, bytes (Suricata's flow memcap). Near it the table goes into emergency mode, then
+   * ends flows to stay within it (see FlowTable). @default 512 MiB
+   */
+  memoryBytes?: number;
+  /**
+   * In emergency mode, seconds after which a flow that never had an answer ends ('evicted'), instead of Zeek's attempt
+   * delay or its idle timeout (Suricata's emergency timeouts). @default 1
+   */
+  emergencyTimeoutSec?: number;
 }
+
+/**
+ * What the budget charges for each piece of flow state, bytes: measured peak memory per flow on floods (V8 heap with
+ * its collection headroom, not only the object sizes), so that a budget bounds the process's growth. A flow; a TCP
+ * flow's segment log (the small tier); a TCP tracker of its own (the full tier, replacing the log).
+ */
+export const FLOW_BYTES = 1100;
+export const SEGMENT_LOG_BYTES = 500;
+export const TRACKER_BYTES = 2500;
+
+/** Emergency mode starts when the charged memory passes this share of the budget, and ends below the second. */
+const EMERGENCY_ON = 0.9;
+const EMERGENCY_OFF = 0.7;
 
 /** Resolved options with every default filled in. */
 export type ResolvedTableOptions = Required<FlowTableOptions>;
@@ -40,6 +63,8 @@ export function resolveTableOptions(o: FlowTableOptions = {}): ResolvedTableOpti
     closeDelaySec: o.closeDelaySec ?? 5,
     attemptDelaySec: o.attemptDelaySec ?? 5,
     maxFlows: o.maxFlows ?? 1_000_000,
+    memoryBytes: o.memoryBytes ?? 512 * 1024 * 1024,
+    emergencyTimeoutSec: o.emergencyTimeoutSec ?? 1,
   };
 }
 
@@ -75,8 +100,19 @@ export class FlowTable {
   size = 0;
   /** Flows created over the table's life. */
   created = 0;
-  /** Flows ended to make room. */
+  /** Flows ended to make room: every reason, and those of them ended for the memory budget. */
   evicted = 0;
+  evictedForMemory = 0;
+  /** Unanswered flows ended by the emergency timeout (also counted in `evicted` and `evictedForMemory`). */
+  emergencyEnded = 0;
+  /** Bytes charged to the flows held (see charge). */
+  memory = 0;
+  /** Highest `memory` reached. */
+  peakMemory = 0;
+  /** In emergency mode: unanswered flows end after emergencyTimeoutSec (see deadline). */
+  emergency = false;
+  /** Times emergency mode was entered. */
+  emergencies = 0;
   /**
    * The serial number the next flow gets (its uid and tie-breaking order derive from it); when negative, flows are
    * numbered in creation order. The pipeline sets it from the packet's position in the input (see Pipeline), so that
@@ -172,7 +208,9 @@ export class FlowTable {
    * originator. Ends the least recently active flow first when the table is full.
    */
   insert(p: DecodedPacket, swap: boolean, tsSec: number, timeoutClass: TimeoutClass): Flow {
-    if (this.size >= this.options.maxFlows) this.evictOldest();
+    if (this.size >= this.options.maxFlows) this.evictOldest(false);
+    const cost = timeoutClass === TimeoutClass.TCP ? FLOW_BYTES + SEGMENT_LOG_BYTES : FLOW_BYTES;
+    while (this.memory + cost > this.options.memoryBytes && this.size > 0) this.evictOldest(true);
     this.keyHash(p);
     const f = this.pool.pop() ?? new Flow();
     f.proto = p.proto;
@@ -197,10 +235,14 @@ export class FlowTable {
     this.buckets[b] = f;
     this.size++;
     f.timeoutClass = timeoutClass;
+    this.charge(f, cost);
+    if (this.emergency) f.dueFloor = Math.floor(tsSec + this.options.emergencyTimeoutSec);
     if (Number.isNaN(this.wheelSec)) this.wheelSec = Math.floor(tsSec) - 1;
     // A TCP flow is first looked at after Zeek's attempt delay: an unanswered SYN ends then (see attemptOver), and
-    // an answered one moves on to its idle deadline.
-    this.schedule(f, timeoutClass === TimeoutClass.TCP ? tsSec + this.options.attemptDelaySec : this.deadline(f));
+    // an answered one moves on to its idle deadline. In emergency mode, at the (earlier) emergency deadline.
+    const due = this.deadline(f);
+    const first = timeoutClass === TimeoutClass.TCP ? tsSec + this.options.attemptDelaySec : due;
+    this.schedule(f, due < first ? due : first);
     if (this.size > this.buckets.length) this.grow();
     return f;
   }
@@ -225,9 +267,33 @@ export class FlowTable {
     if (idleDue < f.dueFloor) f.dueFloor = Math.floor(idleDue);
   }
 
-  /** Capture time at which `f` ends if nothing more arrives: its idle timeout, or its close deadline. */
+  /**
+   * Capture time at which `f` ends if nothing more arrives: its idle timeout, or its close deadline; in emergency mode,
+   * for a flow that never had an answer, emergencyTimeoutSec after its last packet when that comes first.
+   */
   deadline(f: Flow): number {
-    return f.timeoutClass === TimeoutClass.CLOSING ? f.closeAtSec : f.lastSeenSec + this.idleSec[f.timeoutClass]!;
+    if (f.timeoutClass === TimeoutClass.CLOSING) return f.closeAtSec;
+    const idle = f.lastSeenSec + this.idleSec[f.timeoutClass]!; // timeoutClass < 5
+    if (!this.emergency || f.rPkts !== 0) return idle;
+    const urgent = f.lastSeenSec + this.options.emergencyTimeoutSec;
+    return urgent < idle ? urgent : idle;
+  }
+
+  /**
+   * Charges `bytes` more (or, negative, less) of the memory budget to flow `f`, held by the table (the demultiplexer
+   * charges a tracker when a flow moves to one). Turns emergency mode on near the budget and off well below it.
+   */
+  charge(f: Flow, bytes: number): void {
+    f.charged += bytes;
+    const m = (this.memory += bytes);
+    if (m > this.peakMemory) this.peakMemory = m;
+    const budget = this.options.memoryBytes;
+    if (!this.emergency) {
+      if (m > budget * EMERGENCY_ON) {
+        this.emergency = true;
+        this.emergencies++;
+      }
+    } else if (m < budget * EMERGENCY_OFF) this.emergency = false;
   }
 
   /** Whether `f` is a TCP connection attempt still unanswered (only the originator has sent, SYNs). */
@@ -251,14 +317,24 @@ export class FlowTable {
     return (nowSec >= f.dueFloor && this.deadline(f) <= nowSec) || this.attemptOver(f, nowSec);
   }
 
-  /** Sets why a due flow ends: 'idle', or for a closing TCP flow 'closed' / 'reset'. */
-  private setDueReason(f: Flow): void {
-    if (f.endReason === 'active') f.endReason = f.timeoutClass === TimeoutClass.CLOSING ? f.closingReason : 'idle';
+  /**
+   * Sets why a due flow ends: 'idle', or for a closing TCP flow 'closed' / 'reset'; 'evicted' when only the emergency
+   * timeout had passed (see deadline).
+   */
+  private setDueReason(f: Flow, nowSec: number): void {
+    if (f.endReason !== 'active') return;
+    if (f.timeoutClass === TimeoutClass.CLOSING) f.endReason = f.closingReason;
+    else if (this.emergency && f.lastSeenSec + this.idleSec[f.timeoutClass]! > nowSec && !this.attemptOver(f, nowSec)) {
+      f.endReason = 'evicted';
+      this.evicted++;
+      this.evictedForMemory++;
+      this.emergencyEnded++;
+    } else f.endReason = 'idle';
   }
 
   /** Ends `f` because it is due at the time of a new packet (see {@link isDue}). */
-  endDue(f: Flow): void {
-    this.setDueReason(f);
+  endDue(f: Flow, nowSec: number): void {
+    this.setDueReason(f, nowSec);
     this.remove(f);
   }
 
@@ -295,7 +371,7 @@ export class FlowTable {
         f.slot = -1;
         const due = this.deadline(f);
         if (due <= nowSec || this.attemptOver(f, nowSec)) { // isDue, with the deadline reused below
-          this.setDueReason(f);
+          this.setDueReason(f, nowSec);
           this.remove(f);
           n++;
         } else {
@@ -323,6 +399,7 @@ export class FlowTable {
     f.nextInBucket = null;
     this.unschedule(f);
     this.size--;
+    this.charge(f, -f.charged);
     this.onEnd(f);
   }
 
@@ -359,7 +436,7 @@ export class FlowTable {
    * Ends the flow nearest its timeout. Walks the wheel from the next second on; flows met there that were active
    * since they were scheduled move to their real deadline's slot first, so the victim is the least recently active.
    */
-  private evictOldest(): void {
+  private evictOldest(forMemory: boolean): void {
     const start = Number.isNaN(this.wheelSec) ? 0 : this.wheelSec + 1;
     for (let i = 0; i < WHEEL_SLOTS; i++) {
       const second = start + i;
@@ -369,9 +446,7 @@ export class FlowTable {
         const next = f.wheelNext;
         const due = Math.floor(this.deadline(f));
         if (due <= second) {
-          f.endReason = 'evicted';
-          this.evicted++;
-          this.remove(f);
+          this.evict(f, forMemory);
           return;
         }
         if (due < start + WHEEL_SLOTS) {
@@ -385,12 +460,17 @@ export class FlowTable {
     for (let s = 0; s < WHEEL_SLOTS; s++) {
       const f = this.wheel[s] ?? null;
       if (f !== null) {
-        f.endReason = 'evicted';
-        this.evicted++;
-        this.remove(f);
+        this.evict(f, forMemory);
         return;
       }
     }
+  }
+
+  private evict(f: Flow, forMemory: boolean): void {
+    f.endReason = 'evicted';
+    this.evicted++;
+    if (forMemory) this.evictedForMemory++;
+    this.remove(f);
   }
 
   /**

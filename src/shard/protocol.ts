@@ -30,6 +30,11 @@ export interface ShardCounters {
   activeFlows: number;
   totalFlows: number;
   evictedFlows: number;
+  evictedForMemory: number;
+  emergencyEnded: number;
+  emergencies: number;
+  peakFlowMemory: number;
+  memoryBudget: number;
   /** Packets dropped from their flow's counters for a wrong transport checksum. */
   badChecksums: number;
 }
@@ -71,12 +76,22 @@ export function mergeStats(reader: CaptureStats, shards: readonly ShardCounters[
   let active = 0;
   let total = 0;
   let evicted = 0;
+  let forMemory = 0;
+  let emergencyEnded = 0;
+  let emergencies = 0;
+  let peak = 0;
+  let budget = 0;
   let badChecksums = 0;
   for (const s of shards) {
     assigned += s.assigned;
     active += s.activeFlows;
     total += s.totalFlows;
     evicted += s.evictedFlows;
+    forMemory += s.evictedForMemory;
+    emergencyEnded += s.emergencyEnded;
+    emergencies += s.emergencies;
+    peak += s.peakFlowMemory;
+    budget += s.memoryBudget;
     badChecksums += s.badChecksums;
   }
   return {
@@ -85,6 +100,11 @@ export function mergeStats(reader: CaptureStats, shards: readonly ShardCounters[
     activeFlows: active,
     totalFlows: total,
     evictedFlows: evicted,
+    evictedForMemory: forMemory,
+    emergencyEnded,
+    emergencies,
+    peakFlowMemory: peak,
+    memoryBudget: budget,
     badChecksums,
   };
 }

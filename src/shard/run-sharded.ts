@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DecodedPacket } from '../decode/packet.js';
 import type { PacketDispatch } from '../flow/demux.js';
-import type { FlowTableOptions } from '../flow/table.js';
+import { type FlowTableOptions, resolveTableOptions } from '../flow/table.js';
 import { frameOfSerial, Pipeline } from '../pipeline.js';
 import type { CaptureStats } from '../pipeline-types.js';
 import type { ChunkedOut } from '../sink/writers.js';
@@ -68,7 +68,10 @@ class Lane {
   /** Every record still to come from this worker has an ordinal above this. */
   watermark = -1;
   done = false;
-  counters: ShardCounters = { assigned: 0, activeFlows: 0, totalFlows: 0, evictedFlows: 0, badChecksums: 0 };
+  counters: ShardCounters = {
+    assigned: 0, activeFlows: 0, totalFlows: 0, evictedFlows: 0, evictedForMemory: 0, emergencyEnded: 0, emergencies: 0,
+    peakFlowMemory: 0, memoryBudget: 0, badChecksums: 0,
+  };
 }
 
 /** Passes each packet to the ring of its shard (see DemuxOptions.dispatch). */
@@ -132,7 +135,8 @@ export class ShardedRun {
           index,
           count: opts.threads,
           format: opts.format,
-          flowTable: opts.flowTable ?? {},
+          // The memory budget is the run's: each shard holds its share of the flows within its share of it.
+          flowTable: { ...opts.flowTable, memoryBytes: resolveTableOptions(opts.flowTable).memoryBytes / opts.threads },
         };
         const w = new Worker(WORKER_URL, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
         this.workers.push(w);
@@ -165,8 +169,12 @@ export class ShardedRun {
         sources: opts.sources ?? (await openCaptures(opts.paths ?? [])),
         verifyChecksums: opts.verifyChecksums === true,
         dispatch,
-        afterFrame: () => dispatch.afterFrame(),
-        afterPump: () => dispatch.settle(),
+        // Reading also waits while the output holds a backlog (a reader slower than sockscope).
+        afterFrame: () => dispatch.afterFrame() && !opts.out.full(),
+        afterPump: async () => {
+          await dispatch.settle();
+          await opts.out.room(opts.signal);
+        },
       };
       if (opts.flowTable !== undefined) pipelineOpts.flowTable = opts.flowTable;
       if (opts.signal !== undefined) pipelineOpts.signal = opts.signal;

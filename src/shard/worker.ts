@@ -51,7 +51,18 @@ function main(job: ShardJob): void {
 
   function counters(): ShardCounters {
     const t = demux.table;
-    return { assigned: demux.assigned, activeFlows: t.size, totalFlows: t.created, evictedFlows: t.evicted, badChecksums: demux.badChecksums };
+    return {
+      assigned: demux.assigned,
+      activeFlows: t.size,
+      totalFlows: t.created,
+      evictedFlows: t.evicted,
+      evictedForMemory: t.evictedForMemory,
+      emergencyEnded: t.emergencyEnded,
+      emergencies: t.emergencies,
+      peakFlowMemory: t.peakMemory,
+      memoryBudget: t.options.memoryBytes,
+      badChecksums: demux.badChecksums,
+    };
   }
 
   function post(watermark: number): void {

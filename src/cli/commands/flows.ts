@@ -42,8 +42,8 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     };
     if (o.quiet === true) runOpts.quiet = true;
     if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
-    // A --max-flows limit is one table's: the shards' tables would each evict on their own.
-    const threads = o.maxFlows !== undefined ? 1 : pickThreads(sources, runOpts.format, o.threads);
+    // A --max-flows limit or a --memory budget is one table's: the shards' tables would each evict on their own.
+    const threads = o.maxFlows !== undefined || o.memory !== undefined ? 1 : pickThreads(sources, runOpts.format, o.threads);
     if (threads > 1) {
       setExit(await runFlowsSharded(sources, threads, runOpts, env));
       return;

@@ -1,0 +1,303 @@
+/**
+ * Community ID flow hash, version 1 (corelight/community-id-spec), as Zeek's policy script, Suricata and Wireshark
+ * write it, so that sockscope's records join theirs: `1:` and the base64 (or hex) of the SHA-1 of
+ *
+ *     seed (2 bytes) | source address (4 or 16) | destination address | protocol (1) | 0 (1) | source port (2) | destination port (2)
+ *
+ * all in network order, with the (address, port) pairs ordered smallest first so that both directions hash the same,
+ * except for ICMP messages without a counterpart, which keep their direction. ICMP and ICMPv6 stand their type in the
+ * source port and the counterpart type (echo 8/0, ...) or else the code in the destination port: exactly the ports of
+ * sockscope's (and Zeek's) flow key, whose ICMP counterpart tables are the specification's. Protocols without ports
+ * hash no ports.
+ *
+ * The hash is computed when a record is written, from the record's key: one SHA-1 block of at most 40 bytes, hashed
+ * here into reused buffers (about 5 times cheaper than node:crypto's createHash per record, see the benchmark note in
+ * the README).
+ */
+import type { FlowRecord } from './record.js';
+
+/** How community IDs are written. */
+export interface CommunityIdSettings {
+  /** Write community_id at all. @default true */
+  enabled: boolean;
+  /** The 16-bit seed hashed in front of the tuple (Zeek's `CommunityID::seed`). @default 0 */
+  seed: number;
+  /** base64 of the digest (the specification's default) rather than hex. @default true */
+  base64: boolean;
+}
+
+/**
+ * The settings the record fields use. Process-wide, as Zeek's `CommunityID::seed` is: set once by the command line
+ * before a run (shard workers keep the defaults: see pickThreads).
+ */
+export const communityIdSettings: CommunityIdSettings = { enabled: true, seed: 0, base64: true };
+
+/** Sets the process-wide settings (see communityIdSettings); unnamed ones go back to their defaults. */
+export function configureCommunityId(s: Partial<CommunityIdSettings> = {}): void {
+  communityIdSettings.enabled = s.enabled ?? true;
+  communityIdSettings.seed = s.seed ?? 0;
+  communityIdSettings.base64 = s.base64 ?? true;
+}
+
+/** Whether the settings are the defaults (what a shard worker, which keeps the defaults, would write). */
+export function communityIdDefaults(): boolean {
+  const s = communityIdSettings;
+  return s.enabled && s.seed === 0 && s.base64;
+}
+
+const TCP = 6, UDP = 17, ICMP = 1, ICMPV6 = 58, SCTP = 132;
+
+/** ICMPv4 types with a counterpart in the specification (echo, timestamp, information, router, address mask). */
+function icmp4Paired(type: number): boolean {
+  return type === 0 || type === 8 || (type >= 9 && type <= 10) || (type >= 13 && type <= 18);
+}
+
+/** ICMPv6 types with a counterpart (echo, MLD query/report, router and neighbour discovery, node information, HAAD). */
+function icmp6Paired(type: number): boolean {
+  return (type >= 128 && type <= 131) || (type >= 133 && type <= 136) || type === 139 || type === 140 || type === 144 || type === 145;
+}
+
+/** The message to hash (at most 40 bytes) and the SHA-1 state, reused for every record. */
+const MSG = new Uint8Array(64);
+const W = new Int32Array(80);
+const DIGEST = new Uint8Array(20);
+const SRC = new Uint32Array(4);
+const DST = new Uint32Array(4);
+const OUT_CODES: number[] = [];
+
+/**
+ * The community ID of a flow key: `src`/`dst` are the addresses as four big-endian 32-bit words (IPv4 in word 3, the
+ * others 0), `sport`/`dport` the ports (ICMP: type and counterpart-or-code), `oneWay` true for an ICMP message
+ * without a counterpart (then `src` must be its sender). `ports` false for protocols that have none.
+ */
+export function communityIdOfKey(
+  proto: number,
+  ipVersion: number,
+  src: Uint32Array,
+  dst: Uint32Array,
+  sport: number,
+  dport: number,
+  ports: boolean,
+  oneWay: boolean,
+  seed = 0,
+  base64 = true,
+): string {
+  const words = ipVersion === 6 ? 4 : 1;
+  const first = 4 - words;
+  // Order the endpoints: smaller address first, on equal addresses the smaller port (unless one-way).
+  let swap = false;
+  if (!oneWay) {
+    let cmp = 0;
+    for (let i = first; i < 4 && cmp === 0; i++) {
+      const a = src[i]! >>> 0, b = dst[i]! >>> 0; // i < 4
+      cmp = a < b ? -1 : a > b ? 1 : 0;
+    }
+    swap = cmp > 0 || (cmp === 0 && ports && sport > dport);
+  }
+  const m = MSG;
+  m[0] = (seed >>> 8) & 0xff;
+  m[1] = seed & 0xff;
+  let pos = 2;
+  const a = swap ? dst : src, b = swap ? src : dst;
+  pos = putWords(m, pos, a, first);
+  pos = putWords(m, pos, b, first);
+  m[pos++] = proto & 0xff;
+  m[pos++] = 0;
+  if (ports) {
+    const p1 = swap ? dport : sport, p2 = swap ? sport : dport;
+    m[pos++] = (p1 >>> 8) & 0xff;
+    m[pos++] = p1 & 0xff;
+    m[pos++] = (p2 >>> 8) & 0xff;
+    m[pos++] = p2 & 0xff;
+  }
+  sha1OneBlock(m, pos, DIGEST);
+  return base64 ? `1:${base64Of(DIGEST)}` : `1:${hexOf(DIGEST)}`;
+}
+
+function putWords(m: Uint8Array, pos: number, w: Uint32Array, first: number): number {
+  for (let i = first; i < 4; i++) {
+    const v = w[i]! >>> 0; // i < 4
+    m[pos] = v >>> 24;
+    m[pos + 1] = (v >>> 16) & 0xff;
+    m[pos + 2] = (v >>> 8) & 0xff;
+    m[pos + 3] = v & 0xff;
+    pos += 4;
+  }
+  return pos;
+}
+
+/**
+ * The community ID of a record under the process-wide settings, or undefined when they turn it off, or for SCTP,
+ * whose ports the specification hashes but sockscope's flow key does not keep (an SCTP flow is keyed by its
+ * addresses alone, like any protocol without ports).
+ */
+export function communityIdOfRecord(r: FlowRecord): string | undefined {
+  const s = communityIdSettings;
+  if (!s.enabled || r.ipProto === SCTP) return undefined;
+  const proto = r.ipProto;
+  if (!parseAddressWords(r.origAddr, r.ipVersion, SRC) || !parseAddressWords(r.respAddr, r.ipVersion, DST)) return undefined;
+  const ports = proto === TCP || proto === UDP || proto === ICMP || proto === ICMPV6;
+  let oneWay = false;
+  if (proto === ICMP) oneWay = !icmp4Paired(r.origPort);
+  else if (proto === ICMPV6) oneWay = !icmp6Paired(r.origPort);
+  return communityIdOfKey(proto, r.ipVersion, SRC, DST, r.origPort, r.respPort, ports, oneWay, s.seed, s.base64);
+}
+
+/**
+ * Reads address text as written in records (dotted quad; RFC 5952 IPv6, `::ffff:a.b.c.d` included) into four
+ * big-endian words. Returns false on text that is no address of that version.
+ */
+export function parseAddressWords(text: string, ipVersion: number, out: Uint32Array): boolean {
+  out[0] = 0; out[1] = 0; out[2] = 0; out[3] = 0;
+  if (ipVersion === 4) {
+    const v = parseIpv4(text, 0, text.length);
+    if (v < 0) return false;
+    out[3] = v;
+    return true;
+  }
+  // Up to 8 groups; "::" stands for the zero groups between `head` and `tail`.
+  const groups = GROUPS;
+  let n = 0, gap = -1, i = 0;
+  const len = text.length;
+  if (text.startsWith('::')) { gap = 0; i = 2; }
+  while (i < len) {
+    let j = i, v = 0;
+    while (j < len && j - i < 5) {
+      const c = text.charCodeAt(j);
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (d < 0) break;
+      v = v * 16 + d;
+      j++;
+    }
+    if (j < len && text.charCodeAt(j) === 46) {
+      // An embedded IPv4 address: the last two groups.
+      const v4 = parseIpv4(text, i, len);
+      if (v4 < 0 || n > 6) return false;
+      groups[n++] = v4 >>> 16;
+      groups[n++] = v4 & 0xffff;
+      i = len;
+      break;
+    }
+    if (j === i || j - i > 4 || n >= 8) return false;
+    groups[n++] = v;
+    if (j === len) { i = j; break; }
+    if (text.charCodeAt(j) !== 58) return false;
+    if (j + 1 < len && text.charCodeAt(j + 1) === 58) {
+      if (gap >= 0) return false;
+      gap = n;
+      i = j + 2;
+    } else {
+      i = j + 1;
+      if (i === len) return false;
+    }
+  }
+  if (gap < 0 ? n !== 8 : n > 7) return false;
+  const zeros = 8 - n;
+  for (let g = 0, k = 0; g < 8; g++) {
+    const val = gap >= 0 && g >= gap && g < gap + zeros ? 0 : groups[k++]!; // k < n
+    const w = g >> 1;
+    out[w] = (g & 1) === 0 ? (val << 16) >>> 0 : (out[w]! | val) >>> 0;
+  }
+  return true;
+}
+
+const GROUPS = new Array<number>(8).fill(0);
+
+/** Dotted quad in text[from, to) as an unsigned 32-bit number, or -1. */
+function parseIpv4(text: string, from: number, to: number): number {
+  let v = 0, part = 0, digits = 0, dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return v * 256 + part;
+}
+
+/**
+ * SHA-1 (FIPS 180-4) of the first `len` bytes of `m`, for `len` <= 55 (one padded block), into `out`. `m` must have
+ * room for 64 bytes: the padding is written into it.
+ */
+export function sha1OneBlock(m: Uint8Array, len: number, out: Uint8Array): void {
+  m[len] = 0x80;
+  m.fill(0, len + 1, 62);
+  const bits = len * 8;
+  m[62] = bits >>> 8;
+  m[63] = bits & 0xff;
+  const w = W;
+  for (let t = 0; t < 16; t++) w[t] = (m[4 * t]! << 24) | (m[4 * t + 1]! << 16) | (m[4 * t + 2]! << 8) | m[4 * t + 3]!; // < 64
+  for (let t = 16; t < 80; t++) {
+    const x = w[t - 3]! ^ w[t - 8]! ^ w[t - 14]! ^ w[t - 16]!; // t - 16 >= 0
+    w[t] = (x << 1) | (x >>> 31);
+  }
+  let a = 0x67452301, b = 0xefcdab89 | 0, c = 0x98badcfe | 0, d = 0x10325476, e = 0xc3d2e1f0 | 0;
+  for (let t = 0; t < 80; t++) {
+    let f: number, k: number;
+    if (t < 20) { f = (b & c) | (~b & d); k = 0x5a827999; }
+    else if (t < 40) { f = b ^ c ^ d; k = 0x6ed9eba1; }
+    else if (t < 60) { f = (b & c) | (b & d) | (c & d); k = 0x8f1bbcdc | 0; }
+    else { f = b ^ c ^ d; k = 0xca62c1d6 | 0; }
+    const tmp = (((a << 5) | (a >>> 27)) + f + e + k + w[t]!) | 0; // t < 80
+    e = d;
+    d = c;
+    c = (b << 30) | (b >>> 2);
+    b = a;
+    a = tmp;
+  }
+  putWord(out, 0, (a + 0x67452301) | 0);
+  putWord(out, 4, (b + (0xefcdab89 | 0)) | 0);
+  putWord(out, 8, (c + (0x98badcfe | 0)) | 0);
+  putWord(out, 12, (d + 0x10325476) | 0);
+  putWord(out, 16, (e + (0xc3d2e1f0 | 0)) | 0);
+}
+
+function putWord(out: Uint8Array, at: number, v: number): void {
+  out[at] = v >>> 24;
+  out[at + 1] = (v >>> 16) & 0xff;
+  out[at + 2] = (v >>> 8) & 0xff;
+  out[at + 3] = v & 0xff;
+}
+
+const B64 = Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', (ch) => ch.charCodeAt(0));
+const HEX = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
+
+/** Standard base64 with padding (RFC 4648 §4) of the 20-byte digest: 28 characters. */
+function base64Of(d: Uint8Array): string {
+  const codes = OUT_CODES;
+  codes.length = 28;
+  let o = 0;
+  for (let i = 0; i < 18; i += 3) {
+    const v = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!; // i + 2 < 20
+    codes[o++] = B64[v >>> 18]!;
+    codes[o++] = B64[(v >>> 12) & 63]!;
+    codes[o++] = B64[(v >>> 6) & 63]!;
+    codes[o++] = B64[v & 63]!;
+  }
+  const v = (d[18]! << 16) | (d[19]! << 8);
+  codes[o++] = B64[v >>> 18]!;
+  codes[o++] = B64[(v >>> 12) & 63]!;
+  codes[o++] = B64[(v >>> 6) & 63]!;
+  codes[o] = 0x3d; // =
+  return String.fromCharCode.apply(null, codes);
+}
+
+function hexOf(d: Uint8Array): string {
+  const codes = OUT_CODES;
+  codes.length = 40;
+  for (let i = 0; i < 20; i++) {
+    codes[2 * i] = HEX[d[i]! >>> 4]!;
+    codes[2 * i + 1] = HEX[d[i]! & 15]!;
+  }
+  return String.fromCharCode.apply(null, codes);
+}
