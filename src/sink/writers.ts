@@ -6,6 +6,7 @@ import type { FlowRecord } from '../flow/record.js';
 import { ALL_FIELDS, type Field, recordJson, round6 } from './fields.js';
 import { encodeRecordJson } from './json-bytes.js';
 import { formatClock, formatDuration, formatSocket, humanBytes, humanCount, serviceName } from './format.js';
+import { type IpfixFileOptions, IpfixFileWriter } from './ipfix.js';
 
 /** Where writers put text. */
 export interface TextOut {
@@ -175,11 +176,15 @@ function zeekDate(ms: number): string {
 }
 
 /** Output formats of `flows`, `capture` and `watch` without a terminal. */
-export const FORMATS = ['table', 'ndjson', 'json', 'csv', 'zeek'] as const;
+export const FORMATS = ['table', 'ndjson', 'json', 'csv', 'zeek', 'ipfix'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** The writer for `format`. */
-export function makeWriter(format: Format, out: TextOut, opts: { now?: () => number; width?: number } = {}): RecordWriter {
+export function makeWriter(
+  format: Format,
+  out: TextOut,
+  opts: { now?: () => number; width?: number; ipfix?: IpfixFileOptions } = {},
+): RecordWriter {
   switch (format) {
     case 'ndjson':
       return new NdjsonWriter(out);
@@ -191,6 +196,8 @@ export function makeWriter(format: Format, out: TextOut, opts: { now?: () => num
       return new ZeekWriter(out, opts.now);
     case 'table':
       return new TableWriter(out, opts.width);
+    case 'ipfix':
+      return new IpfixFileWriter(out, { ...(opts.now !== undefined ? { now: opts.now } : {}), ...opts.ipfix });
   }
 }
 
