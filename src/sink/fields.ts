@@ -2,6 +2,7 @@
  * The columns of a flow record, in order: first Zeek's conn.log fields with Zeek's names (so zeek-cut, jq scripts
  * and Zeek tooling read them), then sockscope's own. Every writer (ndjson, json, csv, zeek) uses this one list.
  */
+import { communityIdOfRecord } from '../flow/community-id.js';
 import type { DirectionRecord, FlowRecord } from '../flow/record.js';
 
 /** Zeek log types, as they appear on a conn.log `#types` line. */
@@ -71,6 +72,9 @@ export const SOCKSCOPE_FIELDS: readonly Field[] = [
   { name: 'last_ts', type: 'time', get: (r) => r.lastSec },
   { name: 'ip_version', type: 'count', get: (r) => r.ipVersion },
   { name: 'end_reason', type: 'string', get: (r) => r.endReason },
+  // ── Names (issue 15), last so that the columns before them keep their places ──
+  /** Community ID v1 of the flow's key, computed here, when a writer asks for it (see flow/community-id.ts). */
+  { name: 'community_id', type: 'string', get: communityIdOfRecord },
 ];
 
 /** Every field, Zeek's first. */
