@@ -10,6 +10,7 @@ import { ShardedRun, shardingAvailable } from '../shard/run-sharded.js';
 import { humanCount } from '../sink/format.js';
 import { type ByteSink, ChunkedOut, type Format, makeWriter, type RecordWriter } from '../sink/writers.js';
 import type { PacketSource } from '../source/types.js';
+import type { FlowSink, IpfixFileOptions } from '../sink/ipfix.js';
 import type { Env } from './env.js';
 import { sanitize } from '../tui/sanitize.js';
 import { describeOutputError, Exit } from './errors.js';
@@ -26,6 +27,10 @@ export interface RunFlowsOptions {
   quiet?: boolean;
   /** Verify checksums as Zeek does. @default false */
   verifyChecksums?: boolean;
+  /** Also given every record (IPFIX export; runFlows only, not sharded); closed after the run, their lines end the summary. */
+  sinks?: readonly FlowSink[];
+  /** The -f ipfix file's settings. */
+  ipfix?: IpfixFileOptions;
 }
 
 /** Below this much input, starting worker threads costs more than it saves. */
@@ -82,10 +87,14 @@ export function runFlowsSharded(sources: PacketSource[], threads: number, opts: 
 
 /** Runs the pipeline over `sources` and writes records to env.stdout. Resolves to the process exit code. */
 export function runFlows(sources: PacketSource[], opts: RunFlowsOptions, env: Env): Promise<number> {
+  const sinks = opts.sinks ?? [];
   return writeRecords(opts, env, (out, writer, signal) => {
     const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = {
       sources,
-      onFlowEnd: (r) => writer.write(r),
+      onFlowEnd: sinks.length === 0 ? (r) => writer.write(r) : (r) => {
+        writer.write(r);
+        for (const sink of sinks) sink.write(r);
+      },
       signal,
       // Backpressure: reading waits while the output holds a backlog (a reader slower than sockscope).
       afterFrame: () => !out.full(),
@@ -123,7 +132,11 @@ async function writeRecords(
   env.stdout.on('error', onOutputError);
   try {
     // Lines are cut to the terminal's width only on a terminal; a pipe or file gets them whole.
-    const writer = makeWriter(opts.format, out, { now: env.now, width: env.isTTY ? Math.max(80, env.columns) : Infinity });
+    const writer = makeWriter(opts.format, out, {
+      now: env.now,
+      width: env.isTTY ? Math.max(80, env.columns) : Infinity,
+      ...(opts.ipfix !== undefined ? { ipfix: opts.ipfix } : {}),
+    });
     writer.begin();
     const { run, done } = start(out, writer, signal);
     const stopProgress = opts.progress !== false && env.errIsTTY ? startProgress(run, env) : undefined;
@@ -133,6 +146,8 @@ async function writeRecords(
     } finally {
       stopProgress?.();
     }
+    const sinkLines: string[] = [];
+    for (const sink of opts.sinks ?? []) sinkLines.push(...(await sink.close()));
     if (writer.endPaced !== undefined) await writer.endPaced(() => out.room());
     else writer.end();
     out.flush();
@@ -141,6 +156,7 @@ async function writeRecords(
     // The reader has gone (`sockscope flows x | head`): it wanted no more, which is no error.
     if (failure?.code === 'EPIPE') return Exit.OK;
     if (opts.quiet !== true) env.stderr.write(summaryText(summary.stats));
+    for (const line of sinkLines) if (opts.quiet !== true || line.includes('warning')) env.stderr.write(`${line}\n`);
     for (const e of summary.errors) env.stderr.write(`sockscope: error: ${sanitize(e)}\n`);
     if (failure !== null) {
       env.stderr.write(`sockscope: error: ${describeOutputError(failure)}\n`);

@@ -8,6 +8,7 @@ import type {Frame, FrameHandler, PacketSource, SourceStats} from '../../source/
 import type {Env} from '../env.js';
 import {Exit, UsageError} from '../errors.js';
 import {addFlowOptions, type FlowCliOptions, flowTableOptions} from '../options.js';
+import {addIpfixOptions, type IpfixCliOptions, ipfixFileOptions, openIpfixSinks, outputEnv} from '../ipfix-options.js';
 import {runFlows} from '../run-flows.js';
 
 /** What `capture` says about cap's limits, in `--help` and in the README. */
@@ -33,7 +34,7 @@ export interface CaptureDeps {
   signals: Pick<NodeJS.Process, 'on' | 'off'>;
 }
 
-interface CaptureCliOptions extends FlowCliOptions {
+interface CaptureCliOptions extends FlowCliOptions, IpfixCliOptions {
   interface: string;
   count?: number;
   duration?: number;
@@ -86,6 +87,7 @@ export function register(
     .action(async (expression: string[], o: CaptureCliOptions) => {
       setExit(await capture(expression.join(' '), o, env, deps));
     });
+  addIpfixOptions(cmd);
 }
 
 async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: CaptureDeps): Promise<number> {
@@ -93,6 +95,9 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     throw new UsageError('-w - (pcap to standard output) is what tcpdump is for: tcpdump -U -i IFACE -w - | sockscope flows -');
   }
   if (o.write === '') throw new UsageError('-w needs a file name, e.g. -w capture.pcap');
+  // The output file and the IPFIX collectors are ready before the device opens: a bad name stops the run at once.
+  const output = await outputEnv(o, env);
+  const sinks = await openIpfixSinks(o, output.env);
   const abort = new AbortController();
   let signalled = 0;
   const onSignal = (name: NodeJS.Signals) => {
@@ -143,14 +148,17 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
       );
     }
     const runOpts: Parameters<typeof runFlows>[1] = {
-      format: o.format ?? (env.isTTY ? 'table' : 'ndjson'),
+      format: o.format ?? (output.env.isTTY ? 'table' : 'ndjson'),
       flowTable: flowTableOptions(o),
       signal: abort.signal,
       progress: false,
     };
     if (o.quiet === true) runOpts.quiet = true;
     if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
-    const code = await runFlows([source], runOpts, env);
+    if (runOpts.format === 'ipfix') runOpts.ipfix = ipfixFileOptions(o);
+    if (sinks.length > 0) runOpts.sinks = sinks;
+    const code = await runFlows([source], runOpts, output.env);
+    await output.done();
     if (writer !== undefined) {
       await writer.finish();
       if (o.quiet !== true) {

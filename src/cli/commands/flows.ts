@@ -4,6 +4,7 @@ import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit } from '../errors.js';
+import { addIpfixOptions, type IpfixCliOptions, ipfixFileOptions, openIpfixSinks, outputEnv } from '../ipfix-options.js';
 import { addFlowOptions, checkCaptureNames, type FlowCliOptions, flowTableOptions, positiveInt } from '../options.js';
 import { pickThreads, runFlows, runFlowsSharded } from '../run-flows.js';
 
@@ -15,7 +16,8 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       'Reads pcap or pcapng files (gzip-compressed too; - for standard input), assigns every packet to its flow ' +
         '(5-tuple, both directions), follows TCP connections, and writes one record per flow.\n\n' +
         'Formats: table (for people), ndjson (Zeek conn.log field names, one flow per line, written as each flow ' +
-        'ends), json (one array), csv (header row), zeek (conn.log TSV that zeek-cut reads).',
+        'ends), json (one array), csv (header row), zeek (conn.log TSV that zeek-cut reads), ipfix (an RFC 5655 ' +
+        'IPFIX file; --ipfix sends the same records to collectors).',
     )
     .argument('<capture...>', 'capture files; - reads standard input (tcpdump -U -w - | sockscope flows -)');
   addFlowOptions(cmd)
@@ -26,7 +28,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
         'else 1)',
       positiveInt,
     )
-    .action(async (captures: string[], o: FlowCliOptions & { threads?: number }) => {
+    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number }) => {
     checkCaptureNames(captures);
     let sources: PacketSource[];
     try {
@@ -36,20 +38,23 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       setExit(Exit.INPUT);
       return;
     }
+    const output = await outputEnv(o, env);
     const runOpts: Parameters<typeof runFlows>[1] = {
-      format: o.format ?? (env.isTTY ? 'table' : 'ndjson'),
+      format: o.format ?? (output.env.isTTY ? 'table' : 'ndjson'),
       flowTable: flowTableOptions(o),
     };
     if (o.quiet === true) runOpts.quiet = true;
     if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
+    if (runOpts.format === 'ipfix') runOpts.ipfix = ipfixFileOptions(o);
+    const sinks = await openIpfixSinks(o, output.env);
+    if (sinks.length > 0) runOpts.sinks = sinks; // records reach collectors from the one pipeline: no threads
     // A --max-flows limit or a --memory budget is one table's: the shards' tables would each evict on their own.
-    const threads = o.maxFlows !== undefined || o.memory !== undefined ? 1 : pickThreads(sources, runOpts.format, o.threads);
-    if (threads > 1) {
-      setExit(await runFlowsSharded(sources, threads, runOpts, env));
-      return;
-    }
-    setExit(await runFlows(sources, runOpts, env));
+    const threads = sinks.length > 0 || o.maxFlows !== undefined || o.memory !== undefined ? 1 : pickThreads(sources, runOpts.format, o.threads);
+    const code = threads > 1 ? await runFlowsSharded(sources, threads, runOpts, output.env) : await runFlows(sources, runOpts, output.env);
+    await output.done();
+    setExit(code);
   });
+  addIpfixOptions(cmd);
 }
 
 /** A file that cannot be opened, in one line: `cannot open x.pcap: no such file`. */
