@@ -47,6 +47,13 @@ export interface CaptureStats {
   readonly unsupportedLinkTypes: Readonly<Record<number, number>>;
   /** Packets inside tunnels (VXLAN, Geneve, GTP-U, GRE, Teredo, IP-in-IP) that were also assigned to inner flows. */
   readonly tunnelledPackets: number;
+  /**
+   * What the decoder could not carry further, by the number that stopped it, largest first:
+   * `{ 'unknown_ethertype 0x88e5': 12, 'unknown_gre_protocol 0x1234': 3 }` (outer and inner layers alike).
+   */
+  readonly undecoded?: Readonly<Record<string, number>>;
+  /** Tunnel layers that were not followed, by reason: `depth_exceeded`, or the inner packet's status (`truncated_ip`). */
+  readonly tunnelLayersCut?: Readonly<Record<string, number>>;
   /** Packets dropped from their flow's counters for a wrong checksum (only with checksum verification on). */
   readonly badChecksums: number;
   /** Live capture only: packets dropped by the kernel when known; undefined when the backend cannot tell. */

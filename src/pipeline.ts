@@ -4,6 +4,7 @@
  * flow table on a wall-clock timer. Consumers never see live flows.
  */
 import { decodeFrame } from './decode/index.js';
+import { UndecodedCounter } from './decode/undecoded-counter.js';
 import { DecodedPacket } from './decode/packet.js';
 import { Status, STATUS_NAME } from './decode/status.js';
 import { Defragmenter } from './flow/defrag.js';
@@ -108,6 +109,11 @@ export interface PipelineOptions {
    * by (ordinal, tie1, tie2) gives exactly the stream of one pipeline.
    */
   onFlowEnd?: (record: FlowRecord, ordinal: number, tie1: number, tie2: number) => void;
+  /**
+   * Instead of onFlowEnd, for a sink that encodes records straight from flow state (sink/flow-json.ts): each ended
+   * flow itself, with the same order key. The flow is valid only during the call (it is reused after).
+   */
+  onFlowEndState?: (flow: Flow, ordinal: number, tie1: number, tie2: number) => void;
   /** Publish a snapshot on `feed` every this many ms of wall time; 0 = only at the end. @default 0 */
   snapshotIntervalMs?: number;
   /** How many recently ended flows stay visible in snapshots. @default 0 */
@@ -183,6 +189,8 @@ export class Pipeline {
   private wireBytes = 0;
   private innerPackets = 0;
   private readonly unsupportedLinks: Record<number, number> = {};
+  /** Numbers that stopped the decoder (unknown EtherTypes, GRE protocols, ...) and tunnel layers not followed. */
+  private readonly undecoded = new UndecodedCounter();
   /** Wall time the last snapshot took to build and publish (listeners included), ms. */
   private publishCostMs = 0;
   private clockSec = 0;
@@ -360,6 +368,8 @@ export class Pipeline {
       memoryBudget: d.table.options.memoryBytes,
       unsupportedLinkTypes: { ...this.unsupportedLinks },
       tunnelledPackets: this.innerPackets,
+      undecoded: this.undecoded.undecoded(),
+      tunnelLayersCut: this.undecoded.tunnelLayersCut(),
       badChecksums: d.badChecksums,
       clockSec: this.clockSec,
       firstSec: this.firstSec,
@@ -394,7 +404,9 @@ export class Pipeline {
   private emitEnded(flow: Flow, ordinal: number, tie1: number, tie2: number): void {
     const onEnd = this.opts.onFlowEnd;
     const keep = this.opts.keepEnded ?? 0;
-    if (onEnd !== undefined) onEnd(flowRecord(flow, flow.endReason), ordinal, tie1, tie2);
+    const onEndState = this.opts.onFlowEndState;
+    if (onEndState !== undefined) onEndState(flow, ordinal, tie1, tie2);
+    else if (onEnd !== undefined) onEnd(flowRecord(flow, flow.endReason), ordinal, tie1, tie2);
     if (keep === 0) {
       this.demux.recycle(flow);
       return;
@@ -438,6 +450,7 @@ export class Pipeline {
     if (decodeFrame(p, bytes, this.view, frame.offset, frame.caplen, frame.linkType) === Status.UNSUPPORTED_LINK) {
       this.unsupportedLinks[frame.linkType] = (this.unsupportedLinks[frame.linkType] ?? 0) + 1;
     }
+    if (p.undecodedKind !== 0) this.undecoded.note(p);
     // Flows are numbered by the position of the packet that starts them (8 per packet: tunnel layers), so that a
     // flow's serial and uid do not depend on which other flows this pipeline holds.
     this.demux.table.nextSerial = this.packetsRead * SERIALS_PER_FRAME;
@@ -485,6 +498,7 @@ export class Pipeline {
     // The whole datagram counts once, on the frame that completed it (as tshark and Zeek count it).
     const view = new DataView(dg.bytes.buffer, dg.bytes.byteOffset, dg.bytes.byteLength);
     decodeFrame(p, dg.bytes, view, 0, dg.bytes.length, LinkType.RAW);
+    if (p.undecodedKind !== 0) this.undecoded.note(p);
     this.demux.packet(p, ts, dg.wireBytes, dg.frames);
     if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk()) this.tunnels(ts, dg.wireBytes, view);
   }
@@ -496,7 +510,11 @@ export class Pipeline {
     let target = this.inner;
     for (let depth = 0; depth < MAX_TUNNEL_DEPTH && outer.innerOffset >= 0; depth++) {
       decodeFrame(target, outer.bytes, view, outer.innerOffset, outer.end - outer.innerOffset, outer.innerLinkType);
-      if (target.status !== Status.OK) return;
+      if (target.undecodedKind !== 0) this.undecoded.note(target);
+      if (target.status !== Status.OK) {
+        this.undecoded.noteCut(target.status);
+        return;
+      }
       const demux = this.demux;
       demux.table.nextSerial = this.packetsRead * SERIALS_PER_FRAME + depth + 1;
       demux.packet(target, ts, wireLen);
@@ -505,6 +523,7 @@ export class Pipeline {
       outer = target;
       target = t;
     }
+    if (outer.innerOffset >= 0) this.undecoded.noteCut('depth_exceeded');
   }
 
   /** Wall time (ms) at which capture time `sec` is due at the replay's speed, from the last anchor. */
