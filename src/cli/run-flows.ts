@@ -177,6 +177,12 @@ export function summaryText(s: CaptureStats): string {
   if (reasons.length > 0) line += ` (${reasons.join(', ')})`;
   lines.push(line);
   if (s.tunnelledPackets > 0) lines.push(`sockscope: ${s.tunnelledPackets} tunnelled packets also counted in their inner flows`);
+  const undecoded = Object.entries(s.undecoded ?? {});
+  if (undecoded.length > 0) {
+    lines.push(`sockscope: not decoded further: ${undecoded.map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+  }
+  const cut = Object.entries(s.tunnelLayersCut ?? {});
+  if (cut.length > 0) lines.push(`sockscope: tunnel layers not followed: ${cut.map(([k, n]) => `${k}: ${n}`).join(', ')}`);
   const cutLive = s.cutWithoutWireLength ?? 0;
   if (s.truncatedBySnaplen > cutLive) {
     lines.push(`sockscope: ${s.truncatedBySnaplen - cutLive} packets were cut by the snap length (counted with their wire length)`);

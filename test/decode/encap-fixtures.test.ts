@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../src/flow/record.js';
+import { summaryText } from '../../src/cli/run-flows.js';
 import { runCapture } from '../helpers/corpus.js';
 
 const DIR = resolve(import.meta.dirname, '../../fixtures/encap');
@@ -71,6 +72,12 @@ describe('what cannot be decoded is named', () => {
     expect(stats.undecoded).toEqual({
       'novell_raw_802_3': 1, 'unknown_ethertype 0x0806': 1, 'unknown_ethertype 0x88e5': 1, 'unknown_llc_sap 0x42': 1,
     });
+    expect(summaryText(stats)).toContain('sockscope: not decoded further: novell_raw_802_3: 1, unknown_ethertype 0x0806: 1, '
+      + 'unknown_ethertype 0x88e5: 1, unknown_llc_sap 0x42: 1\n');
+  });
+  it('deep-5: the summary names the tunnel layers not followed', async () => {
+    const { stats } = await runCapture(join(DIR, 'deep-5.pcap'));
+    expect(summaryText(stats)).toContain('sockscope: tunnel layers not followed: depth_exceeded: 10\n');
   });
   it('a capture that decodes whole names nothing', async () => {
     const { stats } = await runCapture(join(DIR, 'vxlan.pcap'));
