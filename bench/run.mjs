@@ -97,3 +97,44 @@ if (st.status === 0) {
   console.log(`  read ${us(s.read)}   + decode ${us(s.decode - s.read)}   + flows and TCP ${us(s.demux - s.decode)}   + records ${us(s.flows - s.demux)}   = ${us(s.flows)}`);
   if (soft) console.log(`  softflowd, whole run: ${us(soft.secs)}; 3x softflowd would be ${us(soft.secs / 3)}`);
 } else console.error(`stages: failed: ${st.stderr.slice(-500)}`);
+
+// ── Floods, scans and short flows (issue 12): ../shared/bench/make-flood.mjs workloads, sockscope against softflowd in
+// the same run. `--floods none` skips them; `--floods synflood,udpflood` picks some.
+const FLOODS = {
+  synflood: { args: ['--scenario', 'synflood', '--packets', '2M'], target: 2, mb: 600 },
+  portscan: { args: ['--scenario', 'portscan', '--hosts', '50'], target: 2, mb: 600 },
+  mixed: { args: ['--scenario', 'mixed', '--packets', '2M'], target: 2, mb: 600 },
+  udpflood: { args: ['--scenario', 'udpflood', '--packets', '1M'], target: 1, mb: 600 },
+};
+const floodMaker = resolve(root, '..', 'shared', 'bench', 'make-flood.mjs');
+const pick = opt('floods', Object.keys(FLOODS).join(','));
+const chosen = pick === 'none' ? [] : pick.split(',').filter((n) => n in FLOODS);
+if (chosen.length > 0 && existsSync(floodMaker)) {
+  const rows = [];
+  for (const name of chosen) {
+    const w = FLOODS[name];
+    const file = join(outDir, `flood-${name}.pcap`);
+    if (!existsSync(file)) {
+      console.error(`generating ${file} ...`);
+      execFileSync(process.execPath, [floodMaker, ...w.args, '--seed', '1', '--out', file, '--quiet'], { stdio: 'inherit' });
+    }
+    const t = JSON.parse(readFileSync(`${file}.truth.json`, 'utf8'));
+    const pkts = t.totals?.packets ?? t.packets;
+    const ss = measure(`sockscope flows ${name}`, [process.execPath, sockscope, 'flows', '--format', 'ndjson', '--quiet', file]);
+    // softflowd's -m must hold every flow (it evicts otherwise); the flow count is ours, taken from the run above.
+    const sf = have('softflowd') ? measure(`softflowd ${name}`, ['softflowd', '-6', '-m', '8000000', '-d', '-r', file, '-n', '127.0.0.1:9995']) : null;
+    const nFlows = spawnSync(process.execPath, [sockscope, 'flows', '--format', 'ndjson', file], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] })
+      .stderr.match(/assigned to (\d+) flows/)?.[1];
+    rows.push({ name, pkts, flows: Number(nFlows ?? NaN), ss, sf, w });
+  }
+  console.log('\nfloods, scans and short flows (make-flood.mjs, seed 1); sockscope with default options (--memory 512):');
+  console.log('workload'.padEnd(10) + 'packets'.padStart(10) + 'flows'.padStart(10) + '  tool'.padEnd(12) + 'seconds'.padStart(9) + 'packets/s'.padStart(12) + 'flows/s'.padStart(11) + 'peak MB'.padStart(9) + '   speed vs softflowd (target)');
+  for (const r of rows) {
+    for (const [tool, m] of [['sockscope', r.ss], ['softflowd', r.sf]]) {
+      if (m === null) continue;
+      const ratio = tool === 'sockscope' && r.sf ? `${(r.sf.secs / m.secs).toFixed(2)}x (>= ${r.w.target}x, peak < ${r.w.mb} MB)` : '';
+      console.log(r.name.padEnd(10) + String(r.pkts).padStart(10) + String(r.flows).padStart(10) + `  ${tool}`.padEnd(12) + m.secs.toFixed(2).padStart(9) +
+        Math.round(r.pkts / m.secs).toLocaleString('en').padStart(12) + Math.round(r.flows / m.secs).toLocaleString('en').padStart(11) + m.rssMb.toFixed(0).padStart(9) + '   ' + ratio);
+    }
+  }
+}

@@ -109,6 +109,11 @@ export interface PipelineOptions {
    * by (ordinal, tie1, tie2) gives exactly the stream of one pipeline.
    */
   onFlowEnd?: (record: FlowRecord, ordinal: number, tie1: number, tie2: number) => void;
+  /**
+   * Instead of onFlowEnd, for a sink that encodes records straight from flow state (sink/flow-json.ts): each ended
+   * flow itself, with the same order key. The flow is valid only during the call (it is reused after).
+   */
+  onFlowEndState?: (flow: Flow, ordinal: number, tie1: number, tie2: number) => void;
   /** Publish a snapshot on `feed` every this many ms of wall time; 0 = only at the end. @default 0 */
   snapshotIntervalMs?: number;
   /** How many recently ended flows stay visible in snapshots. @default 0 */
@@ -399,7 +404,9 @@ export class Pipeline {
   private emitEnded(flow: Flow, ordinal: number, tie1: number, tie2: number): void {
     const onEnd = this.opts.onFlowEnd;
     const keep = this.opts.keepEnded ?? 0;
-    if (onEnd !== undefined) onEnd(flowRecord(flow, flow.endReason), ordinal, tie1, tie2);
+    const onEndState = this.opts.onFlowEndState;
+    if (onEndState !== undefined) onEndState(flow, ordinal, tie1, tie2);
+    else if (onEnd !== undefined) onEnd(flowRecord(flow, flow.endReason), ordinal, tie1, tie2);
     if (keep === 0) {
       this.demux.recycle(flow);
       return;

@@ -40,7 +40,7 @@ const BASE62_CODES: readonly number[] = Array.from(BASE62, (ch) => ch.charCodeAt
 /** The uid's character codes, reused: `C` and 17 base-62 digits. */
 const UID_CODES: number[] = Array.from({ length: 18 }, () => 0x43); // C
 
-function protoName(proto: number): ProtoName {
+export function protoName(proto: number): ProtoName {
   if (proto === IpProto.TCP) return 'tcp';
   if (proto === IpProto.UDP) return 'udp';
   if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) return 'icmp';
@@ -89,7 +89,7 @@ function directionRecord(f: Flow, tcp: TcpConnection | null, isOrig: boolean): D
  * Non-TCP history as Zeek writes it for UDP: `D` orig sent, `d` resp sent, `^` flipped, in order of first send;
  * `C`/`c` when a packet with a wrong checksum was dropped (checksum verification only).
  */
-function udpHistory(f: Flow): string {
+export function udpHistory(f: Flow): string {
   if (f.proto !== IpProto.UDP) return '';
   const flipped = (f.udpHistory & 4) !== 0;
   let h = flipped ? '^' : '';
@@ -100,6 +100,14 @@ function udpHistory(f: Flow): string {
   if (origFirst) h += (o ? 'D' : '') + (r ? 'd' : '');
   else h += (r ? 'd' : '') + (o ? 'D' : '');
   return h;
+}
+
+/**
+ * The TCP tracker of `f` as it stands for a record: its own, or for a flow in the log tier (tcp/deferred.ts) the
+ * tracker its segments were just replayed into (valid until the next call); null for other protocols.
+ */
+export function flowTracker(f: Flow): TcpConnection | null {
+  return f.tcp ?? (f.tcpLog === null ? null : replayForRecord(f.tcpLog));
 }
 
 /**
@@ -127,7 +135,7 @@ function buildRecord(f: Flow, reason: EndReason): FlowRecord {
   const origAddr = same ? prev.origAddr : addr(f.ipVersion, f.oa0, f.oa1, f.oa2, f.oa3);
   const respAddr = same ? prev.respAddr : addr(f.ipVersion, f.ra0, f.ra1, f.ra2, f.ra3);
   f.recordFlips = f.flips;
-  const tcp = f.tcp ?? (f.tcpLog === null ? null : replayForRecord(f.tcpLog));
+  const tcp = flowTracker(f);
   const lastSec = tcp === null ? f.lastSec : tcp.lastActivitySec(f.lastSec);
   let connState: string;
   let history: string;

@@ -8,6 +8,7 @@ import { DecodedPacket } from '../decode/packet.js';
 import { Demux } from '../flow/demux.js';
 import type { Flow } from '../flow/flow.js';
 import { flowRecord } from '../flow/snapshot.js';
+import { encodeFlowJson } from '../sink/flow-json.js';
 import { GrowingOut, makeWriter } from '../sink/writers.js';
 import { RecordKind, RingReader } from './packet-ring.js';
 import type { BatchMessage, DoneMessage, FatalMessage, ShardCounters, ShardJob } from './protocol.js';
@@ -37,7 +38,8 @@ function main(job: ShardJob): void {
 
   /** Writes the record of an ended flow with its order key (see PipelineOptions.onFlowEnd), then reuses the flow. */
   function emit(f: Flow, ordinal: number, tie1: number, tie2: number): void {
-    writer.write(flowRecord(f, f.endReason));
+    if (job.format === 'ndjson') encodeFlowJson(out, f, f.endReason);
+    else writer.write(flowRecord(f, f.endReason));
     ends.push(out.len);
     keys.push(ordinal, tie1, tie2);
     demux.recycle(f);

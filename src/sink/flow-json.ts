@@ -1,0 +1,289 @@
+/**
+ * The ndjson line of an ended flow, encoded straight from the flow's state into an output chunk: the same bytes as
+ * `encodeRecordJson(out, flowRecord(f, reason))` without building the record (its direction objects, address and
+ * option objects) or going through a field getter per column. On floods and scans, where every flow is short, the
+ * record was most of a flow's cost.
+ *
+ * The columns are the fields of ALL_FIELDS (sink/fields.ts), in order; this module checks at load that the list
+ * starts with the columns it writes (CORE_NAMES), and writes any later field of the list (names, added at the end)
+ * from a record built for them. test/sink/flow-json.test.ts compares both encoders on every corpus capture.
+ */
+import { formatIpv4, formatIpv6 } from '../decode/address.js';
+import { IpProto } from '../decode/packet.js';
+import type { Flow } from '../flow/flow.js';
+import type { EndReason, FlowRecord } from '../flow/record.js';
+import { flowRecord, flowTracker, flowUid, protoName, udpHistory } from '../flow/snapshot.js';
+import { udpConnState } from '../tcp/conn-state.js';
+import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
+import { ALL_FIELDS, type Field } from './fields.js';
+import { writeFraction } from './json-bytes.js';
+import type { ChunkedOut } from './writers.js';
+
+/** The columns written here, in ALL_FIELDS order. */
+const CORE_NAMES = [
+  'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'duration', 'orig_bytes', 'resp_bytes',
+  'conn_state', 'missed_bytes', 'history', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes', 'ip_proto',
+  'orig_state', 'resp_state', 'orig_state_inferred', 'resp_state_inferred', 'direction_guessed', 'orig_wire_bytes',
+  'resp_wire_bytes', 'orig_payload_bytes', 'resp_payload_bytes', 'orig_retransmissions', 'resp_retransmissions',
+  'orig_out_of_order', 'resp_out_of_order', 'orig_dup_acks', 'resp_dup_acks', 'orig_zero_windows', 'resp_zero_windows',
+  'orig_keep_alives', 'resp_keep_alives', 'orig_mss', 'resp_mss', 'orig_wscale', 'resp_wscale', 'orig_sack_permitted',
+  'resp_sack_permitted', 'orig_timestamps', 'resp_timestamps', 'rtt_syn', 'rtt_ack', 'last_ts', 'ip_version', 'end_reason',
+] as const;
+type CoreName = (typeof CORE_NAMES)[number];
+
+for (let i = 0; i < CORE_NAMES.length; i++) {
+  if (ALL_FIELDS[i]?.name !== CORE_NAMES[i]) {
+    throw new Error(`flow-json: field ${i} is ${ALL_FIELDS[i]?.name}, expected ${CORE_NAMES[i]}: update CORE_NAMES and the encoder`);
+  }
+}
+/** Fields after the core ones, written from a record. */
+const EXTRA_FIELDS: readonly Field[] = ALL_FIELDS.slice(CORE_NAMES.length);
+
+/** `,"name":` of each column (the first without its comma is written once, by hand). */
+const KEY: Record<CoreName, Uint8Array> = Object.fromEntries(
+  CORE_NAMES.map((n) => [n, Uint8Array.from(Buffer.from(`,${JSON.stringify(n)}:`, 'latin1'))]),
+) as Record<CoreName, Uint8Array>;
+const EXTRA_KEY: readonly Uint8Array[] = EXTRA_FIELDS.map((f) => Uint8Array.from(Buffer.from(`,${JSON.stringify(f.name)}:`, 'latin1')));
+const TS_KEY = Uint8Array.from(Buffer.from('{"ts":', 'latin1'));
+const TRUE = Uint8Array.from(Buffer.from('true'));
+const FALSE = Uint8Array.from(Buffer.from('false'));
+/** Room a line needs at most, but for its strings (reserved as they come). */
+const LINE_RESERVE = 4096;
+
+/** Where the line being written is: the chunk and the position in it (one per module: encoding is not reentrant). */
+let buf: Buffer = Buffer.alloc(0);
+let pos = 0;
+
+function bytes(b: Uint8Array): void {
+  for (let i = 0; i < b.length; i++) buf[pos + i] = b[i]!; // i < length
+  pos += b.length;
+}
+
+function uint(v: number): void {
+  if (v < 10) {
+    buf[pos++] = 0x30 + v;
+    return;
+  }
+  let digits = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+  let end = pos + digits;
+  for (let t = v; end > pos; t = Math.floor(t / 10)) buf[--end] = 0x30 + (t % 10);
+  pos += digits;
+}
+
+/** A number as encodeRecordJson writes it (intervals rounded to the microsecond). */
+function num(v: number, interval: boolean): void {
+  if (Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER) uint(v);
+  else pos = writeFraction(buf, pos, v, interval);
+}
+
+/** A string known to be printable ASCII without `"` or `\\` (names, states, addresses, uids). */
+function ascii(s: string): void {
+  buf[pos++] = 0x22;
+  for (let i = 0; i < s.length; i++) buf[pos + i] = s.charCodeAt(i);
+  pos += s.length;
+  buf[pos++] = 0x22;
+}
+
+function bool(v: boolean): void {
+  bytes(v ? TRUE : FALSE);
+}
+
+function addr(version: number, w0: number, w1: number, w2: number, w3: number): string {
+  return version === 4 ? formatIpv4(w3 >>> 0) : formatIpv6([w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0]);
+}
+
+/** Appends the ndjson line of flow `f`, written for `reason`, to `out`. */
+export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): void {
+  out.reserve(LINE_RESERVE);
+  buf = out.buf;
+  pos = out.len;
+  const tcp = flowTracker(f);
+  if (f.uid === '') f.uid = flowUid(f.serial);
+  const lastSec = tcp === null ? f.lastSec : tcp.lastActivitySec(f.lastSec);
+  const duration = Math.max(0, lastSec - f.startSec);
+  const lasted = duration > 0;
+  bytes(TS_KEY);
+  num(f.startSec, false);
+  bytes(KEY.uid);
+  ascii(f.uid);
+  bytes(KEY['id.orig_h']);
+  ascii(addr(f.ipVersion, f.oa0, f.oa1, f.oa2, f.oa3));
+  bytes(KEY['id.orig_p']);
+  uint(f.origPort);
+  bytes(KEY['id.resp_h']);
+  ascii(addr(f.ipVersion, f.ra0, f.ra1, f.ra2, f.ra3));
+  bytes(KEY['id.resp_p']);
+  uint(f.respPort);
+  bytes(KEY.proto);
+  ascii(protoName(f.proto));
+  const o = tcp === null ? null : tcp.orig;
+  const r = tcp === null ? null : tcp.resp;
+  if (lasted) {
+    bytes(KEY.duration);
+    num(duration, true);
+    bytes(KEY.orig_bytes);
+    uint(o === null ? f.oDataBytes : o.seqBytes);
+    bytes(KEY.resp_bytes);
+    uint(r === null ? f.rDataBytes : r.seqBytes);
+  }
+  let connState: string;
+  let history: string;
+  if (tcp !== null) {
+    connState = tcp.connState();
+    history = tcp.history();
+  } else if (f.proto === IpProto.UDP) {
+    connState = udpConnState(f.oPkts > 0, f.rPkts > 0);
+    history = udpHistory(f);
+  } else {
+    connState = 'OTH';
+    history = '';
+  }
+  bytes(KEY.conn_state);
+  ascii(connState);
+  bytes(KEY.missed_bytes);
+  uint(tcp === null ? 0 : tcp.missedBytes);
+  if (history !== '') {
+    bytes(KEY.history);
+    ascii(history);
+  }
+  bytes(KEY.orig_pkts);
+  uint(f.oPkts);
+  bytes(KEY.orig_ip_bytes);
+  uint(f.oIpBytes);
+  bytes(KEY.resp_pkts);
+  uint(f.rPkts);
+  bytes(KEY.resp_ip_bytes);
+  uint(f.rIpBytes);
+  bytes(KEY.ip_proto);
+  uint(f.proto);
+  if (o !== null && r !== null) tcpStates(o, r);
+  bytes(KEY.direction_guessed);
+  bool(f.directionGuessed);
+  bytes(KEY.orig_wire_bytes);
+  uint(f.oWireBytes);
+  bytes(KEY.resp_wire_bytes);
+  uint(f.rWireBytes);
+  bytes(KEY.orig_payload_bytes);
+  uint(f.oPayloadBytes);
+  bytes(KEY.resp_payload_bytes);
+  uint(f.rPayloadBytes);
+  if (o !== null && r !== null) {
+    tcpAnalysis(o, r);
+    tcpOptions(o, r);
+  }
+  if (tcp !== null) rtts(tcp);
+  bytes(KEY.last_ts);
+  num(lastSec, false);
+  bytes(KEY.ip_version);
+  uint(f.ipVersion);
+  bytes(KEY.end_reason);
+  ascii(reason);
+  if (EXTRA_FIELDS.length > 0) extras(out, flowRecord(f, reason));
+  buf[pos++] = 0x7d; // }
+  buf[pos++] = 0x0a; // \n
+  out.len = pos;
+  out.written();
+}
+
+function tcpStates(o: TcpEnd, r: TcpEnd): void {
+  bytes(KEY.orig_state);
+  ascii(o.stateName);
+  bytes(KEY.resp_state);
+  ascii(r.stateName);
+  bytes(KEY.orig_state_inferred);
+  bool(o.stateInferred);
+  bytes(KEY.resp_state_inferred);
+  bool(r.stateInferred);
+}
+
+function tcpAnalysis(o: TcpEnd, r: TcpEnd): void {
+  bytes(KEY.orig_retransmissions);
+  uint(o.retransmissions);
+  bytes(KEY.resp_retransmissions);
+  uint(r.retransmissions);
+  bytes(KEY.orig_out_of_order);
+  uint(o.outOfOrder);
+  bytes(KEY.resp_out_of_order);
+  uint(r.outOfOrder);
+  bytes(KEY.orig_dup_acks);
+  uint(o.dupAcks);
+  bytes(KEY.resp_dup_acks);
+  uint(r.dupAcks);
+  bytes(KEY.orig_zero_windows);
+  uint(o.zeroWindows);
+  bytes(KEY.resp_zero_windows);
+  uint(r.zeroWindows);
+  bytes(KEY.orig_keep_alives);
+  uint(o.keepAlives);
+  bytes(KEY.resp_keep_alives);
+  uint(r.keepAlives);
+}
+
+/** The SYN options of both ends, as the fields' nullable getters leave them out. */
+function tcpOptions(o: TcpEnd, r: TcpEnd): void {
+  if (o.synSeen && o.mss >= 0) {
+    bytes(KEY.orig_mss);
+    uint(o.mss);
+  }
+  if (r.synSeen && r.mss >= 0) {
+    bytes(KEY.resp_mss);
+    uint(r.mss);
+  }
+  if (o.synSeen && o.wscale >= 0) {
+    bytes(KEY.orig_wscale);
+    uint(o.wscale);
+  }
+  if (r.synSeen && r.wscale >= 0) {
+    bytes(KEY.resp_wscale);
+    uint(r.wscale);
+  }
+  if (o.synSeen) {
+    bytes(KEY.orig_sack_permitted);
+    bool(o.sackPermitted);
+  }
+  if (r.synSeen) {
+    bytes(KEY.resp_sack_permitted);
+    bool(r.sackPermitted);
+  }
+  if (o.synSeen) {
+    bytes(KEY.orig_timestamps);
+    bool(o.timestamps);
+  }
+  if (r.synSeen) {
+    bytes(KEY.resp_timestamps);
+    bool(r.timestamps);
+  }
+}
+
+function rtts(tcp: TcpConnection): void {
+  const syn = tcp.rttSynSec;
+  if (syn !== null) {
+    bytes(KEY.rtt_syn);
+    num(syn, true);
+  }
+  const ack = tcp.rttAckSec;
+  if (ack !== null) {
+    bytes(KEY.rtt_ack);
+    num(ack, true);
+  }
+}
+
+/** The fields after the core ones, from record `rec`, as encodeRecordJson writes them. */
+function extras(out: ChunkedOut, rec: FlowRecord): void {
+  for (let i = 0; i < EXTRA_FIELDS.length; i++) {
+    const f = EXTRA_FIELDS[i]!; // i < length
+    const v = f.get(rec);
+    if (v === undefined) continue;
+    if (typeof v === 'string' && pos + 6 * v.length + 256 > buf.length) {
+      out.len = pos;
+      out.reserve(6 * v.length + LINE_RESERVE);
+      buf = out.buf;
+      pos = out.len;
+    }
+    bytes(EXTRA_KEY[i]!); // i < length
+    if (typeof v === 'number') num(v, f.type === 'interval');
+    else if (typeof v === 'boolean') bool(v);
+    else pos += buf.write(JSON.stringify(v), pos, 'utf8');
+  }
+}

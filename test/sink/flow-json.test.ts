@@ -1,0 +1,63 @@
+/**
+ * The ndjson line encoded straight from a flow's state (sink/flow-json.ts) is byte for byte the line of its record
+ * (sink/json-bytes.ts over snapshot.ts's FlowRecord), on every corpus capture, with the default table and with
+ * checksum verification and short timeouts (which end flows in other states), and on a generated port scan whose
+ * connections stay in the log tier (tcp/deferred.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { flowRecord } from '../../src/flow/snapshot.js';
+import { Pipeline, type FlowTableOptions } from '../../src/pipeline.js';
+import { encodeFlowJson } from '../../src/sink/flow-json.js';
+import { encodeRecordJson } from '../../src/sink/json-bytes.js';
+import { GrowingOut } from '../../src/sink/writers.js';
+import { openCapture } from '../../src/source/open.js';
+import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
+
+const MAKE_FLOOD = resolve(import.meta.dirname, '../../../shared/bench/make-flood.mjs');
+
+async function bothWays(path: string, flowTable: FlowTableOptions, verifyChecksums: boolean): Promise<[string, string, number]> {
+  const direct = new GrowingOut();
+  const viaRecord = new GrowingOut();
+  let n = 0;
+  const opts: ConstructorParameters<typeof Pipeline>[0] = {
+    sources: [await openCapture(path)],
+    flowTable,
+    verifyChecksums,
+    onFlowEndState: (f) => {
+      encodeFlowJson(direct, f, f.endReason);
+      encodeRecordJson(viaRecord, flowRecord(f, f.endReason));
+      n++;
+    },
+  };
+  await new Pipeline(opts).run();
+  return [direct.buf.toString('utf8', 0, direct.len), viaRecord.buf.toString('utf8', 0, viaRecord.len), n];
+}
+
+describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
+  it('writes the bytes of the record on every corpus capture', async () => {
+    let lines = 0;
+    for (const c of corpusCaptures()) {
+      for (const [table, verify] of [[{}, false], [{ tcpIdleSec: 30, udpIdleSec: 7, closeDelaySec: 1, maxFlows: 50 }, true]] as const) {
+        const [direct, viaRecord, n] = await bothWays(join(CORPUS, c), table, verify);
+        if (direct !== viaRecord) expect.soft(direct, c).toBe(viaRecord);
+        lines += n;
+      }
+    }
+    expect(lines).toBeGreaterThan(5000);
+  }, 120_000);
+
+  it('writes the bytes of the record on a port scan (connections in the log tier, resets, evictions)', async () => {
+    const pcap = join(mkdtempSync(join(tmpdir(), 'sockscope-fj-')), 'scan.pcap');
+    const made = spawnSync(process.execPath, [MAKE_FLOOD, '--scenario', 'portscan', '--packets', '40k', '--hosts', '1', '--seed', '2', '--out', pcap, '--quiet']);
+    expect(made.status).toBe(0);
+    const [direct, viaRecord, n] = await bothWays(pcap, { maxFlows: 5000 }, false);
+    expect(n).toBeGreaterThan(15_000);
+    expect(direct === viaRecord).toBe(true);
+    expect(direct).toContain('"end_reason":"evicted"');
+    expect(direct).toContain('"conn_state":"REJ"');
+  });
+});
