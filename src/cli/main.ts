@@ -5,7 +5,7 @@ import { register as registerFlows } from './commands/flows.js';
 import { register as registerWatch } from './commands/watch.js';
 import { register as registerInterfaces } from './commands/interfaces.js';
 import { type Env, processEnv } from './env.js';
-import { Exit, UsageError } from './errors.js';
+import { describeOutputError, Exit, UsageError } from './errors.js';
 
 /** Builds the program; `setExit` receives each command's exit code. */
 export function buildProgram(env: Env, setExit: (code: number) => void): Command {
@@ -26,6 +26,10 @@ export function buildProgram(env: Env, setExit: (code: number) => void): Command
 
 /** Runs the command line `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: string[], env: Env = processEnv()): Promise<number> {
+  if (env.stdoutClosed === true) {
+    env.stderr.write(`sockscope: error: ${STDOUT_CLOSED}\n`);
+    return Exit.OUTPUT;
+  }
   let code: number = Exit.OK;
   const program = buildProgram(env, (c) => {
     code = c;
@@ -43,15 +47,25 @@ export async function main(argv: string[], env: Env = processEnv()): Promise<num
   return code;
 }
 
+/** What `sockscope ... >&-` is told. */
+export const STDOUT_CLOSED =
+  'standard output is closed (>&-): the records would be lost; redirect it to a file, or to /dev/null (> /dev/null) to discard them';
+
 const isMain = process.argv[1] !== undefined && /sockscope(\.js)?$|cli[\\/]main\.js$/.test(process.argv[1]);
 if (isMain) {
-  // `sockscope flows x.pcap | head` closes stdout early: that is not an error.
+  let outputError: Error | undefined;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
+    // `sockscope flows x.pcap | head` closes stdout early: that is not an error, and nothing more is wanted.
+    if (e.code === 'EPIPE') process.exit(Exit.OK);
+    // A command that writes records reports its own output errors (run-flows); this catches the others (--help).
+    outputError ??= e;
   });
   main(process.argv.slice(2)).then(
     (code) => {
+      if (outputError !== undefined && code === Exit.OK) {
+        process.stderr.write(`sockscope: error: ${describeOutputError(outputError)}\n`);
+        code = Exit.OUTPUT;
+      }
       process.exitCode = code;
     },
     (e: unknown) => {

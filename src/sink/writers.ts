@@ -17,9 +17,19 @@ export interface RecordWriter {
   /** True when records are written as they arrive (so they may appear in end order). */
   readonly streaming: boolean;
   begin(): void;
+  /**
+   * Takes one record. The record is lent for the call only (it may be a view over flow state that changes after it
+   * returns): a writer that keeps anything keeps its own text, never `r`.
+   */
   write(r: FlowRecord): void;
-  /** Ends the output; `openTs` is used by the Zeek writer's #close line. */
+  /** Ends the output (the Zeek writer's #close line; everything the collecting writers, json and table, hold). */
   end(): void;
+  /**
+   * As {@link end}, for the collecting writers: passes their output on in pieces and awaits `room()` between pieces
+   * when it returns a promise, so that a slow reader holds the output back instead of memory; stops when it returns
+   * false (the output takes nothing more).
+   */
+  endPaced?(room: () => Promise<void> | null | false): Promise<void>;
 }
 
 /** One JSON object per line (Zeek's JSON log style). */
@@ -38,23 +48,106 @@ export class NdjsonWriter implements RecordWriter {
   end(): void {}
 }
 
-/** One JSON array of the records, sorted by start time. */
+/**
+ * One JSON array of the records, sorted by start time. Each record is kept as its JSON text (the bytes of the ndjson
+ * line, in 1 MiB blocks), not as an object: memory is the size of the output.
+ */
 export class JsonWriter implements RecordWriter {
   readonly streaming = false;
-  private readonly records: FlowRecord[] = [];
+  private readonly kept = new KeptRecords();
+  private readonly scratch = new GrowingOut();
   private readonly out: TextOut;
   constructor(out: TextOut) {
     this.out = out;
   }
   begin(): void {}
   write(r: FlowRecord): void {
-    this.records.push(r);
+    const scratch = this.scratch;
+    scratch.len = 0;
+    encodeRecordJson(scratch, r);
+    this.kept.add(r.startSec, r.uid, scratch.buf, scratch.len - 1); // without the line's \n
   }
   end(): void {
-    sortByStart(this.records);
-    this.out.write('[');
-    this.records.forEach((r, i) => this.out.write(`${i === 0 ? '\n' : ',\n'}${recordJson(r)}`));
-    this.out.write(this.records.length > 0 ? '\n]\n' : ']\n');
+    for (const piece of this.pieces()) this.out.write(piece);
+  }
+  endPaced(room: () => Promise<void> | null | false): Promise<void> {
+    return writePaced(this.out, this.pieces(), room);
+  }
+  /** `[`, the records by start time, `]`, in pieces of about 64 KiB (as text: TextOut takes strings). */
+  private *pieces(): Generator<string> {
+    const kept = this.kept;
+    const order = kept.sorted();
+    let piece = '[';
+    for (let i = 0; i < order.length; i++) {
+      piece += `${i === 0 ? '\n' : ',\n'}${kept.text(order[i]!)}`; // i < length
+      if (piece.length >= PIECE_CHARS) {
+        yield piece;
+        piece = '';
+      }
+    }
+    yield `${piece}${order.length > 0 ? '\n]\n' : ']\n'}`;
+  }
+}
+
+/** Writes `pieces` to `out`, waiting on `room` between them (see RecordWriter.endPaced). */
+async function writePaced(out: TextOut, pieces: Iterable<string>, room: () => Promise<void> | null | false): Promise<void> {
+  for (const piece of pieces) {
+    out.write(piece);
+    const wait = room();
+    if (wait === false) return;
+    if (wait !== null) await wait;
+  }
+}
+
+/** Characters a collecting writer passes on at a time. */
+const PIECE_CHARS = 1 << 16;
+/** Size of the blocks that hold kept record text. */
+const KEPT_BLOCK_BYTES = 1 << 20;
+
+/**
+ * Record text kept until the end of output, sorted by (start time, uid) then: the bytes in 1 MiB blocks, and per
+ * record its block, offset, length and sort key. Nothing of the record itself is held.
+ */
+class KeptRecords {
+  private readonly blocks: Buffer[] = [];
+  private block: Buffer = Buffer.allocUnsafe(0);
+  private used = 0;
+  private readonly where: number[] = []; // block index, offset, length per record
+  private readonly starts: number[] = [];
+  private readonly uids: string[] = [];
+
+  get size(): number {
+    return this.starts.length;
+  }
+
+  /** Keeps `bytes[0, len)` (copied) as the text of a record that started at `startSec` with `uid`. */
+  add(startSec: number, uid: string, bytes: Uint8Array, len: number): void {
+    if (this.used + len > this.block.length) {
+      this.block = Buffer.allocUnsafe(Math.max(KEPT_BLOCK_BYTES, len));
+      this.blocks.push(this.block);
+      this.used = 0;
+    }
+    this.block.set(bytes.subarray(0, len), this.used);
+    this.where.push(this.blocks.length - 1, this.used, len);
+    this.used += len;
+    this.starts.push(startSec);
+    this.uids.push(uid);
+  }
+
+  /** The text of record `i` (UTF-8). */
+  text(i: number): string {
+    const w = this.where;
+    return this.blocks[w[3 * i]!]!.toString('utf8', w[3 * i + 1]!, w[3 * i + 1]! + w[3 * i + 2]!); // i < size
+  }
+
+  /** Record indexes by start time, then uid (the order of the json and table formats). */
+  sorted(): Uint32Array {
+    const order = new Uint32Array(this.size);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    const starts = this.starts;
+    const uids = this.uids;
+    // a, b < size: order holds indexes only
+    return order.sort((a, b) => starts[a]! - starts[b]! || (uids[a]! < uids[b]! ? -1 : uids[a]! > uids[b]! ? 1 : 0));
   }
 }
 
@@ -102,10 +195,21 @@ export class ZeekWriter implements RecordWriter {
   }
 }
 
-/** Aligned columns for people, sorted by start time, human units. */
+const TABLE_HEAD = ['START', 'PROTO', 'ORIGINATOR', 'RESPONDER', 'SERVICE', 'STATE', 'ORIG/RESP STATE', 'PKTS →/←', 'BYTES →/←', 'DURATION'];
+/** Columns from this one on are numbers, aligned right. */
+const TABLE_FIRST_RIGHT = 7;
+/** Between cells of a kept row (no cell holds it: addresses, names from sockscope's tables, numbers). */
+const CELL_SEP = '\t';
+
+/**
+ * Aligned columns for people, sorted by start time, human units. Each record becomes its row's text when it comes
+ * (the record is not kept) and the column widths grow with the rows, so any number of flows takes the memory of
+ * their rows and nothing more.
+ */
 export class TableWriter implements RecordWriter {
   readonly streaming = false;
-  private readonly records: FlowRecord[] = [];
+  private readonly rows = new KeptRecords();
+  private readonly widths = TABLE_HEAD.map((h) => h.length);
   private readonly out: TextOut;
   private readonly width: number;
   constructor(out: TextOut, width = 160) {
@@ -114,39 +218,55 @@ export class TableWriter implements RecordWriter {
   }
   begin(): void {}
   write(r: FlowRecord): void {
-    this.records.push(r);
+    const cells = [
+      formatClock(r.startSec),
+      r.proto === 'unknown_transport' ? `ip/${r.ipProto}` : r.proto,
+      formatSocket(r.origAddr, r.origPort, r.proto),
+      formatSocket(r.respAddr, r.respPort, r.proto),
+      r.proto === 'icmp' ? `type ${r.origPort}` : serviceName(r.respPort, r.ipProto) || '-',
+      r.connState,
+      r.orig.state === null ? '-' : `${r.orig.state}/${r.resp.state ?? '-'}`,
+      `${humanCount(r.orig.pkts)}/${humanCount(r.resp.pkts)}`,
+      `${humanBytes(r.orig.ipBytes)}/${humanBytes(r.resp.ipBytes)}`,
+      r.durationSec > 0 ? formatDuration(r.durationSec) : '-',
+    ];
+    const widths = this.widths;
+    for (let i = 0; i < cells.length; i++) if (cells[i]!.length > widths[i]!) widths[i] = cells[i]!.length; // i < 10
+    const text = Buffer.from(cells.join(CELL_SEP));
+    this.rows.add(r.startSec, r.uid, text, text.length);
   }
   end(): void {
-    sortByStart(this.records);
-    this.out.write(renderTable(this.records, this.width));
+    for (const piece of this.pieces()) this.out.write(piece);
+  }
+  endPaced(room: () => Promise<void> | null | false): Promise<void> {
+    return writePaced(this.out, this.pieces(), room);
+  }
+  private *pieces(): Generator<string> {
+    const rows = this.rows;
+    let piece = `${this.line(TABLE_HEAD)}\n`;
+    for (const i of rows.sorted()) {
+      piece += `${this.line(rows.text(i).split(CELL_SEP))}\n`;
+      if (piece.length >= PIECE_CHARS) {
+        yield piece;
+        piece = '';
+      }
+    }
+    yield piece;
+  }
+  private line(cells: readonly string[]): string {
+    const widths = this.widths;
+    const s = cells.map((c, i) => (i >= TABLE_FIRST_RIGHT ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    return s.length > this.width ? `${s.slice(0, this.width - 1)}…` : s;
   }
 }
 
 /** The flow table as text lines (also used by tests and by `watch` without a terminal). */
 export function renderTable(records: readonly FlowRecord[], width = 160): string {
-  const head = ['START', 'PROTO', 'ORIGINATOR', 'RESPONDER', 'SERVICE', 'STATE', 'ORIG/RESP STATE', 'PKTS →/←', 'BYTES →/←', 'DURATION'];
-  const rows = records.map((r) => [
-    formatClock(r.startSec),
-    r.proto === 'unknown_transport' ? `ip/${r.ipProto}` : r.proto,
-    formatSocket(r.origAddr, r.origPort, r.proto),
-    formatSocket(r.respAddr, r.respPort, r.proto),
-    r.proto === 'icmp' ? `type ${r.origPort}` : serviceName(r.respPort, r.ipProto) || '-',
-    r.connState,
-    r.orig.state === null ? '-' : `${r.orig.state}/${r.resp.state ?? '-'}`,
-    `${humanCount(r.orig.pkts)}/${humanCount(r.resp.pkts)}`,
-    `${humanBytes(r.orig.ipBytes)}/${humanBytes(r.resp.ipBytes)}`,
-    r.durationSec > 0 ? formatDuration(r.durationSec) : '-',
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string => {
-    const s = cells.map((c, i) => (i >= 7 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-    return s.length > width ? `${s.slice(0, width - 1)}…` : s;
-  };
-  return `${[line(head), ...rows.map(line)].join('\n')}\n`;
-}
-
-function sortByStart(records: FlowRecord[]): void {
-  records.sort((a, b) => a.startSec - b.startSec || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  let s = '';
+  const w = new TableWriter({ write: (t: string) => (s += t) }, width);
+  for (const r of records) w.write(r);
+  w.end();
+  return s;
 }
 
 function cellText(f: Field, v: string | number | boolean | undefined, unset: string): string {
@@ -203,27 +323,52 @@ export function makeWriter(
 
 /** Where a {@link ChunkedOut} sends its bytes (process.stdout, a file stream). */
 export interface ByteSink {
-  write(chunk: Uint8Array): unknown;
+  /** Takes a chunk; `done` (when the sink calls it) runs once it and every chunk before it are written. */
+  write(chunk: Uint8Array, done?: () => void): unknown;
+  /** Bytes handed to the sink and not yet written out (Node's `Writable.writableLength`); absent: none wait. */
+  readonly writableLength?: number;
+  /** Node's stream events: 'drain' once what waited is written, 'error', 'close'. */
+  once?(event: 'drain' | 'error' | 'close', listener: () => void): unknown;
+  off?(event: 'drain' | 'error' | 'close', listener: () => void): unknown;
 }
 
 const CHUNK_BYTES = 1 << 16;
+/**
+ * Bytes the sink may hold unwritten before {@link ChunkedOut.full} asks whoever fills the output to wait: a reader
+ * slower than sockscope holds back reading, not memory.
+ */
+export const OUT_BACKLOG_BYTES = 1 << 20;
 
 /**
  * Collects output into 64 KiB byte chunks: one `write` per flow record would cost a system call each, and building
  * each record as a string first would cost garbage. Text is passed on when a chunk is full, `maxDelayMs` after the
  * first unsent byte (so streamed records still arrive promptly), and on {@link flush}. Encoders (the ndjson writer)
- * write into `buf` directly after {@link reserve}.
+ * write into `buf` directly after {@link reserve}. Records are written whole into a chunk, so every chunk passed on
+ * ends at the end of a record.
+ *
+ * Backpressure: {@link full} says when the sink holds more than {@link OUT_BACKLOG_BYTES} unwritten, {@link room}
+ * waits until it has written them. A sink that fails (throws from `write`, or is told by {@link fail}) takes nothing
+ * more: what is written after is dropped, and {@link failure} says why.
  */
 export class ChunkedOut implements TextOut {
   /** The chunk being filled, and how many bytes of it are used. */
   buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   len = 0;
+  /** Why the sink takes nothing more (a write error), or null. */
+  failure: Error | null = null;
   private timer: NodeJS.Timeout | undefined;
   private readonly out: ByteSink;
   private readonly maxDelayMs: number;
-  constructor(out: ByteSink, maxDelayMs = 100) {
+  private readonly onFailure: ((e: Error) => void) | undefined;
+  /**
+   * @param out where the chunks go
+   * @param maxDelayMs longest time a byte waits in a chunk that is not full
+   * @param onFailure called once, when the sink fails
+   */
+  constructor(out: ByteSink, maxDelayMs = 100, onFailure?: (e: Error) => void) {
     this.out = out;
     this.maxDelayMs = maxDelayMs;
+    this.onFailure = onFailure;
   }
   /** Appends `s` as UTF-8. */
   write(s: string): void {
@@ -253,11 +398,63 @@ export class ChunkedOut implements TextOut {
       this.timer = undefined;
     }
     if (this.len === 0) return;
-    this.out.write(this.buf.subarray(0, this.len));
-    this.buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, 0));
+    const chunk = this.buf.subarray(0, this.len);
+    this.buf = Buffer.allocUnsafe(CHUNK_BYTES);
     this.len = 0;
+    if (this.failure !== null) return;
+    try {
+      this.out.write(chunk);
+    } catch (e) {
+      // A stream writing synchronously (a file, /dev/full) throws its error here rather than emitting it.
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+  /** Marks the sink failed (an 'error' it emitted): nothing more is passed on. The first failure is kept. */
+  fail(e: Error): void {
+    if (this.failure !== null) return;
+    this.failure = e;
+    this.onFailure?.(e);
+  }
+  /** True while the sink holds {@link OUT_BACKLOG_BYTES} or more unwritten (and has not failed). */
+  full(): boolean {
+    return this.failure === null && (this.out.writableLength ?? 0) >= OUT_BACKLOG_BYTES;
+  }
+  /**
+   * Null when the sink has room; else a promise that resolves once it has written everything it held ('drain': a
+   * backlog this large was made by a write the sink refused), failed or closed, or `signal` aborted.
+   */
+  room(signal?: AbortSignal): Promise<void> | null {
+    return this.full() ? this.until(signal, (done) => this.out.once!('drain', done)) : null; // full(): a stream
+  }
+  /** Resolves once the sink has written everything handed to it so far (or failed, closed, or `signal` aborted). */
+  settled(signal?: AbortSignal): Promise<void> {
+    // A write's callback runs once every write before it is done ('drain' comes only after a refused write), and
+    // after the 'error' event of a write that failed (a file's error is emitted on the next tick).
+    return this.until(signal, (done) => this.out.write(EMPTY, done));
+  }
+  private until(signal: AbortSignal | undefined, arm: (done: () => void) => void): Promise<void> {
+    const out = this.out;
+    if (this.failure !== null || signal?.aborted || out.once === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (): void => {
+        if (settled) return;
+        settled = true;
+        out.off?.('error', done);
+        out.off?.('close', done);
+        out.off?.('drain', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      out.once!('error', done); // checked above
+      out.once!('close', done);
+      signal?.addEventListener('abort', done, { once: true });
+      arm(done);
+    });
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * A ChunkedOut that never passes anything on: it grows to hold everything written until {@link take} (a shard

@@ -7,6 +7,7 @@ import { Exit } from '../errors.js';
 import { addIpfixOptions, type IpfixCliOptions, ipfixFileOptions, openIpfixSinks, outputEnv } from '../ipfix-options.js';
 import { addFlowOptions, checkCaptureNames, type FlowCliOptions, flowTableOptions, positiveInt } from '../options.js';
 import { pickThreads, runFlows, runFlowsSharded } from '../run-flows.js';
+import { StopOnSignals } from '../signals.js';
 
 export function register(program: Command, env: Env, setExit: (code: number) => void): void {
   const cmd = program
@@ -50,9 +51,18 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     if (sinks.length > 0) runOpts.sinks = sinks; // records reach collectors from the one pipeline: no threads
     // A --max-flows limit or a --memory budget is one table's: the shards' tables would each evict on their own.
     const threads = sinks.length > 0 || o.maxFlows !== undefined || o.memory !== undefined ? 1 : pickThreads(sources, runOpts.format, o.threads);
-    const code = threads > 1 ? await runFlowsSharded(sources, threads, runOpts, output.env) : await runFlows(sources, runOpts, output.env);
-    await output.done();
-    setExit(code);
+    // Ctrl-C or SIGTERM: stop reading, write every open flow and the summary, exit 130 or 143.
+    const stop = new StopOnSignals((line) => {
+      if (o.quiet !== true) env.stderr.write(`\n${line}\n`);
+    });
+    runOpts.signal = stop.signal;
+    try {
+      const code = threads > 1 ? await runFlowsSharded(sources, threads, runOpts, output.env) : await runFlows(sources, runOpts, output.env);
+      await output.done();
+      setExit(stop.exitCode ?? code);
+    } finally {
+      stop.dispose();
+    }
   });
   addIpfixOptions(cmd);
 }
