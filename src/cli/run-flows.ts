@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Pipeline, type FlowTableOptions } from '../pipeline.js';
+import { encodeFlowJson } from '../sink/flow-json.js';
 import type { CaptureStats } from '../pipeline-types.js';
 import { SHARDABLE_FORMATS, type ShardableFormat } from '../shard/protocol.js';
 import { ShardedRun, shardingAvailable } from '../shard/run-sharded.js';
@@ -102,6 +103,8 @@ export function runFlows(sources: PacketSource[], opts: RunFlowsOptions, env: En
     };
     if (opts.flowTable !== undefined) pipelineOpts.flowTable = opts.flowTable;
     if (opts.verifyChecksums === true) pipelineOpts.verifyChecksums = true;
+    // ndjson alone: each line straight from the flow's state, without a record object.
+    if (opts.format === 'ndjson' && sinks.length === 0) pipelineOpts.onFlowEndState = (f) => encodeFlowJson(out, f, f.endReason);
     const pipeline = new Pipeline(pipelineOpts);
     const done = pipeline.run().then((s) => ({ stats: s.stats, errors: s.errors.map((e) => e.message) }));
     return { run: pipeline, done };
