@@ -14,6 +14,7 @@
  * here into reused buffers (about 5 times cheaper than node:crypto's createHash per record, see the benchmark note in
  * the README).
  */
+import type { Flow } from './flow.js';
 import type { FlowRecord } from './record.js';
 
 /** How community IDs are written. */
@@ -141,6 +142,23 @@ export function communityIdOfRecord(r: FlowRecord): string | undefined {
   if (proto === ICMP) oneWay = !icmp4Paired(r.origPort);
   else if (proto === ICMPV6) oneWay = !icmp6Paired(r.origPort);
   return communityIdOfKey(proto, r.ipVersion, SRC, DST, r.origPort, r.respPort, ports, oneWay, s.seed, s.base64);
+}
+
+/**
+ * communityIdOfRecord from the flow's state: the same value, from the key's address words rather than the record's
+ * address text (sink/flow-json.ts writes lines without records).
+ */
+export function communityIdOfFlow(f: Flow): string | undefined {
+  const s = communityIdSettings;
+  const proto = f.proto;
+  if (!s.enabled || proto === SCTP) return undefined;
+  SRC[0] = f.oa0; SRC[1] = f.oa1; SRC[2] = f.oa2; SRC[3] = f.oa3;
+  DST[0] = f.ra0; DST[1] = f.ra1; DST[2] = f.ra2; DST[3] = f.ra3;
+  const ports = proto === TCP || proto === UDP || proto === ICMP || proto === ICMPV6;
+  let oneWay = false;
+  if (proto === ICMP) oneWay = !icmp4Paired(f.origPort);
+  else if (proto === ICMPV6) oneWay = !icmp6Paired(f.origPort);
+  return communityIdOfKey(proto, f.ipVersion, SRC, DST, f.origPort, f.respPort, ports, oneWay, s.seed, s.base64);
 }
 
 /**

@@ -2,7 +2,8 @@
  * The columns of a flow record, in order: first Zeek's conn.log fields with Zeek's names (so zeek-cut, jq scripts
  * and Zeek tooling read them), then sockscope's own. Every writer (ndjson, json, csv, zeek) uses this one list.
  */
-import { communityIdOfRecord } from '../flow/community-id.js';
+import { communityIdOfFlow, communityIdOfRecord } from '../flow/community-id.js';
+import type { Flow } from '../flow/flow.js';
 import type { DirectionRecord, FlowRecord } from '../flow/record.js';
 
 /** Zeek log types, as they appear on a conn.log `#types` line. */
@@ -15,6 +16,11 @@ export interface Field {
   readonly name: string;
   readonly type: ZeekType;
   readonly get: (r: FlowRecord) => FieldValue;
+  /**
+   * The same value from the flow's state, for fields after the core ones that need no record (sink/flow-json.ts
+   * writes lines without building one): without it, a record is built for the line.
+   */
+  readonly fromFlow?: (f: Flow) => FieldValue;
 }
 
 /** Zeek sets duration and the byte counts only when the connection lasted longer than 0 s. */
@@ -74,7 +80,7 @@ export const SOCKSCOPE_FIELDS: readonly Field[] = [
   { name: 'end_reason', type: 'string', get: (r) => r.endReason },
   // ── Names (issue 15), last so that the columns before them keep their places ──
   /** Community ID v1 of the flow's key, computed here, when a writer asks for it (see flow/community-id.ts). */
-  { name: 'community_id', type: 'string', get: communityIdOfRecord },
+  { name: 'community_id', type: 'string', get: communityIdOfRecord, fromFlow: communityIdOfFlow },
 ];
 
 /** Every field, Zeek's first. */

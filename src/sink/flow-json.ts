@@ -179,7 +179,7 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
   uint(f.ipVersion);
   bytes(KEY.end_reason);
   ascii(reason);
-  if (EXTRA_FIELDS.length > 0) extras(out, flowRecord(f, reason));
+  if (EXTRA_FIELDS.length > 0) extras(out, f, reason);
   buf[pos++] = 0x7d; // }
   buf[pos++] = 0x0a; // \n
   out.len = pos;
@@ -269,11 +269,16 @@ function rtts(tcp: TcpConnection): void {
   }
 }
 
-/** The fields after the core ones, from record `rec`, as encodeRecordJson writes them. */
-function extras(out: ChunkedOut, rec: FlowRecord): void {
+/** Whether every field after the core ones is read from the flow itself (no record is built for a line). */
+const EXTRAS_FROM_FLOW = EXTRA_FIELDS.every((f) => f.fromFlow !== undefined);
+
+/** The fields after the core ones, from the flow or else from its record, as encodeRecordJson writes them. */
+function extras(out: ChunkedOut, flow: Flow, reason: EndReason): void {
+  const rec: FlowRecord | null = EXTRAS_FROM_FLOW ? null : flowRecord(flow, reason);
   for (let i = 0; i < EXTRA_FIELDS.length; i++) {
     const f = EXTRA_FIELDS[i]!; // i < length
-    const v = f.get(rec);
+    const fromFlow = f.fromFlow;
+    const v = fromFlow !== undefined ? fromFlow(flow) : f.get(rec ?? flowRecord(flow, reason));
     if (v === undefined) continue;
     if (typeof v === 'string' && pos + 6 * v.length + 256 > buf.length) {
       out.len = pos;
