@@ -6,6 +6,7 @@
 import { createSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../src/flow/record.js';
 import { ENTERPRISE_ELEMENTS, REVERSE_PEN } from '../../src/sink/ipfix-elements.js';
@@ -337,6 +338,18 @@ describe('TCP export', () => {
     } finally {
       for (const s of c.sockets) s.destroy();
       c.server.close();
+    }
+  });
+});
+
+// ── README ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+describe('README', () => {
+  it("lists every enterprise element as the code defines it", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const e of Object.values(ENTERPRISE_ELEMENTS)) {
+      const id = `${e.id}${e.reversible ? ` (reverse ${e.id | 0x4000})` : ''}`;
+      expect(readme).toContain(`| ${id} | \`${e.name}\` | ${e.type} | ${e.description} |`);
     }
   });
 });
