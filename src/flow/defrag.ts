@@ -19,18 +19,33 @@ export const MAX_PENDING_BYTES = 32 * 1024 * 1024;
 /** Largest reassembled datagram: IPv4's 65535, and IPv6 without jumbograms. */
 const MAX_DATAGRAM_BYTES = 65535 + 40;
 
+/**
+ * What each piece of fragment data costs beyond its bytes: its start, arena offset and length (three array slots) and
+ * at most one range (two), with the arrays' growth room. Counted in the budget, so that many tiny fragments cannot
+ * hide behind their few bytes.
+ */
+const PIECE_OVERHEAD_BYTES = 64;
+/** First size of a datagram's data arena. */
+const ARENA_MIN_BYTES = 256;
+
 class Pending {
   /** The first fragment's IP header (IPv4 with options; IPv6 fixed header only), copied; null until it arrives. */
   header: Uint8Array | null = null;
   /**
-   * The fragments' data as captured, copied, and where each starts in the datagram, in arrival order (a later one
-   * wins where they overlap). Memory follows what arrived, not the offsets it claims.
+   * The fragments' data as captured, copied one after another into `arena`, and per piece where it starts in the
+   * datagram, where it sits in the arena and how long it is, in arrival order (a later one wins where they overlap).
+   * Memory follows what arrived, not the offsets it claims.
    */
-  readonly pieces: Uint8Array[] = [];
-  readonly pieceStarts: number[] = [];
-  /** Bytes held in `pieces` and `header`. */
+  arena: Uint8Array = new Uint8Array(0);
+  arenaUsed = 0;
+  /** start, arena offset, length per piece. */
+  readonly pieces: number[] = [];
+  /** Bytes held: header, arena (its whole size) and the pieces' bookkeeping. */
   held = 0;
-  /** Received byte ranges of the data, [start, end) pairs, unsorted. */
+  /**
+   * Received byte ranges of the data, merged: sorted, disjoint and not touching [start, end) pairs, so a fragment
+   * costs a binary search (and the merge of the ranges it joins), and completeness is one comparison.
+   */
   readonly ranges: number[] = [];
   /** Length of the whole data, known once the last fragment (MF = 0) arrived; -1 before. */
   totalLen = -1;
@@ -44,6 +59,51 @@ class Pending {
   constructor(version: number, nextHeader: number) {
     this.version = version;
     this.nextHeader = nextHeader;
+  }
+
+  /** Copies `bytes[from, to)`, the data at datagram offset `start`; returns the bytes this added to {@link held}. */
+  addPiece(bytes: Uint8Array, from: number, to: number, start: number): number {
+    const len = to - from;
+    let grown = 0;
+    if (this.arenaUsed + len > this.arena.length) {
+      const bigger = new Uint8Array(Math.max(ARENA_MIN_BYTES, 2 * this.arena.length, this.arenaUsed + len));
+      bigger.set(this.arena.subarray(0, this.arenaUsed));
+      grown = bigger.length - this.arena.length;
+      this.arena = bigger;
+    }
+    this.arena.set(bytes.subarray(from, to), this.arenaUsed);
+    this.pieces.push(start, this.arenaUsed, len);
+    this.arenaUsed += len;
+    this.held += grown + PIECE_OVERHEAD_BYTES;
+    return grown + PIECE_OVERHEAD_BYTES;
+  }
+
+  /** Adds [start, end) to the received ranges (see {@link ranges}). */
+  addRange(start: number, end: number): void {
+    const r = this.ranges;
+    // First range that ends at or after `start` (it touches or follows the new one): binary search over the pairs.
+    let lo = 0;
+    let hi = r.length >> 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[2 * mid + 1]! < start) lo = mid + 1; // mid < pairs
+      else hi = mid;
+    }
+    let j = lo;
+    let s = start;
+    let e = end;
+    for (; 2 * j < r.length && r[2 * j]! <= e; j++) {
+      if (r[2 * j]! < s) s = r[2 * j]!; // j < pairs
+      if (r[2 * j + 1]! > e) e = r[2 * j + 1]!;
+    }
+    if (j === lo + 1 && r[2 * lo] === s && r[2 * lo + 1] === e) return; // inside one range already (a duplicate)
+    r.splice(2 * lo, 2 * (j - lo), s, e);
+  }
+
+  /** Whether the data is all there: the last fragment came and one range covers [0, totalLen). */
+  complete(): boolean {
+    if (this.header === null || this.totalLen < 0) return false;
+    return this.totalLen === 0 || (this.ranges[0] === 0 && this.ranges[1]! >= this.totalLen);
   }
 }
 
@@ -60,6 +120,10 @@ export class Defragmenter {
   private readonly pending = new Map<string, Pending>();
   /** Bytes held by all pending datagrams (see MAX_PENDING_BYTES). */
   private heldBytes = 0;
+  /** Bytes held by all pending datagrams now, their bookkeeping included; at most MAX_PENDING_BYTES between calls. */
+  get bytesHeld(): number {
+    return this.heldBytes;
+  }
   /** Frames whose datagram never completed (timed out, evicted, or still pending at the end). */
   incompleteFrames = 0;
 
@@ -96,24 +160,28 @@ export class Defragmenter {
       d.header = bytes.slice(p.l3, p.l3 + hdrLen);
     }
     // Bytes the snap length cut stay zero: the flow still counts the datagram.
-    if (capEnd > p.fragData) {
-      d.pieces.push(bytes.slice(p.fragData, capEnd));
-      d.pieceStarts.push(start);
-      this.hold(d, capEnd - p.fragData);
-    }
-    d.ranges.push(start, start + len);
+    if (capEnd > p.fragData) this.heldBytes += d.addPiece(bytes, p.fragData, capEnd, start);
+    if (len > 0) d.addRange(start, start + len);
     if (p.moreFragments === 0) d.totalLen = start + len;
-    if (d.header === null || d.totalLen < 0 || !covered(d.ranges, d.totalLen)) {
-      // Over the byte budget: drop the oldest datagrams (never the one just added to).
-      for (const [k, old] of this.pending) {
-        if (this.heldBytes <= MAX_PENDING_BYTES || old === d) break;
-        this.drop(k, old);
-      }
+    if (!d.complete()) {
+      if (this.heldBytes > MAX_PENDING_BYTES) this.overBudget(key, d);
       return null;
     }
     this.pending.delete(key);
     this.heldBytes -= d.held;
     return { bytes: build(d), frames: d.frames, wireBytes: d.wireBytes };
+  }
+
+  /**
+   * Over the byte budget: drops the oldest datagrams, the one just added to last; when it alone is over the budget
+   * (thousands of fragments of one datagram), it goes too, and its later fragments start again from nothing.
+   */
+  private overBudget(key: string, d: Pending): void {
+    for (const [k, old] of this.pending) {
+      if (this.heldBytes <= MAX_PENDING_BYTES) return;
+      if (old !== d) this.drop(k, old);
+    }
+    if (this.heldBytes > MAX_PENDING_BYTES) this.drop(key, d);
   }
 
   private hold(d: Pending, n: number): void {
@@ -145,20 +213,6 @@ export class Defragmenter {
   }
 }
 
-/** Whether the [start, end) ranges together cover [0, total). */
-function covered(ranges: number[], total: number): boolean {
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < ranges.length; i += 2) pairs.push([ranges[i]!, ranges[i + 1]!]);
-  pairs.sort((a, b) => a[0] - b[0]);
-  let reach = 0;
-  for (const [s, e] of pairs) {
-    if (s > reach) return false;
-    if (e > reach) reach = e;
-    if (reach >= total) return true;
-  }
-  return reach >= total;
-}
-
 /**
  * The datagram as one unfragmented IP packet: header (lengths and fragment fields rewritten) + data. An IPv4 header
  * gets its checksum recomputed over the rewritten fields: the fragments' own checksums were judged as they arrived
@@ -169,9 +223,12 @@ function build(d: Pending): Uint8Array {
   const out = new Uint8Array(h.length + d.totalLen);
   out.set(h);
   const total = d.totalLen;
-  for (let i = 0; i < d.pieces.length; i++) {
-    const start = d.pieceStarts[i]!; // pieces and pieceStarts have one entry per fragment
-    if (start < total) out.set(d.pieces[i]!.subarray(0, total - start), h.length + start);
+  const pieces = d.pieces;
+  for (let i = 0; i < pieces.length; i += 3) {
+    const start = pieces[i]!; // three entries per piece
+    const at = pieces[i + 1]!;
+    const len = Math.min(pieces[i + 2]!, total - start);
+    if (len > 0) out.set(d.arena.subarray(at, at + len), h.length + start);
   }
   const v = new DataView(out.buffer);
   if (d.version === 4) {
