@@ -132,6 +132,16 @@ export interface IpfixEncoderOptions {
 
 const TWO_32 = 4294967296;
 
+/** What an intermediate report of a flow (endReason `active`) carried: its totals, and the end it reported. */
+interface Reported {
+  readonly origPkts: number;
+  readonly origBytes: number;
+  readonly respPkts: number;
+  readonly respBytes: number;
+  readonly lastSec: number;
+}
+const NO_REPORT: Reported = { origPkts: 0, origBytes: 0, respPkts: 0, respBytes: 0, lastSec: 0 };
+
 /** TCP header flag bits as tcpControlBits carries them (RFC 7125). */
 const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10, URG = 0x20;
 
@@ -154,6 +164,7 @@ export class IpfixEncoder {
   private setTemplate = 0;
   private records = 0;
   private readonly onSets: IpfixEncoderOptions['onSets'];
+  private readonly reported = new Map<string, Reported>();
 
   constructor(opts: IpfixEncoderOptions) {
     this.uniflow = opts.uniflow === true;
@@ -169,11 +180,25 @@ export class IpfixEncoder {
 
   /** Encodes one flow: a biflow record, or one or two uniflow records (none for a direction that sent nothing). */
   write(r: FlowRecord): void {
-    if (!this.uniflow) this.encode(r, r.orig, r.resp, true);
+    // Counts are deltas (packetDeltaCount): after an intermediate report, the next record of the flow carries only
+    // what came since, and starts where that report ended. Only flows with such a report are looked up.
+    const prev = this.reported.size === 0 ? undefined : this.reported.get(r.uid);
+    const base = prev ?? NO_REPORT;
+    if (r.endReason === 'active') {
+      this.reported.set(r.uid, { origPkts: r.orig.pkts, origBytes: r.orig.ipBytes, respPkts: r.resp.pkts, respBytes: r.resp.ipBytes, lastSec: r.lastSec });
+    } else if (prev !== undefined) this.reported.delete(r.uid);
+    if (!this.uniflow) this.encode(r, r.orig, r.resp, true, base);
     else {
-      if (r.orig.pkts > 0 || r.resp.pkts === 0) this.encode(r, r.orig, r.resp, true);
-      if (r.resp.pkts > 0) this.encode(r, r.resp, r.orig, false);
+      const origPkts = r.orig.pkts - base.origPkts;
+      const respPkts = r.resp.pkts - base.respPkts;
+      if (origPkts > 0 || respPkts === 0) this.encode(r, r.orig, r.resp, true, base);
+      if (respPkts > 0) this.encode(r, r.resp, r.orig, false, base);
     }
+  }
+
+  /** Flows with an intermediate report (endReason `active`) not yet followed by their final one. */
+  get openReports(): number {
+    return this.reported.size;
   }
 
   /** Hands on the records gathered so far as one message body, if there are any. */
@@ -195,8 +220,8 @@ export class IpfixEncoder {
     if (this.setStart >= 0) this.view.setUint16(this.setStart + 2, this.len - this.setStart);
   }
 
-  /** One data record with `src` as the source end (the originator when `forward`). */
-  private encode(r: FlowRecord, src: DirectionRecord, dst: DirectionRecord, forward: boolean): void {
+  /** One data record with `src` as the source end (the originator when `forward`), counts less `base`'s. */
+  private encode(r: FlowRecord, src: DirectionRecord, dst: DirectionRecord, forward: boolean, base: Reported): void {
     const v6 = r.ipVersion === 6;
     const bi = !this.uniflow;
     const tcp = r.proto === 'tcp';
@@ -223,7 +248,7 @@ export class IpfixEncoder {
     const v = this.view;
     let o = this.len;
     // Biflow times span both directions (RFC 5103 §5.1); a one-way record has its source end's.
-    const first = bi ? r.startSec : (src.firstSec ?? r.startSec);
+    const first = base !== NO_REPORT ? base.lastSec : bi ? r.startSec : (src.firstSec ?? r.startSec);
     const last = bi ? r.lastSec : (src.lastSec ?? r.lastSec);
     o = u64(v, o, secToMs(first));
     o = u64(v, o, secToMs(last));
@@ -242,14 +267,14 @@ export class IpfixEncoder {
     v.setUint8(o + 4, r.ipProto & 0xff);
     v.setUint16(o + 5, icmp ? ((r.origPort & 0xff) << 8) | (r.respPort & 0xff) : 0);
     v.setUint16(o + 7, tcp ? tcpBits(src) : 0);
-    o = u64(v, o + 9, src.pkts);
-    o = u64(v, o, src.ipBytes);
+    o = u64(v, o + 9, src.pkts - (forward ? base.origPkts : base.respPkts));
+    o = u64(v, o, src.ipBytes - (forward ? base.origBytes : base.respBytes));
     v.setUint8(o++, flowEndReason(r.endReason));
     if (bi) {
       v.setUint8(o++, r.directionGuessed ? BIFLOW_DIRECTION.ARBITRARY : BIFLOW_DIRECTION.INITIATOR);
       v.setUint16(o, tcp ? tcpBits(dst) : 0);
-      o = u64(v, o + 2, dst.pkts);
-      o = u64(v, o, dst.ipBytes);
+      o = u64(v, o + 2, dst.pkts - base.respPkts);
+      o = u64(v, o, dst.ipBytes - base.respBytes);
     }
     o = this.varString(o, r.uid);
     o = this.varString(o, r.connState);

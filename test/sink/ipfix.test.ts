@@ -121,6 +121,26 @@ describe('IPFIX file (RFC 5655)', () => {
     expect([d.values.get('0/136'), d.values.get(own('endReason'))]).toEqual([2, 'active']);
   });
 
+  it('after an intermediate report, the next record of the flow carries only the packets and bytes since', () => {
+    const first = record({ endReason: 'active', lastSec: 1300475167.25 });
+    const final = record({
+      orig: { ...record().orig, pkts: 8, ipBytes: 700 },
+      resp: { ...record().resp, pkts: 6, ipBytes: 2000 },
+      endReason: 'closed',
+    });
+    const other = record({ uid: 'COther000000000001' });
+    const out = new GrowingOut();
+    const w = new IpfixFileWriter(out);
+    w.begin();
+    for (const r of [first, other, final]) w.write(r);
+    w.end();
+    const [a, b, c] = decodeMessages(new Uint8Array(out.take())).flatMap((m) => m.records).map((d) => d.values);
+    expect([a!.get('0/2'), a!.get('0/1'), a!.get(`${REVERSE_PEN}/2`), a!.get(`${REVERSE_PEN}/1`), a!.get('0/136')]).toEqual([5, 400, 4, 1500, 2]);
+    expect([b!.get('0/2'), b!.get('0/1')]).toEqual([5, 400]);
+    expect([c!.get('0/2'), c!.get('0/1'), c!.get(`${REVERSE_PEN}/2`), c!.get(`${REVERSE_PEN}/1`), c!.get('0/136')]).toEqual([3, 300, 2, 500, 3]);
+    expect([c!.get('0/152'), c!.get('0/153')]).toEqual([1300475167250, 1300475167500]);
+  });
+
   it.skipIf(!HAVE_CORPUS).each(['zeek/wikipedia.pcap', 'misc/chrissanders-packets/icmp_traceroute.pcapng', 'misc/chrissanders-packets/icmpv6_neighbor_solicitation.pcapng', 'misc/chrissanders-packets/http_ip4and6.pcapng'])(
     'every biflow of %s reads back as the record',
     async (capture) => {
