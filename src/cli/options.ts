@@ -1,6 +1,8 @@
 /** Command-line options shared by `flows`, `capture` and `watch`. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { FlowTableOptions } from '../flow/table.js';
+import { communityIdDefaults, configureCommunityId } from '../flow/community-id.js';
+import { configureNames } from '../inspect/names.js';
 import { FORMATS, type Format } from '../sink/writers.js';
 import { UsageError } from './errors.js';
 
@@ -40,7 +42,27 @@ export function addFlowOptions(cmd: Command): Command {
     .option('--max-flows <n>', 'most flows held at once; the least recently active is written out to make room', positiveInt)
     .option('--memory <MiB>', 'memory budget for flow state (default 512): near it, unanswered flows end after 1 s, then the flows nearest their timeout are written out early', positiveInt)
     .option('--verify-checksums', "verify IP/TCP/UDP/ICMP checksums as Zeek does: bad packets leave their flow's counters (history C/c)")
-    .option('-q, --quiet', 'no summary on stderr');
+    .option('-q, --quiet', 'no summary on stderr')
+    .option('--names', "look at each flow's first packets for its service (Zeek's) and names: TLS/QUIC server name and ALPN, HTTP host and method, DNS question, SSH banners (one thread)")
+    .option('--community-id-seed <n>', 'seed of the community_id flow hash (Community ID v1; default 0)', seed16)
+    .option('--no-community-id', 'leave out the community_id field');
+}
+
+function seed16(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a whole number from 0 to 65535');
+  return n;
+}
+
+/**
+ * Applies --names, --community-id-seed and --no-community-id for this run (process-wide settings: see
+ * inspect/names.ts and flow/community-id.ts). Returns whether worker threads would write the same records: they see
+ * no payload and keep the default community ID settings.
+ */
+export function applyNameOptions(o: FlowCliOptions): boolean {
+  configureNames({ payload: o.names === true });
+  configureCommunityId({ enabled: o.communityId !== false, seed: o.communityIdSeed ?? 0 });
+  return o.names !== true && communityIdDefaults();
 }
 
 export interface FlowCliOptions {
@@ -54,6 +76,10 @@ export interface FlowCliOptions {
   memory?: number;
   quiet?: boolean;
   verifyChecksums?: boolean;
+  names?: boolean;
+  communityIdSeed?: number;
+  /** False with --no-community-id. */
+  communityId?: boolean;
 }
 
 /** The flow-table options given on the command line. */

@@ -11,6 +11,7 @@ import { TcpConnection, TcpEvent } from '../tcp/connection.js';
 import { LOG_CAPACITY, replay, SegmentLog } from '../tcp/deferred.js';
 import { Flow, swapDirections, TimeoutClass } from './flow.js';
 import { isLikelyServerPort } from './services.js';
+import { FlowNames, inspect, nameSettings } from '../inspect/names.js';
 import { FlowTable, type FlowTableOptions, SEGMENT_LOG_BYTES, TRACKER_BYTES } from './table.js';
 
 /** Reasons beyond the decoder's statuses for which a packet fits no flow: fragments of a datagram never completed. */
@@ -37,6 +38,12 @@ export interface DemuxOptions {
   dispatch?: PacketDispatch;
   /** Expire flows only when told to (`expire()`), not on the packets' capture times: see `dispatch`. */
   externalClock?: boolean;
+  /**
+   * Look at the first payload packets of each direction for the flow's service and names (inspect/names.ts).
+   * @default nameSettings.payload for a demultiplexer that holds flows and has the packets' bytes (not a dispatching
+   * one, not a shard worker's, whose packets come without their bytes)
+   */
+  inspectPayload?: boolean;
 }
 
 /** Where a dispatching demultiplexer sends packets (see DemuxOptions.dispatch). */
@@ -86,6 +93,8 @@ export class Demux {
   private checksumsRight = true;
   private readonly dispatch: PacketDispatch | null;
   private readonly externalClock: boolean;
+  /** See DemuxOptions.inspectPayload. */
+  private readonly inspectPayload: boolean;
 
   /** `onEnd` receives every flow the table ends (idle, closed, reset, reuse, evicted, eof). */
   constructor(options: FlowTableOptions, onEnd: (flow: Flow) => void, demuxOptions: DemuxOptions = {}) {
@@ -93,6 +102,7 @@ export class Demux {
     this.verifyChecksums = demuxOptions.verifyChecksums === true;
     this.dispatch = demuxOptions.dispatch ?? null;
     this.externalClock = demuxOptions.externalClock === true;
+    this.inspectPayload = demuxOptions.inspectPayload ?? (nameSettings.payload && this.dispatch === null && !this.externalClock);
   }
 
   /**
@@ -174,6 +184,7 @@ export class Demux {
       f.rLastSec = tsSec;
     }
     f.lastSec = tsSec;
+    if (this.inspectPayload && p.payloadCaptured > 0) inspectFlow(f, p, fromOrig);
     if (isTcp) {
       const flags = p.tcpFlags;
       if (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST | TcpFlag.URG)) countRareFlags(f, flags, fromOrig);
@@ -352,8 +363,19 @@ export class Demux {
     this.table.flipKey(f);
     f.flips++;
     swapDirections(f);
+    f.names?.swap();
     f.directionGuessed = false;
   }
+}
+
+/** Hands the payload of `p` to the flow's names (inspect/names.ts), the first packets of TCP and UDP flows only. */
+function inspectFlow(f: Flow, p: DecodedPacket, fromOrig: boolean): void {
+  const proto = p.proto;
+  if (proto !== IpProto.TCP && proto !== IpProto.UDP) return;
+  let names = f.names;
+  if (names === null) f.names = names = new FlowNames();
+  else if (names.done()) return;
+  inspect(names, p.bytes, p.payload, p.payloadCaptured, fromOrig, proto, p.srcPort, p.dstPort, p.seq);
 }
 
 /** SYN, FIN, RST and URG are rare: counted out of line. */

@@ -3,6 +3,7 @@
  * demultiplexer touch it; consumers get {@link FlowRecord} snapshots.
  */
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
+import type { FlowNames } from '../inspect/names.js';
 import type { SegmentLog } from '../tcp/deferred.js';
 import type { EndReason, FlowRecord } from './record.js';
 
@@ -133,6 +134,8 @@ export class Flow {
   closingReason: 'closed' | 'reset' = 'closed';
   /** Bytes of the flow table's memory budget this flow is charged (see FlowTable.charge). */
   charged = 0;
+  /** What the payload says the flow is (service, server names: inspect/names.ts); null until payload is looked at. */
+  names: FlowNames | null = null;
 
   /**
    * Makes the flow as good as new, for reuse (see FlowTable.recycle): every field back to its initializer above. The
@@ -187,6 +190,7 @@ export class Flow {
     this.recordFlips = 0;
     this.closingReason = 'closed';
     this.charged = 0;
+    this.names = null;
   }
 }
 

@@ -99,4 +99,25 @@ export interface FlowRecord {
   readonly rttAckSec: number | null;
   /** Why the record was written. */
   readonly endReason: EndReason;
+  /** What the payload says the flow is (with payload inspection on: `--names`); null or absent otherwise. */
+  readonly names?: NamesRecord | null;
+}
+
+/** Service and names from a flow's first payload (inspect/names.ts); empty strings and -1 when not seen. */
+export interface NamesRecord {
+  /** Zeek's conn.log `service`: the protocols confirmed from the payload, comma-separated in the order confirmed. */
+  readonly service: string;
+  /** TLS or QUIC ClientHello server_name, and its ALPN protocols (comma-separated). */
+  readonly serverName: string;
+  readonly alpn: string;
+  /** The first HTTP request's Host header and method. */
+  readonly httpHost: string;
+  readonly httpMethod: string;
+  /** The first DNS question's name and type, and the first response's rcode (-1 when none). */
+  readonly dnsQuery: string;
+  readonly dnsQtype: number;
+  readonly dnsRcode: number;
+  /** SSH identification strings of the originator and the responder. */
+  readonly sshClient: string;
+  readonly sshServer: string;
 }

@@ -8,6 +8,7 @@ import { udpConnState } from '../tcp/conn-state.js';
 import type { TcpConnection } from '../tcp/connection.js';
 import { replayForRecord } from '../tcp/deferred.js';
 import type { Flow } from './flow.js';
+import { namesRecord } from '../inspect/names.js';
 import type { DirectionRecord, EndReason, FlowRecord, ProtoName, StateTransition } from './record.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -170,5 +171,6 @@ function buildRecord(f: Flow, reason: EndReason): FlowRecord {
     rttSynSec: tcp === null ? null : tcp.rttSynSec,
     rttAckSec: tcp === null ? null : tcp.rttAckSec,
     endReason: reason,
+    names: f.names === null ? null : namesRecord(f.names),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { communityIdOfFlow, communityIdOfRecord } from '../flow/community-id.js';
 import type { Flow } from '../flow/flow.js';
-import type { DirectionRecord, FlowRecord } from '../flow/record.js';
+import type { DirectionRecord, FlowRecord, NamesRecord } from '../flow/record.js';
 
 /** Zeek log types, as they appear on a conn.log `#types` line. */
 export type ZeekType = 'time' | 'string' | 'addr' | 'port' | 'enum' | 'interval' | 'count' | 'bool' | 'double';
@@ -81,10 +81,39 @@ export const SOCKSCOPE_FIELDS: readonly Field[] = [
   // ── Names (issue 15), last so that the columns before them keep their places ──
   /** Community ID v1 of the flow's key, computed here, when a writer asks for it (see flow/community-id.ts). */
   { name: 'community_id', type: 'string', get: communityIdOfRecord, fromFlow: communityIdOfFlow },
+  // From the payload, with --names (inspect/names.ts); unset without it and when not seen.
+  nameField('service', 'string', (n) => n.service),
+  nameField('server_name', 'string', (n) => n.serverName),
+  nameField('alpn', 'string', (n) => n.alpn),
+  nameField('http_host', 'string', (n) => n.httpHost),
+  nameField('http_method', 'string', (n) => n.httpMethod),
+  nameField('dns_query', 'string', (n) => n.dnsQuery),
+  nameField('dns_qtype', 'count', (n) => n.dnsQtype),
+  nameField('dns_rcode', 'count', (n) => n.dnsRcode),
+  nameField('ssh_client', 'string', (n) => n.sshClient),
+  nameField('ssh_server', 'string', (n) => n.sshServer),
 ];
+
+/** A field of the payload names: unset when the flow has none, for an empty string and for -1. */
+function nameField(name: string, type: ZeekType, pick: (n: NamesRecord) => string | number): Field {
+  const value = (n: NamesRecord | null | undefined): FieldValue => {
+    if (n === null || n === undefined) return undefined;
+    const v = pick(n);
+    return v === '' || v === -1 ? undefined : v;
+  };
+  return { name, type, get: (r) => value(r.names), fromFlow: (f) => value(f.names) };
+}
 
 /** Every field, Zeek's first. */
 export const ALL_FIELDS: readonly Field[] = [...ZEEK_FIELDS, ...SOCKSCOPE_FIELDS];
+
+/** The fields of the zeek TSV format: ALL_FIELDS with `service` in Zeek's own place, after `proto`. */
+export const ZEEK_LOG_FIELDS: readonly Field[] = (() => {
+  const service = ALL_FIELDS.find((f) => f.name === 'service')!; // defined above
+  const rest = ALL_FIELDS.filter((f) => f !== service);
+  const at = rest.findIndex((f) => f.name === 'proto') + 1;
+  return [...rest.slice(0, at), service, ...rest.slice(at)];
+})();
 
 /** A record as a plain object with the field names as keys; unset fields are left out (as Zeek's JSON logs do). */
 export function recordObject(r: FlowRecord, fields: readonly Field[] = ALL_FIELDS): Record<string, string | number | boolean> {

@@ -3,7 +3,7 @@
  * streaming formats (ndjson, csv, zeek) emit each flow when it ends, while `json` and `table` collect.
  */
 import type { FlowRecord } from '../flow/record.js';
-import { ALL_FIELDS, type Field, recordJson, round6 } from './fields.js';
+import { ALL_FIELDS, type Field, recordJson, round6, ZEEK_LOG_FIELDS } from './fields.js';
 import { encodeRecordJson } from './json-bytes.js';
 import { formatClock, formatDuration, formatSocket, humanBytes, humanCount, serviceName } from './format.js';
 import { type IpfixFileOptions, IpfixFileWriter } from './ipfix.js';
@@ -313,7 +313,7 @@ export function makeWriter(
     case 'csv':
       return new CsvWriter(out);
     case 'zeek':
-      return new ZeekWriter(out, opts.now);
+      return new ZeekWriter(out, opts.now, ZEEK_LOG_FIELDS);
     case 'table':
       return new TableWriter(out, opts.width);
     case 'ipfix':

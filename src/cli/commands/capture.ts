@@ -7,9 +7,10 @@ import {type LiveOptions, type LiveSource, LiveCaptureError, openLive} from '../
 import type {Frame, FrameHandler, PacketSource, SourceStats} from '../../source/types.js';
 import type {Env} from '../env.js';
 import {Exit, UsageError} from '../errors.js';
-import {addFlowOptions, type FlowCliOptions, flowTableOptions} from '../options.js';
+import {addFlowOptions, applyNameOptions, type FlowCliOptions, flowTableOptions} from '../options.js';
 import {addIpfixOptions, type IpfixCliOptions, ipfixFileOptions, openIpfixSinks, outputEnv} from '../ipfix-options.js';
 import {runFlows} from '../run-flows.js';
+import {sanitize} from '../../tui/sanitize.js';
 
 /** What `capture` says about cap's limits, in `--help` and in the README. */
 export const CAP_LIMITS_HELP = [
@@ -143,10 +144,11 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     }
     if (o.quiet !== true) {
       env.stderr.write(
-        `sockscope: listening on ${live.name}, link-type ${linkTypeName(live.linkType)}, ` +
-          `snapshot length ${live.snaplen} bytes${filter === '' ? '' : `, filter "${filter}"`}\n`,
+        `sockscope: listening on ${sanitize(live.name)}, link-type ${linkTypeName(live.linkType)}, ` +
+          `snapshot length ${live.snaplen} bytes${filter === '' ? '' : `, filter "${sanitize(filter)}"`}\n`,
       );
     }
+    applyNameOptions(o);
     const runOpts: Parameters<typeof runFlows>[1] = {
       format: o.format ?? (output.env.isTTY ? 'table' : 'ndjson'),
       flowTable: flowTableOptions(o),
@@ -162,17 +164,17 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     if (writer !== undefined) {
       await writer.finish();
       if (o.quiet !== true) {
-        env.stderr.write(`sockscope: ${writer.packets} packets written to ${writer.name}\n`);
+        env.stderr.write(`sockscope: ${writer.packets} packets written to ${sanitize(writer.name)}\n`);
       }
       if (writer.dropped > 0) {
-        env.stderr.write(`sockscope: warning: ${writer.dropped} packets not written to ${writer.name} (disk too slow)\n`);
+        env.stderr.write(`sockscope: warning: ${writer.dropped} packets not written to ${sanitize(writer.name)} (disk too slow)\n`);
       }
     }
     return code;
   } catch (e) {
     if (writer !== undefined) await writer.finish().catch(() => undefined);
     if (e instanceof Error && writer?.failed === e) {
-      env.stderr.write(`sockscope: ${e.message}\n`);
+      env.stderr.write(`sockscope: ${sanitize(e.message)}\n`);
       return Exit.INPUT;
     }
     throw e;

@@ -5,9 +5,10 @@ import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit } from '../errors.js';
 import { addIpfixOptions, type IpfixCliOptions, ipfixFileOptions, openIpfixSinks, outputEnv } from '../ipfix-options.js';
-import { addFlowOptions, checkCaptureNames, type FlowCliOptions, flowTableOptions, positiveInt } from '../options.js';
+import { addFlowOptions, applyNameOptions, checkCaptureNames, type FlowCliOptions, flowTableOptions, positiveInt } from '../options.js';
 import { pickThreads, runFlows, runFlowsSharded } from '../run-flows.js';
 import { StopOnSignals } from '../signals.js';
+import { sanitize } from '../../tui/sanitize.js';
 
 export function register(program: Command, env: Env, setExit: (code: number) => void): void {
   const cmd = program
@@ -35,7 +36,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     try {
       sources = await openCaptures(captures, { stdin: env.stdin });
     } catch (e) {
-      env.stderr.write(`sockscope: ${describeOpenError(e)}\n`);
+      env.stderr.write(`sockscope: ${sanitize(describeOpenError(e))}\n`);
       setExit(Exit.INPUT);
       return;
     }
@@ -50,7 +51,9 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     const sinks = await openIpfixSinks(o, output.env);
     if (sinks.length > 0) runOpts.sinks = sinks; // records reach collectors from the one pipeline: no threads
     // A --max-flows limit or a --memory budget is one table's: the shards' tables would each evict on their own.
-    const threads = sinks.length > 0 || o.maxFlows !== undefined || o.memory !== undefined ? 1 : pickThreads(sources, runOpts.format, o.threads);
+    // Threads see no payload and keep the default community ID: --names and another seed run on one.
+    const threadsSame = applyNameOptions(o);
+    const threads = sinks.length > 0 || o.maxFlows !== undefined || o.memory !== undefined || !threadsSame ? 1 : pickThreads(sources, runOpts.format, o.threads);
     // Ctrl-C or SIGTERM: stop reading, write every open flow and the summary, exit 130 or 143.
     const stop = new StopOnSignals((line) => {
       if (o.quiet !== true) env.stderr.write(`\n${line}\n`);

@@ -9,11 +9,12 @@ import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit, UsageError } from '../errors.js';
-import { checkCaptureNames, type FlowCliOptions, flowTableOptions } from '../options.js';
+import { applyNameOptions, checkCaptureNames, type FlowCliOptions, flowTableOptions } from '../options.js';
 import { summaryText } from '../run-flows.js';
 // The key ladder of + and - (model.ts is plain functions: importing it loads neither Ink nor React).
 import { SPEEDS } from '../../tui/model.js';
 import { describeOpenError } from './flows.js';
+import { sanitize, sanitizeLines } from '../../tui/sanitize.js';
 
 interface WatchOptions extends FlowCliOptions {
   interface?: string;
@@ -123,7 +124,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
   } catch (e) {
     for (const s of sources) await s.close();
     if (e instanceof Error && e.name === 'LiveCaptureError') throw new UsageError(e.message);
-    env.stderr.write(`sockscope: ${describeOpenError(e)}\n`);
+    env.stderr.write(`sockscope: ${sanitize(describeOpenError(e))}\n`);
     return Exit.INPUT;
   }
 
@@ -137,6 +138,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
   // performance entries: at 50,000 flows that exhausts the heap. Users get the production build unless they ask.
   process.env['NODE_ENV'] ??= 'production';
   const { runTui } = await import('../../tui/run-tui.js');
+  applyNameOptions(o);
   const result = await runTui({
     sources,
     live: o.interface !== undefined,
@@ -153,10 +155,10 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
   if (result.summary && !(headless && o.quiet === true)) env.stderr.write(summaryText(result.summary.stats));
   if (result.error !== undefined) {
     const e = result.error;
-    env.stderr.write(`sockscope: error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    env.stderr.write(`sockscope: error: ${sanitizeLines(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
     return Exit.INPUT;
   }
-  for (const e of result.summary?.errors ?? []) env.stderr.write(`sockscope: error: ${e.message}\n`);
+  for (const e of result.summary?.errors ?? []) env.stderr.write(`sockscope: error: ${sanitize(e.message)}\n`);
   return (result.summary?.errors.length ?? 0) > 0 ? Exit.INPUT : Exit.OK;
 }
 

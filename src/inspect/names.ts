@@ -1,0 +1,269 @@
+/**
+ * What a flow is, from its first payload: Zeek's `service`, and the names the payload carries (TLS and QUIC server
+ * names and ALPN, the first HTTP request's host and method, the first DNS question, SSH banners). One FlowNames per
+ * flow that carries payload; the demultiplexer hands it the first packets of each direction (see {@link inspect}),
+ * and the record takes the names when it is built.
+ *
+ * Bounded work: at most INSPECT_PACKETS payload packets per direction (more for a ClientHello that spans segments,
+ * or a STARTTLS upgrade), at most 16 KB gathered for a ClientHello; nothing is reassembled beyond that. A malformed
+ * payload is a parse failure for that flow and costs no allocation.
+ */
+import type { NamesRecord } from '../flow/record.js';
+import { DnsMessage, dnsNameText, parseDns } from './dns.js';
+import { HttpRequest, isHttpStatusLine, parseHttpRequest } from './http.js';
+import { feedInitial, MIN_CLIENT_INITIAL, parseInitialHeader, QuicCrypto, QuicHeader } from './quic.js';
+import { SERVICE_NAMES, Svc, servicesOfHints, tcpHints, tcpSoloService, udpService } from './service.js';
+import { findSshBanner } from './ssh.js';
+import { payloadText } from './text.js';
+import { alpnText, MAX_HELLO, parseTlsRecord, Tls, TlsHello } from './tls.js';
+
+/**
+ * Whether demultiplexers look at payload by default (DemuxOptions.inspectPayload overrides it). Process-wide, set by
+ * the command line before a run (`--names`); off by default.
+ */
+export const nameSettings = { payload: false };
+
+/** Sets nameSettings (unnamed settings go back to their defaults). */
+export function configureNames(s: { payload?: boolean } = {}): void {
+  nameSettings.payload = s.payload ?? false;
+}
+
+/** Payload packets looked at per direction. */
+export const INSPECT_PACKETS = 6;
+/** After a protocol that can switch to TLS (STARTTLS) is confirmed, the client's packets are looked at this far. */
+const STARTTLS_PACKETS = 16;
+
+const TCP = 6, UDP = 17;
+
+/** Ports Zeek's DNS analyzer is attached to (DNS, mDNS, LLMNR). */
+function dnsPort(sport: number, dport: number): boolean {
+  return sport === 53 || dport === 53 || sport === 5353 || dport === 5353 || sport === 5355 || dport === 5355;
+}
+
+/** Scratch results, reused by every flow (one thread runs the parsers at a time). */
+const HELLO = new TlsHello();
+const HTTP = new HttpRequest();
+const DNS = new DnsMessage();
+const QUIC_HEADER = new QuicHeader();
+const BANNER = { bannerLen: 0 };
+
+/** Services that can switch to TLS in the same connection (STARTTLS and friends). */
+const STARTTLS_CAPABLE = (1 << Svc.SMTP) | (1 << Svc.POP3) | (1 << Svc.IMAP) | (1 << Svc.IRC) | (1 << Svc.XMPP) |
+  (1 << Svc.FTP) | (1 << Svc.LDAP) | (1 << Svc.POSTGRESQL) | (1 << Svc.MYSQL);
+
+export class FlowNames {
+  /** Confirmed services as bits (Svc numbers), and their names in the order they were confirmed. */
+  serviceBits = 0;
+  service = '';
+  serverName = '';
+  alpn = '';
+  httpHost = '';
+  httpMethod = '';
+  dnsQuery = '';
+  /** First question's type and the first response's code; -1 when not seen. */
+  dnsQtype = -1;
+  dnsRcode = -1;
+  sshClient = '';
+  sshServer = '';
+  /** Payload packets looked at, originator's and responder's. */
+  oSeen = 0;
+  rSeen = 0;
+  /** What each direction's first payload looked like (service.ts Hint bits). */
+  oHints = 0;
+  rHints = 0;
+  /** A ClientHello being gathered from the originator's segments: bytes, how many, the next sequence number. */
+  hello: Uint8Array | null = null;
+  helloLen = 0;
+  helloNext = 0;
+  /** QUIC CRYPTO stream of the client Initials (QUIC flows only). */
+  quic: QuicCrypto | null = null;
+  /** The last record of these names (see namesRecord). */
+  record: NamesRecord | null = null;
+
+  /** Swaps the per-direction state (the flow's roles were swapped). */
+  swap(): void {
+    let t = this.oSeen; this.oSeen = this.rSeen; this.rSeen = t;
+    t = this.oHints; this.oHints = this.rHints; this.rHints = t;
+    const s = this.sshClient; this.sshClient = this.sshServer; this.sshServer = s;
+  }
+
+  /** True once nothing more will be looked at (the demultiplexer may stop calling inspect). */
+  done(): boolean {
+    const limit = (this.serviceBits & STARTTLS_CAPABLE) !== 0 && (this.serviceBits & (1 << Svc.SSL)) === 0 ? STARTTLS_PACKETS : INSPECT_PACKETS;
+    return this.oSeen >= limit && this.rSeen >= limit && this.hello === null;
+  }
+
+  confirm(svc: number): void {
+    const bit = 1 << svc;
+    if ((this.serviceBits & bit) !== 0) return;
+    this.serviceBits |= bit;
+    this.service = this.service === '' ? SERVICE_NAMES[svc]! : `${this.service},${SERVICE_NAMES[svc]!}`; // svc < 27
+  }
+}
+
+/**
+ * Looks at one packet's payload b[off, off + len) (as captured) for `names`. `fromOrig`: sent by the originator;
+ * `proto` 6 or 17; `seq` the TCP sequence number of its first byte (0 for UDP). Call it for every payload packet
+ * until names.done(); it stops looking by itself after the first packets of each direction.
+ */
+export function inspect(
+  names: FlowNames, b: Uint8Array, off: number, len: number, fromOrig: boolean, proto: number, srcPort: number, dstPort: number, seq: number,
+): void {
+  if (len <= 0) return;
+  const end = off + len;
+  const nth = fromOrig ? names.oSeen++ : names.rSeen++;
+  if (proto === TCP) {
+    if (fromOrig && names.hello !== null) {
+      continueHello(names, b, off, end, seq);
+      return;
+    }
+    const limit = (names.serviceBits & STARTTLS_CAPABLE) !== 0 ? STARTTLS_PACKETS : INSPECT_PACKETS;
+    if (nth >= limit) return;
+    inspectTcp(names, b, off, end, fromOrig, nth, srcPort, dstPort, seq);
+  } else if (proto === UDP) {
+    if (nth >= INSPECT_PACKETS) return;
+    inspectUdp(names, b, off, end, fromOrig, srcPort, dstPort);
+  }
+}
+
+function inspectTcp(names: FlowNames, b: Uint8Array, off: number, end: number, fromOrig: boolean, nth: number, sport: number, dport: number, seq: number): void {
+  const tls = parseTlsRecord(b, off, end, HELLO);
+  if (tls === Tls.CLIENT_HELLO) {
+    takeHello(names, b);
+    return;
+  }
+  if (tls === Tls.SERVER_HELLO) {
+    names.confirm(Svc.SSL);
+    return;
+  }
+  if (tls === Tls.MORE && fromOrig && HELLO.needed <= MAX_HELLO + 9 && b[off + 5] === 1) {
+    // A ClientHello longer than this segment: gather the originator's following in-order segments (bounded).
+    const buf = new Uint8Array(HELLO.needed);
+    buf.set(b.subarray(off, end));
+    names.hello = buf;
+    names.helloLen = end - off;
+    names.helloNext = (seq + (end - off)) >>> 0;
+    return;
+  }
+  if (nth > 0 && (names.serviceBits & ~(1 << Svc.SSL)) !== 0) return; // after the first packet, only STARTTLS matters
+  if (nth === 0) {
+    if (parseHttpRequest(b, off, end, HTTP)) {
+      if (names.httpMethod === '') {
+        names.httpMethod = payloadText(b, off, HTTP.methodLen);
+        if (HTTP.hostOff >= 0) names.httpHost = payloadText(b, HTTP.hostOff, HTTP.hostLen);
+      }
+      names.confirm(Svc.HTTP);
+      return;
+    }
+    if (isHttpStatusLine(b, off, end)) {
+      names.confirm(Svc.HTTP);
+      return;
+    }
+    const at = findSshBanner(b, off, end, BANNER);
+    if (at >= 0) {
+      const text = payloadText(b, at, BANNER.bannerLen);
+      if (fromOrig) names.sshClient = text;
+      else names.sshServer = text;
+      names.confirm(Svc.SSH);
+      return;
+    }
+    if (dnsPort(sport, dport) && end - off >= 14 && ((b[off]! << 8) | b[off + 1]!) <= end - off - 2 && parseDns(b, off + 2, end, DNS)) {
+      takeDns(names, b, off + 2);
+      return;
+    }
+    const solo = tcpSoloService(b, off, end);
+    if (solo >= 0) {
+      names.confirm(solo);
+      return;
+    }
+    if (fromOrig) names.oHints |= tcpHints(b, off, end, dport);
+    else names.rHints |= tcpHints(b, off, end, sport);
+    const both = servicesOfHints(names.oHints, names.rHints);
+    for (let s = 0; both >>> s !== 0; s++) if ((both >>> s) & 1) names.confirm(s);
+  }
+}
+
+/** The ClientHello in HELLO was parsed from `b`: take its names, confirm ssl. */
+function takeHello(names: FlowNames, b: Uint8Array): void {
+  if (names.serverName === '' && HELLO.sniOff >= 0) names.serverName = payloadText(b, HELLO.sniOff, HELLO.sniLen);
+  if (names.alpn === '' && HELLO.alpnOff >= 0) names.alpn = alpnText(b, HELLO.alpnOff, HELLO.alpnLen, payloadText);
+  names.confirm(Svc.SSL);
+}
+
+/** The next originator segment of a ClientHello being gathered: appended when it continues it exactly. */
+function continueHello(names: FlowNames, b: Uint8Array, off: number, end: number, seq: number): void {
+  const buf = names.hello!; // caller checked
+  if (seq !== names.helloNext) {
+    // A retransmission or a segment out of order: this bounded gathering does not reorder; give up on it.
+    if (((seq - names.helloNext) | 0) > 0) names.hello = null;
+    return;
+  }
+  const n = Math.min(end - off, buf.length - names.helloLen);
+  buf.set(b.subarray(off, off + n), names.helloLen);
+  names.helloLen += n;
+  names.helloNext = (names.helloNext + (end - off)) >>> 0;
+  if (names.helloLen < buf.length) return;
+  names.hello = null;
+  if (parseTlsRecord(buf, 0, buf.length, HELLO) === Tls.CLIENT_HELLO) takeHello(names, buf);
+}
+
+function inspectUdp(names: FlowNames, b: Uint8Array, off: number, end: number, fromOrig: boolean, sport: number, dport: number): void {
+  if (dnsPort(sport, dport) && parseDns(b, off, end, DNS)) {
+    takeDns(names, b, off);
+    return;
+  }
+  const quicDone = (names.serviceBits & (1 << Svc.QUIC)) !== 0 && names.quic === null;
+  if (!quicDone && end - off >= MIN_CLIENT_INITIAL && parseInitialHeader(b, off, end, QUIC_HEADER)) {
+    const crypto = names.quic ?? new QuicCrypto();
+    if (feedInitial(b, off, end, QUIC_HEADER, crypto)) {
+      names.quic = crypto;
+      names.confirm(Svc.QUIC);
+      if (names.serverName === '' && crypto.clientHello(HELLO)) {
+        if (HELLO.sniOff >= 0) names.serverName = payloadText(crypto.data, HELLO.sniOff, HELLO.sniLen);
+        if (HELLO.alpnOff >= 0) names.alpn = alpnText(crypto.data, HELLO.alpnOff, HELLO.alpnLen, payloadText);
+        names.quic = null; // done: let the buffer go
+      }
+      return;
+    }
+  }
+  const svc = udpService(b, off, end, sport, dport);
+  if (svc >= 0) names.confirm(svc);
+  void fromOrig;
+}
+
+/** A DNS message in DNS was parsed from `b` (at `msg`): the first query's name and type, the first response's code. */
+function takeDns(names: FlowNames, b: Uint8Array, msg: number): void {
+  names.confirm(Svc.DNS);
+  if (names.dnsQuery === '') {
+    names.dnsQuery = dnsNameText(b, msg, DNS.nameOff);
+    names.dnsQtype = DNS.qtype;
+  }
+  if (DNS.isResponse && names.dnsRcode < 0) names.dnsRcode = DNS.rcode;
+}
+
+/**
+ * The names of `n` as a record's plain, unchanging object (records are snapshots; a flow's names may still grow).
+ * Reused while the names are the same.
+ */
+export function namesRecord(n: FlowNames): NamesRecord {
+  const last = n.record;
+  if (last !== null && last.service === n.service && last.serverName === n.serverName && last.httpHost === n.httpHost &&
+      last.dnsQuery === n.dnsQuery && last.dnsRcode === n.dnsRcode && last.sshClient === n.sshClient && last.sshServer === n.sshServer &&
+      last.alpn === n.alpn) {
+    return last;
+  }
+  const r: NamesRecord = {
+    service: n.service,
+    serverName: n.serverName,
+    alpn: n.alpn,
+    httpHost: n.httpHost,
+    httpMethod: n.httpMethod,
+    dnsQuery: n.dnsQuery,
+    dnsQtype: n.dnsQtype,
+    dnsRcode: n.dnsRcode,
+    sshClient: n.sshClient,
+    sshServer: n.sshServer,
+  };
+  n.record = r;
+  return r;
+}

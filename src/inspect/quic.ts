@@ -1,0 +1,246 @@
+/**
+ * QUIC client Initial packets (RFC 9000 §17.2.2) decrypted as RFC 9001 §5 describes, for the TLS ClientHello inside:
+ * the Initial keys come from the client's first Destination Connection ID and a salt fixed by the version, so no
+ * secret is needed. Versions 1 (RFC 9001), 2 (RFC 9369) and draft-29.
+ *
+ * The header is read in place and a packet that is no client Initial costs no allocation. Decrypting (node:crypto:
+ * HMAC for HKDF, AES-128-ECB for header protection, AES-128-GCM for the payload) allocates, and only runs for
+ * datagrams of at least 1200 bytes (a client pads every datagram with an Initial to that size: RFC 9000 §14.1), for
+ * the first packets of a flow.
+ */
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { parseClientHelloMessage, type TlsHello } from './tls.js';
+
+const V1 = 0x00000001;
+const V2 = 0x6b3343cf;
+const DRAFT29 = 0xff00001d;
+
+const SALT_V1 = Buffer.from('38762cf7f55934b34d179ae6a4c80cadccbb7f0a', 'hex');
+const SALT_V2 = Buffer.from('0dede3def700a6db819381be6e269dcbf9bd2ed9', 'hex');
+const SALT_DRAFT29 = Buffer.from('afbfec289993d24c9e9786f19c6111e04390a899', 'hex');
+
+/** Smallest UDP payload of a client Initial (RFC 9000 §14.1). */
+export const MIN_CLIENT_INITIAL = 1200;
+/** Most CRYPTO stream bytes gathered for the ClientHello. */
+const MAX_CRYPTO = 8192;
+
+/** Where the client Initial's header ended up: offsets into the bytes parsed. */
+export class QuicHeader {
+  version = 0;
+  dcidOff = 0;
+  dcidLen = 0;
+  /** Offset of the (protected) packet number, and the end of this packet (Length field). */
+  pnOff = 0;
+  packetEnd = 0;
+}
+
+/** The keys of one direction's Initial packets. */
+interface InitialKeys {
+  key: Buffer;
+  iv: Buffer;
+  hp: Buffer;
+  version: number;
+}
+
+/** Reads a variable-length integer (RFC 9000 §16) at p: sets VARINT.value and returns the offset after it, or -1. */
+const VARINT = { value: 0 };
+function varint(b: Uint8Array, p: number, end: number): number {
+  if (p >= end) return -1;
+  const first = b[p]!;
+  const n = 1 << (first >>> 6);
+  if (p + n > end) return -1;
+  let v = first & 0x3f;
+  for (let i = 1; i < n; i++) v = v * 256 + b[p + i]!; // exact below 2^53, more than any length here
+  VARINT.value = v;
+  return p + n;
+}
+
+/**
+ * Parses a long-header Initial packet at b[off, end) (the UDP payload). True when its header is whole, with a known
+ * version, and its Length fits the datagram. Allocates nothing.
+ */
+export function parseInitialHeader(b: Uint8Array, off: number, end: number, out: QuicHeader): boolean {
+  if (end - off < 7) return false;
+  const b0 = b[off]!;
+  if ((b0 & 0x80) === 0) return false;
+  const version = ((b[off + 1]! << 24) | (b[off + 2]! << 16) | (b[off + 3]! << 8) | b[off + 4]!) >>> 0;
+  const type = (b0 >>> 4) & 3;
+  if (version === V2 ? type !== 1 : (version !== V1 && version !== DRAFT29) || type !== 0) return false;
+  let p = off + 5;
+  const dcidLen = b[p]!;
+  if (dcidLen > 20 || p + 1 + dcidLen >= end) return false;
+  const dcidOff = p + 1;
+  p = dcidOff + dcidLen;
+  const scidLen = b[p]!;
+  if (scidLen > 20) return false;
+  p += 1 + scidLen;
+  p = varint(b, p, end); // token length
+  if (p < 0 || p + VARINT.value > end) return false;
+  p += VARINT.value;
+  p = varint(b, p, end); // Length: packet number and payload
+  if (p < 0) return false;
+  const len = VARINT.value;
+  if (len < 20 || p + len > end) return false;
+  out.version = version;
+  out.dcidOff = dcidOff;
+  out.dcidLen = dcidLen;
+  out.pnOff = p;
+  out.packetEnd = p + len;
+  return true;
+}
+
+function hkdfExtract(salt: Buffer, ikm: Uint8Array): Buffer {
+  return createHmac('sha256', salt).update(ikm).digest();
+}
+
+/** HKDF-Expand-Label (RFC 8446 §7.1) with an empty context, for at most 32 bytes (one HMAC block). */
+function expandLabel(secret: Buffer, label: string, length: number): Buffer {
+  const full = Buffer.from(`tls13 ${label}`, 'latin1');
+  const info = Buffer.concat([Buffer.from([length >>> 8, length & 0xff, full.length]), full, Buffer.from([0, 1])]);
+  return createHmac('sha256', secret).update(info).digest().subarray(0, length);
+}
+
+/** The client's Initial keys for `version` and the client's first Destination Connection ID. */
+export function clientInitialKeys(version: number, dcid: Uint8Array): InitialKeys {
+  const salt = version === V2 ? SALT_V2 : version === DRAFT29 ? SALT_DRAFT29 : SALT_V1;
+  const secret = expandLabel(hkdfExtract(salt, dcid), 'client in', 32);
+  const prefix = version === V2 ? 'quicv2 ' : 'quic ';
+  return {
+    key: expandLabel(secret, `${prefix}key`, 16),
+    iv: expandLabel(secret, `${prefix}iv`, 12),
+    hp: expandLabel(secret, `${prefix}hp`, 16),
+    version,
+  };
+}
+
+/**
+ * Removes header protection and decrypts the Initial packet described by `h` (bytes are copied; the input is not
+ * changed). Returns the plaintext frames, or null when the packet does not decrypt under `keys`.
+ */
+export function decryptInitial(b: Uint8Array, off: number, h: QuicHeader, keys: InitialKeys): Buffer | null {
+  const sampleOff = h.pnOff + 4;
+  if (sampleOff + 16 > h.packetEnd) return null;
+  const mask = createCipheriv('aes-128-ecb', keys.hp, null).update(b.subarray(sampleOff, sampleOff + 16));
+  const header = Buffer.from(b.subarray(off, h.pnOff + 4)); // with room for the longest packet number
+  header[0] = header[0]! ^ (mask[0]! & 0x0f);
+  const pnLen = (header[0]! & 3) + 1;
+  const pnAt = h.pnOff - off;
+  let pn = 0;
+  for (let i = 0; i < pnLen; i++) {
+    header[pnAt + i] = header[pnAt + i]! ^ mask[1 + i]!;
+    pn = pn * 256 + header[pnAt + i]!;
+  }
+  const aad = header.subarray(0, pnAt + pnLen);
+  const payloadOff = h.pnOff + pnLen;
+  if (h.packetEnd - payloadOff < 16 + 1) return null;
+  const nonce = Buffer.from(keys.iv);
+  for (let i = 0; i < 4 && pn > 0; i++) {
+    nonce[11 - i] = nonce[11 - i]! ^ (pn & 0xff);
+    pn = Math.floor(pn / 256);
+  }
+  try {
+    const d = createDecipheriv('aes-128-gcm', keys.key, nonce);
+    d.setAAD(aad);
+    d.setAuthTag(b.subarray(h.packetEnd - 16, h.packetEnd));
+    const plain = d.update(b.subarray(payloadOff, h.packetEnd - 16));
+    d.final();
+    return plain;
+  } catch {
+    return null; // authentication failed: not a client Initial under these keys
+  }
+}
+
+/**
+ * The CRYPTO stream of a connection's client Initials, gathered in order of offset up to MAX_CRYPTO bytes, until the
+ * ClientHello in it is whole.
+ */
+export class QuicCrypto {
+  readonly data = new Uint8Array(MAX_CRYPTO);
+  /** Ranges [start, end) received, as pairs. */
+  private readonly ranges: number[] = [];
+  keys: InitialKeys | null = null;
+
+  /**
+   * Adds the CRYPTO frames of decrypted Initial `frames`. Returns false when the frames are malformed (a frame type
+   * an Initial may not carry, a length beyond the packet).
+   */
+  addFrames(frames: Uint8Array): boolean {
+    const end = frames.length;
+    let p = 0;
+    while (p < end) {
+      const type = frames[p]!;
+      if (type === 0x00 || type === 0x01) { p++; continue; } // PADDING, PING
+      if (type === 0x02 || type === 0x03) { // ACK (RFC 9000 §19.3)
+        p = varint(frames, p + 1, end); // largest acknowledged
+        if (p >= 0) p = varint(frames, p, end); // delay
+        if (p < 0) return false;
+        p = varint(frames, p, end); // range count
+        if (p < 0) return false;
+        const ranges = VARINT.value;
+        p = varint(frames, p, end); // first range
+        for (let i = 0; i < ranges * 2 && p >= 0 && i < 512; i++) p = varint(frames, p, end);
+        if (type === 0x03) for (let i = 0; i < 3 && p >= 0; i++) p = varint(frames, p, end);
+        if (p < 0) return false;
+        continue;
+      }
+      if (type === 0x06) { // CRYPTO (§19.6)
+        p = varint(frames, p + 1, end);
+        if (p < 0) return false;
+        const at = VARINT.value;
+        p = varint(frames, p, end);
+        if (p < 0) return false;
+        const len = VARINT.value;
+        if (p + len > end) return false;
+        const stop = Math.min(at + len, MAX_CRYPTO);
+        if (at < stop) {
+          this.data.set(frames.subarray(p, p + (stop - at)), at);
+          this.ranges.push(at, stop);
+        }
+        p += len;
+        continue;
+      }
+      if (type === 0x1c) return true; // CONNECTION_CLOSE: nothing after it matters
+      return false;
+    }
+    return true;
+  }
+
+  /** How many bytes from offset 0 are there without a hole. */
+  contiguous(): number {
+    let upTo = 0;
+    for (let grown = true; grown; ) {
+      grown = false;
+      for (let i = 0; i < this.ranges.length; i += 2) {
+        const s = this.ranges[i]!, e = this.ranges[i + 1]!; // pairs
+        if (s <= upTo && e > upTo) {
+          upTo = e;
+          grown = true;
+        }
+      }
+    }
+    return upTo;
+  }
+
+  /** Parses the ClientHello when it is whole: true when found (see TlsHello). */
+  clientHello(out: TlsHello): boolean {
+    return parseClientHelloMessage(this.data, 0, this.contiguous(), out);
+  }
+}
+
+/**
+ * Feeds one UDP payload b[off, end) to `crypto`: when it starts with a client Initial that decrypts (with the keys of
+ * this connection's first Initial, or else its own Destination Connection ID's), its CRYPTO frames are gathered.
+ * Returns true when the packet was a client Initial that decrypted.
+ */
+export function feedInitial(b: Uint8Array, off: number, end: number, h: QuicHeader, crypto: QuicCrypto): boolean {
+  if (end - off < MIN_CLIENT_INITIAL || !parseInitialHeader(b, off, end, h)) return false;
+  let plain: Buffer | null = null;
+  if (crypto.keys !== null && crypto.keys.version === h.version) plain = decryptInitial(b, off, h, crypto.keys);
+  if (plain === null) {
+    const keys = clientInitialKeys(h.version, b.subarray(h.dcidOff, h.dcidOff + h.dcidLen));
+    plain = decryptInitial(b, off, h, keys);
+    if (plain === null) return false;
+    if (crypto.keys === null) crypto.keys = keys;
+  }
+  return crypto.addFrames(plain);
+}
