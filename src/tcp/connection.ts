@@ -28,6 +28,17 @@ import { connState, ZeekState, ZEEK_STATE_NAME } from './conn-state.js';
 import type { ZeekEndpointState } from './conn-state.js';
 import { SEQ_SPACE, seqDiff, seqGeq, seqGt, seqLeq, seqLt } from './seq.js';
 
+/**
+ * Whether segments of established connections take `updateEstablished`, the short path (on, but for the test that
+ * runs the corpus both ways and demands the same records: test/tcp/fast-path.test.ts).
+ */
+let fastPath = true;
+
+/** Turns the short path for established connections on or off (tests). */
+export function useFastPath(on: boolean): void {
+  fastPath = on;
+}
+
 /** Bits of the value `TcpConnection.update()` returns. */
 export const TcpEvent = {
   /**
@@ -829,6 +840,7 @@ export class TcpConnection extends History {
    */
   updateEnds(seg: TcpSegmentView, ep: TcpEnd, peer: TcpEnd, tsSec: number): number {
     if (
+      fastPath &&
       (seg.tcpFlags & (SYN | FIN | RST)) === 0 &&
       ep.zeekState === ZeekState.ESTABLISHED &&
       peer.zeekState === ZeekState.ESTABLISHED &&
