@@ -267,6 +267,24 @@ describe('UDP export', () => {
     }
   });
 
+  it('an IPv6 collector ([::1]:PORT) gets the same messages', async () => {
+    const sock = createSocket('udp6');
+    const got: Buffer[] = [];
+    sock.on('message', (m) => got.push(m));
+    sock.bind(0, '::1');
+    await once(sock, 'listening');
+    try {
+      const ex = await IpfixExporter.open({ targets: [parseTarget(`udp://[::1]:${sock.address().port}`)] });
+      ex.write(record({ ipVersion: 6, origAddr: '2001:db8::1', respAddr: 'fe80::217:f2ff:fed7:cf65' }));
+      expect(await ex.close()).toEqual([`sockscope: IPFIX to udp://[::1]:${sock.address().port}: 1 records sent in 1 messages`]);
+      await until(() => got.length === 1);
+      const [d] = decodeMessages(got[0]!).flatMap((m) => m.records);
+      expect([d!.templateId, addr(d!.values.get('0/27')), addr(d!.values.get('0/28'))]).toEqual([257, '2001:db8::1', 'fe80::217:f2ff:fed7:cf65']);
+    } finally {
+      sock.close();
+    }
+  });
+
   it('a collector that is not there costs nothing and blocks nothing', async () => {
     const ex = await IpfixExporter.open({ targets: [parseTarget('127.0.0.1:9')] });
     for (const r of manyRecords(50)) ex.write(r);
