@@ -9,6 +9,7 @@ import { DecodedPacket } from './decode/packet.js';
 import { Status, STATUS_NAME } from './decode/status.js';
 import { Defragmenter } from './flow/defrag.js';
 import { BAD_IP_CHECKSUM, Demux, FRAGMENT_INCOMPLETE, type PacketDispatch, REASON_COUNT } from './flow/demux.js';
+import { EndOrder } from './flow/end-order.js';
 import type { Flow } from './flow/flow.js';
 import type { FlowRecord } from './flow/record.js';
 import { flowRecord } from './flow/snapshot.js';
@@ -181,10 +182,8 @@ export class Pipeline {
    * built when a snapshot shows them (once: the flow no longer changes), not for every flow that ends.
    */
   private readonly ended: Flow[] = [];
-  /** Flows ended while the current packet was processed, handed on (by serial) once it is done. */
-  private readonly pendingEnds: Flow[] = [];
-  /** True while the open flows are flushed at end of input. */
-  private flushing = false;
+  /** Orders ended flows as one pipeline's stream (shared with the shard workers). */
+  private readonly order: EndOrder = new EndOrder((flow, ordinal, tie1, tie2) => this.emitEnded(flow, ordinal, tie1, tie2));
   private packetsRead = 0;
   private wireBytes = 0;
   private innerPackets = 0;
@@ -217,11 +216,7 @@ export class Pipeline {
     this.clock = opts.clock ?? Date.now;
     const demuxOpts: ConstructorParameters<typeof Demux>[2] = { verifyChecksums: opts.verifyChecksums === true };
     if (opts.dispatch !== undefined) demuxOpts.dispatch = opts.dispatch;
-    this.demux = new Demux(opts.flowTable ?? {}, (flow: Flow) => {
-      // At end of input the table hands flows over already in order (last activity, serial).
-      if (this.flushing) this.emitEnded(flow, Infinity, flow.lastSeenSec, flow.serial);
-      else this.pendingEnds.push(flow);
-    }, demuxOpts);
+    this.demux = new Demux(opts.flowTable ?? {}, (flow: Flow) => this.order.ended(flow), demuxOpts);
     this.feedImpl = new Feed(this.snapshot());
     this.feed = this.feedImpl;
   }
@@ -267,7 +262,7 @@ export class Pipeline {
             await this.opts.afterPump?.();
             if (source.live) {
               this.demux.expire(this.clock() / 1000);
-              this.emitPending(this.packetsRead);
+              this.order.positionDone(this.packetsRead);
             }
             if (interval > 0) publishIfDue();
           }
@@ -282,10 +277,8 @@ export class Pipeline {
     } finally {
       clearInterval(quiet);
       signal?.removeEventListener('abort', onAbort);
-      this.emitPending(this.packetsRead);
-      this.flushing = true;
-      this.demux.flush();
-      this.flushing = false;
+      this.order.positionDone(this.packetsRead);
+      this.order.flushWith(() => this.demux.flush());
       this.defrag.flush();
       this.done = true;
       this.publish();
@@ -389,17 +382,6 @@ export class Pipeline {
     return flatOut ? 16 : 8;
   }
 
-  /** Hands on the flows ended by the packet at input position `ordinal`, by serial number. */
-  private emitPending(ordinal: number): void {
-    const pending = this.pendingEnds;
-    if (pending.length > 1) pending.sort((a, b) => a.serial - b.serial);
-    for (let i = 0; i < pending.length; i++) {
-      const f = pending[i]!; // i < length
-      this.emitEnded(f, ordinal, 0, f.serial);
-    }
-    pending.length = 0;
-  }
-
   /** Hands on the record of an ended flow, then gives the flow back to the demultiplexer for reuse (or keeps it). */
   private emitEnded(flow: Flow, ordinal: number, tie1: number, tie2: number): void {
     const onEnd = this.opts.onFlowEnd;
@@ -453,13 +435,13 @@ export class Pipeline {
     if (p.undecodedKind !== 0) this.undecoded.note(p);
     // Flows are numbered by the position of the packet that starts them (8 per packet: tunnel layers), so that a
     // flow's serial and uid do not depend on which other flows this pipeline holds.
-    this.demux.table.nextSerial = this.packetsRead * SERIALS_PER_FRAME;
-    if (p.isFragment !== 0 && p.fragData >= 0) this.fragment(p, ts, frame.wireLen);
+    const serial = this.packetsRead * SERIALS_PER_FRAME;
+    if (p.isFragment !== 0 && p.fragData >= 0) this.fragment(p, ts, frame.wireLen, serial);
     else {
-      this.demux.packet(p, ts, frame.wireLen);
+      this.demux.packet(p, ts, frame.wireLen, 1, false, serial);
       if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk()) this.tunnels(ts, frame.wireLen, this.view);
     }
-    if (this.pendingEnds.length > 0) this.emitPending(this.packetsRead);
+    if (this.order.waiting) this.order.positionDone(this.packetsRead);
     const afterFrame = this.opts.afterFrame;
     return afterFrame === undefined || afterFrame();
   }
@@ -485,7 +467,7 @@ export class Pipeline {
   }
 
   /** Reassembles IP fragments; a completed datagram is demultiplexed (with its tunnels) on the frame completing it. */
-  private fragment(p: DecodedPacket, ts: number, wireLen: number): void {
+  private fragment(p: DecodedPacket, ts: number, wireLen: number, serial: number): void {
     // With checksum verification, a fragment whose own header checksum is wrong is counted and never reassembled.
     if (!this.demux.acceptFragment(p)) return;
     const defrag = this.defrag;
@@ -499,7 +481,7 @@ export class Pipeline {
     const view = new DataView(dg.bytes.buffer, dg.bytes.byteOffset, dg.bytes.byteLength);
     decodeFrame(p, dg.bytes, view, 0, dg.bytes.length, LinkType.RAW);
     if (p.undecodedKind !== 0) this.undecoded.note(p);
-    this.demux.packet(p, ts, dg.wireBytes, dg.frames);
+    this.demux.packet(p, ts, dg.wireBytes, dg.frames, false, serial);
     if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk()) this.tunnels(ts, dg.wireBytes, view);
   }
 
@@ -516,8 +498,7 @@ export class Pipeline {
         return;
       }
       const demux = this.demux;
-      demux.table.nextSerial = this.packetsRead * SERIALS_PER_FRAME + depth + 1;
-      demux.packet(target, ts, wireLen);
+      demux.packet(target, ts, wireLen, 1, false, this.packetsRead * SERIALS_PER_FRAME + depth + 1);
       this.innerPackets++;
       const t = outer;
       outer = target;
@@ -594,6 +575,6 @@ export class Pipeline {
     if (!(to > this.clockSec)) return;
     this.clockSec = to;
     this.demux.expire(to);
-    this.emitPending(this.packetsRead);
+    this.order.positionDone(this.packetsRead);
   }
 }

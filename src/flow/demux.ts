@@ -12,7 +12,7 @@ import { LOG_CAPACITY, replay, SegmentLog } from '../tcp/deferred.js';
 import { Flow, swapDirections, TimeoutClass } from './flow.js';
 import { isLikelyServerPort } from './services.js';
 import { FlowNames, inspect, nameSettings } from '../inspect/names.js';
-import { FlowTable, type FlowTableOptions, SEGMENT_LOG_BYTES, TRACKER_BYTES } from './table.js';
+import { FlowTable, type FlowTableOptions, SEGMENT_LOG_BYTES, sentByOrig, TRACKER_BYTES } from './table.js';
 
 /** Reasons beyond the decoder's statuses for which a packet fits no flow: fragments of a datagram never completed. */
 export const FRAGMENT_INCOMPLETE = STATUS_COUNT;
@@ -56,8 +56,7 @@ export interface PacketDispatch {
    */
   expire(tsSec: number, serial: number): void;
   /**
-   * A packet for shard `shard`, to pass on to that shard's `Demux.packet` with the same arguments, after setting its
-   * table's `nextSerial` to `serial`. `checksumBad`: its transport checksum is wrong (with verifyChecksums).
+   * A packet for shard `shard`, to pass on to that shard's `Demux.packet` with the same arguments. `checksumBad`: its transport checksum is wrong (with verifyChecksums).
    */
   packet(shard: number, p: DecodedPacket, tsSec: number, wireLen: number, frames: number, serial: number, checksumBad: boolean): void;
 }
@@ -111,10 +110,10 @@ export class Demux {
    * was assigned to, or null. Allocates only when a new flow starts. `checksumBad`: the packet's transport checksum
    * is known to be wrong (from a dispatching demultiplexer, which had the packet's bytes).
    */
-  packet(p: DecodedPacket, tsSec: number, wireLen: number, frames = 1, checksumBad = false): Flow | null {
+  packet(p: DecodedPacket, tsSec: number, wireLen: number, frames = 1, checksumBad = false, serial = -1): Flow | null {
     if (tsSec >= this.nextExpirySec && !this.externalClock) {
       // Timeouts are checked once per second of capture time, not per packet.
-      if (this.dispatch !== null) this.dispatch.expire(tsSec, this.table.nextSerial);
+      if (this.dispatch !== null) this.dispatch.expire(tsSec, serial);
       else this.table.expire(tsSec);
       this.nextExpirySec = tsSec + 1;
     }
@@ -136,7 +135,7 @@ export class Demux {
     const h = table.keyHash(p);
     const dispatch = this.dispatch;
     if (dispatch !== null) {
-      dispatch.packet(shardOfHash(h, dispatch.count), p, tsSec, wireLen, frames, table.nextSerial, checksumBad);
+      dispatch.packet(shardOfHash(h, dispatch.count), p, tsSec, wireLen, frames, serial, checksumBad);
       return null;
     }
     let f = table.find(p, h);
@@ -148,15 +147,15 @@ export class Demux {
     }
     const isTcp = p.proto === IpProto.TCP;
     if (f !== null && isTcp && (p.tcpFlags & (TcpFlag.SYN | TcpFlag.RST)) === TcpFlag.SYN &&
-        this.trackerOf(f).isReuse(p, table.fromOrig)) {
+        this.trackerOf(f).isReuse(p, sentByOrig(f, p))) {
       // A new SYN (or a SYN+ACK before the originator sent anything) on a closed tuple, or with a new initial
       // sequence number: a new connection (Zeek IsReuse).
       f.endReason = 'reuse';
       table.remove(f);
       f = null;
     }
-    if (f === null) f = this.create(p, tsSec);
-    const fromOrig = table.fromOrig;
+    if (f === null) f = this.create(p, tsSec, serial);
+    const fromOrig = sentByOrig(f, p);
     if (checksumBad) {
       // Zeek drops the packet before any accounting; only the history notes it.
       this.badChecksums += frames;
@@ -269,7 +268,7 @@ export class Demux {
     this.table.expire(tsSec);
   }
 
-  private create(p: DecodedPacket, tsSec: number): Flow {
+  private create(p: DecodedPacket, tsSec: number, serial: number): Flow {
     let swap = false;
     let guessed = false;
     let tc: TimeoutClass = TimeoutClass.OTHER;
@@ -292,7 +291,7 @@ export class Demux {
       swap = false;
       if (proto === IpProto.UDP) guessed = false; // a TCP guess is about the missing SYN, not the ports
     }
-    const f = this.table.insert(p, swap, tsSec, tc);
+    const f = this.table.insert(p, swap, tsSec, tc, serial);
     f.directionGuessed = guessed;
     if (swap) f.udpHistory |= 4;
     if (proto === IpProto.TCP) {

@@ -113,14 +113,6 @@ export class FlowTable {
   emergency = false;
   /** Times emergency mode was entered. */
   emergencies = 0;
-  /**
-   * The serial number the next flow gets (its uid and tie-breaking order derive from it); when negative, flows are
-   * numbered in creation order. The pipeline sets it from the packet's position in the input (see Pipeline), so that
-   * a flow has the same serial however the input is split between threads.
-   */
-  nextSerial = -1;
-  /** Set by {@link lookup}: whether the packet travels originator -> responder. */
-  fromOrig = true;
   /** Timer wheel: heads of the lists of flows due in each one-second slot. */
   private readonly wheel: (Flow | null)[] = new Array<Flow | null>(WHEEL_SLOTS).fill(null);
   /** The last whole second of capture time the wheel has processed (NaN before the first flow). */
@@ -147,9 +139,7 @@ export class FlowTable {
     this.idleSec = Float64Array.of(o.tcpIdleSec, o.udpIdleSec, o.icmpIdleSec, o.otherIdleSec, o.closeDelaySec);
   }
 
-  /**
-   * Finds the flow of packet `p` in either direction, or null. Sets {@link fromOrig}.
-   */
+  /** Finds the flow of packet `p` in either direction, or null (sentByOrig tells which). */
   lookup(p: DecodedPacket): Flow | null {
     return this.find(p, this.keyHash(p));
   }
@@ -172,13 +162,11 @@ export class FlowTable {
         if (f.origPort === sp && f.respPort === dp && f.oa3 === s3 && f.ra3 === d3 &&
             (v4 || (f.oa0 === k[0] && f.oa1 === k[1] && f.oa2 === k[2] && f.ra0 === k[4] && f.ra1 === k[5] &&
               f.ra2 === k[6]))) {
-          this.fromOrig = true;
           return f;
         }
         if (f.oneWay === 0 && f.origPort === dp && f.respPort === sp && f.oa3 === d3 && f.ra3 === s3 &&
             (v4 || (f.oa0 === k[4] && f.oa1 === k[5] && f.oa2 === k[6] && f.ra0 === k[0] && f.ra1 === k[1] &&
               f.ra2 === k[2]))) {
-          this.fromOrig = false;
           return f;
         }
       }
@@ -205,9 +193,12 @@ export class FlowTable {
 
   /**
    * Creates the flow of packet `p` (which {@link lookup} did not find). `swap` makes the packet's destination the
-   * originator. Ends the least recently active flow first when the table is full.
+   * originator. `serial`: the flow's serial number (its uid and tie-breaking order derive from it), which the
+   * pipeline takes from the packet's position in the input so that it is the same however the input is split
+   * between threads; negative: numbered in creation order. Ends flows first when the table is full or the memory
+   * budget would be passed.
    */
-  insert(p: DecodedPacket, swap: boolean, tsSec: number, timeoutClass: TimeoutClass): Flow {
+  insert(p: DecodedPacket, swap: boolean, tsSec: number, timeoutClass: TimeoutClass, serial = -1): Flow {
     if (this.size >= this.options.maxFlows) this.evictOldest(false);
     const cost = timeoutClass === TimeoutClass.TCP ? FLOW_BYTES + SEGMENT_LOG_BYTES : FLOW_BYTES;
     while (this.memory + cost > this.options.memoryBytes && this.size > 0) this.evictOldest(true);
@@ -221,10 +212,9 @@ export class FlowTable {
     f.ra0 = k[r]!; f.ra1 = k[r + 1]!; f.ra2 = k[r + 2]!; f.ra3 = k[r + 3]!;
     f.origPort = swap ? p.dstPort : p.srcPort;
     f.respPort = swap ? p.srcPort : p.dstPort;
-    this.fromOrig = !swap;
     f.oneWay = p.icmpOneWay;
     f.hash = this.h;
-    f.serial = this.nextSerial >= 0 ? this.nextSerial : this.created;
+    f.serial = serial >= 0 ? serial : this.created;
     this.created++;
     f.startSec = tsSec;
     f.lastSec = tsSec;
@@ -516,4 +506,16 @@ export class FlowTable {
       }
     }
   }
+}
+
+/**
+ * Whether packet `p` of flow `f` (found by FlowTable.find, or just created) was sent by the originator: its source
+ * is the originator's socket. On a flow whose two sockets are the same the forward match wins, as in find.
+ */
+export function sentByOrig(f: Flow, p: DecodedPacket): boolean {
+  if (f.origPort !== p.srcPort || f.respPort !== p.dstPort) return false;
+  if (p.ipVersion === 4) return f.oa3 === (p.src4 | 0) && f.ra3 === (p.dst4 | 0);
+  const s = p.src6, d = p.dst6;
+  return f.oa0 === (s[0]! | 0) && f.oa1 === (s[1]! | 0) && f.oa2 === (s[2]! | 0) && f.oa3 === (s[3]! | 0) && // 4 words
+    f.ra0 === (d[0]! | 0) && f.ra1 === (d[1]! | 0) && f.ra2 === (d[2]! | 0) && f.ra3 === (d[3]! | 0);
 }

@@ -65,7 +65,7 @@ const TS = 0;
 const WIRE_LEN = 1;
 /** Position in the input of the frame that carried the packet (the pipeline's packet count), for record order. */
 const ORDINAL = 2;
-/** The flow serial a new flow on this packet gets (see FlowTable.nextSerial). */
+/** The flow serial a new flow on this packet gets (see FlowTable.insert). */
 const SERIAL = 3;
 
 /** Atomic counters (int32, mod 2^32): records published (written and visible), records consumed. */

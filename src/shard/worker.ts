@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DecodedPacket } from '../decode/packet.js';
 import { Demux } from '../flow/demux.js';
+import { EndOrder } from '../flow/end-order.js';
 import type { Flow } from '../flow/flow.js';
 import { flowRecord } from '../flow/snapshot.js';
 import { encodeFlowJson } from '../sink/flow-json.js';
@@ -26,15 +27,9 @@ function main(job: ShardJob): void {
   let ends: number[] = [];
   let keys: number[] = [];
   let lastPost = Date.now();
-  /** Flows ended by the records of the current input position, handed on (by serial) once they are all done. */
-  const pending: Flow[] = [];
-  let flushing = false;
-
-  const demux: Demux = new Demux(job.flowTable, (f: Flow) => {
-    // At end of input the table hands flows over already in order (last activity, serial).
-    if (flushing) emit(f, Infinity, f.lastSeenSec, f.serial);
-    else pending.push(f);
-  }, { externalClock: true });
+  /** Orders the flows ended by the records of each input position as one pipeline would (see EndOrder). */
+  const order = new EndOrder(emit);
+  const demux: Demux = new Demux(job.flowTable, (f: Flow) => order.ended(f), { externalClock: true });
 
   /** Writes the record of an ended flow with its order key (see PipelineOptions.onFlowEnd), then reuses the flow. */
   function emit(f: Flow, ordinal: number, tie1: number, tie2: number): void {
@@ -43,12 +38,6 @@ function main(job: ShardJob): void {
     ends.push(out.len);
     keys.push(ordinal, tie1, tie2);
     demux.recycle(f);
-  }
-
-  function emitPending(ordinal: number): void {
-    if (pending.length > 1) pending.sort((a, b) => a.serial - b.serial);
-    for (const f of pending) emit(f, ordinal, 0, f.serial);
-    pending.length = 0;
   }
 
   function counters(): ShardCounters {
@@ -95,21 +84,19 @@ function main(job: ShardJob): void {
         break;
       }
       if (reader.ordinal !== current) {
-        if (pending.length > 0) emitPending(current);
+        order.positionDone(current);
         current = reader.ordinal;
       }
       if (reader.kind === RecordKind.EXPIRE) demux.expire(reader.tsSec);
       else {
-        demux.table.nextSerial = reader.serial;
-        demux.packet(p, reader.tsSec, reader.wireLen, reader.frames, reader.checksumBad);
+        demux.packet(p, reader.tsSec, reader.wireLen, reader.frames, reader.checksumBad, reader.serial);
       }
     }
     // Records come in whole frames: those of `current` are all done, and every later record has a later position.
-    if (pending.length > 0) emitPending(current);
+    order.positionDone(current);
     if (!done && (out.len >= BATCH_BYTES || Date.now() - lastPost >= BATCH_MS)) post(current);
   }
-  flushing = true;
-  demux.flush();
+  order.flushWith(() => demux.flush());
   post(Infinity);
   const msg: DoneMessage = { t: 'done', counters: counters() };
   port.postMessage(msg);

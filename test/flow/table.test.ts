@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../src/flow/flow.js';
 import { TimeoutClass } from '../../src/flow/flow.js';
-import { FlowTable } from '../../src/flow/table.js';
+import { FlowTable, sentByOrig } from '../../src/flow/table.js';
 import { udpPacket } from '../helpers/packets.js';
 
 const udp = udpPacket;
@@ -15,9 +15,10 @@ describe('FlowTable', () => {
     expect(t.lookup(p)).toBeNull();
     const f = t.insert(p, false, 1, TimeoutClass.UDP);
     expect(t.lookup(p)).toBe(f);
-    expect(t.fromOrig).toBe(true);
-    expect(t.lookup(udp(B, 53, A, 40000))).toBe(f);
-    expect(t.fromOrig).toBe(false);
+    expect(sentByOrig(f, p)).toBe(true);
+    const back = udp(B, 53, A, 40000);
+    expect(t.lookup(back)).toBe(f);
+    expect(sentByOrig(f, back)).toBe(false);
     expect(t.lookup(udp(A, 40001, B, 53))).toBeNull();
     expect(t.lookup(udp(B, 40000, A, 53))).toBeNull();
   });
@@ -33,8 +34,9 @@ describe('FlowTable', () => {
     const t = new FlowTable({}, () => {});
     for (let port = 50000; port < 52000; port++) t.insert(udp(C, port, B, 443), false, 1, TimeoutClass.UDP);
     expect(t.size).toBe(2000);
-    const f = t.lookup(udp(B, 443, C, 51234))!;
-    expect([f.origPort, f.respPort, t.fromOrig]).toEqual([51234, 443, false]);
+    const reply = udp(B, 443, C, 51234);
+    const f = t.lookup(reply)!;
+    expect([f.origPort, f.respPort, sentByOrig(f, reply)]).toEqual([51234, 443, false]);
   });
 
   it('a lookup finds a flow due at its idle deadline, even when capture time stepped back before it', () => {
