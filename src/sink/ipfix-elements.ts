@@ -50,7 +50,7 @@ export const END_REASON = {
 export const BIFLOW_DIRECTION = { ARBITRARY: 0, INITIATOR: 1, REVERSE_INITIATOR: 2, PERIMETER: 3 } as const;
 
 /** RFC 7011 §6.1 abstract data types of the enterprise elements below. */
-export type IpfixType = 'string' | 'boolean' | 'unsigned64';
+export type IpfixType = 'string' | 'boolean' | 'unsigned16' | 'unsigned64';
 
 /** One of sockscope's enterprise-specific elements. */
 export interface EnterpriseElement {
@@ -97,5 +97,42 @@ export const ENTERPRISE_ELEMENTS = {
   seqOctets: {
     id: 8, name: 'sockscopeSeqOctets', type: 'unsigned64', reversible: true,
     description: "Zeek's orig_bytes/resp_bytes for the source end: TCP by sequence space, UDP and ICMP payload bytes",
+  },
+  // With --names (payload inspection); empty strings and 0 / 65535 without it or when not seen.
+  service: {
+    id: 9, name: 'sockscopeService', type: 'string', reversible: false,
+    description: "with --names: Zeek's service, the protocols confirmed from the payload (comma-separated)",
+  },
+  serverName: {
+    id: 10, name: 'sockscopeServerName', type: 'string', reversible: false,
+    description: 'with --names: the TLS or QUIC ClientHello server_name',
+  },
+  alpn: {
+    id: 11, name: 'sockscopeAlpn', type: 'string', reversible: false,
+    description: "with --names: the ClientHello's ALPN protocols (comma-separated)",
+  },
+  httpHost: {
+    id: 12, name: 'sockscopeHttpHost', type: 'string', reversible: false,
+    description: "with --names: the first HTTP request's Host header",
+  },
+  httpMethod: {
+    id: 13, name: 'sockscopeHttpMethod', type: 'string', reversible: false,
+    description: "with --names: the first HTTP request's method",
+  },
+  dnsQuery: {
+    id: 14, name: 'sockscopeDnsQuery', type: 'string', reversible: false,
+    description: "with --names: the first DNS question's name",
+  },
+  dnsQtype: {
+    id: 15, name: 'sockscopeDnsQtype', type: 'unsigned16', reversible: false,
+    description: "with --names: the first DNS question's type (0: none)",
+  },
+  dnsRcode: {
+    id: 16, name: 'sockscopeDnsRcode', type: 'unsigned16', reversible: false,
+    description: "with --names: the first DNS response's rcode (65535: no response)",
+  },
+  sshSoftware: {
+    id: 17, name: 'sockscopeSshSoftware', type: 'string', reversible: true,
+    description: "with --names: the source end's SSH identification string (SSH-2.0-...)",
   },
 } as const satisfies Record<string, EnterpriseElement>;

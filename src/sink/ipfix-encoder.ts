@@ -5,7 +5,7 @@
  * the 16-byte header) to `onSets`; transports add the header, which differs per collector (sequence number, export
  * time, templates due).
  */
-import type { DirectionRecord, FlowRecord } from '../flow/record.js';
+import type { DirectionRecord, FlowRecord, NamesRecord } from '../flow/record.js';
 import {
   BIFLOW_DIRECTION,
   DEFAULT_PEN,
@@ -44,7 +44,7 @@ export function templateFields(v6: boolean, biflow: boolean, pen: number): Field
   const rev = (id: number, length: number): FieldSpec => ({ id, length, pen: REVERSE_PEN });
   const own = (e: { id: number; type: string }, reverse = false): FieldSpec => ({
     id: e.id | (reverse ? REVERSE_ENTERPRISE_BIT : 0),
-    length: e.type === 'string' ? VARIABLE_LENGTH : e.type === 'boolean' ? 1 : 8,
+    length: e.type === 'string' ? VARIABLE_LENGTH : e.type === 'boolean' ? 1 : e.type === 'unsigned16' ? 2 : 8,
     pen,
   });
   const f: FieldSpec[] = [
@@ -70,6 +70,9 @@ export function templateFields(v6: boolean, biflow: boolean, pen: number): Field
   if (biflow) f.push(own(E.retransmissions, true));
   f.push(own(E.seqOctets));
   if (biflow) f.push(own(E.seqOctets, true));
+  f.push(own(E.service), own(E.serverName), own(E.alpn), own(E.httpHost), own(E.httpMethod), own(E.dnsQuery));
+  f.push(own(E.dnsQtype), own(E.dnsRcode), own(E.sshSoftware));
+  if (biflow) f.push(own(E.sshSoftware, true));
   return f;
 }
 
@@ -157,6 +160,8 @@ export class IpfixEncoder {
   /** Records encoded, and records that could not be (longer than a message: strings of several hundred bytes). */
   recordsEncoded = 0;
   recordsTooLarge = 0;
+  /** Records sent without their names, which together did not fit in one message. */
+  namesOmitted = 0;
   private readonly buf: Buffer;
   private readonly view: DataView;
   private len = 0;
@@ -228,10 +233,19 @@ export class IpfixEncoder {
     const icmp = r.proto === 'icmp';
     const srcState = tcp ? (src.state ?? '') : '';
     const dstState = tcp ? (dst.state ?? '') : '';
-    const size =
+    let names = r.names ?? NO_NAMES;
+    const fixed =
       (v6 ? 32 : 8) + 8 + 8 + 2 + 2 + 1 + 2 + 2 + 8 + 8 + 1 + (bi ? 1 + 2 + 8 + 8 : 0) +
       varSize(r.uid) + varSize(r.connState) + varSize(r.history) + varSize(srcState) + (bi ? varSize(dstState) : 0) +
-      varSize(r.endReason) + 1 + 8 + (bi ? 8 : 0) + 8 + (bi ? 8 : 0);
+      varSize(r.endReason) + 1 + 8 + (bi ? 8 : 0) + 8 + (bi ? 8 : 0) + 2 + 2;
+    let size = fixed + namesSize(names, bi, forward);
+    if (size + 4 > this.buf.length && names !== NO_NAMES) {
+      // Names from the payload longer than a message holds (each is cut to 255 bytes; all together can still be):
+      // the record goes without them, and the summary counts it.
+      names = NO_NAMES;
+      size = fixed + namesSize(names, bi, forward);
+      this.namesOmitted++;
+    }
     const template = bi ? (v6 ? TEMPLATE_ID.BIFLOW_V6 : TEMPLATE_ID.BIFLOW_V4) : v6 ? TEMPLATE_ID.UNIFLOW_V6 : TEMPLATE_ID.UNIFLOW_V4;
     if (size + 4 > this.buf.length) {
       this.recordsTooLarge++;
@@ -287,6 +301,16 @@ export class IpfixEncoder {
     if (bi) o = u64(v, o, tcp ? dst.retransmissions : 0);
     o = u64(v, o, src.seqBytes);
     if (bi) o = u64(v, o, dst.seqBytes);
+    o = this.varString(o, cut(names.service));
+    o = this.varString(o, cut(names.serverName));
+    o = this.varString(o, cut(names.alpn));
+    o = this.varString(o, cut(names.httpHost));
+    o = this.varString(o, cut(names.httpMethod));
+    o = this.varString(o, cut(names.dnsQuery));
+    v.setUint16(o, names.dnsQtype < 0 ? 0 : names.dnsQtype & 0xffff);
+    v.setUint16(o + 2, names.dnsRcode < 0 ? 0xffff : names.dnsRcode & 0xffff);
+    o = this.varString(o + 4, cut(forward ? names.sshClient : names.sshServer));
+    if (bi) o = this.varString(o, cut(names.sshServer));
     this.len = o;
     this.records++;
     this.recordsEncoded++;
@@ -309,6 +333,30 @@ export class IpfixEncoder {
 function varSize(s: string): number {
   return s.length + (s.length < 255 ? 1 : 3);
 }
+
+/** Names from the payload are printable ASCII (inspect/text.ts escapes every other byte), cut here to 255 bytes. */
+const MAX_NAME = 255;
+function cut(s: string): string {
+  return s.length > MAX_NAME ? s.slice(0, MAX_NAME) : s;
+}
+
+/** The encoded size of the names' strings (the two DNS numbers are in the fixed part). */
+function namesSize(n: NamesRecord, bi: boolean, forward: boolean): number {
+  return nameSize(n.service) + nameSize(n.serverName) + nameSize(n.alpn) + nameSize(n.httpHost) +
+    nameSize(n.httpMethod) + nameSize(n.dnsQuery) + nameSize(forward ? n.sshClient : n.sshServer) +
+    (bi ? nameSize(n.sshServer) : 0);
+}
+
+function nameSize(s: string): number {
+  const len = Math.min(s.length, MAX_NAME);
+  return len + (len < 255 ? 1 : 3);
+}
+
+/** A flow without names (no --names, or nothing seen): empty strings, no DNS question or response. */
+const NO_NAMES: NamesRecord = {
+  service: '', serverName: '', alpn: '', httpHost: '', httpMethod: '', dnsQuery: '', dnsQtype: -1, dnsRcode: -1,
+  sshClient: '', sshServer: '',
+};
 
 /** dateTimeMilliseconds from capture seconds (microsecond precision, so round to µs before cutting to ms). */
 function secToMs(sec: number): number {

@@ -123,6 +123,9 @@ export class IpfixExporter implements FlowSink {
         );
       }
     }
+    if (this.encoder.namesOmitted > 0) {
+      lines.push(`sockscope: warning: ${this.encoder.namesOmitted} IPFIX records went without their names (too long together for one message)`);
+    }
     if (this.encoder.recordsTooLarge > 0) {
       lines.push(`sockscope: warning: ${this.encoder.recordsTooLarge} IPFIX records were larger than a message and not sent`);
     }

@@ -24,7 +24,8 @@ import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
 /** The built CLI (npm test builds it first). */
 const BIN = resolve(import.meta.dirname, '../../bin/sockscope');
 
-const HAVE_NFDUMP = spawnSync('nfcapd', ['-V']).status === 0 && spawnSync('nfdump', ['-V']).status === 0;
+const HAVE_NFDUMP =
+  spawnSync('nfcapd', ['-V']).status === 0 && spawnSync('nfdump', ['-V']).status === 0 && spawnSync('ss', ['-V']).status === 0;
 
 /** A capture time as nfdump's %ts and %te print it in UTC: `2011-03-18 19:06:08.857`. */
 const ms = (sec: number): string =>
@@ -91,8 +92,25 @@ async function startNfcapd(): Promise<Collector> {
   return { port, dir, proc, log: () => log };
 }
 
+/**
+ * Waits until nfcapd has read every datagram waiting on its socket (`ss` shows the receive queue empty twice in a
+ * row), at most `ms`: on a busy machine it may still be reading when the exporter is done, and a datagram left in
+ * the queue at SIGTERM is lost.
+ */
+async function drained(port: number, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  let empty = 0;
+  while (empty < 2 && Date.now() < end) {
+    const out = spawnSync('ss', ['-Hanu', `sport = :${port}`], { encoding: 'utf8' }).stdout;
+    const recvQ = Number(out.trim().split(/\s+/)[1] ?? 0);
+    empty = recvQ === 0 ? empty + 1 : 0;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** Stops nfcapd (it writes its file on SIGTERM) and reads every flow back: observation domain -> nfdump lines. */
 async function readBack(c: Collector): Promise<Map<number, string[]>> {
+  await drained(c.port);
   await stop(c.proc);
   const files = readdirSync(c.dir).filter((f) => f.startsWith('nfcapd.') && !f.includes('current'));
   expect(files.length).toBeGreaterThan(0);
@@ -160,8 +178,8 @@ describe.skipIf(!HAVE_CORPUS || !HAVE_NFDUMP)('IPFIX to nfcapd, read back with n
       const summary = await exporter.close();
       expect(summary.join('\n')).not.toMatch(/not sent/);
       expected.set(domain, lines);
-      // Loopback loses datagrams only when nfcapd's socket buffer is full: give it time to read each capture's.
-      await new Promise((r) => setTimeout(r, 5 + lines.length / 20));
+      // Loopback loses datagrams only when nfcapd's socket buffer is full: let it read each capture's.
+      await drained(c.port);
     }
     const got = await readBack(c);
     const mismatched = captures

@@ -13,6 +13,7 @@ import { ENTERPRISE_ELEMENTS, REVERSE_PEN } from '../../src/sink/ipfix-elements.
 import { flowEndReason, writeIpv6 } from '../../src/sink/ipfix-encoder.js';
 import { IpfixExporter, IpfixFileWriter, parseTarget } from '../../src/sink/ipfix.js';
 import { GrowingOut } from '../../src/sink/writers.js';
+import { configureNames } from '../../src/inspect/names.js';
 import { HAVE_CORPUS, runCapture } from '../helpers/corpus.js';
 import { record } from '../helpers/records.js';
 import { addressText, decodeMessages, type IpfixDataRecord, type IpfixMessage } from './ipfix-decode.js';
@@ -61,6 +62,11 @@ function expectBiflow(d: IpfixDataRecord, r: FlowRecord): void {
   expect(v.get(own('directionGuessed'))).toBe(r.directionGuessed ? 1 : 2);
   expect(v.get(own('seqOctets'))).toBe(r.orig.seqBytes);
   expect(v.get(own('seqOctets', true))).toBe(r.resp.seqBytes);
+  const n = r.names;
+  expect([own('service'), own('serverName'), own('alpn'), own('httpHost'), own('httpMethod'), own('dnsQuery')].map((k) => v.get(k)))
+    .toEqual(n == null ? ['', '', '', '', '', ''] : [n.service, n.serverName, n.alpn, n.httpHost, n.httpMethod, n.dnsQuery]);
+  expect([v.get(own('dnsQtype')), v.get(own('dnsRcode'))]).toEqual(n == null ? [0, 65535] : [Math.max(n.dnsQtype, 0), n.dnsRcode < 0 ? 65535 : n.dnsRcode]);
+  expect([v.get(own('sshSoftware')), v.get(own('sshSoftware', true))]).toEqual(n == null ? ['', ''] : [n.sshClient, n.sshServer]);
 }
 
 // ── Addresses ───────────────────────────────────────────────────────────────────────────────────────────────────
@@ -109,6 +115,37 @@ describe('IPFIX file (RFC 5655)', () => {
     expect(d.values.get(`${REVERSE_PEN}/6`)).toBe(0x02 | 0x04 | 0x10);
     expect([d.values.get(own('retransmissions')), d.values.get(own('retransmissions', true))]).toEqual([3, 1]);
     expect(d.values.get('0/136')).toBe(3);
+  });
+
+  it.skipIf(!HAVE_CORPUS).each(['zeek/wikipedia.pcap', 'misc/chrissanders-packets/dns.pcap'])('with --names, the service and names of %s', async (capture) => {
+    configureNames({ payload: true });
+    try {
+      const { records } = await runCapture(capture);
+      expect(records.some((r) => (r.names?.service ?? '') !== '')).toBe(true);
+      const data = decodeMessages(fileBytes(records)).flatMap((m) => m.records);
+      data.forEach((d, i) => expectBiflow(d, records[i]!));
+    } finally {
+      configureNames({ payload: false });
+    }
+  });
+
+  it('names longer than 255 bytes are cut; names that do not fit a UDP message together are left out and counted', async () => {
+    const long = 'a'.repeat(300);
+    const names = { service: 'http', serverName: long, alpn: '', httpHost: long, httpMethod: 'GET', dnsQuery: long, dnsQtype: 1, dnsRcode: 0, sshClient: long, sshServer: long };
+    const d = decodeMessages(fileBytes([record({ names })]))[1]!.records[0]!;
+    expect([d.values.get(own('serverName')), d.values.get(own('httpMethod'))]).toEqual(['a'.repeat(255), 'GET']);
+    const sock = createSocket('udp4');
+    sock.bind(0, '127.0.0.1');
+    await once(sock, 'listening');
+    try {
+      const ex = await IpfixExporter.open({ targets: [parseTarget(`127.0.0.1:${sock.address().port}`)] });
+      ex.write(record({ names }));
+      const lines = await ex.close();
+      expect(lines[0]).toMatch(/1 records sent/);
+      expect(lines[1]).toBe('sockscope: warning: 1 IPFIX records went without their names (too long together for one message)');
+    } finally {
+      sock.close();
+    }
   });
 
   it('writes a long history with the three-byte length form (RFC 7011 §7)', () => {
