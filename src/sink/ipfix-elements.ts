@@ -135,4 +135,8 @@ export const ENTERPRISE_ELEMENTS = {
     id: 17, name: 'sockscopeSshSoftware', type: 'string', reversible: true,
     description: "with --names: the source end's SSH identification string (SSH-2.0-...)",
   },
+  communityId: {
+    id: 18, name: 'sockscopeCommunityId', type: 'string', reversible: false,
+    description: 'the Community ID v1 of the flow (as community_id in the other formats; empty with --no-community-id)',
+  },
 } as const satisfies Record<string, EnterpriseElement>;

@@ -5,6 +5,7 @@
  * the 16-byte header) to `onSets`; transports add the header, which differs per collector (sequence number, export
  * time, templates due).
  */
+import { communityIdOfRecord } from '../flow/community-id.js';
 import type { DirectionRecord, FlowRecord, NamesRecord } from '../flow/record.js';
 import {
   BIFLOW_DIRECTION,
@@ -73,6 +74,7 @@ export function templateFields(v6: boolean, biflow: boolean, pen: number): Field
   f.push(own(E.service), own(E.serverName), own(E.alpn), own(E.httpHost), own(E.httpMethod), own(E.dnsQuery));
   f.push(own(E.dnsQtype), own(E.dnsRcode), own(E.sshSoftware));
   if (biflow) f.push(own(E.sshSoftware, true));
+  f.push(own(E.communityId));
   return f;
 }
 
@@ -234,10 +236,11 @@ export class IpfixEncoder {
     const srcState = tcp ? (src.state ?? '') : '';
     const dstState = tcp ? (dst.state ?? '') : '';
     let names = r.names ?? NO_NAMES;
+    const communityId = communityIdOfRecord(r) ?? '';
     const fixed =
       (v6 ? 32 : 8) + 8 + 8 + 2 + 2 + 1 + 2 + 2 + 8 + 8 + 1 + (bi ? 1 + 2 + 8 + 8 : 0) +
       varSize(r.uid) + varSize(r.connState) + varSize(r.history) + varSize(srcState) + (bi ? varSize(dstState) : 0) +
-      varSize(r.endReason) + 1 + 8 + (bi ? 8 : 0) + 8 + (bi ? 8 : 0) + 2 + 2;
+      varSize(r.endReason) + 1 + 8 + (bi ? 8 : 0) + 8 + (bi ? 8 : 0) + 2 + 2 + varSize(communityId);
     let size = fixed + namesSize(names, bi, forward);
     if (size + 4 > this.buf.length && names !== NO_NAMES) {
       // Names from the payload longer than a message holds (each is cut to 255 bytes; all together can still be):
@@ -311,6 +314,7 @@ export class IpfixEncoder {
     v.setUint16(o + 2, names.dnsRcode < 0 ? 0xffff : names.dnsRcode & 0xffff);
     o = this.varString(o + 4, cut(forward ? names.sshClient : names.sshServer));
     if (bi) o = this.varString(o, cut(names.sshServer));
+    o = this.varString(o, communityId);
     this.len = o;
     this.records++;
     this.recordsEncoded++;

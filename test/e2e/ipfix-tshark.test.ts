@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../src/flow/record.js';
+import { communityIdOfRecord } from '../../src/flow/community-id.js';
 import { flowEndReason } from '../../src/sink/ipfix-encoder.js';
 import { IpfixExporter, parseTarget } from '../../src/sink/ipfix.js';
 import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
@@ -36,6 +37,8 @@ interface FlowFields {
   start: string;
   end: string;
   uid: string;
+  /** Community ID v1 ("1:..."; empty when not computed). */
+  communityId: string;
 }
 
 type Json = { [k: string]: Json } | Json[] | string;
@@ -79,13 +82,19 @@ function tsharkFlows(file: string, decodeAs: string[] = []): { flows: FlowFields
           biflowDirection: v['cflow.biflow_direction'] as string,
           start: times['cflow.abstimestart']!,
           end: times['cflow.abstimeend']!,
-          // The first enterprise element is the uid, shown as hex bytes.
-          uid: Buffer.from(entries[0]!.replace(/:/g, ''), 'hex').toString('latin1'),
+          // The first enterprise element is the uid, shown as hex bytes; tshark leaves empty strings out.
+          uid: text(entries[0]!),
+          communityId: entries.map(text).find((e) => /^1:[A-Za-z0-9+/]{27}=$/.test(e)) ?? '',
         });
       }
     }
   }
   return { flows, problems, frames: packets.length };
+}
+
+/** An enterprise element's value from tshark's hex bytes (`43:5a:71`). */
+function text(hex: string): string {
+  return Buffer.from(hex.replace(/:/g, ''), 'hex').toString('latin1');
 }
 
 /** tshark's absolute time text: `Mar 18, 2011 19:06:07.096000000 UTC`, from capture seconds cut to milliseconds. */
@@ -113,6 +122,7 @@ function fromNdjson(j: Record<string, string | number>): FlowFields {
     start: tsharkTime(Number(j.ts)),
     end: tsharkTime(Number(j.last_ts)),
     uid: String(j.uid),
+    communityId: String(j.community_id ?? ''),
   };
 }
 
@@ -121,6 +131,7 @@ function fromRecord(r: FlowRecord): FlowFields {
     'id.orig_h': r.origAddr, 'id.resp_h': r.respAddr, 'id.orig_p': r.origPort, 'id.resp_p': r.respPort, proto: r.proto,
     ip_proto: r.ipProto, orig_pkts: r.orig.pkts, resp_pkts: r.resp.pkts, orig_ip_bytes: r.orig.ipBytes,
     resp_ip_bytes: r.resp.ipBytes, end_reason: r.endReason, ts: r.startSec, last_ts: r.lastSec, uid: r.uid,
+    community_id: communityIdOfRecord(r) ?? '',
     ...(r.directionGuessed ? { direction_guessed: true as unknown as string } : {}),
   });
 }
@@ -182,6 +193,7 @@ describe.skipIf(!HAVE_TSHARK || !HAVE_CORPUS)("tshark's IPFIX dissector on socks
     expect(problems).toEqual([]);
     expect(flows.length).toBe(want.length);
     expect(want.length).toBeGreaterThan(1000);
+    expect(want.filter((f) => f.communityId !== '').length).toBeGreaterThan(1000);
     const differing = flows.map(normalise).flatMap((f, i) => (JSON.stringify(f) === JSON.stringify(want[i]) ? [] : [{ tshark: f, ndjson: want[i] }]));
     expect(differing.slice(0, 3)).toEqual([]);
   }, 180_000);

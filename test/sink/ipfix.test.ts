@@ -14,6 +14,7 @@ import { flowEndReason, writeIpv6 } from '../../src/sink/ipfix-encoder.js';
 import { IpfixExporter, IpfixFileWriter, parseTarget } from '../../src/sink/ipfix.js';
 import { GrowingOut } from '../../src/sink/writers.js';
 import { configureNames } from '../../src/inspect/names.js';
+import { communityIdOfRecord } from '../../src/flow/community-id.js';
 import { HAVE_CORPUS, runCapture } from '../helpers/corpus.js';
 import { record } from '../helpers/records.js';
 import { addressText, decodeMessages, type IpfixDataRecord, type IpfixMessage } from './ipfix-decode.js';
@@ -67,6 +68,7 @@ function expectBiflow(d: IpfixDataRecord, r: FlowRecord): void {
     .toEqual(n == null ? ['', '', '', '', '', ''] : [n.service, n.serverName, n.alpn, n.httpHost, n.httpMethod, n.dnsQuery]);
   expect([v.get(own('dnsQtype')), v.get(own('dnsRcode'))]).toEqual(n == null ? [0, 65535] : [Math.max(n.dnsQtype, 0), n.dnsRcode < 0 ? 65535 : n.dnsRcode]);
   expect([v.get(own('sshSoftware')), v.get(own('sshSoftware', true))]).toEqual(n == null ? ['', ''] : [n.sshClient, n.sshServer]);
+  expect(v.get(own('communityId'))).toBe(communityIdOfRecord(r) ?? '');
 }
 
 // ── Addresses ───────────────────────────────────────────────────────────────────────────────────────────────────
