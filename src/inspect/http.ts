@@ -9,6 +9,8 @@ export class HttpRequest {
   /** Host header value without surrounding blanks; -1 when the header was not among the bytes given. */
   hostOff = -1;
   hostLen = 0;
+  /** Whether the empty line that ends the header section was among the bytes (no Host will follow). */
+  headersEnded = false;
 }
 
 const SP = 0x20, HT = 0x09, CR = 0x0d, LF = 0x0a, COLON = 0x3a;
@@ -40,6 +42,7 @@ function versionEnd(b: Uint8Array, p: number, end: number): number {
 export function parseHttpRequest(b: Uint8Array, off: number, end: number, out: HttpRequest): boolean {
   out.hostOff = -1;
   out.hostLen = 0;
+  out.headersEnded = false;
   const m = methodEnd(b, off, end);
   if (m < 0 || m >= end || b[m] !== SP) return false;
   let p = m + 1;
@@ -59,7 +62,10 @@ export function parseHttpRequest(b: Uint8Array, off: number, end: number, out: H
     if (eol >= end) break; // the line is cut: no more headers in these bytes
     let lineEnd = eol;
     if (lineEnd > p && b[lineEnd - 1] === CR) lineEnd--;
-    if (lineEnd === p) break; // end of the header section
+    if (lineEnd === p) {
+      out.headersEnded = true; // end of the header section
+      break;
+    }
     if (lineEnd - p >= 5 && isHost(b, p) && b[p + 4] === COLON) {
       let v = p + 5;
       while (v < lineEnd && (b[v] === SP || b[v] === HT)) v++;

@@ -28,6 +28,11 @@ export function configureNames(s: { payload?: boolean } = {}): void {
   nameSettings.payload = s.payload ?? false;
 }
 
+/** What FlowNames.hello gathers. */
+const GATHER_TLS = 1, GATHER_HTTP = 2;
+/** Most bytes of an HTTP request head gathered for its Host header. */
+const MAX_HTTP_HEAD = 8192;
+
 /** Payload packets looked at per direction. */
 export const INSPECT_PACKETS = 6;
 /** After a protocol that can switch to TLS (STARTTLS) is confirmed, the client's packets are looked at this far. */
@@ -71,10 +76,15 @@ export class FlowNames {
   /** What each direction's first payload looked like (service.ts Hint bits). */
   oHints = 0;
   rHints = 0;
-  /** A ClientHello being gathered from the originator's segments: bytes, how many, the next sequence number. */
+  /**
+   * The start of the originator's stream being gathered from its segments (a ClientHello longer than its first
+   * segment, or an HTTP request whose Host header comes in a later one): bytes, how many, the next sequence number,
+   * and which of the two (GATHER_TLS, GATHER_HTTP).
+   */
   hello: Uint8Array | null = null;
   helloLen = 0;
   helloNext = 0;
+  helloKind = 0;
   /** QUIC CRYPTO stream of the client Initials (QUIC flows only). */
   quic: QuicCrypto | null = null;
   /** The last record of these names (see namesRecord). */
@@ -138,11 +148,7 @@ function inspectTcp(names: FlowNames, b: Uint8Array, off: number, end: number, f
   }
   if (tls === Tls.MORE && fromOrig && HELLO.needed <= MAX_HELLO + 9 && b[off + 5] === 1) {
     // A ClientHello longer than this segment: gather the originator's following in-order segments (bounded).
-    const buf = new Uint8Array(HELLO.needed);
-    buf.set(b.subarray(off, end));
-    names.hello = buf;
-    names.helloLen = end - off;
-    names.helloNext = (seq + (end - off)) >>> 0;
+    startGathering(names, new Uint8Array(HELLO.needed), b, off, end, seq, GATHER_TLS);
     return;
   }
   if (nth > 0 && (names.serviceBits & ~(1 << Svc.SSL)) !== 0) return; // after the first packet, only STARTTLS matters
@@ -151,6 +157,10 @@ function inspectTcp(names: FlowNames, b: Uint8Array, off: number, end: number, f
       if (names.httpMethod === '') {
         names.httpMethod = payloadText(b, off, HTTP.methodLen);
         if (HTTP.hostOff >= 0) names.httpHost = payloadText(b, HTTP.hostOff, HTTP.hostLen);
+        else if (fromOrig && !HTTP.headersEnded && end - off < MAX_HTTP_HEAD) {
+          // The Host header comes in a later segment (a long request line): gather the request head, bounded.
+          startGathering(names, new Uint8Array(MAX_HTTP_HEAD), b, off, end, seq, GATHER_HTTP);
+        }
       }
       names.confirm(Svc.HTTP);
       return;
@@ -190,7 +200,16 @@ function takeHello(names: FlowNames, b: Uint8Array): void {
   names.confirm(Svc.SSL);
 }
 
-/** The next originator segment of a ClientHello being gathered: appended when it continues it exactly. */
+/** Starts gathering the originator's stream into `buf` from its first segment b[off, end) at sequence number `seq`. */
+function startGathering(names: FlowNames, buf: Uint8Array, b: Uint8Array, off: number, end: number, seq: number, kind: number): void {
+  buf.set(b.subarray(off, end));
+  names.hello = buf;
+  names.helloLen = end - off;
+  names.helloNext = (seq + (end - off)) >>> 0;
+  names.helloKind = kind;
+}
+
+/** The next originator segment of a ClientHello or HTTP request head being gathered: appended when it continues it exactly. */
 function continueHello(names: FlowNames, b: Uint8Array, off: number, end: number, seq: number): void {
   const buf = names.hello!; // caller checked
   if (seq !== names.helloNext) {
@@ -202,6 +221,17 @@ function continueHello(names: FlowNames, b: Uint8Array, off: number, end: number
   buf.set(b.subarray(off, off + n), names.helloLen);
   names.helloLen += n;
   names.helloNext = (names.helloNext + (end - off)) >>> 0;
+  if (names.helloKind === GATHER_HTTP) {
+    if (!parseHttpRequest(buf, 0, names.helloLen, HTTP)) {
+      names.hello = null;
+    } else if (HTTP.hostOff >= 0) {
+      names.httpHost = payloadText(buf, HTTP.hostOff, HTTP.hostLen);
+      names.hello = null;
+    } else if (HTTP.headersEnded || names.helloLen === buf.length) {
+      names.hello = null;
+    }
+    return;
+  }
   if (names.helloLen < buf.length) return;
   names.hello = null;
   if (parseTlsRecord(buf, 0, buf.length, HELLO) === Tls.CLIENT_HELLO) takeHello(names, buf);

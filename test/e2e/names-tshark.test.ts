@@ -1,6 +1,6 @@
 /**
  * Names of flows against tshark (4.0) on every corpus capture: Wireshark's own Community ID (`--enable-protocol
- * communityid`, field `communityid`). Every value tshark prints for a frame must be the community_id of one of
+ * communityid`, field `communityid`), and with --names the TLS/QUIC server name, HTTP host and DNS question name. Every value tshark prints for a frame must be the community_id of one of
  * sockscope's flows, and every flow's community_id must be one tshark printed; each exception is listed below, by
  * capture and frame, with its reason.
  */
@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configureCommunityId } from '../../src/flow/community-id.js';
+import { configureNames } from '../../src/inspect/names.js';
 import { recordObject } from '../../src/sink/fields.js';
 import { CORPUS, corpusCaptures, HAVE_CORPUS, runCapture } from '../helpers/corpus.js';
 
@@ -46,6 +47,62 @@ const SOCKSCOPE_ONLY: Record<string, [number, string]> = {
   'zeek/tunnel-vxlan.pcap': [2, 'outer VXLAN flows: Wireshark hashes the innermost layer of a tunnelled frame only'],
 };
 
+/** Fields that give a frame's (innermost) connection. */
+const TUPLE_FIELDS = ['ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport'];
+/** tshark's names, and sockscope's fields for them. */
+const NAME_FIELDS = ['tls.handshake.extensions_server_name', 'http.host', 'dns.qry.name'];
+const OUR_NAMES = ['server_name', 'http_host', 'dns_query'];
+
+/** Differences between tshark's names and sockscope's, by capture, field and connection, with their reasons. */
+const NAME_DIFFERENCES: Record<string, string> = {
+  'zeek/http-get-to-ssh-nsec.pcap http_host 130.74.164.231:22|136.216.42.40:44338/tcp sockscope only':
+    'an HTTP request to port 22: tshark decodes HTTP by port, sockscope (like Zeek) by content',
+  'zeek/http-local-flip.pcap http_host 127.0.0.1:1080|44.1.1.1:8000/tcp sockscope only':
+    'HTTP on port 8000, which is not among tshark\'s HTTP ports; sockscope finds it by content',
+};
+
+const lastOf = (v: string | undefined): string => (v ?? '').split(',').filter((x) => x !== '').pop() ?? '';
+
+/**
+ * Compares the names per connection (the innermost layer's addresses and ports, both directions): every name
+ * sockscope gives a flow must be one tshark shows on that connection (sockscope keeps the first request's or query's,
+ * tshark shows every one), and a connection where tshark shows one must have it in sockscope too.
+ */
+function compareNames(capture: string, rows: string[][], records: Record<string, string | number | boolean>[], diffs: string[], compared: number[]): void {
+  const theirs = new Map<string, string[][]>();
+  for (const row of rows) {
+    const names = row.slice(11, 14);
+    if (names.every((v) => v === undefined || v === '')) continue;
+    const protocols = `:${row[2] ?? ''}:`;
+    const v6 = protocols.lastIndexOf(':ipv6:') > protocols.lastIndexOf(':ip:');
+    const a = lastOf(row[v6 ? 5 : 3]), b = lastOf(row[v6 ? 6 : 4]);
+    const tcp = lastOf(row[7]) !== '';
+    const key = `${[`${a}:${lastOf(row[tcp ? 7 : 9])}`, `${b}:${lastOf(row[tcp ? 8 : 10])}`].sort().join('|')}/${tcp ? 'tcp' : 'udp'}`;
+    const entry = theirs.get(key) ?? [[], [], []];
+    theirs.set(key, entry);
+    names.forEach((v, i) => { if (v) entry[i]!.push(...v.split(',')); });
+  }
+  const ours = new Map<string, string[][]>();
+  for (const o of records) {
+    const key = `${[`${o['id.orig_h']}:${o['id.orig_p']}`, `${o['id.resp_h']}:${o['id.resp_p']}`].sort().join('|')}/${o.proto}`;
+    const entry = ours.get(key) ?? [[], [], []];
+    ours.set(key, entry);
+    OUR_NAMES.forEach((n, i) => { if (o[n] !== undefined) entry[i]!.push(String(o[n])); });
+  }
+  for (const [key, t] of theirs) {
+    for (let i = 0; i < 3; i++) {
+      if (t[i]!.length === 0) continue;
+      compared[i]!++;
+      const s = ours.get(key)?.[i] ?? [];
+      if (s.length === 0) diffs.push(`${capture} ${OUR_NAMES[i]} ${key} tshark only`);
+      else if (!s.every((v) => t[i]!.includes(v))) diffs.push(`${capture} ${OUR_NAMES[i]} ${key} ${s.join(',')} not ${t[i]!.join(',')}`);
+    }
+  }
+  for (const [key, s] of ours) {
+    for (let i = 0; i < 3; i++) if (s[i]!.length > 0 && !(theirs.get(key)?.[i]?.length)) diffs.push(`${capture} ${OUR_NAMES[i]} ${key} sockscope only`);
+  }
+}
+
 async function communityIds(capture: string): Promise<Set<string>> {
   const res = await runCapture(capture);
   const ids = new Set<string>();
@@ -59,29 +116,46 @@ async function communityIds(capture: string): Promise<Set<string>> {
 describe.skipIf(!HAVE_CORPUS || !HAVE_TSHARK)('Community ID against Wireshark on the corpus', () => {
   afterEach(() => configureCommunityId());
 
-  it('every frame tshark hashes belongs to a flow with that community_id, and every flow has one tshark printed', async () => {
+  it('every frame tshark hashes belongs to a flow with that community_id, and every flow has one tshark printed; ' +
+    'server_name, http_host and dns_query (--names) are values tshark shows on the same connection', async () => {
     let frames = 0, flows = 0;
     const tsharkOnly: string[] = [];
     const sockscopeOnly: Record<string, number> = {};
-    for (const capture of corpusCaptures()) {
-      const seen = new Map<string, number>();
-      for (const [frame, ids] of tsharkFields(capture, ['communityid'])) {
-        if (ids === undefined || ids === '') continue;
-        frames++;
-        for (const id of ids.split(',')) if (!seen.has(id)) seen.set(id, Number(frame));
+    const nameDiffs: string[] = [];
+    const compared = [0, 0, 0];
+    configureNames({ payload: true });
+    try {
+      for (const capture of corpusCaptures()) {
+        const rows = tsharkFields(capture, ['communityid', 'frame.protocols', ...TUPLE_FIELDS, ...NAME_FIELDS]);
+        const seen = new Map<string, number>();
+        for (const row of rows) {
+          const ids = row[1];
+          if (ids === undefined || ids === '') continue;
+          frames++;
+          for (const id of ids.split(',')) if (!seen.has(id)) seen.set(id, Number(row[0]));
+        }
+        const records = (await runCapture(capture)).records.map((r) => recordObject(r));
+        const ours = new Set<string>();
+        for (const o of records) if (typeof o.community_id === 'string') ours.add(o.community_id);
+        flows += ours.size;
+        for (const [id, frame] of seen) if (!ours.has(id)) tsharkOnly.push(`${capture}#${frame}`);
+        const extra = [...ours].filter((id) => !seen.has(id)).length;
+        if (extra > 0) sockscopeOnly[capture] = extra;
+        compareNames(capture, rows, records, nameDiffs, compared);
       }
-      const ours = await communityIds(capture);
-      flows += ours.size;
-      for (const [id, frame] of seen) if (!ours.has(id)) tsharkOnly.push(`${capture}#${frame}`);
-      const extra = [...ours].filter((id) => !seen.has(id)).length;
-      if (extra > 0) sockscopeOnly[capture] = extra;
+    } finally {
+      configureNames();
     }
     console.log(`community_id: ${frames} frames hashed by tshark, ${flows} distinct flow ids, ` +
-      `${tsharkOnly.length} frames and ${Object.keys(sockscopeOnly).length} captures with named differences`);
+      `${tsharkOnly.length} frames and ${Object.keys(sockscopeOnly).length} captures with named differences; ` +
+      `names compared on ${compared[0]} TLS/QUIC, ${compared[1]} HTTP and ${compared[2]} DNS connections, ${nameDiffs.length} named differences`);
     expect(tsharkOnly.sort()).toEqual(Object.keys(TSHARK_ONLY).sort());
     expect(sockscopeOnly).toEqual(Object.fromEntries(Object.entries(SOCKSCOPE_ONLY).map(([k, [n]]) => [k, n])));
     expect(frames).toBeGreaterThan(9000);
-  }, 240_000);
+    expect(nameDiffs.sort()).toEqual(Object.keys(NAME_DIFFERENCES).sort());
+    expect(compared[1]).toBeGreaterThan(30);
+    expect(compared[2]).toBeGreaterThan(60);
+  }, 300_000);
 
   it.each([
     { seed: 1, base64: true, prefs: ['communityid.seed:1'] },
