@@ -11,6 +11,7 @@ import { ShardedRun, shardingAvailable } from '../shard/run-sharded.js';
 import { humanCount } from '../sink/format.js';
 import { type ByteSink, ChunkedOut, type Format, makeWriter, type RecordWriter } from '../sink/writers.js';
 import type { PacketSource } from '../source/types.js';
+import type { TableLayout } from '../sink/table-layout.js';
 import type { FlowSink, IpfixFileOptions } from '../sink/ipfix.js';
 import type { Env } from './env.js';
 import { sanitize } from '../tui/sanitize.js';
@@ -32,6 +33,8 @@ export interface RunFlowsOptions {
   sinks?: readonly FlowSink[];
   /** The -f ipfix file's settings. */
   ipfix?: IpfixFileOptions;
+  /** The table format's lines per flow. @default auto */
+  layout?: TableLayout;
 }
 
 /** Below this much input, starting worker threads costs more than it saves. */
@@ -138,6 +141,7 @@ async function writeRecords(
     const writer = makeWriter(opts.format, out, {
       now: env.now,
       width: env.isTTY ? Math.max(80, env.columns) : Infinity,
+      ...(opts.layout !== undefined ? { layout: opts.layout } : {}),
       ...(opts.ipfix !== undefined ? { ipfix: opts.ipfix } : {}),
     });
     writer.begin();

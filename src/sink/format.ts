@@ -78,3 +78,41 @@ export function formatRtt(sec: number | null): string {
   const ms = sec * 1000;
   return ms < 10 ? `${ms.toFixed(2)}ms` : ms < 100 ? `${ms.toFixed(1)}ms` : `${Math.round(ms)}ms`;
 }
+
+/**
+ * `text` shortened in the middle to at most `width` characters, `…` where the middle was: `2001:470:1f…d94:aa7:1`.
+ * Addresses are told apart by both ends (the network at the start, the host at the end), so both stay. ASCII text
+ * (addresses), one cell per character.
+ */
+export function cutMiddle(text: string, width: number): string {
+  if (text.length <= width) return text;
+  if (width <= 1) return width === 1 ? '…' : '';
+  const keep = width - 1;
+  const head = Math.ceil(keep / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (keep - head))}`;
+}
+
+/**
+ * A socket in at most `width` cells: the address shortened in the middle ({@link cutMiddle}) so that the brackets of
+ * an IPv6 address and `suffix` (the port, `:443`, or what stands for it) stay whole: `[2001:470:…aa7:1]:443`. When
+ * even the suffix does not fit, the address keeps one character and the whole is cut at the end.
+ */
+export function fitSocket(addr: string, suffix: string, ipv6: boolean, width: number): string {
+  const open = ipv6 ? '[' : '';
+  const close = ipv6 ? ']' : '';
+  const room = width - open.length - close.length - suffix.length;
+  const text = `${open}${cutMiddle(addr, Math.max(1, room))}${close}${suffix}`;
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** Short forms of the netstat state names, at most 8 cells, for tables (the detail view spells them out). */
+const SHORT_STATE: Readonly<Record<string, string>> = {
+  CLOSED: 'CLOSED', LISTEN: 'LISTEN', SYN_SENT: 'SYN_SENT', SYN_RECEIVED: 'SYN_RCVD', ESTABLISHED: 'ESTAB',
+  FIN_WAIT_1: 'FIN_WT1', FIN_WAIT_2: 'FIN_WT2', CLOSE_WAIT: 'CLOSE_WT', CLOSING: 'CLOSING', LAST_ACK: 'LAST_ACK',
+  TIME_WAIT: 'TIME_WT',
+};
+
+/** A TCP end state's short name (`ESTAB`, `FIN_WT2`); a name without one as it is. */
+export function shortStateName(state: string): string {
+  return SHORT_STATE[state] ?? state;
+}

@@ -5,7 +5,7 @@
 import type { FlowRecord } from '../flow/record.js';
 import { ALL_FIELDS, type Field, recordJson, round6, ZEEK_LOG_FIELDS } from './fields.js';
 import { encodeRecordJson } from './json-bytes.js';
-import { formatClock, formatDuration, formatSocket, humanBytes, humanCount, serviceName } from './format.js';
+import { planTable, TABLE_HEAD, type TableLayout, tableCells, tableLines, TableMeasure } from './table-layout.js';
 import { type IpfixFileOptions, IpfixFileWriter } from './ipfix.js';
 
 /** Where writers put text. */
@@ -195,43 +195,31 @@ export class ZeekWriter implements RecordWriter {
   }
 }
 
-const TABLE_HEAD = ['START', 'PROTO', 'ORIGINATOR', 'RESPONDER', 'SERVICE', 'STATE', 'ORIG/RESP STATE', 'PKTS →/←', 'BYTES →/←', 'DURATION'];
-/** Columns from this one on are numbers, aligned right. */
-const TABLE_FIRST_RIGHT = 7;
 /** Between cells of a kept row (no cell holds it: addresses, names from sockscope's tables, numbers). */
 const CELL_SEP = '\t';
 
 /**
  * Aligned columns for people, sorted by start time, human units. Each record becomes its row's text when it comes
  * (the record is not kept) and the column widths grow with the rows, so any number of flows takes the memory of
- * their rows and nothing more.
+ * their rows and nothing more. Fitted to `width` (a terminal's) as table-layout.ts says: columns give way by
+ * priority, sockets are shortened in the middle with the port kept, and a flow may take two lines.
  */
 export class TableWriter implements RecordWriter {
   readonly streaming = false;
   private readonly rows = new KeptRecords();
-  private readonly widths = TABLE_HEAD.map((h) => h.length);
+  private readonly measure = new TableMeasure();
   private readonly out: TextOut;
   private readonly width: number;
-  constructor(out: TextOut, width = 160) {
+  private readonly layout: TableLayout;
+  constructor(out: TextOut, width = 160, layout: TableLayout = 'auto') {
     this.out = out;
     this.width = width;
+    this.layout = layout;
   }
   begin(): void {}
   write(r: FlowRecord): void {
-    const cells = [
-      formatClock(r.startSec),
-      r.proto === 'unknown_transport' ? `ip/${r.ipProto}` : r.proto,
-      formatSocket(r.origAddr, r.origPort, r.proto),
-      formatSocket(r.respAddr, r.respPort, r.proto),
-      r.proto === 'icmp' ? `type ${r.origPort}` : serviceName(r.respPort, r.ipProto) || '-',
-      r.connState,
-      r.orig.state === null ? '-' : `${r.orig.state}/${r.resp.state ?? '-'}`,
-      `${humanCount(r.orig.pkts)}/${humanCount(r.resp.pkts)}`,
-      `${humanBytes(r.orig.ipBytes)}/${humanBytes(r.resp.ipBytes)}`,
-      r.durationSec > 0 ? formatDuration(r.durationSec) : '-',
-    ];
-    const widths = this.widths;
-    for (let i = 0; i < cells.length; i++) if (cells[i]!.length > widths[i]!) widths[i] = cells[i]!.length; // i < 10
+    const cells = tableCells(r);
+    this.measure.add(cells);
     const text = Buffer.from(cells.join(CELL_SEP));
     this.rows.add(r.startSec, r.uid, text, text.length);
   }
@@ -243,9 +231,10 @@ export class TableWriter implements RecordWriter {
   }
   private *pieces(): Generator<string> {
     const rows = this.rows;
-    let piece = `${this.line(TABLE_HEAD)}\n`;
+    const plan = planTable(this.measure, this.width, this.layout);
+    let piece = `${tableLines(TABLE_HEAD, plan, true).join('\n')}\n`;
     for (const i of rows.sorted()) {
-      piece += `${this.line(rows.text(i).split(CELL_SEP))}\n`;
+      piece += `${tableLines(rows.text(i).split(CELL_SEP), plan).join('\n')}\n`;
       if (piece.length >= PIECE_CHARS) {
         yield piece;
         piece = '';
@@ -253,17 +242,12 @@ export class TableWriter implements RecordWriter {
     }
     yield piece;
   }
-  private line(cells: readonly string[]): string {
-    const widths = this.widths;
-    const s = cells.map((c, i) => (i >= TABLE_FIRST_RIGHT ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-    return s.length > this.width ? `${s.slice(0, this.width - 1)}…` : s;
-  }
 }
 
 /** The flow table as text lines (also used by tests and by `watch` without a terminal). */
-export function renderTable(records: readonly FlowRecord[], width = 160): string {
+export function renderTable(records: readonly FlowRecord[], width = 160, layout: TableLayout = 'one-line'): string {
   let s = '';
-  const w = new TableWriter({ write: (t: string) => (s += t) }, width);
+  const w = new TableWriter({ write: (t: string) => (s += t) }, width, layout);
   for (const r of records) w.write(r);
   w.end();
   return s;
@@ -303,7 +287,7 @@ export type Format = (typeof FORMATS)[number];
 export function makeWriter(
   format: Format,
   out: TextOut,
-  opts: { now?: () => number; width?: number; ipfix?: IpfixFileOptions } = {},
+  opts: { now?: () => number; width?: number; layout?: TableLayout; ipfix?: IpfixFileOptions } = {},
 ): RecordWriter {
   switch (format) {
     case 'ndjson':
@@ -315,7 +299,7 @@ export function makeWriter(
     case 'zeek':
       return new ZeekWriter(out, opts.now, ZEEK_LOG_FIELDS);
     case 'table':
-      return new TableWriter(out, opts.width);
+      return new TableWriter(out, opts.width, opts.layout);
     case 'ipfix':
       return new IpfixFileWriter(out, { ...(opts.now !== undefined ? { now: opts.now } : {}), ...opts.ipfix });
   }

@@ -4,7 +4,7 @@
  */
 import type { FlowRecord } from '../flow/record.js';
 import type { Snapshot } from '../pipeline-types.js';
-import { formatIsoTime, formatRtt, portClass, serviceName, type PortClass } from '../sink/format.js';
+import { fitSocket, formatIsoTime, shortStateName, formatRtt, portClass, serviceName, type PortClass } from '../sink/format.js';
 import cliTruncate from 'cli-truncate';
 import stringWidth from 'string-width';
 import { sanitize } from './sanitize.js';
@@ -37,10 +37,12 @@ export interface ColumnSpec {
 
 /**
  * Column specs. Widths: an IPv4 socket is at most 21 cells ("255.255.255.255:65535"); an IPv6 one up to 47, so the
- * socket columns grow with the terminal. Every fixed column is at least one cell wider than its title, so the sort
- * arrow always fits. Optional columns give way strictly by priority (see {@link layoutColumns}): with sockets that fit
- * the minimum widths, 80 columns keep protocol, both sockets, both end states, conn_state, rate and retransmissions;
- * bytes return at 92 columns, packets at 104, age at 111 and RTT at 119 (all twelve).
+ * socket columns grow with the terminal, and a socket wider than its column is shortened in the middle of the address
+ * with the port kept ({@link fitSocket}). Every fixed column is at least one cell wider than its title, so the sort
+ * arrow always fits. Optional columns give way strictly by priority (see {@link layoutColumns}): 80 columns keep
+ * protocol, both sockets, both end states, conn_state, rate and retransmissions whatever the addresses (IPv6 sockets
+ * shortened); with sockets that fit the minimum widths, bytes return at 92 columns, packets at 104, age at 111 and
+ * RTT at 119 (all twelve).
  */
 export const COLUMNS: Readonly<Record<ColumnId, ColumnSpec>> = {
   proto: { id: 'proto', title: 'Proto', min: 6, max: 6, priority: 0, align: 'left', descending: false },
@@ -74,9 +76,10 @@ export interface NaturalWidths {
 }
 
 /**
- * The responder's service names are shown whole after the optional columns of this priority or lower (both end
- * states, rate, retransmissions) and before the others (bytes, packets, age, RTT); until then a responder whose
- * service name does not fit is shown without it.
+ * Sockets are shown whole (the socket columns as wide as their text) after the optional columns of this priority or
+ * lower (both end states, rate, retransmissions), then the responder's service names, then the others (bytes,
+ * packets, age, RTT). Until then a socket wider than its column is shortened in the middle of its address, the port
+ * kept, and a responder whose service name does not fit is shown without it.
  */
 export const SERVICE_NAMES_AFTER = 3;
 
@@ -86,36 +89,43 @@ const OPTIONAL_PRIORITIES = [...new Set(COLUMN_IDS.map((id) => COLUMNS[id].prior
 /**
  * Which columns fit in `width` terminal cells (one space between columns), and how wide each is.
  *
- * The always-shown columns come first, the socket columns as wide as their sockets on screen need (`natural`, within
- * their min and max; the responder without its service name: a socket is never cut to make room for an optional
- * column). Then the optional columns are added strictly in priority order, a whole priority at a time, with the
- * responder's service names as one more step (see {@link SERVICE_NAMES_AFTER}); the first step that does not fit
- * ends the list, so a column never shows while one that gives way after it is missing. What is left widens the
- * responder (service names), then both socket columns up to their max. When even the always-shown columns do not
- * fit, the socket columns shrink towards their minimum (the row is then cut at the terminal's edge).
+ * The always-shown columns come first, the socket columns at their minimum widths. Then the optional columns are
+ * added strictly in priority order, a whole priority at a time, with two more steps after {@link SERVICE_NAMES_AFTER}:
+ * both sockets whole (`natural`, within their min and max, the responder without its service name), then the
+ * responder's service names; the first step that does not fit ends the list, so a column never shows while one that
+ * gives way after it is missing. What is left widens the sockets towards whole, then the responder (service names),
+ * then both socket columns up to their max. When even the always-shown columns do not fit, the socket columns shrink
+ * towards their minimum (the row is then cut at the terminal's edge).
  */
 export function layoutColumns(width: number, natural: NaturalWidths = {}): PlacedColumn[] {
   const clamp = (id: 'orig' | 'resp', n: number | undefined) =>
     n === undefined ? COLUMNS[id].min : Math.max(COLUMNS[id].min, Math.min(COLUMNS[id].max, n));
+  const whole = { orig: clamp('orig', natural.orig), resp: clamp('resp', natural.respSocket ?? natural.resp) };
   const widths = new Map<ColumnId, number>();
-  widths.set('orig', clamp('orig', natural.orig));
-  widths.set('resp', clamp('resp', natural.respSocket ?? natural.resp));
   let used = -1; // n columns need n - 1 gaps
-  let serviceNamesShown = false;
+  let wholeShown = false;
   for (const id of COLUMN_IDS) {
     if (COLUMNS[id].priority !== 0) continue;
-    if (!widths.has(id)) widths.set(id, COLUMNS[id].min);
-    used += widths.get(id)! + 1; // set just above
+    widths.set(id, COLUMNS[id].min);
+    used += COLUMNS[id].min + 1;
   }
+  /** Widens a socket column to `to` cells (never narrows it); returns the cells it took. */
+  const widen = (id: 'orig' | 'resp', to: number): number => {
+    const extra = Math.max(0, to - widths.get(id)!); // essentials set above
+    widths.set(id, widths.get(id)! + extra);
+    return extra;
+  };
   for (const p of OPTIONAL_PRIORITIES) {
-    if (p > SERVICE_NAMES_AFTER && !serviceNamesShown) {
-      // The responder's service names, whole, come before the columns that give way first.
+    if (p > SERVICE_NAMES_AFTER && !wholeShown) {
+      // Whole sockets, then the responder's service names, come before the columns that give way first.
+      const socketsExtra = Math.max(0, whole.orig - widths.get('orig')!) + Math.max(0, whole.resp - widths.get('resp')!);
+      if (used + socketsExtra > width) break;
+      used += widen('orig', whole.orig) + widen('resp', whole.resp);
       const full = clamp('resp', natural.resp);
-      const extra = Math.max(0, full - widths.get('resp')!); // set above
+      const extra = Math.max(0, full - widths.get('resp')!);
       if (used + extra > width) break;
-      widths.set('resp', widths.get('resp')! + extra); // set above
-      used += extra;
-      serviceNamesShown = true;
+      used += widen('resp', full);
+      wholeShown = true;
     }
     const ids = COLUMN_IDS.filter((id) => COLUMNS[id].priority === p);
     const need = ids.reduce((n, id) => n + COLUMNS[id].min + 1, 0);
@@ -138,14 +148,17 @@ export function layoutColumns(width: number, natural: NaturalWidths = {}): Place
     }
     if (!shrank) break;
   }
-  // Room to spare: first the responder's service names, then both socket columns grow (long IPv6 addresses use it).
+  // Room to spare: first the sockets towards whole, then the responder's service names, then both socket columns grow.
   let spare = Math.max(0, width - used);
-  const resp = widths.get('resp')!; // set above
-  const withService = Math.min(clamp('resp', natural.resp), resp + spare);
-  if (withService > resp) {
-    widths.set('resp', withService);
-    spare -= withService - resp;
-  }
+  const growTo = (id: 'orig' | 'resp', to: number) => {
+    const w = widths.get(id)!; // set above
+    const n = Math.min(spare, Math.max(0, to - w));
+    widths.set(id, w + n);
+    spare -= n;
+  };
+  growTo('orig', whole.orig);
+  growTo('resp', whole.resp);
+  growTo('resp', clamp('resp', natural.resp));
   while (spare > 0) {
     let grew = false;
     for (const id of growable) {
@@ -246,6 +259,19 @@ export function respSocketText(r: FlowRecord): string {
   return `${bracket(r)}${sanitize(r.respAddr)}${bracketEnd(r)} proto ${r.ipProto}`;
 }
 
+/**
+ * One end's socket in at most `width` cells: whole when it fits, else the address shortened in the middle with the
+ * port (ICMP: type or code) kept, `[2001:470:…aa7:1]:443`. The responder without its service name.
+ */
+export function socketCell(r: FlowRecord, end: 'orig' | 'resp', width: number): string {
+  const text = end === 'orig' ? origText(r) : respSocketText(r);
+  if (text.length <= width) return text;
+  const addr = sanitize(end === 'orig' ? r.origAddr : r.respAddr);
+  const port = end === 'orig' ? r.origPort : r.respPort;
+  const suffix = hasPorts(r) ? `:${port}` : r.proto === 'icmp' ? ` ${end === 'orig' ? 't' : 'c'}${port}` : '';
+  return fitSocket(addr, suffix, r.ipVersion === 6, width);
+}
+
 /** Protocol as the table shows it: `tcp`, `udp`, `icmp`, `icmp6` (ICMP over IPv6), or the IP protocol number. */
 export function protoText(r: Pick<FlowRecord, 'proto' | 'ipProto' | 'ipVersion'>): string {
   if (r.proto === 'unknown_transport') return String(r.ipProto);
@@ -255,17 +281,10 @@ export function protoText(r: Pick<FlowRecord, 'proto' | 'ipProto' | 'ipVersion'>
 const bracket = (r: FlowRecord) => (r.ipVersion === 6 ? '[' : '');
 const bracketEnd = (r: FlowRecord) => (r.ipVersion === 6 ? ']' : '');
 
-/** Short forms of the netstat state names, at most 8 cells, for the table (the detail view spells them out). */
-const SHORT_STATE: Readonly<Record<string, string>> = {
-  CLOSED: 'CLOSED', LISTEN: 'LISTEN', SYN_SENT: 'SYN_SENT', SYN_RECEIVED: 'SYN_RCVD', ESTABLISHED: 'ESTAB',
-  FIN_WAIT_1: 'FIN_WT1', FIN_WAIT_2: 'FIN_WT2', CLOSE_WAIT: 'CLOSE_WT', CLOSING: 'CLOSING', LAST_ACK: 'LAST_ACK',
-  TIME_WAIT: 'TIME_WT',
-};
-
 /** One end's state for the table: short netstat name, `~` appended when inferred rather than seen, `-` for non-TCP. */
 export function stateText(state: string | null, inferred: boolean): string {
   if (state === null) return '-';
-  const s = SHORT_STATE[state] ?? sanitize(state);
+  const s = sanitize(shortStateName(state));
   return inferred ? s + '~' : s;
 }
 

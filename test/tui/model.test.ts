@@ -101,9 +101,9 @@ describe('layoutColumns', () => {
     expect(cols.find((c) => c.spec.id === 'orig')!.width).toBeGreaterThanOrEqual(21);
     expect(cols.find((c) => c.spec.id === 'resp')!.width).toBeGreaterThanOrEqual(20);
     expect(cols.reduce((n, c) => n + c.width + 1, -1)).toBeLessThanOrEqual(100);
-    // Long IPv6 sockets at 80 columns: the essentials stay, the sockets shrink to fit.
+    // Long IPv6 sockets at 80 columns: the sockets are shortened, the end states, rate and retransmissions stay.
     const narrow = layoutColumns(80, { orig: 47, resp: 58 });
-    expect(narrow.map((c) => c.spec.id)).toEqual(['proto', 'orig', 'resp', 'conn']);
+    expect(narrow.map((c) => c.spec.id)).toEqual(['proto', 'orig', 'resp', 'origState', 'respState', 'conn', 'rate', 'retx']);
     expect(narrow.reduce((n, c) => n + c.width + 1, -1)).toBeLessThanOrEqual(80);
   });
 
@@ -137,7 +137,7 @@ describe('layoutColumns', () => {
     });
   });
 
-  it('never cuts a socket for an optional column; service names come before bytes, packets, age and RTT', () => {
+  it('shortens sockets for the end states, rate and retransmissions only; whole sockets and service names come before bytes, packets, age and RTT', () => {
     // 10.99.0.1:52388 -> 10.99.0.2:8443 https-alt: 15 cells, 14 without the service name, 24 with it.
     const v4 = { orig: 15, resp: 24, respSocket: 14 };
     const ids = (w: number) => layoutColumns(w, v4).map((c) => c.spec.id);
@@ -149,10 +149,14 @@ describe('layoutColumns', () => {
     expect(resp(99)).toBeGreaterThanOrEqual(24);
     expect(ids(100)).toContain('bytes');
     expect(resp(100)).toBe(24);
-    // IPv6 sockets wider than the minimum move every threshold; still none is cut.
+    // IPv6 sockets wider than the minimum: shortened at 80 columns, whole before bytes come back.
     const v6 = { orig: 32, resp: 27, respSocket: 24 };
-    expect(layoutColumns(80, v6).map((c) => c.spec.id)).toEqual(['proto', 'orig', 'resp', 'conn']);
-    expect(layoutColumns(80, v6).find((c) => c.spec.id === 'orig')!.width).toBeGreaterThanOrEqual(32);
+    expect(layoutColumns(80, v6).map((c) => c.spec.id)).toEqual(['proto', 'orig', 'resp', 'origState', 'respState', 'conn', 'rate', 'retx']);
+    expect(layoutColumns(80, v6).find((c) => c.spec.id === 'orig')!.width).toBe(15);
+    const at = (w: number) => layoutColumns(w, v6);
+    const firstBytes = [...Array(100).keys()].map((i) => 80 + i).find((w) => at(w).some((c) => c.spec.id === 'bytes'))!;
+    expect(at(firstBytes).find((c) => c.spec.id === 'orig')!.width).toBeGreaterThanOrEqual(32);
+    expect(at(firstBytes).find((c) => c.spec.id === 'resp')!.width).toBeGreaterThanOrEqual(27);
   });
 
   it('shows every column at 120 and gives the rest to the socket columns', () => {

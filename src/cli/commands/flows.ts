@@ -1,5 +1,6 @@
 /** `sockscope flows CAPTURE...`: read capture files and write one record per flow. */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { TABLE_LAYOUTS, type TableLayout } from '../../sink/table-layout.js';
 import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
@@ -30,7 +31,15 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
         'else 1)',
       positiveInt,
     )
-    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number }) => {
+    .addOption(
+      new Option(
+        '--layout <layout>',
+        'the table format on a terminal: one-line (columns give way by priority: protocol, sockets, conn_state, ' +
+          'packets and bytes stay), two-line (sockets on the first line of a flow, states and counters on the second), ' +
+          'auto (two lines when one would hide a column or shorten a socket)',
+      ).choices(TABLE_LAYOUTS).default('auto'),
+    )
+    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number; layout?: TableLayout }) => {
     checkCaptureNames(captures);
     let sources: PacketSource[];
     try {
@@ -46,6 +55,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       flowTable: flowTableOptions(o),
     };
     if (o.quiet === true) runOpts.quiet = true;
+    if (o.layout !== undefined) runOpts.layout = o.layout;
     if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
     if (runOpts.format === 'ipfix') runOpts.ipfix = ipfixFileOptions(o);
     const sinks = await openIpfixSinks(o, output.env);

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { FlowRecord } from '../../flow/record.js';
 import {
-  cellText, fit, respSocketText, toneOf, type CellContext, type PlacedColumn, type SortOrder, type Tone,
+  cellText, fit, socketCell, toneOf, type CellContext, type PlacedColumn, type SortOrder, type Tone,
 } from '../model.js';
 
 export type Props = {
@@ -30,13 +30,15 @@ export const TONE_COLOR: Readonly<Record<Tone, string>> = {
 
 /**
  * The text of one row: each placed column's cell, fitted to its width, one space apart. A responder whose service
- * name does not fit is shown without it rather than cut (the socket itself is what must stay whole).
+ * name does not fit is shown without it rather than cut; a socket wider than its column is shortened in the middle of
+ * its address, the port kept (what tells two flows of one host apart).
  */
 export function rowText(r: FlowRecord, columns: readonly PlacedColumn[], ctx: CellContext): string {
   return columns
     .map((c) => {
       let text = cellText(r, c.spec.id, ctx);
-      if (c.spec.id === 'resp' && text.length > c.width) text = respSocketText(r);
+      if (c.spec.id === 'resp' && text.length > c.width) text = socketCell(r, 'resp', c.width);
+      else if (c.spec.id === 'orig' && text.length > c.width) text = socketCell(r, 'orig', c.width);
       return fit(text, c.width, c.spec.align);
     })
     .join(' ');

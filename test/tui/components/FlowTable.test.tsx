@@ -2,7 +2,7 @@ import { renderToString } from 'ink';
 import { describe, expect, it } from 'vitest';
 import FlowTable, { rowText, titleText } from '../../../src/tui/components/FlowTable.js';
 import {
-  COLUMN_IDS, COLUMNS, filterFlows, layoutColumns, naturalWidths, sortFlows, type CellContext, type ColumnId,
+  COLUMN_IDS, COLUMNS, filterFlows, layoutColumns, naturalWidths, origText, sortFlows, type CellContext, type ColumnId,
 } from '../../../src/tui/model.js';
 import { corpus, finalSnapshot, fixture, readConnLog, sock } from '../corpus.js';
 
@@ -110,19 +110,22 @@ describe('FlowTable columns by terminal width on the demo capture', async () => 
     ['IPv4', 80, upTo('origState', 'respState', 'rate', 'retx')],
     ['IPv4', 100, upTo('origState', 'respState', 'rate', 'retx', 'bytes')],
     ['IPv4', 120, upTo('origState', 'respState', 'rate', 'retx', 'bytes', 'pkts', 'age')],
-    ['IPv6', 80, upTo()],
-    ['IPv6', 100, upTo('origState', 'respState', 'rate')],
+    ['IPv6', 80, upTo('origState', 'respState', 'rate', 'retx')],
+    ['IPv6', 100, upTo('origState', 'respState', 'rate', 'retx')],
     ['IPv6', 120, upTo('origState', 'respState', 'rate', 'retx', 'bytes')],
   ] as const)('%s rows at %d columns: %j', (family, width, expected) => {
     const rows = family === 'IPv4' ? v4 : v6;
     const { titles, lines } = render(rows, width);
     expect(titles).toEqual(expected);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(width);
-    // Sockets are whole: every row shows its originator and its responder socket uncut.
+    // Every row shows its ports; the sockets are whole where the columns allow, else shortened in the address.
+    const columns = layoutColumns(width, naturalWidths(rows));
     for (const r of rows) {
-      const line = lines.find((l) => l.includes(` ${rowText(r, layoutColumns(width, naturalWidths(rows)), ctx).split(/\s+/)[1]} `));
+      const line = lines.find((l) => l.includes(` ${rowText(r, columns, ctx).split(/\s+/)[1]} `));
       expect(line, r.uid).toBeDefined();
-      expect(line).not.toContain('…');
+      if (r.proto === 'tcp' || r.proto === 'udp') expect(line).toMatch(new RegExp(`:${r.origPort} .*:${r.respPort}\\b`));
+      const wide = columns.find((c) => c.spec.id === 'orig')!.width >= origText(r).length;
+      if (wide) expect(line).not.toMatch(/…\S*\]?:\d+ /);
     }
   });
 

@@ -1,0 +1,153 @@
+/**
+ * What a person sees at 80x24 and at 200x50, in a real terminal (tmux), on IPv4 and IPv6 captures: `flows` fits the
+ * table to the terminal (two lines per flow when one would hide a column), `watch` keeps the end states, conn_state,
+ * rate and retransmissions at 80 columns with IPv6 sockets shortened in the middle and the port visible. The counts
+ * are checked against Zeek's conn.log of the same trace. Needs the built CLI and tmux; every wait is bounded.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { corpus, readConnLog } from '../tui/corpus.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const sessions: string[] = [];
+let counter = 0;
+
+const tmux = (...args: string[]): string =>
+  execFileSync('tmux', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+function alive(session: string): boolean {
+  try {
+    tmux('has-session', '-t', session);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `cmd` in a detached tmux session of the given size; the shell prints DONE=<exit code> after it. */
+function start(cmd: string, columns: number, rows: number): string {
+  const session = `sockscope-narrow-${process.pid}-${++counter}`;
+  sessions.push(session);
+  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows),
+    `env -u CI -u CONTINUOUS_INTEGRATION TERM=xterm-256color ${cmd}; echo DONE=$?; sleep 30`);
+  return session;
+}
+
+/** The whole pane with its history, wrapped lines joined (a line longer than the terminal shows as one long line). */
+const history = (s: string): string => tmux('capture-pane', '-p', '-J', '-S', '-5000', '-t', s);
+const screen = (s: string): string => tmux('capture-pane', '-p', '-t', s);
+
+async function waitFor(s: string, test: (x: string) => boolean, read = screen, ms = 10_000): Promise<string> {
+  const until = Date.now() + ms;
+  let x = '';
+  while (Date.now() < until) {
+    if (alive(s)) x = read(s);
+    if (test(x)) return x;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return x;
+}
+
+afterEach(() => {
+  while (sessions.length) {
+    const s = sessions.pop()!;
+    if (alive(s)) tmux('kill-session', '-t', s);
+  }
+});
+
+const WIKI = corpus('zeek/wikipedia.pcap');
+const TEREDO = corpus('zeek/tunnel-teredo.pcap');
+const zeek = readConnLog(corpus('zeek/wikipedia.conn.log'));
+const haveTmux = (() => {
+  try {
+    execFileSync('tmux', ['-V']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux || !existsSync(WIKI))('narrow and wide terminals (tmux)', () => {
+  it('flows at 80x24: two lines per flow, nothing wider than the terminal, every state and counter of Zeek\'s conn.log', async () => {
+    const s = start(`node bin/sockscope flows -q ${WIKI}`, 80, 24);
+    const out = await waitFor(s, (x) => x.includes('DONE='), history);
+    expect(out).toContain('DONE=0');
+    const lines = out.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('DONE='));
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(80);
+    expect(lines[0]).toMatch(/^START\s+PROTO\s+ORIGINATOR\s+RESPONDER\s+SERVICE$/);
+    expect(lines[1]).toMatch(/^ {2}STATE\s+ORIG\/RESP STATE\s+PKTS →\/←\s+BYTES →\/←\s+DURATION$/);
+    const second = lines.slice(2).filter((l) => l.startsWith('  '));
+    expect(second).toHaveLength(zeek.length);
+    expect(second.map((l) => l.trim().split(/\s+/)[0]).sort()).toEqual(zeek.map((z) => z['conn_state']).sort());
+    // IPv6 sockets keep their ports: every IPv6 responder of Zeek's log is on screen with its port.
+    const v6 = zeek.filter((z) => z['id.resp_h']!.includes(':'));
+    expect(v6.length).toBeGreaterThan(0);
+    for (const z of v6) expect(out).toMatch(new RegExp(`\\]:${z['id.resp_p']}\\s`));
+  });
+
+  it('flows at 200x50: one line per flow with every column and whole IPv6 sockets', async () => {
+    const s = start(`node bin/sockscope flows -q ${WIKI}`, 200, 50);
+    const out = await waitFor(s, (x) => x.includes('DONE='), history);
+    const lines = out.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('DONE='));
+    expect(lines[0]).toMatch(/^START\s+PROTO\s+ORIGINATOR\s+RESPONDER\s+SERVICE\s+STATE\s+ORIG\/RESP STATE\s+PKTS →\/←\s+BYTES →\/←\s+DURATION$/);
+    expect(lines).toHaveLength(zeek.length + 1);
+    for (const z of zeek.filter((r) => r['id.resp_h']!.includes(':'))) expect(out).toContain(`[${z['id.resp_h']}]`);
+  });
+
+  it('flows --layout one-line at 80x24 on IPv4 and IPv6: conn_state, packets and bytes stay, sockets give way', async () => {
+    const s = start(`node bin/sockscope flows -q --layout one-line ${WIKI}`, 80, 24);
+    const out = await waitFor(s, (x) => x.includes('DONE='), history);
+    const lines = out.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('DONE='));
+    expect(lines[0]).toMatch(/^PROTO\s+ORIGINATOR\s+RESPONDER\s+STATE\s+PKTS →\/←\s+BYTES →\/←/);
+    expect(lines).toHaveLength(zeek.length + 1);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    const pkts = lines.slice(1).map((l) => /\s(\d+)\/(\d+)\s/.exec(l)).map((m) => `${m![1]}/${m![2]}`).sort();
+    expect(pkts).toEqual(zeek.map((z) => `${z['orig_pkts']}/${z['resp_pkts']}`).sort());
+  });
+
+  it('watch at 80x24 on IPv4 and IPv6: end states, conn_state, rate and retransmissions stay; ports visible', async () => {
+    const title = /Proto\s+Originator\s+Responder\s+Orig st\s+Resp st\s+Conn\s+Rate\s+Retx/;
+    const check = (scr: string): string[] => {
+      const lines = scr.replace(/\n$/, '').split('\n');
+      expect(lines.length).toBeLessThanOrEqual(24);
+      for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+      expect(scr).toMatch(title);
+      return lines.filter((l) => /^(tcp|udp|icmp6?|\d+)\s/.test(l));
+    };
+    // IPv4 (wikipedia.pcap): every row ends in conn_state, rate and retransmissions; both ports shown.
+    const v4 = start(`node bin/sockscope watch --speed max ${WIKI}`, 80, 24);
+    const rows4 = check(await waitFor(v4, (x) => x.includes('end of capture') && title.test(x)));
+    expect(rows4.length).toBe(17); // 24 lines less the header, bars, title and status line
+    const states = new Set(zeek.map((z) => z['conn_state']));
+    for (const r of rows4) {
+      const m = /^(tcp|udp)\s+\S+:(\d+)\s+\S+:(\d+)\s+\S+\s+\S+\s+(\S+)\s+\S+\s+\d+$/.exec(r);
+      expect(m, r).not.toBeNull();
+      expect(states.has(m![4]!), r).toBe(true);
+    }
+    // IPv6 (tunnel-teredo.pcap, 2001:0:4137:9e50:8000:f12a:b9c8:2815 inside Teredo): shortened in the middle.
+    const v6 = start(`node bin/sockscope watch --speed max ${TEREDO}`, 80, 24);
+    await waitFor(v6, (x) => x.includes('end of capture') && title.test(x));
+    tmux('send-keys', '-t', v6, '/');
+    tmux('send-keys', '-t', v6, '-l', '[2001');
+    tmux('send-keys', '-t', v6, 'Enter');
+    const rows6 = check(await waitFor(v6, (x) => x.includes('filter: [2001') && title.test(x)));
+    expect(rows6.length).toBeGreaterThan(0);
+    for (const r of rows6) {
+      expect(r).toContain('…');
+      expect(r).toMatch(/^(tcp|udp|icmp6|\d+)\s+\[\S+\](:\d+| t\d+)?\s+\[\S+\](:\d+| c\d+)?\s+\S+\s+\S+\s+OTH\s+\S+\s+\d+$/);
+    }
+    expect(rows6.join('\n')).toMatch(/\[2001…815\] t128 \[2001…::68\] c129/);
+  });
+
+  it('watch at 200x50: every column and whole IPv6 sockets', async () => {
+    const s = start(`node bin/sockscope watch --speed max ${WIKI}`, 200, 50);
+    const scr = await waitFor(s, (x) => x.includes('end of capture'));
+    expect(scr).toMatch(/Proto\s+Originator\s+Responder\s+Orig st\s+Resp st\s+Conn\s+Pkts o\/r\s+Bytes o\/r↓\s+Rate\s+Age\s+RTT\s+Retx/);
+    expect(scr).not.toMatch(/\S…\S/);
+    for (const z of zeek.filter((r) => r['id.orig_h']!.includes(':'))) expect(scr).toContain(`[${z['id.orig_h']}]:${z['id.orig_p']}`);
+    tmux('send-keys', '-t', s, 'q');
+    await waitFor(s, (x) => x.includes('DONE='));
+  });
+});
