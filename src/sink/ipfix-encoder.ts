@@ -178,9 +178,11 @@ export class IpfixEncoder {
     this.pen = opts.pen ?? DEFAULT_PEN;
     this.templates = templateSet(!this.uniflow, this.pen);
     this.onSets = opts.onSets;
-    // Every message must have room for the header and the templates, whichever message a transport adds them to.
-    const room = Math.min(opts.maxMessageBytes, MAX_MESSAGE_BYTES) - HEADER_BYTES - this.templates.length;
-    if (room < 256) throw new RangeError(`IPFIX messages of ${opts.maxMessageBytes} bytes leave no room for flow records`);
+    // Transports send the templates in a message of their own: it must fit, and data messages keep no room for them.
+    const room = Math.min(opts.maxMessageBytes, MAX_MESSAGE_BYTES) - HEADER_BYTES;
+    if (room < this.templates.length || room < 512) {
+      throw new RangeError(`IPFIX messages of ${opts.maxMessageBytes} bytes are too small for the templates and flow records`);
+    }
     this.buf = Buffer.alloc(room);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }

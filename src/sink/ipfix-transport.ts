@@ -1,7 +1,8 @@
 /**
  * IPFIX transports (RFC 7011 §10): UDP datagrams and a TCP stream to one collector each. A session numbers its data
- * records, stamps export times and sends templates when its transport needs them: UDP first and then every
- * `templateRefreshMs` (§8.4), TCP at the start of each connection (§8.1, so again after a reconnect). A collector
+ * records, stamps export times and sends templates, in a message of their own, when its transport needs them: UDP
+ * first and then every `templateRefreshMs` (§8.4), TCP at the start of each connection (§8.1, so again after a
+ * reconnect). A collector
  * that is down or slow never holds up the capture: messages wait in a bounded queue, and what does not fit is
  * dropped and counted.
  */
@@ -63,6 +64,7 @@ export interface SessionStats {
 }
 
 const DEFAULT_QUEUE_BYTES = 4 << 20;
+const NO_SETS = new Uint8Array(0);
 const MAX_RECONNECT_MS = 30_000;
 
 /** One exporting session to one collector. */
@@ -129,14 +131,23 @@ export class UdpSession extends IpfixSession {
 
   send(sets: Uint8Array, records: number): void {
     const now = this.opts.now();
-    const refresh = this.opts.templateRefreshMs ?? 60_000;
-    const withTemplates = now - this.lastTemplatesMs >= refresh;
-    const msg = this.message(sets, records, withTemplates);
-    if (this.socket === undefined || this.inFlightBytes + msg.length > this.maxQueuedBytes) {
+    if (now - this.lastTemplatesMs >= (this.opts.templateRefreshMs ?? 60_000)) {
+      // In a message of their own, so that data messages keep no room for them.
+      this.lastTemplatesMs = now;
+      this.datagram(this.message(NO_SETS, 0, true), 0, true);
+    }
+    this.datagram(this.message(sets, records, false), records, false);
+  }
+
+  private datagram(msg: Buffer, records: number, templates: boolean): void {
+    // The datagrams libuv holds because the kernel would not take them (getSendQueueSize) are the backlog: the
+    // callbacks of datagrams the kernel did take run only when the event loop turns, which a long synchronous
+    // batch of records (the end of a file) postpones, so counting those would drop records nothing held back.
+    if (this.socket === undefined || this.socket.getSendQueueSize() + msg.length > this.maxQueuedBytes) {
       this.stats.recordsLost += records;
+      if (templates) this.lastTemplatesMs = -Infinity; // with the next message, then
       return;
     }
-    if (withTemplates) this.lastTemplatesMs = now;
     this.inFlightBytes += msg.length;
     this.stats.messages++;
     this.socket.send(msg, this.target.port, this.address, (err) => {
@@ -145,7 +156,7 @@ export class UdpSession extends IpfixSession {
         this.failed(err);
         this.stats.recordsLost += records;
         // The templates may not have arrived: send them with the next message.
-        if (withTemplates) this.lastTemplatesMs = -Infinity;
+        if (templates) this.lastTemplatesMs = -Infinity;
       } else this.stats.recordsSent += records;
       if (this.inFlightBytes === 0) this.settled?.();
     });
@@ -206,7 +217,7 @@ export class TcpSession extends IpfixSession {
       this.connected = true;
       this.retryMs = this.opts.reconnectMs ?? 1000;
       // RFC 7011 §8.1: templates are sent at the start of every TCP session, before any data that uses them.
-      s.write(this.message(new Uint8Array(0), 0, true));
+      s.write(this.message(NO_SETS, 0, true));
       const queued = this.queue;
       this.queue = [];
       this.queuedBytes = 0;

@@ -253,7 +253,7 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 }
 
 describe('UDP export', () => {
-  it('sends templates first, keeps each datagram within the MTU, numbers records across messages', async () => {
+  it('sends templates first, keeps each datagram within the MTU, fills it, numbers records across messages', async () => {
     const sock = createSocket('udp4');
     const got: Buffer[] = [];
     sock.on('message', (m) => got.push(m));
@@ -272,6 +272,9 @@ describe('UDP export', () => {
       expect(msgs[0]!.templateIds).toEqual([256, 257]);
       expect(msgs.slice(1).every((m) => m.templateIds.length === 0)).toBe(true);
       expect(Math.max(...got.map((m) => m.length))).toBeLessThanOrEqual(1500 - 48);
+      // Full messages leave less than one record's room unused.
+      const recordBytes = (got[2]!.length - 20) / msgs[2]!.records.length;
+      expect(got[2]!.length).toBeGreaterThan(1500 - 48 - recordBytes);
       expect(got.length).toBeGreaterThan(5);
       expect(msgs.every((m) => m.domain === 7)).toBe(true);
       checkSequence(msgs);
@@ -291,16 +294,18 @@ describe('UDP export', () => {
     try {
       const ex = await IpfixExporter.open({ targets: [parseTarget(`127.0.0.1:${sock.address().port}`)], templateRefreshMs: 1000, now: () => now, flushMs: 5 });
       ex.write(record());
-      await until(() => got.length === 1);
+      await until(() => got.length === 2);
       now += 500;
       ex.write(record());
-      await until(() => got.length === 2);
+      await until(() => got.length === 3);
       now += 600;
       ex.write(record());
       await ex.close();
-      await until(() => got.length === 3);
+      await until(() => got.length === 5);
+      // Templates go in a message of their own: data messages keep no room for them.
       const templates = new Map();
-      expect(got.map((m) => decodeMessages(m, templates)[0]!.templateIds.length)).toEqual([2, 0, 2]);
+      const msgs = got.map((m) => decodeMessages(m, templates)[0]!);
+      expect(msgs.map((m) => [m.templateIds.length, m.records.length])).toEqual([[2, 0], [0, 1], [0, 1], [2, 0], [0, 1]]);
     } finally {
       sock.close();
     }
@@ -315,9 +320,10 @@ describe('UDP export', () => {
     try {
       const ex = await IpfixExporter.open({ targets: [parseTarget(`udp://[::1]:${sock.address().port}`)] });
       ex.write(record({ ipVersion: 6, origAddr: '2001:db8::1', respAddr: 'fe80::217:f2ff:fed7:cf65' }));
-      expect(await ex.close()).toEqual([`sockscope: IPFIX to udp://[::1]:${sock.address().port}: 1 records sent in 1 messages`]);
-      await until(() => got.length === 1);
-      const [d] = decodeMessages(got[0]!).flatMap((m) => m.records);
+      expect(await ex.close()).toEqual([`sockscope: IPFIX to udp://[::1]:${sock.address().port}: 1 records sent in 2 messages`]);
+      await until(() => got.length === 2);
+      const templates = new Map();
+      const [d] = got.flatMap((m) => decodeMessages(m, templates)).flatMap((m) => m.records);
       expect([d!.templateId, addr(d!.values.get('0/27')), addr(d!.values.get('0/28'))]).toEqual([257, '2001:db8::1', 'fe80::217:f2ff:fed7:cf65']);
     } finally {
       sock.close();
