@@ -5,6 +5,7 @@
 import { communityIdOfFlow, communityIdOfRecord } from '../flow/community-id.js';
 import type { Flow } from '../flow/flow.js';
 import type { DirectionRecord, FlowRecord, NamesRecord } from '../flow/record.js';
+import { LOCAL_FIELDS } from '../local/record-fields.js';
 
 /** Zeek log types, as they appear on a conn.log `#types` line. */
 export type ZeekType = 'time' | 'string' | 'addr' | 'port' | 'enum' | 'interval' | 'count' | 'bool' | 'double';
@@ -92,6 +93,9 @@ export const SOCKSCOPE_FIELDS: readonly Field[] = [
   nameField('dns_rcode', 'count', (n) => n.dnsRcode),
   nameField('ssh_client', 'string', (n) => n.sshClient),
   nameField('ssh_server', 'string', (n) => n.sshServer),
+  // ── This host (issue 17): local_orig/local_resp (--local-nets; live, the host's addresses too), and live, each
+  // local end's pid, process, user and kernel TCP state (src/local); unset when the run configured nothing local ──
+  ...LOCAL_FIELDS,
 ];
 
 /** A field of the payload names: unset when the flow has none, for an empty string and for -1. */
