@@ -8,7 +8,7 @@ import { UndecodedCounter } from './decode/undecoded-counter.js';
 import { DecodedPacket } from './decode/packet.js';
 import { Status, STATUS_NAME } from './decode/status.js';
 import { Defragmenter } from './flow/defrag.js';
-import { BAD_IP_CHECKSUM, Demux, FRAGMENT_INCOMPLETE, type PacketDispatch, REASON_COUNT } from './flow/demux.js';
+import { BAD_IP_CHECKSUM, Demux, FRAGMENT_INCOMPLETE, type PacketDispatch, REASON_COUNT, type TunnelChain } from './flow/demux.js';
 import { EndOrder } from './flow/end-order.js';
 import type { Flow } from './flow/flow.js';
 import type { FlowRecord } from './flow/record.js';
@@ -182,6 +182,8 @@ export class Pipeline {
    * built when a snapshot shows them (once: the flow no longer changes), not for every flow that ends.
    */
   private readonly ended: Flow[] = [];
+  /** The flows of the layers around the tunnelled packet being demultiplexed (see tunnels()). */
+  private readonly chain: TunnelChain = { flows: [], length: 0, shard: -1 };
   /** Orders ended flows as one pipeline's stream (shared with the shard workers). */
   private readonly order: EndOrder = new EndOrder((flow, ordinal, tie1, tie2) => this.emitEnded(flow, ordinal, tie1, tie2));
   private packetsRead = 0;
@@ -438,8 +440,8 @@ export class Pipeline {
     const serial = this.packetsRead * SERIALS_PER_FRAME;
     if (p.isFragment !== 0 && p.fragData >= 0) this.fragment(p, ts, frame.wireLen, serial);
     else {
-      this.demux.packet(p, ts, frame.wireLen, 1, false, serial);
-      if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk()) this.tunnels(ts, frame.wireLen, this.view);
+      const flow = this.demux.packet(p, ts, frame.wireLen, 1, false, serial, p.innerOffset >= 0 ? this.carrier() : null);
+      if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk()) this.tunnels(ts, frame.wireLen, this.view, flow);
     }
     if (this.order.waiting) this.order.positionDone(this.packetsRead);
     const afterFrame = this.opts.afterFrame;
@@ -481,12 +483,16 @@ export class Pipeline {
     const view = new DataView(dg.bytes.buffer, dg.bytes.byteOffset, dg.bytes.byteLength);
     decodeFrame(p, dg.bytes, view, 0, dg.bytes.length, LinkType.RAW);
     if (p.undecodedKind !== 0) this.undecoded.note(p);
-    this.demux.packet(p, ts, dg.wireBytes, dg.frames, false, serial);
-    if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk()) this.tunnels(ts, dg.wireBytes, view);
+    const flow = this.demux.packet(p, ts, dg.wireBytes, dg.frames, false, serial, p.innerOffset >= 0 ? this.carrier() : null);
+    if (p.innerOffset >= 0 && p.status === Status.OK && this.demux.checksumsOk()) this.tunnels(ts, dg.wireBytes, view, flow);
   }
 
   /** Decodes and demultiplexes the packets inside tunnels (each layer is its own flow, as Zeek logs them). */
-  private tunnels(ts: number, wireLen: number, view: DataView<ArrayBufferLike>): void {
+  private tunnels(ts: number, wireLen: number, view: DataView<ArrayBufferLike>, outerFlow: Flow | null): void {
+    // Each layer's flow gets the flows of the layers around it as tunnel parents (Zeek's tunnel_parents). A
+    // dispatching pipeline holds no flows: every layer goes to the outermost packet's shard, whose worker chains them.
+    const chain = this.carrier();
+    if (outerFlow !== null) chain.flows[chain.length++] = outerFlow;
     // The two packets take turns: once a layer has been demultiplexed its fields are no longer needed.
     let outer = this.packet;
     let target = this.inner;
@@ -498,13 +504,22 @@ export class Pipeline {
         return;
       }
       const demux = this.demux;
-      demux.packet(target, ts, wireLen, 1, false, this.packetsRead * SERIALS_PER_FRAME + depth + 1);
+      const flow = demux.packet(target, ts, wireLen, 1, false, this.packetsRead * SERIALS_PER_FRAME + depth + 1, chain);
+      if (flow !== null) chain.flows[chain.length++] = flow;
       this.innerPackets++;
       const t = outer;
       outer = target;
       target = t;
     }
     if (outer.innerOffset >= 0) this.undecoded.noteCut('depth_exceeded');
+  }
+
+  /** The chain of a packet that carries a tunnel, before its first layer: empty, and routed to the tunnel shard. */
+  private carrier(): TunnelChain {
+    const chain = this.chain;
+    chain.length = 0;
+    chain.shard = this.demux.tunnelShard;
+    return chain;
   }
 
   /** Wall time (ms) at which capture time `sec` is due at the replay's speed, from the last anchor. */

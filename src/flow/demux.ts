@@ -4,12 +4,13 @@
  * assigned to a flow, or counted by the reason it fits none.
  */
 import type { DecodedPacket } from '../decode/packet.js';
+import { TUNNEL_PORT } from '../decode/fields.js';
 import { IpProto, TcpFlag } from '../decode/packet.js';
 import { ipv4HeaderChecksumOk, transportChecksumOk } from '../decode/checksum.js';
 import { Status, STATUS_COUNT } from '../decode/status.js';
 import { TcpConnection, TcpEvent } from '../tcp/connection.js';
 import { LOG_CAPACITY, replay, SegmentLog } from '../tcp/deferred.js';
-import { Flow, swapDirections, TimeoutClass } from './flow.js';
+import { addTunnelParents, Flow, swapDirections, TimeoutClass } from './flow.js';
 import { isLikelyServerPort } from './services.js';
 import { FlowNames, inspect, nameSettings } from '../inspect/names.js';
 import { FlowTable, type FlowTableOptions, SEGMENT_LOG_BYTES, sentByOrig, TRACKER_BYTES } from './table.js';
@@ -61,6 +62,37 @@ export interface PacketDispatch {
   packet(shard: number, p: DecodedPacket, tsSec: number, wireLen: number, frames: number, serial: number, checksumBad: boolean): void;
 }
 
+/**
+ * The flows of the layers around a tunnelled packet, outermost first (`flows[0..length)`, reused from packet to
+ * packet), and the shard the packet goes to when dispatching (-1: by its own key). Every layer of a packet that
+ * carries a tunnel goes to one shard, TUNNEL_SHARD, whose worker then holds the flows of both ends of each tunnel
+ * link: an inner flow may come through several outer flows (both directions of a VXLAN link are two UDP flows), and
+ * its parents must be flows of its own table. A flow seen both inside and outside tunnels is the price: with threads
+ * its tunnelled and untunnelled packets may make two flows (README).
+ */
+export interface TunnelChain {
+  readonly flows: Flow[];
+  length: number;
+  shard: number;
+}
+
+/** The shard every layer of tunnelled packets goes to (see TunnelChain). */
+export const TUNNEL_SHARD = 0;
+
+/** UDP ports of the tunnels the decoder opens (decode/fields.ts TUNNEL_PORT). */
+const TUNNEL_PORTS = new Set<number>(Object.values(TUNNEL_PORT));
+
+/**
+ * Whether packet `p`'s key is that of a flow that carries tunnels: IP-in-IP, GRE, L2TPv3 or MPLS over IP, or UDP to or
+ * from a tunnel port. Keyed, so that every packet of such a flow (an L2TP control message as much as a data message)
+ * goes to the tunnel shard.
+ */
+function tunnelCarrierKey(p: DecodedPacket): boolean {
+  const proto = p.proto;
+  if (proto === IpProto.UDP) return TUNNEL_PORTS.has(p.dstPort) || TUNNEL_PORTS.has(p.srcPort);
+  return proto === 4 || proto === 41 || proto === 47 || proto === 115 || proto === 137;
+}
+
 /** The shard of a flow whose key hashes to `h` (high bits: the flow table's buckets use the low ones). */
 export function shardOfHash(h: number, count: number): number {
   return (Math.imul(h, 0x9e3779b1) >>> 16) % count;
@@ -108,9 +140,14 @@ export class Demux {
    * Accounts for one decoded packet captured at `tsSec` (seconds since the epoch) with `wireLen` bytes on the wire.
    * `frames` is how many captured frames carried it (more than 1 for a reassembled IP datagram). Returns the flow it
    * was assigned to, or null. Allocates only when a new flow starts. `checksumBad`: the packet's transport checksum
-   * is known to be wrong (from a dispatching demultiplexer, which had the packet's bytes).
+   * is known to be wrong (from a dispatching demultiplexer, which had the packet's bytes). `serial`: the serial number
+   * a flow this packet starts gets (see FlowTable.insert). `tunnel`: for a packet inside tunnels, the flows of the
+   * layers around it (they become its flow's tunnel parents) and, when dispatching, the shard they are in.
    */
-  packet(p: DecodedPacket, tsSec: number, wireLen: number, frames = 1, checksumBad = false, serial = -1): Flow | null {
+  packet(
+    p: DecodedPacket, tsSec: number, wireLen: number, frames = 1, checksumBad = false, serial = -1,
+    tunnel: TunnelChain | null = null,
+  ): Flow | null {
     if (tsSec >= this.nextExpirySec && !this.externalClock) {
       // Timeouts are checked once per second of capture time, not per packet.
       if (this.dispatch !== null) this.dispatch.expire(tsSec, serial);
@@ -135,7 +172,9 @@ export class Demux {
     const h = table.keyHash(p);
     const dispatch = this.dispatch;
     if (dispatch !== null) {
-      dispatch.packet(shardOfHash(h, dispatch.count), p, tsSec, wireLen, frames, serial, checksumBad);
+      const toTunnelShard = (tunnel !== null && tunnel.shard >= 0) || tunnelCarrierKey(p);
+      const shard = toTunnelShard ? TUNNEL_SHARD : shardOfHash(h, dispatch.count);
+      dispatch.packet(shard, p, tsSec, wireLen, frames, serial, checksumBad);
       return null;
     }
     let f = table.find(p, h);
@@ -155,6 +194,7 @@ export class Demux {
       f = null;
     }
     if (f === null) f = this.create(p, tsSec, serial);
+    if (tunnel !== null && tunnel.length > 0) addTunnelParents(f, tunnel.flows, tunnel.length);
     const fromOrig = sentByOrig(f, p);
     if (checksumBad) {
       // Zeek drops the packet before any accounting; only the history notes it.
@@ -256,6 +296,14 @@ export class Demux {
     f.tcpOrig = null;
     f.tcpResp = null;
     this.table.recycle(f);
+  }
+
+  /**
+   * The shard that tunnelled traffic goes to when dispatching (every layer of a packet that carries a tunnel, outer
+   * and inner: see TunnelChain), or -1 when this demultiplexer holds the flows itself.
+   */
+  get tunnelShard(): number {
+    return this.dispatch === null ? -1 : TUNNEL_SHARD;
   }
 
   /** Ends every open flow (end of input). */

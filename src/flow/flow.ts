@@ -136,6 +136,12 @@ export class Flow {
   charged = 0;
   /** What the payload says the flow is (service, server names: inspect/names.ts); null until payload is looked at. */
   names: FlowNames | null = null;
+  /**
+   * Serial numbers of the flows whose packets carried this one (Zeek's tunnel_parents: the layer right around it,
+   * over every packet, so several when its packets came through several tunnels), in the order first seen; null for
+   * a flow never seen inside a tunnel.
+   */
+  tunnelParents: number[] | null = null;
 
   /**
    * Makes the flow as good as new, for reuse (see FlowTable.recycle): every field back to its initializer above. The
@@ -191,6 +197,7 @@ export class Flow {
     this.closingReason = 'closed';
     this.charged = 0;
     this.names = null;
+    this.tunnelParents = null;
   }
 }
 
@@ -221,4 +228,15 @@ export function tcpAttemptPending(f: Flow): boolean {
 export function tcpAttemptExpired(f: Flow, nowSec: number, delaySec: number): boolean {
   if (f.tcp !== null) return f.tcp.attemptExpired(nowSec, delaySec);
   return f.tcpLog !== null && f.tcpLog.attemptExpired(nowSec, delaySec);
+}
+
+/**
+ * Adds the tunnel parent of a packet of `f` to its set: the innermost of `chain` (the flows of the layers around the
+ * packet, outermost first, `n` of them), as Zeek's conn.log names only the tunnel right around a connection.
+ */
+export function addTunnelParents(f: Flow, chain: readonly Flow[], n: number): void {
+  const serial = chain[n - 1]!.serial; // n > 0
+  const parents = f.tunnelParents;
+  if (parents === null) f.tunnelParents = [serial];
+  else if (!parents.includes(serial)) parents.push(serial);
 }

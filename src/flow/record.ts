@@ -99,6 +99,8 @@ export interface FlowRecord {
   readonly rttAckSec: number | null;
   /** Why the record was written. */
   readonly endReason: EndReason;
+  /** uids of the flows that carried this one through tunnels (Zeek's tunnel_parents), empty when none. */
+  readonly tunnelParents?: readonly string[];
   /** What the payload says the flow is (with payload inspection on: `--names`); null or absent otherwise. */
   readonly names?: NamesRecord | null;
 }

@@ -103,6 +103,14 @@ export function udpHistory(f: Flow): string {
   return h;
 }
 
+const NO_PARENTS: readonly string[] = Object.freeze([]);
+
+/** The uids of `f`'s tunnel parents (Zeek's tunnel_parents), empty when it was never inside a tunnel. */
+export function tunnelParentUids(f: Flow): readonly string[] {
+  const p = f.tunnelParents;
+  return p === null ? NO_PARENTS : p.map(flowUid);
+}
+
 /**
  * The TCP tracker of `f` as it stands for a record: its own, or for a flow in the log tier (tcp/deferred.ts) the
  * tracker its segments were just replayed into (valid until the next call); null for other protocols.
@@ -172,5 +180,6 @@ function buildRecord(f: Flow, reason: EndReason): FlowRecord {
     rttAckSec: tcp === null ? null : tcp.rttAckSec,
     endReason: reason,
     names: f.names === null ? null : namesRecord(f.names),
+    tunnelParents: tunnelParentUids(f),
   };
 }

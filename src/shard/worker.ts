@@ -5,10 +5,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { DecodedPacket } from '../decode/packet.js';
-import { Demux } from '../flow/demux.js';
+import { Demux, type TunnelChain } from '../flow/demux.js';
 import { EndOrder } from '../flow/end-order.js';
 import type { Flow } from '../flow/flow.js';
 import { flowRecord } from '../flow/snapshot.js';
+import { SERIALS_PER_FRAME } from '../pipeline.js';
 import { encodeFlowJson } from '../sink/flow-json.js';
 import { GrowingOut, makeWriter } from '../sink/writers.js';
 import { RecordKind, RingReader } from './packet-ring.js';
@@ -72,6 +73,9 @@ function main(job: ShardJob): void {
   }
 
   const reader = new RingReader(job.ring);
+  /** The flows of the current frame's layers so far, and the frame's input position. */
+  const chain: TunnelChain = { flows: [], length: 0, shard: -1 };
+  let chainOrdinal = -1;
   const p = new DecodedPacket();
   /** Input position of the records being processed: every record of earlier positions is done. */
   let current = 0;
@@ -89,7 +93,13 @@ function main(job: ShardJob): void {
       }
       if (reader.kind === RecordKind.EXPIRE) demux.expire(reader.tsSec);
       else {
-        demux.packet(p, reader.tsSec, reader.wireLen, reader.frames, reader.checksumBad, reader.serial);
+        // The layers of a tunnelled frame come in order, outermost first, all to this shard (see Pipeline.tunnels):
+        // each inner layer's flow gets the flows of the layers before it as tunnel parents.
+        const inner = reader.serial % SERIALS_PER_FRAME !== 0 && chainOrdinal === reader.ordinal;
+        if (!inner) chain.length = 0;
+        const f = demux.packet(p, reader.tsSec, reader.wireLen, reader.frames, reader.checksumBad, reader.serial, inner ? chain : null);
+        chainOrdinal = reader.ordinal;
+        if (f !== null) chain.flows[chain.length++] = f;
       }
     }
     // Records come in whole frames: those of `current` are all done, and every later record has a later position.

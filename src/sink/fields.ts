@@ -4,14 +4,15 @@
  */
 import { communityIdOfFlow, communityIdOfRecord } from '../flow/community-id.js';
 import type { Flow } from '../flow/flow.js';
+import { tunnelParentUids } from '../flow/snapshot.js';
 import type { DirectionRecord, FlowRecord, NamesRecord } from '../flow/record.js';
 import { LOCAL_FIELDS } from '../local/record-fields.js';
 
 /** Zeek log types, as they appear on a conn.log `#types` line. */
-export type ZeekType = 'time' | 'string' | 'addr' | 'port' | 'enum' | 'interval' | 'count' | 'bool' | 'double';
+export type ZeekType = 'time' | 'string' | 'addr' | 'port' | 'enum' | 'interval' | 'count' | 'bool' | 'double' | 'set[string]';
 
 /** A field value; undefined means unset (`-` in Zeek TSV, omitted in JSON, empty in CSV). */
-export type FieldValue = string | number | boolean | undefined;
+export type FieldValue = string | number | boolean | readonly string[] | undefined;
 
 export interface Field {
   readonly name: string;
@@ -93,6 +94,13 @@ export const SOCKSCOPE_FIELDS: readonly Field[] = [
   nameField('dns_rcode', 'count', (n) => n.dnsRcode),
   nameField('ssh_client', 'string', (n) => n.sshClient),
   nameField('ssh_server', 'string', (n) => n.sshServer),
+  // Zeek's tunnel_parents, last here (in the zeek format in Zeek's own place, before ip_proto); unset when none.
+  {
+    name: 'tunnel_parents',
+    type: 'set[string]',
+    get: (r) => (r.tunnelParents === undefined || r.tunnelParents.length === 0 ? undefined : r.tunnelParents),
+    fromFlow: (f) => (f.tunnelParents === null ? undefined : tunnelParentUids(f)),
+  },
   // ── This host (issue 17): local_orig/local_resp (--local-nets; live, the host's addresses too), and live, each
   // local end's pid, process, user and kernel TCP state (src/local); unset when the run configured nothing local ──
   ...LOCAL_FIELDS,
@@ -111,17 +119,23 @@ function nameField(name: string, type: ZeekType, pick: (n: NamesRecord) => strin
 /** Every field, Zeek's first. */
 export const ALL_FIELDS: readonly Field[] = [...ZEEK_FIELDS, ...SOCKSCOPE_FIELDS];
 
-/** The fields of the zeek TSV format: ALL_FIELDS with `service` in Zeek's own place, after `proto`. */
+/**
+ * The fields of the zeek TSV format: ALL_FIELDS with `service` and `tunnel_parents` in Zeek's own places, after
+ * `proto` and before `ip_proto`.
+ */
 export const ZEEK_LOG_FIELDS: readonly Field[] = (() => {
   const service = ALL_FIELDS.find((f) => f.name === 'service')!; // defined above
-  const rest = ALL_FIELDS.filter((f) => f !== service);
+  const parents = ALL_FIELDS.find((f) => f.name === 'tunnel_parents')!; // defined above
+  const rest = ALL_FIELDS.filter((f) => f !== service && f !== parents);
   const at = rest.findIndex((f) => f.name === 'proto') + 1;
-  return [...rest.slice(0, at), service, ...rest.slice(at)];
+  const withService = [...rest.slice(0, at), service, ...rest.slice(at)];
+  const before = withService.findIndex((f) => f.name === 'ip_proto');
+  return [...withService.slice(0, before), parents, ...withService.slice(before)];
 })();
 
 /** A record as a plain object with the field names as keys; unset fields are left out (as Zeek's JSON logs do). */
-export function recordObject(r: FlowRecord, fields: readonly Field[] = ALL_FIELDS): Record<string, string | number | boolean> {
-  const o: Record<string, string | number | boolean> = {};
+export function recordObject(r: FlowRecord, fields: readonly Field[] = ALL_FIELDS): Record<string, Exclude<FieldValue, undefined>> {
+  const o: Record<string, Exclude<FieldValue, undefined>> = {};
   for (const f of fields) {
     const v = f.get(r);
     if (v !== undefined) o[f.name] = typeof v === 'number' && f.type === 'interval' ? round6(v) : v;
@@ -155,7 +169,8 @@ export function recordJson(r: FlowRecord, fields: readonly Field[] = ALL_FIELDS)
     out += key;
     if (typeof v === 'string') out += JSON.stringify(v);
     else if (typeof v === 'number') out += Number.isFinite(v) ? String(f.type === 'interval' ? round6(v) : v) : 'null';
-    else out += v ? 'true' : 'false';
+    else if (typeof v === 'boolean') out += v ? 'true' : 'false';
+    else out += JSON.stringify(v); // a set: an array of strings, as Zeek's JSON logs write sets
   }
   return `${out}}`;
 }

@@ -312,6 +312,17 @@ function extras(out: ChunkedOut, flow: Flow, reason: EndReason): void {
     bytes(EXTRA_KEY[i]!); // i < length
     if (typeof v === 'number') num(v, f.type === 'interval');
     else if (typeof v === 'boolean') bool(v);
-    else pos += buf.write(JSON.stringify(v), pos, 'utf8');
+    else if (typeof v === 'string') pos += buf.write(JSON.stringify(v), pos, 'utf8');
+    else {
+      // A set (tunnel_parents): an array of uids, as encodeRecordJson writes it.
+      const text = JSON.stringify(v);
+      if (pos + text.length + 256 > buf.length) {
+        out.len = pos;
+        out.reserve(text.length + LINE_RESERVE);
+        buf = out.buf;
+        pos = out.len;
+      }
+      pos += buf.write(text, pos, 'utf8');
+    }
   }
 }

@@ -41,14 +41,32 @@ export function encodeRecordJson(out: ChunkedOut, r: FlowRecord): void {
       else pos = writeFraction(buf, pos, v, f.type === 'interval');
     } else if (typeof v === 'boolean') {
       pos = copyBytes(buf, pos, v ? TRUE : FALSE);
-    } else {
+    } else if (typeof v === 'string') {
       pos = writeJsonString(buf, pos, v);
+    } else {
+      pos = writeJsonSet(out, pos, v);
+      buf = out.buf;
     }
   }
   buf[pos++] = 0x7d; // }
   buf[pos++] = 0x0a; // \n
   out.len = pos;
   out.written();
+}
+
+/**
+ * Writes a set of strings (tunnel_parents) as a JSON array at `pos` of `out.buf`, making room first (the chunk may be
+ * passed on or replaced: read `out.buf` again after). Returns the position after it.
+ */
+function writeJsonSet(out: ChunkedOut, pos: number, v: readonly string[]): number {
+  const text = JSON.stringify(v);
+  const n = Buffer.byteLength(text);
+  if (pos + n + 64 > out.buf.length) {
+    out.len = pos;
+    out.reserve(n + 128);
+    pos = out.len;
+  }
+  return pos + out.buf.write(text, pos, 'utf8');
 }
 
 function copyBytes(buf: Buffer, pos: number, bytes: Uint8Array): number {

@@ -3,7 +3,7 @@
  * streaming formats (ndjson, csv, zeek) emit each flow when it ends, while `json` and `table` collect.
  */
 import type { FlowRecord } from '../flow/record.js';
-import { ALL_FIELDS, type Field, recordJson, round6, ZEEK_LOG_FIELDS } from './fields.js';
+import { ALL_FIELDS, type Field, recordJson, round6, ZEEK_LOG_FIELDS, type FieldValue } from './fields.js';
 import { encodeRecordJson } from './json-bytes.js';
 import { planTable, TABLE_HEAD, type TableLayout, tableCells, tableLines, TableMeasure } from './table-layout.js';
 import { type IpfixFileOptions, IpfixFileWriter } from './ipfix.js';
@@ -253,8 +253,9 @@ export function renderTable(records: readonly FlowRecord[], width = 160, layout:
   return s;
 }
 
-function cellText(f: Field, v: string | number | boolean | undefined, unset: string): string {
+function cellText(f: Field, v: FieldValue, unset: string): string {
   if (v === undefined) return unset;
+  if (typeof v === 'object') return v.join(','); // a set: Zeek's #set_separator
   if (typeof v === 'boolean') return v ? 'T' : 'F';
   if (typeof v === 'number') {
     if (f.type === 'time' || f.type === 'interval') return round6(v).toFixed(6);
