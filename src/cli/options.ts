@@ -3,6 +3,8 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { FlowTableOptions } from '../flow/table.js';
 import { communityIdDefaults, configureCommunityId } from '../flow/community-id.js';
 import { configureNames } from '../inspect/names.js';
+import { configureLocal } from '../local/attribution.js';
+import { LocalNets, parseCidrList } from '../local/local-nets.js';
 import { FORMATS, type Format } from '../sink/writers.js';
 import { UsageError } from './errors.js';
 
@@ -45,7 +47,22 @@ export function addFlowOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no summary on stderr')
     .option('--names', "look at each flow's first packets for its service (Zeek's) and names: TLS/QUIC server name and ALPN, HTTP host and method, DNS question, SSH banners (one thread)")
     .option('--community-id-seed <n>', 'seed of the community_id flow hash (Community ID v1; default 0)', seed16)
-    .option('--no-community-id', 'leave out the community_id field');
+    .option('--no-community-id', 'leave out the community_id field')
+    .option('--local-nets <cidrs>', localNetsHelp, localNets);
+}
+
+/** --local-nets, in each command's help. */
+export const localNetsHelp =
+  "networks that are local (Zeek's Site::local_nets), comma-separated, e.g. 10.0.0.0/8,fd00::/8: sets local_orig and " +
+  "local_resp (live capture: the host's own addresses are local too; one thread)";
+
+/** Parses --local-nets. */
+export function localNets(v: string): LocalNets {
+  try {
+    return new LocalNets(parseCidrList(v));
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 function seed16(v: string): number {
@@ -55,14 +72,16 @@ function seed16(v: string): number {
 }
 
 /**
- * Applies --names, --community-id-seed and --no-community-id for this run (process-wide settings: see
+ * Applies --names, --community-id-seed, --no-community-id and --local-nets for this run (process-wide settings: see
  * inspect/names.ts and flow/community-id.ts). Returns whether worker threads would write the same records: they see
  * no payload and keep the default community ID settings.
  */
 export function applyNameOptions(o: FlowCliOptions): boolean {
   configureNames({ payload: o.names === true });
   configureCommunityId({ enabled: o.communityId !== false, seed: o.communityIdSeed ?? 0 });
-  return o.names !== true && communityIdDefaults();
+  // Local networks are this thread's setting too (live capture adds the host's sockets: see local/live-local.ts).
+  configureLocal({ nets: o.localNets ?? null });
+  return o.names !== true && communityIdDefaults() && o.localNets === undefined;
 }
 
 export interface FlowCliOptions {
@@ -80,6 +99,8 @@ export interface FlowCliOptions {
   communityIdSeed?: number;
   /** False with --no-community-id. */
   communityId?: boolean;
+  /** --local-nets. */
+  localNets?: LocalNets;
 }
 
 /** The flow-table options given on the command line. */

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import type { FlowRecord } from '../flow/record.js';
-import type { SnapshotFeed } from '../pipeline-types.js';
+import type { Snapshot, SnapshotFeed } from '../pipeline-types.js';
 import FilterBar from './components/FilterBar.js';
 import FlowDetail from './components/FlowDetail.js';
 import FlowTable from './components/FlowTable.js';
@@ -41,12 +41,16 @@ export type Props = {
   readonly now?: () => number;
   /** Quit by itself once the input is exhausted (benchmarks, scripted runs). @default false */
   readonly exitAtEnd?: boolean;
+  /** Filter to start with (filter language, src/filter/filter.ts). @default none */
+  readonly initialFilter?: string;
   /** Sort order to start with. @default bytes, biggest first */
   readonly initialSort?: SortOrder;
   /** Read keys (off for headless runs, which have no keyboard). @default true */
   readonly keyboard?: boolean;
   /** A message for the user, shown above the status line (e.g. the capture was cut short). */
   readonly notice?: string | undefined;
+  /** Live: the capture's health line for the header (interface counters, missed bytes), from each snapshot. */
+  readonly health?: ((snapshot: Snapshot) => string) | undefined;
 };
 
 /** Lines around the table body besides the header: the filter bar, the table's title row, the status line. */
@@ -60,7 +64,7 @@ const HEADER_LINES = 3;
  */
 export default function App({
   feed, replay, live = false, columns, rows, now = Date.now, exitAtEnd = false,
-  initialSort = { column: 'bytes', reversed: false }, notice, keyboard = true,
+  initialSort = { column: 'bytes', reversed: false }, initialFilter = '', notice, keyboard = true, health,
 }: Props) {
   const { exit } = useApp();
   const size = useTerminalSize();
@@ -93,7 +97,7 @@ export default function App({
     setEditingState(e);
   };
   const [sort, setSort] = useState<SortOrder>(initialSort);
-  const [filter, setFilter] = useState('');
+  const [filter, setFilter] = useState(initialFilter);
   const inputs = useRef({ filter, sort });
   inputs.current = { filter, sort };
   const flowView = useFlowView(feed, snapshot, live, now, inputs);
@@ -251,6 +255,7 @@ export default function App({
         live={live}
         width={width}
         lines={headerLines}
+        health={health?.(snapshot)}
       />
       <FilterBar
         view={view === 'services' ? 'services' : 'flows'}

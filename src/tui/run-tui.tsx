@@ -33,6 +33,10 @@ export interface RunTuiOptions {
    * @default false
    */
   readonly headless?: boolean;
+  /** The filter to start with (watch --filter), as the `/` key edits it. @default none */
+  readonly filter?: string;
+  /** Live: the capture's health for the header (local/capture-health.ts), from each snapshot. */
+  readonly health?: (snapshot: import('../pipeline-types.js').Snapshot) => string;
 }
 
 /** A terminal-sized sink for headless runs: Ink renders into it as into a 120x40 screen; the frames are dropped. */
@@ -98,6 +102,8 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
       exitAtEnd={exitAtEnd}
       keyboard={!headless}
       notice={notice}
+      initialFilter={opts.filter ?? ''}
+      health={opts.health}
     />
   );
   const instance = render(app(), {

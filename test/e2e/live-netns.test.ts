@@ -217,7 +217,9 @@ describe.skipIf(SKIP !== undefined)('sockscope capture on a veth in a network na
     expect(fromFile).toHaveLength(run.records.length);
     // end_reason differs by design: live, a closed flow ends once its close delay has passed on the wall clock
     // ('closed'); in the file the capture clock stops at the last packet, so the same flow ends at 'eof'.
-    const TIMES = new Set(['ts', 'last_ts', 'duration', 'rtt_syn', 'rtt_ack', 'uid', 'end_reason']);
+    // This host's view (local_orig, pids, kernel states) is live only: a file has no host behind it.
+    const TIMES = new Set(['ts', 'last_ts', 'duration', 'rtt_syn', 'rtt_ack', 'uid', 'end_reason', 'local_orig', 'local_resp',
+      'orig_pid', 'orig_process', 'orig_user', 'resp_pid', 'resp_process', 'resp_user', 'orig_kernel_state', 'resp_kernel_state']);
     for (const live of run.records) {
       const read = fromFile.find(r => key(r) === key(live));
       expect(read, key(live)).toBeDefined();

@@ -11,6 +11,8 @@ import {addFlowOptions, applyNameOptions, type FlowCliOptions, flowTableOptions}
 import {addIpfixOptions, type IpfixCliOptions, ipfixFileOptions, openIpfixSinks, outputEnv} from '../ipfix-options.js';
 import {runFlows} from '../run-flows.js';
 import {sanitize} from '../../tui/sanitize.js';
+import {CaptureHealth} from '../../local/capture-health.js';
+import {type LiveLocal, startLiveLocal} from '../../local/live-local.js';
 
 /** What `capture` says about cap's limits, in `--help` and in the README. */
 export const CAP_LIMITS_HELP = [
@@ -113,6 +115,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
   deps.signals.on('SIGINT', onSignal);
   deps.signals.on('SIGTERM', onSignal);
   let writer: PcapWriter | undefined;
+  let local: LiveLocal | undefined;
   try {
     const liveOpts: LiveOptions = {signal: abort.signal};
     if (o.count !== undefined) liveOpts.maxPackets = o.count;
@@ -149,6 +152,13 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
       );
     }
     applyNameOptions(o);
+    // This host's sockets (src/local): read now and on a bounded timer; read once more when a signal stops the
+    // capture (this listener runs before the pipeline's, which writes the open flows).
+    local = startLiveLocal(o.localNets ?? null, (line) => {
+      if (o.quiet !== true) env.stderr.write(`${sanitize(line)}\n`);
+    });
+    abort.signal.addEventListener('abort', () => local?.refresh(), {once: true});
+    const health = new CaptureHealth(live.name, filter, () => live.stats().packets);
     const runOpts: Parameters<typeof runFlows>[1] = {
       format: o.format ?? (output.env.isTTY ? 'table' : 'ndjson'),
       flowTable: flowTableOptions(o),
@@ -158,7 +168,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     if (o.quiet === true) runOpts.quiet = true;
     if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
     if (runOpts.format === 'ipfix') runOpts.ipfix = ipfixFileOptions(o);
-    if (sinks.length > 0) runOpts.sinks = sinks;
+    runOpts.sinks = [...sinks, health];
     const code = await runFlows([source], runOpts, output.env);
     await output.done();
     if (writer !== undefined) {
@@ -179,6 +189,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     }
     throw e;
   } finally {
+    local?.stop();
     deps.signals.off('SIGINT', onSignal);
     deps.signals.off('SIGTERM', onSignal);
   }

@@ -9,11 +9,15 @@ import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit, UsageError } from '../errors.js';
-import { applyNameOptions, checkCaptureNames, type FlowCliOptions, flowTableOptions } from '../options.js';
+import { applyNameOptions, checkCaptureNames, type FlowCliOptions, flowTableOptions, localNets, localNetsHelp } from '../options.js';
+import { CaptureHealth } from '../../local/capture-health.js';
+import { type LiveLocal, startLiveLocal } from '../../local/live-local.js';
 import { summaryText } from '../run-flows.js';
 // The key ladder of + and - (model.ts is plain functions: importing it loads neither Ink nor React).
 import { SPEEDS } from '../../tui/model.js';
 import { describeOpenError } from './flows.js';
+import { filterOption } from '../filter-option.js';
+import type { FlowFilter } from '../../filter/filter.js';
 import { sanitize, sanitizeLines } from '../../tui/sanitize.js';
 
 interface WatchOptions extends FlowCliOptions {
@@ -22,6 +26,7 @@ interface WatchOptions extends FlowCliOptions {
   paused?: boolean;
   exitAtEnd?: boolean;
   headless?: boolean;
+  filter?: FlowFilter;
 }
 
 /** Slowest and fastest replay speeds as multiples of real time: the ends of the ladder + and - step through. */
@@ -89,6 +94,13 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     .option('--tcp-timeout <sec>', 'end a TCP flow after this much inactivity (Zeek: 300)', seconds)
     .option('--udp-timeout <sec>', 'end a UDP flow after this much inactivity (Zeek: 60)', seconds)
     .option('--icmp-timeout <sec>', 'end an ICMP flow after this much inactivity (Zeek: 60)', seconds)
+    .option('--local-nets <cidrs>', localNetsHelp, localNets)
+    .option(
+      '--filter <expr>',
+      'start with this filter (the filter language of / and flows --filter: port:443, host:, net:CIDR, proto:, state:, ' +
+        'bytes>1M, !, and, or, parentheses)',
+      filterOption,
+    )
     .option('-q, --quiet', 'no summary on stderr after a headless run')
     .action(async (args: string[], o: WatchOptions) => {
       setExit(await watch(args, o, env));
@@ -139,6 +151,15 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
   process.env['NODE_ENV'] ??= 'production';
   const { runTui } = await import('../../tui/run-tui.js');
   applyNameOptions(o);
+  // Live: this host's sockets beside the flows (src/local), and the capture's health in the header.
+  let local: LiveLocal | undefined;
+  let health: CaptureHealth | undefined;
+  const notices: string[] = [];
+  if (o.interface !== undefined) {
+    local = startLiveLocal(o.localNets ?? null, (line) => notices.push(line));
+    const live = sources[0]!; // opened above
+    health = new CaptureHealth(o.interface, args.join(' '), () => live.stats().packets);
+  }
   const result = await runTui({
     sources,
     live: o.interface !== undefined,
@@ -150,7 +171,10 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
     stdin: keyboard,
     stderr: env.stderr,
     headless,
+    ...(health === undefined ? {} : { health: (s) => health.headerText(s.stats.packetsRead, s.flows, s.stats.clockSec) }),
   });
+  local?.stop();
+  for (const line of notices) env.stderr.write(`${sanitize(line)}\n`);
   if (keyboard !== env.stdin) keyboard.destroy();
   if (result.summary && !(headless && o.quiet === true)) env.stderr.write(summaryText(result.summary.stats));
   if (result.error !== undefined) {

@@ -5,6 +5,7 @@ import {
 } from '../model.js';
 import { formatRtt } from '../../sink/format.js';
 import { sanitize } from '../sanitize.js';
+import { kernelDisagreement, localDetailRows } from '../../local/detail.js';
 
 export type Props = {
   readonly record: FlowRecord;
@@ -47,6 +48,7 @@ export function detailRows(r: FlowRecord): Array<readonly [string, string, strin
   const tcp = r.proto === 'tcp';
   const rows: Array<readonly [string, string, string]> = [
     both('state', (d) => (d.state === null ? '-' : `${sanitize(d.state)}${d.stateInferred ? ' (inferred)' : ''}`)),
+    ...localDetailRows(r).map(([k, o, p]) => [k, sanitize(o), sanitize(p)] as const),
     both('packets', (d) => n(d.pkts)),
     both('IP bytes', (d) => n(d.ipBytes)),
     both('payload bytes', (d) => n(d.payloadBytes)),
@@ -95,6 +97,7 @@ export default function FlowDetail({ record: r, history, gone, width }: Props) {
           <Text color="cyan">{fit(k, label)}</Text>  {fit(o, col - 1)} {fit(p, col - 1)}
         </Text>
       ))}
+      {kernelDisagreement(r) !== undefined ? <Text color="red" bold wrap="truncate-end">{fit(kernelDisagreement(r)!, width)}</Text> : null}
       {r.proto === 'tcp' ? (
         <>
           <Text wrap="truncate-end">{fit(`orig: ${transitionsText(r.orig.transitions, r.startSec)}`, width)}</Text>

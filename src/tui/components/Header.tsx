@@ -14,6 +14,8 @@ export type Props = {
   readonly width: number;
   /** Lines to show, 0 to 3 (short terminals drop the last ones first). @default 3 */
   readonly lines?: number;
+  /** Live: what the capture may have missed (local/capture-health.ts), shown on the third line. */
+  readonly health?: string | undefined;
 };
 
 /** What live capture through libpcap's JS binding cannot see, said plainly. */
@@ -23,7 +25,7 @@ export const LIVE_LIMITS = 'live: arrival timestamps, no kernel drop counts, siz
  * Three lines: source and clock; packets, bytes and rates; flows and the packets no flow got (by reason). Short
  * terminals show fewer (`lines`), keeping the first.
  */
-export default function Header({ snapshot, packetRate, byteRate, live, width, lines = 3 }: Props) {
+export default function Header({ snapshot, packetRate, byteRate, live, width, lines = 3, health }: Props) {
   const st = snapshot.stats;
   const mode = live
     ? 'LIVE'
@@ -45,7 +47,8 @@ export default function Header({ snapshot, packetRate, byteRate, live, width, li
     `flows ${groupDigits(st.activeFlows)} active / ${groupDigits(st.totalFlows)} total`;
   const unassigned = st.packetsUnassigned > 0 ? `unassigned ${groupDigits(st.packetsUnassigned)}: ${unassignedText(st.unassigned)}` : 'unassigned 0';
   const drops = st.dropped !== undefined ? `  dropped ${groupDigits(st.dropped)}` : '';
-  const line3 = live && st.dropped === undefined ? `${LIVE_LIMITS}  |  ${unassigned}` : `${unassigned}${drops}`;
+  const limits = health === undefined ? LIVE_LIMITS : `${health}  |  ${LIVE_LIMITS}`;
+  const line3 = live && st.dropped === undefined ? `${limits}  |  ${unassigned}` : `${unassigned}${drops}`;
   if (lines <= 0) return null;
   return (
     <Box flexDirection="column">
