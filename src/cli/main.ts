@@ -4,8 +4,10 @@ import { register as registerCapture } from './commands/capture.js';
 import { register as registerFlows } from './commands/flows.js';
 import { register as registerWatch } from './commands/watch.js';
 import { register as registerInterfaces } from './commands/interfaces.js';
+import { register as registerListeners } from './commands/listeners.js';
 import { type Env, processEnv } from './env.js';
 import { describeOutputError, Exit, UsageError } from './errors.js';
+import { sanitize, sanitizeLines } from '../tui/sanitize.js';
 
 /** Builds the program; `setExit` receives each command's exit code. */
 export function buildProgram(env: Env, setExit: (code: number) => void): Command {
@@ -15,12 +17,13 @@ export function buildProgram(env: Env, setExit: (code: number) => void): Command
     .exitOverride()
     .configureOutput({
       writeOut: (s) => env.stdout.write(s),
-      writeErr: (s) => env.stderr.write(s),
+      writeErr: (s) => env.stderr.write(sanitizeLines(s)),
     });
   registerFlows(program, env, setExit);
   registerWatch(program, env, setExit);
   registerCapture(program, env, setExit);
   registerInterfaces(program, env, setExit);
+  registerListeners(program, env, setExit);
   return program;
 }
 
@@ -39,7 +42,7 @@ export async function main(argv: string[], env: Env = processEnv()): Promise<num
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? Exit.OK : Exit.USAGE;
     if (e instanceof UsageError) {
-      env.stderr.write(`sockscope: ${e.message}\n`);
+      env.stderr.write(`sockscope: ${sanitize(e.message)}\n`);
       return Exit.USAGE;
     }
     throw e;
@@ -69,7 +72,7 @@ if (isMain) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`sockscope: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.stderr.write(`sockscope: ${sanitizeLines(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
       process.exitCode = 1;
     },
   );

@@ -12,9 +12,10 @@ import { humanCount } from '../sink/format.js';
 import { type ByteSink, ChunkedOut, type Format, makeWriter, type RecordWriter } from '../sink/writers.js';
 import type { PacketSource } from '../source/types.js';
 import type { TableLayout } from '../sink/table-layout.js';
+import type { FlowRecord } from '../flow/record.js';
 import type { FlowSink, IpfixFileOptions } from '../sink/ipfix.js';
 import type { Env } from './env.js';
-import { sanitize } from '../tui/sanitize.js';
+import { sanitize, sanitizeLines } from '../tui/sanitize.js';
 import { describeOutputError, Exit } from './errors.js';
 
 export type { Format } from '../sink/writers.js';
@@ -35,6 +36,8 @@ export interface RunFlowsOptions {
   ipfix?: IpfixFileOptions;
   /** The table format's lines per flow. @default auto */
   layout?: TableLayout;
+  /** Only the records this accepts are written (flows --filter; runFlows only, not sharded). */
+  filter?: (r: FlowRecord) => boolean;
 }
 
 /** Below this much input, starting worker threads costs more than it saves. */
@@ -92,10 +95,12 @@ export function runFlowsSharded(sources: PacketSource[], threads: number, opts: 
 /** Runs the pipeline over `sources` and writes records to env.stdout. Resolves to the process exit code. */
 export function runFlows(sources: PacketSource[], opts: RunFlowsOptions, env: Env): Promise<number> {
   const sinks = opts.sinks ?? [];
+  const filter = opts.filter;
   return writeRecords(opts, env, (out, writer, signal) => {
     const pipelineOpts: ConstructorParameters<typeof Pipeline>[0] = {
       sources,
-      onFlowEnd: sinks.length === 0 ? (r) => writer.write(r) : (r) => {
+      onFlowEnd: sinks.length === 0 && filter === undefined ? (r) => writer.write(r) : (r) => {
+        if (filter !== undefined && !filter(r)) return;
         writer.write(r);
         for (const sink of sinks) sink.write(r);
       },
@@ -107,7 +112,7 @@ export function runFlows(sources: PacketSource[], opts: RunFlowsOptions, env: En
     if (opts.flowTable !== undefined) pipelineOpts.flowTable = opts.flowTable;
     if (opts.verifyChecksums === true) pipelineOpts.verifyChecksums = true;
     // ndjson alone: each line straight from the flow's state, without a record object.
-    if (opts.format === 'ndjson' && sinks.length === 0) pipelineOpts.onFlowEndState = (f) => encodeFlowJson(out, f, f.endReason);
+    if (opts.format === 'ndjson' && sinks.length === 0 && filter === undefined) pipelineOpts.onFlowEndState = (f) => encodeFlowJson(out, f, f.endReason);
     const pipeline = new Pipeline(pipelineOpts);
     const done = pipeline.run().then((s) => ({ stats: s.stats, errors: s.errors.map((e) => e.message) }));
     return { run: pipeline, done };
@@ -155,15 +160,15 @@ async function writeRecords(
     }
     const sinkLines: string[] = [];
     for (const sink of opts.sinks ?? []) sinkLines.push(...(await sink.close()));
-    if (writer.endPaced !== undefined) await writer.endPaced(() => out.room());
+    if (writer.endPaced !== undefined) await writer.endPaced(() => (out.failure === null ? out.room() : false));
     else writer.end();
     out.flush();
     await out.settled();
     const failure = out.failure as NodeJS.ErrnoException | null;
     // The reader has gone (`sockscope flows x | head`): it wanted no more, which is no error.
     if (failure?.code === 'EPIPE') return Exit.OK;
-    if (opts.quiet !== true) env.stderr.write(summaryText(summary.stats));
-    for (const line of sinkLines) if (opts.quiet !== true || line.includes('warning')) env.stderr.write(`${line}\n`);
+    if (opts.quiet !== true) env.stderr.write(sanitizeLines(summaryText(summary.stats)));
+    for (const line of sinkLines) if (opts.quiet !== true || line.includes('warning')) env.stderr.write(`${sanitize(line)}\n`);
     for (const e of summary.errors) env.stderr.write(`sockscope: error: ${sanitize(e)}\n`);
     if (failure !== null) {
       env.stderr.write(`sockscope: error: ${describeOutputError(failure)}\n`);

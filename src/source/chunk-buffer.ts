@@ -4,8 +4,9 @@
  * while the reader walks the first: each buffer has a chunk's worth of headroom in front of where its data lands, and
  * when the reader needs more, the unread tail of the current buffer (the record cut by the chunk edge) is copied into
  * that headroom, in front of the data read ahead, and the buffers swap. So the input is copied once, by the read
- * itself, and decoding overlaps reading. A record larger than the headroom gets a buffer of its own size, up to
- * {@link MAX_RECORD_BYTES}, so memory stays bounded by the largest record, not by the file.
+ * itself, and decoding overlaps reading. A record larger than the headroom gets a buffer of its own, grown as its
+ * bytes arrive up to its size (at most {@link MAX_RECORD_BYTES}) and let go once it is read, so memory stays bounded
+ * by the largest record the input really holds, not by the file nor by what a record header claims.
  */
 import type { ByteInput } from './byte-input.js';
 
@@ -77,14 +78,16 @@ export class ChunkBuffer {
       if (tail <= room) {
         spare.set(this.bytes.subarray(this.start, this.end), room - tail);
         this.base += this.start - (room - tail);
-        this.spare = this.bytes;
+        // A buffer grown for a large record is not kept as the spare: the next large record would hold two.
+        this.spare = this.bytes.length === 2 * room ? this.bytes : new Uint8Array(2 * room);
         this.bytes = spare;
         this.start = room - tail;
         this.end = room + n;
       } else {
-        // A record larger than the headroom: a buffer of its own (need <= MAX_RECORD_BYTES, checked by the caller;
-        // at least two chunks, so that it can serve as the spare later), filled up to `need` right away.
-        const next = new Uint8Array(Math.max(need, tail + n, 2 * room));
+        // A record larger than the headroom: a buffer of its own (need <= MAX_RECORD_BYTES, checked by the caller),
+        // grown as the record's bytes arrive, doubling up to `need`: a record header that claims more than the input
+        // holds costs what the input holds, not what it claims.
+        let next = new Uint8Array(Math.max(tail + n, 2 * room));
         next.set(this.bytes.subarray(this.start, this.end), 0);
         next.set(spare.subarray(room, room + n), tail);
         this.base += this.start;
@@ -92,6 +95,12 @@ export class ChunkBuffer {
         this.start = 0;
         this.end = tail + n;
         while (this.end < need && !this.eof) {
+          if (this.end === next.length) {
+            const grown = new Uint8Array(Math.min(need, 2 * next.length));
+            grown.set(next.subarray(0, this.end));
+            next = grown;
+            this.bytes = next;
+          }
           const m = await this.input.read(next, this.end, next.length - this.end);
           if (m === 0) this.eof = true;
           else this.end += m;

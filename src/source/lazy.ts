@@ -70,7 +70,16 @@ export async function openCaptures(paths: readonly string[], opts: OpenCaptureOp
   const sources: PacketSource[] = [];
   try {
     for (const path of paths) {
-      const checked = await openCapture(path, path === '-' ? opts : checkOpts);
+      let checked: PacketSource;
+      try {
+        checked = await openCapture(path, path === '-' ? opts : checkOpts);
+      } catch (e) {
+        // A capture damaged from its first bytes (a gzip file cut inside its first block) is bad input like any
+        // other: reported in its turn, and the other files are still read. Only a name that is no capture stops the run.
+        if (!(e instanceof CaptureError && e.damaged)) throw e;
+        sources.push(new FailedCapture(e));
+        continue;
+      }
       const totalBytes = checked.stats().totalBytes;
       if (path === '-' || totalBytes === undefined) {
         sources.push(checked);
@@ -84,4 +93,24 @@ export async function openCaptures(paths: readonly string[], opts: OpenCaptureOp
     throw e;
   }
   return sources;
+}
+
+/** A capture that could not be read from its start: pumping it raises the error found when it was checked. */
+export class FailedCapture implements PacketSource {
+  readonly name: string;
+  readonly live = false;
+  private readonly error: CaptureError;
+  constructor(error: CaptureError) {
+    this.name = error.file;
+    this.error = error;
+  }
+  pump(): Promise<boolean> {
+    return Promise.reject(this.error);
+  }
+  stats(): SourceStats {
+    return { packets: 0, bytesRead: 0, totalBytes: undefined, truncatedBySnaplen: 0, badTimestamps: 0 };
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

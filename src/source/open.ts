@@ -111,7 +111,9 @@ async function openInput(
     await chunk.fill(MAGIC_BYTES);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new CaptureError(name, 0, 0, `read error${gzipped ? ' (gzip)' : ''}: ${reason}`);
+    const raw = gzipped ? input.rawBytesRead() : undefined;
+    const where = raw === undefined ? '' : ` (after ${raw} compressed bytes${totalBytes === undefined ? '' : ` of ${totalBytes}`})`;
+    throw new CaptureError(name, 0, 0, `read error${gzipped ? ' (gzip)' : ''}: ${reason}${where}`, true);
   }
   const head = chunk.bytes.subarray(chunk.start, chunk.start + Math.min(chunk.available, MAGIC_BYTES));
   const format = detectFormat(head);

@@ -94,12 +94,18 @@ export class CaptureError extends Error {
   readonly packet: number;
   readonly byteOffset: number;
   readonly reason: string;
-  constructor(file: string, packet: number, byteOffset: number, reason: string) {
+  /**
+   * True when the input is a capture (or a gzip stream) that could not be read to its end (cut short, corrupt
+   * compressed data, a read error), false when it is no capture at all (unknown magic number, empty).
+   */
+  readonly damaged: boolean;
+  constructor(file: string, packet: number, byteOffset: number, reason: string, damaged = false) {
     super(`${file}: packet ${packet} at byte ${byteOffset}: ${reason}`);
     this.name = 'CaptureError';
     this.file = file;
     this.packet = packet;
     this.byteOffset = byteOffset;
     this.reason = reason;
+    this.damaged = damaged;
   }
 }

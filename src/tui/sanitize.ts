@@ -33,3 +33,13 @@ export function sanitize(text: string): string {
   if (!HAS_UNSAFE.test(text)) return text;
   return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL_CHAR, '');
 }
+
+/**
+ * `text` with every line passed through {@link sanitize}, the line ends kept: for messages on stderr (errors,
+ * summaries, stack traces) that carry names from outside, file names, interface names, anything read from a capture.
+ * A name holding a newline cannot forge a line of its own, nor a control sequence retitle the terminal.
+ */
+export function sanitizeLines(text: string): string {
+  if (!HAS_UNSAFE.test(text)) return text;
+  return text.split('\n').map(sanitize).join('\n');
+}

@@ -3,6 +3,7 @@ import type {Command} from 'commander';
 import {type CapAddress, type CapDevice, LiveCaptureError, listDevices} from '../../source/live.js';
 import type {Env} from '../env.js';
 import {Exit, UsageError} from '../errors.js';
+import {sanitize} from '../../tui/sanitize.js';
 
 /** Effects `interfaces` uses, injectable for tests. */
 export interface InterfacesDeps {
@@ -34,7 +35,7 @@ export function register(
       if (o.json === true) {
         env.stdout.write(`${JSON.stringify(devices.map(jsonDevice), null, 2)}\n`);
       } else {
-        for (const line of formatDevices(devices)) env.stdout.write(`${line}\n`);
+        for (const line of formatDevices(devices)) env.stdout.write(`${sanitize(line)}\n`);
       }
       setExit(Exit.OK);
     });
