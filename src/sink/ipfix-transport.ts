@@ -64,7 +64,6 @@ export interface SessionStats {
 }
 
 const DEFAULT_QUEUE_BYTES = 4 << 20;
-const NO_SETS = new Uint8Array(0);
 const MAX_RECONNECT_MS = 30_000;
 
 /** One exporting session to one collector. */
@@ -88,21 +87,15 @@ export abstract class IpfixSession {
   abstract close(timeoutMs: number): Promise<void>;
 
   /**
-   * A message in a buffer of its own (sockets keep it until sent): header, the templates when `withTemplates`, then
-   * `sets`. The sequence number counts every data record numbered, sent or not, so a collector sees the gap of a
-   * message that was dropped here.
+   * A message in a buffer of its own (sockets keep it until sent): the header, then `sets` (data sets holding
+   * `records` data records, or the template set). The sequence number counts every data record numbered, sent or
+   * not, so a collector sees the gap of a message that was dropped here.
    */
-  protected message(sets: Uint8Array, records: number, withTemplates: boolean): Buffer {
-    const t = withTemplates ? this.opts.templates : undefined;
-    const len = HEADER_BYTES + (t?.length ?? 0) + sets.length;
+  protected message(sets: Uint8Array, records: number): Buffer {
+    const len = HEADER_BYTES + sets.length;
     const msg = Buffer.allocUnsafe(len);
     writeHeader(msg, len, Math.floor(this.opts.now() / 1000), this.sequence, this.opts.domain);
-    let o = HEADER_BYTES;
-    if (t !== undefined) {
-      msg.set(t, o);
-      o += t.length;
-    }
-    msg.set(sets, o);
+    msg.set(sets, HEADER_BYTES);
     this.sequence = (this.sequence + records) % 4294967296;
     return msg;
   }
@@ -134,9 +127,9 @@ export class UdpSession extends IpfixSession {
     if (now - this.lastTemplatesMs >= (this.opts.templateRefreshMs ?? 60_000)) {
       // In a message of their own, so that data messages keep no room for them.
       this.lastTemplatesMs = now;
-      this.datagram(this.message(NO_SETS, 0, true), 0, true);
+      this.datagram(this.message(this.opts.templates, 0), 0, true);
     }
-    this.datagram(this.message(sets, records, false), records, false);
+    this.datagram(this.message(sets, records), records, false);
   }
 
   private datagram(msg: Buffer, records: number, templates: boolean): void {
@@ -217,7 +210,7 @@ export class TcpSession extends IpfixSession {
       this.connected = true;
       this.retryMs = this.opts.reconnectMs ?? 1000;
       // RFC 7011 §8.1: templates are sent at the start of every TCP session, before any data that uses them.
-      s.write(this.message(NO_SETS, 0, true));
+      s.write(this.message(this.opts.templates, 0));
       const queued = this.queue;
       this.queue = [];
       this.queuedBytes = 0;
@@ -238,7 +231,7 @@ export class TcpSession extends IpfixSession {
   }
 
   send(sets: Uint8Array, records: number): void {
-    const msg = this.message(sets, records, false);
+    const msg = this.message(sets, records);
     if (this.connected) {
       // A collector that reads too slowly: what its socket already holds is the queue.
       if (this.socket!.writableLength + msg.length > this.maxQueuedBytes) this.stats.recordsLost += records;
