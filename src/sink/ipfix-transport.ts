@@ -181,7 +181,7 @@ export class TcpSession extends IpfixSession {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs: number;
   /** Messages waiting for a connection, and their records. */
-  private queue: { msg: Buffer; records: number }[] = [];
+  private queue: { sets: Buffer; records: number }[] = [];
   private queuedBytes = 0;
   /** Records written to the socket whose write callback has not run yet. */
   private unconfirmed = 0;
@@ -193,7 +193,7 @@ export class TcpSession extends IpfixSession {
     this.retryMs = opts.reconnectMs ?? 1000;
   }
 
-  /** Starts connecting; messages queue until the connection is up. */
+  /** Starts connecting; data queues until the connection is up. */
   open(): void {
     this.connect();
   }
@@ -214,7 +214,7 @@ export class TcpSession extends IpfixSession {
       const queued = this.queue;
       this.queue = [];
       this.queuedBytes = 0;
-      for (const q of queued) this.write(q.msg, q.records);
+      for (const q of queued) this.write(this.message(q.sets, q.records), q.records);
       this.stateChanged?.();
     });
     s.on('error', (e) => this.failed(e));
@@ -231,17 +231,23 @@ export class TcpSession extends IpfixSession {
   }
 
   send(sets: Uint8Array, records: number): void {
-    const msg = this.message(sets, records);
     if (this.connected) {
       // A collector that reads too slowly: what its socket already holds is the queue.
-      if (this.socket!.writableLength + msg.length > this.maxQueuedBytes) this.stats.recordsLost += records;
-      else this.write(msg, records);
-    } else if (this.queuedBytes + msg.length > this.maxQueuedBytes) {
-      this.stats.recordsLost += records;
+      if (this.socket!.writableLength + sets.length > this.maxQueuedBytes) this.drop(records);
+      else this.write(this.message(sets, records), records);
+    } else if (this.queuedBytes + sets.length > this.maxQueuedBytes) {
+      this.drop(records);
     } else {
-      this.queue.push({ msg, records });
-      this.queuedBytes += msg.length;
+      // The header is written when the message goes out: after the templates of the connection, in sequence.
+      this.queue.push({ sets: Buffer.from(sets), records });
+      this.queuedBytes += sets.length;
     }
+  }
+
+  /** Counts records that are not sent; their sequence numbers are used up, so the collector sees the gap. */
+  private drop(records: number): void {
+    this.stats.recordsLost += records;
+    this.sequence = (this.sequence + records) % 4294967296;
   }
 
   private write(msg: Buffer, records: number): void {

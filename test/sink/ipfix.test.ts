@@ -354,6 +354,37 @@ async function tcpCollector(port = 0): Promise<{ server: Server; port: number; c
   return { server, port: (server.address() as { port: number }).port, conns, sockets };
 }
 
+describe('several collectors', () => {
+  it('UDP and TCP collectors each get every record, numbered in their own session', async () => {
+    const udp = createSocket('udp4');
+    const datagrams: Buffer[] = [];
+    udp.on('message', (m) => datagrams.push(m));
+    udp.bind(0, '127.0.0.1');
+    await once(udp, 'listening');
+    const tcp = await tcpCollector();
+    try {
+      const ex = await IpfixExporter.open({
+        targets: [parseTarget(`127.0.0.1:${udp.address().port}`), parseTarget(`tcp://127.0.0.1:${tcp.port}`)],
+      });
+      const recs = manyRecords(50);
+      for (const r of recs) ex.write(r);
+      const lines = await ex.close();
+      expect(lines).toHaveLength(2);
+      expect(lines.every((l) => / 50 records sent in \d+ messages$/.test(l))).toBe(true);
+      await until(() => tcp.sockets[0] !== undefined && (tcp.sockets[0].readableEnded || tcp.sockets[0].destroyed));
+      const templates = new Map();
+      for (const msgs of [datagrams.flatMap((d) => decodeMessages(d, templates)), decodeMessages(Buffer.concat(tcp.conns[0]!))]) {
+        checkSequence(msgs);
+        msgs.flatMap((m) => m.records).forEach((d, i) => expectBiflow(d, recs[i]!));
+      }
+    } finally {
+      udp.close();
+      for (const s of tcp.sockets) s.destroy();
+      tcp.server.close();
+    }
+  });
+});
+
 describe('TCP export', () => {
   it('templates open every connection; after the collector restarts, sockscope reconnects and sends them again', async () => {
     const c1 = await tcpCollector();
