@@ -420,8 +420,10 @@ function inspectFlow(f: Flow, p: DecodedPacket, fromOrig: boolean): void {
   const proto = p.proto;
   if (proto !== IpProto.TCP && proto !== IpProto.UDP) return;
   let names = f.names;
-  if (names === null) f.names = names = new FlowNames();
-  else if (names.done()) return;
+  if (names === null) {
+    f.names = names = new FlowNames();
+    names.midstream = proto === IpProto.TCP && f.oSyn + f.rSyn === 0;
+  } else if (names.done()) return;
   inspect(names, p.bytes, p.payload, p.payloadCaptured, fromOrig, proto, p.srcPort, p.dstPort, p.seq);
 }
 

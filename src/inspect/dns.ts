@@ -9,7 +9,7 @@ export class DnsMessage {
   isResponse = false;
   opcode = 0;
   rcode = 0;
-  /** Where the first question's name starts, and its type and class. */
+  /** Where the first question's name starts (-1 when there is no question), and its type and class. */
   nameOff = 0;
   qtype = 0;
   qclass = 0;
@@ -17,17 +17,32 @@ export class DnsMessage {
 
 const MAX_HOPS = 64;
 
+/** Most questions in a message taken for DNS (resolvers send one; mDNS queries may ask several). */
+const MAX_QUESTIONS = 32;
+
 /**
  * Parses the DNS message at b[off, end) (for DNS over TCP, after its 2-byte length). True when the header is sane
- * (opcode 0-6, Z bit clear for queries, exactly one question: what every resolver sends) and the whole first
- * question is there.
+ * (opcode 0-6, 1-32 questions) and the whole first question is there; or, for a response without a question (as
+ * mDNS announcements are), when it carries at least one record. `nameOff` is -1 then.
  */
 export function parseDns(b: Uint8Array, off: number, end: number, out: DnsMessage): boolean {
   if (end - off < 12) return false;
   const flags = (b[off + 2]! << 8) | b[off + 3]!;
   const qd = (b[off + 4]! << 8) | b[off + 5]!;
   const opcode = (flags >>> 11) & 15;
-  if (qd !== 1 || opcode > 6) return false;
+  if (qd > MAX_QUESTIONS || opcode > 6) return false;
+  if (qd === 0) {
+    const records = ((b[off + 6]! << 8) | b[off + 7]!) + ((b[off + 8]! << 8) | b[off + 9]!) + ((b[off + 10]! << 8) | b[off + 11]!);
+    if ((flags & 0x8000) === 0 || records === 0 || nameEnd(b, off, off + 12, end) < 0) return false;
+    out.id = (b[off]! << 8) | b[off + 1]!;
+    out.isResponse = true;
+    out.opcode = opcode;
+    out.rcode = flags & 15;
+    out.nameOff = -1;
+    out.qtype = 0;
+    out.qclass = 0;
+    return true;
+  }
   const q = nameEnd(b, off, off + 12, end);
   if (q < 0 || q + 4 > end) return false;
   out.id = (b[off]! << 8) | b[off + 1]!;

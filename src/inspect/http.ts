@@ -48,9 +48,14 @@ export function parseHttpRequest(b: Uint8Array, off: number, end: number, out: H
   let p = m + 1;
   const target = p;
   while (p < end && b[p]! > SP && b[p]! < 0x7f) p++;
-  if (p === target || p >= end || b[p] !== SP) return false;
-  p = versionEnd(b, p + 1, end);
-  if (p < 0) return false;
+  if (p === target || p >= end) return false;
+  if (b[p] !== SP) {
+    // HTTP/0.9 (a GET and a path, no version: RFC 1945 §4.1), which Zeek's HTTP analyzer accepts too.
+    if (m - off !== 3 || b[off] !== 0x47 || b[off + 1] !== 0x45 || b[off + 2] !== 0x54) return false;
+  } else {
+    p = versionEnd(b, p + 1, end);
+    if (p < 0) return false;
+  }
   if (p < end && b[p] === CR) p++;
   if (p >= end || b[p] !== LF) return false;
   out.methodLen = m - off;

@@ -28,6 +28,9 @@ export function configureNames(s: { payload?: boolean } = {}): void {
   nameSettings.payload = s.payload ?? false;
 }
 
+/** FlowNames.oFirst / rFirst before any payload, and for payload that is neither HTTP nor SSH. */
+const NOT_YET = -2, OTHER = -1;
+
 /** What FlowNames.hello gathers. */
 const GATHER_TLS = 1, GATHER_HTTP = 2;
 /** Most bytes of an HTTP request head gathered for its Host header. */
@@ -40,9 +43,9 @@ const STARTTLS_PACKETS = 16;
 
 const TCP = 6, UDP = 17;
 
-/** Ports Zeek's DNS analyzer is attached to (DNS, mDNS, LLMNR). */
+/** Ports Zeek's DNS analyzer is attached to (DNS, mDNS, LLMNR, and NetBIOS name service, which shares its format). */
 function dnsPort(sport: number, dport: number): boolean {
-  return sport === 53 || dport === 53 || sport === 5353 || dport === 5353 || sport === 5355 || dport === 5355;
+  return sport === 53 || dport === 53 || sport === 5353 || dport === 5353 || sport === 5355 || dport === 5355 || sport === 137 || dport === 137;
 }
 
 /** Scratch results, reused by every flow (one thread runs the parsers at a time). */
@@ -59,7 +62,15 @@ const STARTTLS_CAPABLE = (1 << Svc.SMTP) | (1 << Svc.POP3) | (1 << Svc.IMAP) | (
 export class FlowNames {
   /** Confirmed services as bits (Svc numbers), and their names in the order they were confirmed. */
   serviceBits = 0;
-  service = '';
+  confirmed = '';
+  /** TCP flow whose first payload came before any SYN was seen (picked up mid-stream). */
+  midstream = false;
+  /**
+   * What each direction's first TCP payload was, for HTTP and SSH, whose analyzers Zeek drops when the other side
+   * speaks the other: Svc.HTTP (a request or status line), Svc.SSH (a banner), OTHER, or NOT_YET.
+   */
+  oFirst = NOT_YET;
+  rFirst = NOT_YET;
   serverName = '';
   alpn = '';
   httpHost = '';
@@ -107,7 +118,21 @@ export class FlowNames {
     const bit = 1 << svc;
     if ((this.serviceBits & bit) !== 0) return;
     this.serviceBits |= bit;
-    this.service = this.service === '' ? SERVICE_NAMES[svc]! : `${this.service},${SERVICE_NAMES[svc]!}`; // svc < 27
+    this.confirmed = this.confirmed === '' ? SERVICE_NAMES[svc]! : `${this.confirmed},${SERVICE_NAMES[svc]!}`; // svc < 27
+  }
+
+  /**
+   * Zeek's `service`: the confirmed protocols, comma-separated in the order confirmed. Zeek's HTTP analyzer leaves
+   * connections picked up mid-stream alone, so a mid-stream `http` is dropped here too (the names are kept).
+   */
+  get service(): string {
+    const bits = this.serviceBits;
+    // What contradicts a protocol in Zeek's eyes: its analyzer sees the other side speak something else.
+    // (Bytes that are neither are no contradiction: an HTTP/0.9 response has no status line.)
+    const noHttp = (bits & (1 << Svc.HTTP)) !== 0 && (this.midstream || this.oFirst === Svc.SSH || this.rFirst === Svc.SSH);
+    const noSsh = (bits & (1 << Svc.SSH)) !== 0 && this.oFirst === Svc.HTTP;
+    if (!noHttp && !noSsh) return this.confirmed;
+    return this.confirmed.split(',').filter((s) => !(noHttp && s === 'http') && !(noSsh && s === 'ssh')).join(',');
   }
 }
 
@@ -151,8 +176,17 @@ function inspectTcp(names: FlowNames, b: Uint8Array, off: number, end: number, f
     startGathering(names, new Uint8Array(HELLO.needed), b, off, end, seq, GATHER_TLS);
     return;
   }
+  if (nth > 0 && (fromOrig ? names.sshServer : names.sshClient) !== '' && (fromOrig ? names.sshClient : names.sshServer) === '') {
+    // The peer sent its SSH banner and this side has not yet: a server may send other lines first, over several
+    // segments (RFC 4253 §4.2); look for it in this side's following packets.
+    takeSshBanner(names, b, off, end, fromOrig);
+    return;
+  }
   if (nth > 0 && (names.serviceBits & ~(1 << Svc.SSL)) !== 0) return; // after the first packet, only STARTTLS matters
   if (nth === 0) {
+    const kind = parseHttpRequest(b, off, end, HTTP) || isHttpStatusLine(b, off, end) ? Svc.HTTP : findSshBanner(b, off, end, BANNER) === off ? Svc.SSH : OTHER;
+    if (fromOrig) names.oFirst = kind;
+    else names.rFirst = kind;
     if (parseHttpRequest(b, off, end, HTTP)) {
       if (names.httpMethod === '') {
         names.httpMethod = payloadText(b, off, HTTP.methodLen);
@@ -169,16 +203,9 @@ function inspectTcp(names: FlowNames, b: Uint8Array, off: number, end: number, f
       names.confirm(Svc.HTTP);
       return;
     }
-    const at = findSshBanner(b, off, end, BANNER);
-    if (at >= 0) {
-      const text = payloadText(b, at, BANNER.bannerLen);
-      if (fromOrig) names.sshClient = text;
-      else names.sshServer = text;
-      names.confirm(Svc.SSH);
-      return;
-    }
+    if (takeSshBanner(names, b, off, end, fromOrig)) return;
     if (dnsPort(sport, dport) && end - off >= 14 && ((b[off]! << 8) | b[off + 1]!) <= end - off - 2 && parseDns(b, off + 2, end, DNS)) {
-      takeDns(names, b, off + 2);
+      takeDns(names, b, off + 2, sport, dport);
       return;
     }
     const solo = tcpSoloService(b, off, end);
@@ -191,6 +218,18 @@ function inspectTcp(names: FlowNames, b: Uint8Array, off: number, end: number, f
     const both = servicesOfHints(names.oHints, names.rHints);
     for (let s = 0; both >>> s !== 0; s++) if ((both >>> s) & 1) names.confirm(s);
   }
+}
+
+/** Looks for an SSH banner in b[off, end) and takes it as this side's; true when found. */
+function takeSshBanner(names: FlowNames, b: Uint8Array, off: number, end: number, fromOrig: boolean): boolean {
+  const at = findSshBanner(b, off, end, BANNER);
+  if (at < 0) return false;
+  const text = payloadText(b, at, BANNER.bannerLen);
+  if (fromOrig) names.sshClient = text;
+  else names.sshServer = text;
+  // Zeek confirms SSH on the server's identification (a client talking to no server is no SSH session).
+  if (!fromOrig) names.confirm(Svc.SSH);
+  return true;
 }
 
 /** The ClientHello in HELLO was parsed from `b`: take its names, confirm ssl. */
@@ -239,7 +278,7 @@ function continueHello(names: FlowNames, b: Uint8Array, off: number, end: number
 
 function inspectUdp(names: FlowNames, b: Uint8Array, off: number, end: number, fromOrig: boolean, sport: number, dport: number): void {
   if (dnsPort(sport, dport) && parseDns(b, off, end, DNS)) {
-    takeDns(names, b, off);
+    takeDns(names, b, off, sport, dport);
     return;
   }
   const quicDone = (names.serviceBits & (1 << Svc.QUIC)) !== 0 && names.quic === null;
@@ -262,9 +301,11 @@ function inspectUdp(names: FlowNames, b: Uint8Array, off: number, end: number, f
 }
 
 /** A DNS message in DNS was parsed from `b` (at `msg`): the first query's name and type, the first response's code. */
-function takeDns(names: FlowNames, b: Uint8Array, msg: number): void {
+function takeDns(names: FlowNames, b: Uint8Array, msg: number, sport: number, dport: number): void {
   names.confirm(Svc.DNS);
-  if (names.dnsQuery === '') {
+  // NetBIOS names are encoded (RFC 1001 §14.1), not DNS names: the service only.
+  if (sport === 137 || dport === 137) return;
+  if (names.dnsQuery === '' && DNS.nameOff >= 0) {
     names.dnsQuery = dnsNameText(b, msg, DNS.nameOff);
     names.dnsQtype = DNS.qtype;
   }

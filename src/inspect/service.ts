@@ -70,7 +70,9 @@ export function tcpHints(b: Uint8Array, off: number, end: number, port: number):
   if (command(b, off, end, 'USER') || command(b, off, end, 'CAPA') || command(b, off, end, 'APOP') || command(b, off, end, 'AUTH') || command(b, off, end, 'STLS')) h |= Hint.POP3_CMD;
   if (startsWith(b, off, end, '* OK') || startsWith(b, off, end, '* PREAUTH')) h |= Hint.IMAP_OK;
   if (imapCommand(b, off, end)) h |= Hint.IMAP_CMD;
-  if (command(b, off, end, 'NICK') || command(b, off, end, 'PASS') || startsWith(b, off, end, 'CAP LS') || ircUser(b, off, end)) h |= Hint.IRC_CMD;
+  // STARTTLS too (IRCv3), for captures that begin there; IRC_CMD only counts with an IRC server's line in reply.
+  if (command(b, off, end, 'NICK') || command(b, off, end, 'PASS') || startsWith(b, off, end, 'CAP LS') || ircUser(b, off, end) ||
+      command(b, off, end, 'STARTTLS')) h |= Hint.IRC_CMD;
   if (c0 === 0x3a && ircServer(b, off, end)) h |= Hint.IRC_SERVER;
   if (c0 === 4 && n >= 9 && (b[off + 1] === 1 || b[off + 1] === 2) && b[end - 1] === 0) h |= Hint.SOCKS4_REQ;
   if (c0 === 0 && n === 8 && b[off + 1]! >= 0x5a && b[off + 1]! <= 0x5d) h |= Hint.SOCKS4_REP;
@@ -164,8 +166,9 @@ function berLength(b: Uint8Array, p: number, end: number): number {
 
 /** LDAPMessage (RFC 4511 §4.1.1): SEQUENCE { messageID INTEGER, protocolOp [APPLICATION 0-25] ... }. */
 function ldapMessage(b: Uint8Array, off: number, end: number): boolean {
+  // The message may go on in the next segment, or be followed by others in this one.
   let p = berLength(b, off + 1, end);
-  if (p < 0 || p + BER.len !== end) return false;
+  if (p < 0 || BER.len < 5) return false;
   if (b[p] !== 0x02) return false;
   p = berLength(b, p + 1, end);
   if (p < 0 || BER.len < 1 || BER.len > 4) return false;

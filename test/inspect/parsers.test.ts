@@ -112,9 +112,15 @@ describe('HTTP/1.x request line and Host (RFC 9112 §3, RFC 9110 §7.2)', () => 
   it('cut inside the request line, or malformed, is no request', () => {
     const lineEnd = REQ.indexOf(0x0a);
     for (let n = 0; n < lineEnd + 1; n++) expect(parseHttpRequest(REQ, 0, n, out), `cut at ${n}`).toBe(false);
-    for (const s of ['get / HTTP/1.1\r\n', 'GET  / HTTP/1.1\r\n', 'GET / HTTP/1\r\n', 'GET / HTTP/1.1 \r\n', 'GET /\r\n', 'GET / FTP/1.1\r\n', '\x16\x03\x01']) {
+    for (const s of ['get / HTTP/1.1\r\n', 'GET  / HTTP/1.1\r\n', 'GET / HTTP/1\r\n', 'GET / HTTP/1.1 \r\n', 'POST /\r\n', 'GET / FTP/1.1\r\n', '\x16\x03\x01']) {
       expect(parseHttpRequest(ascii(s), 0, s.length, out), JSON.stringify(s)).toBe(false);
     }
+  });
+
+  it('HTTP/0.9: GET and a path, no version', () => {
+    const old = ascii('GET /\r\n\r\n');
+    expect(parseHttpRequest(old, 0, old.length, out)).toBe(true);
+    expect(payloadText(old, 0, out.methodLen)).toBe('GET');
   });
 
   it('status lines', () => {
@@ -172,8 +178,9 @@ describe('DNS header and first question (RFC 1035 §4.1)', () => {
       ['pointer to itself (a loop)', patch(QUERY, 12, 0xc0, 13, 0x0c)],
       ['pointer forward', patch(QUERY, 12, 0xc0, 13, 0x20)],
       ['extended label type 0x40', patch(QUERY, 12, 0x41)],
-      ['two questions', patch(QUERY, 5, 2)],
-      ['no question', patch(QUERY, 5, 0)],
+      ['33 questions', patch(QUERY, 5, 33)],
+      ['a query without a question', patch(QUERY, 5, 0)],
+      ['a response without a question or a record', patch(patch(QUERY, 2, 0x81), 5, 0)],
       ['opcode 15', patch(QUERY, 2, 0x79)],
     ];
     for (const [what, bytes] of cases) expect(parseDns(bytes, 0, bytes.length, out), what).toBe(false);

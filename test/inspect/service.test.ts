@@ -39,18 +39,18 @@ describe('service from both directions, on any port (Zeek confirms the protocol,
       [C, hex('0300 0013 0e e0 0000 0000 00 01 00 0800 03000000')], // TPKT, X.224 CR, RDP negotiation request
       [S, hex('0300 0013 0e d0 0000 1234 00 02 00 0800 01000000')], // X.224 CC, negotiation response
     ]],
-    ['mysql', TCP, 3307, [[S, cat(hex('4a0000 00 0a'), ascii('8.0.36\0'), hex('08000000'), ascii('abcdefgh'), hex('00 ffff ff 0200 ffdf 15 00000000000000000000'), ascii('ijklmnopqrst\0'), ascii('caching_sha2_password\0'))]]],
-    ['postgresql', TCP, 5433, [[C, cat(hex('00000020 00030000'), ascii('user\0alice\0database\0db\0\0'))]]],
+    ['mysql', TCP, 3307, [[C, hex('00')], [S, cat(hex('4a0000 00 0a'), ascii('8.0.36\0'), hex('08000000'), ascii('abcdefgh'), hex('00 ffff ff 0200 ffdf 15 00000000000000000000'), ascii('ijklmnopqrst\0'), ascii('caching_sha2_password\0'))]]],
+    ['postgresql', TCP, 5433, [[C, cat(hex('00000020 00030000'), ascii('user\0alice\0database\0db\0\0'))], [S, hex('00')]]],
     ['postgresql', TCP, 5434, [[C, hex('00000008 04d2162f')], [S, ascii('N')]]],
     ['redis', TCP, 6380, [[C, ascii('*1\r\n$4\r\nPING\r\n')], [S, ascii('+PONG\r\n')]]],
     ['ldap', TCP, 3890, [
       [C, hex('300c 020101 6007 020103 0400 8000')], // bindRequest v3, anonymous
       [S, hex('300c 020101 6107 0a0100 0400 0400')], // bindResponse success
     ]],
-    ['krb', TCP, 8888, [[C, hex('00000014 6a12 3010 a103 020105 a203 02010a a404 3002 0000')]]],
-    ['smb', TCP, 4450, [[C, hex('000000 2f fe534d42 4000 0000 00000000 0000 0000 00000000 00000000 0000000000000000 00000000 00000000 0000000000000000')]]],
-    ['mqtt', TCP, 1884, [[C, hex('10 10 0004 4d515454 04 02 003c 0004 61626364')]]],
-    ['xmpp', TCP, 5223, [[C, ascii("<?xml version='1.0'?><stream:stream to='example.com' xmlns='jabber:client' version='1.0'>")]]],
+    ['krb', TCP, 8888, [[C, hex('00000014 6a12 3010 a103 020105 a203 02010a a404 3002 0000')], [S, hex('00')]]],
+    ['smb', TCP, 4450, [[C, hex('000000 2f fe534d42 4000 0000 00000000 0000 0000 00000000 00000000 0000000000000000 00000000 00000000 0000000000000000')], [S, hex('00')]]],
+    ['mqtt', TCP, 1884, [[C, hex('10 10 0004 4d515454 04 02 003c 0004 61626364')], [S, hex('20 02 00 00')]]],
+    ['xmpp', TCP, 5223, [[C, ascii("<?xml version='1.0'?><stream:stream to='example.com' xmlns='jabber:client' version='1.0'>")], [S, ascii("<?xml version='1.0'?><stream:stream from='example.com'>")]]],
     ['modbus', TCP, 502, [[C, hex('0001 0000 0006 01 03 0000 000a')], [S, hex('0001 0000 0017 01 03 14 0000000000000000000000000000000000000000')]]],
     ['sip', UDP, 5070, [[C, ascii('OPTIONS sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n')]]],
     ['ntp', UDP, 123, [[C, cat(hex('23 00 06 20'), new Uint8Array(44))]]],
@@ -79,6 +79,7 @@ describe('service from both directions, on any port (Zeek confirms the protocol,
       ['DNS-shaped bytes off the DNS ports', UDP, 9999, [[C, hex('abcd 0100 0001 0000 0000 0000 01 61 00 0001 0001')]]],
       ['syslog off port 514', UDP, 515, [[C, ascii('<34>Oct 11 22:14:15 host su: failed')]]],
       ['random bytes', TCP, 443, [[C, hex('8a71d2c0ffee0042')], [S, hex('00')]]],
+      ['an SSH client banner that no server answers', TCP, 22, [[C, ascii('SSH-2.0-OpenSSH_9.6\r\n')]]],
     ];
     for (const [what, proto, port, msgs] of none) expect(exchange(proto, port, msgs).service, what).toBe('');
   });
@@ -92,6 +93,13 @@ describe('names and STARTTLS through inspect()', () => {
     return cat(hex('16 0301'), Uint8Array.of(0, body.length + 4, 1, 0, 0, body.length), body);
   };
 
+  it('an HTTP connection picked up mid-stream keeps its names but is not http (Zeek\'s HTTP analyzer skips partial connections)', () => {
+    const n = exchange(TCP, 80, [[C, ascii('GET / HTTP/1.1\r\nHost: mid.example\r\n\r\n')], [S, ascii('HTTP/1.1 200 OK\r\n\r\n')]]);
+    expect(n.service).toBe('http');
+    n.midstream = true;
+    expect([n.service, n.httpHost]).toEqual(['', 'mid.example']);
+  });
+
   it('a ClientHello split over three segments is gathered in order; a retransmission of a piece does not spoil it', () => {
     const hello = sni('split.example.net');
     const n = new FlowNames();
@@ -100,6 +108,7 @@ describe('names and STARTTLS through inspect()', () => {
     inspect(n, hello, 0, 20, true, TCP, 40000, 443, 1000); // retransmission of the first piece: ignored
     inspect(n, hello, 20, 30, true, TCP, 40000, 443, 1020);
     inspect(n, hello, 50, hello.length - 50, true, TCP, 40000, 443, 1050);
+    inspect(n, hex('15030300020228'), 0, 7, false, TCP, 443, 40000, 5000); // the server's alert
     expect([n.service, n.serverName, n.hello]).toEqual(['ssl', 'split.example.net', null]);
   });
 
