@@ -180,11 +180,14 @@ export class LocalSockets {
         }
       }
     }
+    const t1 = this.now();
     if (unknown.size > 0) this.findOwners(unknown, t0);
+    const t2 = this.now();
     this.markGone(t0);
     this.stats.refreshes++;
     this.stats.sockets = count;
-    this.stats.lastRefreshMs = this.now() - t0;
+    // The tables' own cost paces the refreshes; a full scan's paces the full scans (findOwners).
+    this.stats.lastRefreshMs = t1 - t0 + (this.now() - t2);
   }
 
   /** The entry of kernel socket `s`, made or updated. */
@@ -326,5 +329,21 @@ export class LocalSockets {
   /** The listening TCP sockets and bound UDP sockets now in the kernel's tables. */
   listeners(): SocketEntry[] {
     return [...this.bound.values()].filter((e) => e.state !== 0);
+  }
+
+  /**
+   * The connected sockets now in the kernel's tables that `listener` serves (same protocol and port, on its address
+   * or any for a wildcard listener): one listening socket, many connection sockets. A walk over every connection.
+   */
+  connectionsOf(listener: SocketEntry): SocketEntry[] {
+    const out: SocketEntry[] = [];
+    const wild = listener.local.every((w) => w === 0);
+    for (const e of this.connected.values()) {
+      if (e.state === 0 || e.proto !== listener.proto || e.localPort !== listener.localPort) continue;
+      if (wild ? listener.version === 6 || e.version === 4 : e.version === listener.version && e.local.every((w, i) => w === listener.local[i])) {
+        out.push(e);
+      }
+    }
+    return out;
   }
 }

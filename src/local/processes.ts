@@ -18,7 +18,7 @@ export interface SocketOwner {
 
 /** What one scan found. */
 export interface ScanResult {
-  /** Sockets by inode; a socket shared by several processes (after fork) belongs to the lowest pid. */
+  /** Sockets by inode; a socket shared by several processes (after fork) belongs to the first scanned. */
   readonly owners: Map<number, SocketOwner>;
   /** Processes whose fd directory could not be read for want of privilege. */
   readonly unreadable: number;
@@ -64,14 +64,17 @@ function describe(root: string, pid: number): { process: string; user: string } 
 }
 
 /**
- * Scans the fd directories of `pids` (every process when undefined) for the socket inodes in `wanted` (every socket
- * when undefined). Stops early once every wanted inode is found.
+ * Scans the fd directories of `pids` (every process when undefined: newest first when looking for `wanted`) for the
+ * socket inodes in `wanted` (every socket when undefined). Stops early once every wanted inode is found; a socket
+ * shared by several processes then belongs to the first found.
  */
 export function scanSockets(pids?: Iterable<number>, wanted?: ReadonlySet<number>, fs: ProcFs = { root: '/proc' }): ScanResult {
   const owners = new Map<number, SocketOwner>();
   let unreadable = 0;
   let scanned = 0;
-  const list = pids ?? allPids(fs.root);
+  // Looking for particular (new) sockets, the newest processes go first: a new socket is most often a new process's,
+  // and the scan stops once every wanted inode is found.
+  const list = pids ?? (wanted === undefined ? allPids(fs.root) : allPids(fs.root).reverse());
   for (const pid of list) {
     if (wanted !== undefined && owners.size >= wanted.size) break;
     scanned++;
