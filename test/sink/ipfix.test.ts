@@ -436,19 +436,19 @@ describe('TCP export', () => {
   });
 
   it('a collector that stops reading: records beyond the queue are dropped and counted, capture goes on', async () => {
+    // 200,000 records are about 40 MB: more than the kernel's socket buffers on both ends hold.
     const c = await tcpCollector();
     c.server.on('connection', (s) => s.pause());
     try {
       const ex = await IpfixExporter.open({ targets: [parseTarget(`tcp://127.0.0.1:${c.port}`)], maxQueuedBytes: 64 << 10, closeTimeoutMs: 200, flushMs: 1 });
       await until(() => c.sockets.length === 1);
-      const t0 = Date.now();
-      for (const r of manyRecords(40_000)) ex.write(r);
-      expect(Date.now() - t0).toBeLessThan(5000);
+      // write() never waits for the collector (it cannot: it is synchronous); what does not fit is dropped.
+      for (const r of manyRecords(200_000)) ex.write(r);
       const lines = await ex.close();
       const sent = Number(/(\d+) records sent/.exec(lines[0]!)![1]);
       const lost = Number(/(\d+) records not sent/.exec(lines[1]!)![1]);
       expect(lost).toBeGreaterThan(0);
-      expect(sent + lost).toBe(40_000);
+      expect(sent + lost).toBe(200_000);
     } finally {
       for (const s of c.sockets) s.destroy();
       c.server.close();
