@@ -168,6 +168,7 @@ export default function App({
         setFilter('');
         setEditing(false);
       } else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
+      else if (key.ctrl && input === 'u') setFilter(''); // as readline: the whole line
       else if (input && !key.ctrl && !key.meta) setFilter((f) => f + sanitize(input));
       return;
     }

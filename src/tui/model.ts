@@ -4,10 +4,12 @@
  */
 import type { FlowRecord } from '../flow/record.js';
 import type { Snapshot } from '../pipeline-types.js';
-import { fitSocket, formatIsoTime, shortStateName, formatRtt, portClass, serviceName, type PortClass } from '../sink/format.js';
+import { formatIsoTime, formatRtt, portClass, serviceName, type PortClass } from '../sink/format.js';
 import cliTruncate from 'cli-truncate';
 import stringWidth from 'string-width';
 import { sanitize } from './sanitize.js';
+import { FilterError, type FlowFilter, parseFilter } from '../filter/filter.js';
+import { hasPorts, origText, protoText, respSocketText, respText, socketText, stateText } from './cells.js';
 
 // ── Columns ────────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -38,7 +40,7 @@ export interface ColumnSpec {
 /**
  * Column specs. Widths: an IPv4 socket is at most 21 cells ("255.255.255.255:65535"); an IPv6 one up to 47, so the
  * socket columns grow with the terminal, and a socket wider than its column is shortened in the middle of the address
- * with the port kept ({@link fitSocket}). Every fixed column is at least one cell wider than its title, so the sort
+ * with the port kept (socketCell). Every fixed column is at least one cell wider than its title, so the sort
  * arrow always fits. Optional columns give way strictly by priority (see {@link layoutColumns}): 80 columns keep
  * protocol, both sockets, both end states, conn_state, rate and retransmissions whatever the addresses (IPv6 sockets
  * shortened); with sockets that fit the minimum widths, bytes return at 92 columns, packets at 104, age at 111 and
@@ -225,68 +227,7 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 
 // ── Cell text ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** `addr:port`, with IPv6 addresses in brackets (RFC 5952 §6): `[2001:db8::1]:443`. */
-export function socketText(addr: string, port: number, ipVersion: number): string {
-  return ipVersion === 6 ? `[${sanitize(addr)}]:${port}` : `${sanitize(addr)}:${port}`;
-}
-
-/** Whether the protocol has ports (ICMP carries type/code in the port fields, other protocols nothing). */
-function hasPorts(r: FlowRecord): boolean {
-  return r.proto === 'tcp' || r.proto === 'udp';
-}
-
-/** Originator socket as shown: ports only for TCP/UDP; ICMP shows the type. */
-export function origText(r: FlowRecord): string {
-  if (hasPorts(r)) return socketText(r.origAddr, r.origPort, r.ipVersion);
-  if (r.proto === 'icmp') return `${bracket(r)}${sanitize(r.origAddr)}${bracketEnd(r)} t${r.origPort}`;
-  return `${bracket(r)}${sanitize(r.origAddr)}${bracketEnd(r)}`;
-}
-
-/** Responder socket with the service name of its port: `10.0.0.1:443 https`; ICMP shows the code. */
-export function respText(r: FlowRecord): string {
-  if (hasPorts(r)) {
-    const service = serviceName(r.respPort, r.ipProto);
-    const sock = socketText(r.respAddr, r.respPort, r.ipVersion);
-    return service ? `${sock} ${service}` : sock;
-  }
-  return respSocketText(r);
-}
-
-/** Responder socket without the service name: `10.0.0.1:443`; ICMP with its code, `10.0.0.1 c0`. */
-export function respSocketText(r: FlowRecord): string {
-  if (hasPorts(r)) return socketText(r.respAddr, r.respPort, r.ipVersion);
-  if (r.proto === 'icmp') return `${bracket(r)}${sanitize(r.respAddr)}${bracketEnd(r)} c${r.respPort}`;
-  return `${bracket(r)}${sanitize(r.respAddr)}${bracketEnd(r)} proto ${r.ipProto}`;
-}
-
-/**
- * One end's socket in at most `width` cells: whole when it fits, else the address shortened in the middle with the
- * port (ICMP: type or code) kept, `[2001:470:…aa7:1]:443`. The responder without its service name.
- */
-export function socketCell(r: FlowRecord, end: 'orig' | 'resp', width: number): string {
-  const text = end === 'orig' ? origText(r) : respSocketText(r);
-  if (text.length <= width) return text;
-  const addr = sanitize(end === 'orig' ? r.origAddr : r.respAddr);
-  const port = end === 'orig' ? r.origPort : r.respPort;
-  const suffix = hasPorts(r) ? `:${port}` : r.proto === 'icmp' ? ` ${end === 'orig' ? 't' : 'c'}${port}` : '';
-  return fitSocket(addr, suffix, r.ipVersion === 6, width);
-}
-
-/** Protocol as the table shows it: `tcp`, `udp`, `icmp`, `icmp6` (ICMP over IPv6), or the IP protocol number. */
-export function protoText(r: Pick<FlowRecord, 'proto' | 'ipProto' | 'ipVersion'>): string {
-  if (r.proto === 'unknown_transport') return String(r.ipProto);
-  return r.ipVersion === 6 && r.proto === 'icmp' ? 'icmp6' : sanitize(r.proto);
-}
-
-const bracket = (r: FlowRecord) => (r.ipVersion === 6 ? '[' : '');
-const bracketEnd = (r: FlowRecord) => (r.ipVersion === 6 ? ']' : '');
-
-/** One end's state for the table: short netstat name, `~` appended when inferred rather than seen, `-` for non-TCP. */
-export function stateText(state: string | null, inferred: boolean): string {
-  if (state === null) return '-';
-  const s = sanitize(shortStateName(state));
-  return inferred ? s + '~' : s;
-}
+export { hasPorts, origText, protoText, respSocketText, respText, socketCell, socketText, stateText } from './cells.js';
 
 /** Compact count: 999, 12.3k, 4.5M, 1.2G. */
 export function compactCount(n: number): string {
@@ -485,119 +426,40 @@ export function sortFlows(flows: readonly FlowRecord[], order: SortOrder, ctx: C
   return decorated.map((d) => d.r);
 }
 
-const haystacks = new WeakMap<FlowRecord, string>();
+export { flowText as haystack, matchesResp, parseRespTerm, type RespTerm } from '../filter/words.js';
 
-/**
- * Lower-case text a filter word is matched against: protocol (as shown, `icmp6` for ICMPv6), both sockets with the
- * responder's service, both end states (full and short names) and conn_state. Not the uid: it is not on screen, and
- * its random letters would match short words; a word equal to a whole uid is matched apart (see {@link filterFlows}).
- */
-export function haystack(r: FlowRecord): string {
-  let h = haystacks.get(r);
-  if (h === undefined) {
-    h = [
-      protoText(r), origText(r), respText(r), r.orig.state ?? '', r.resp.state ?? '',
-      stateText(r.orig.state, false), stateText(r.resp.state, false), sanitize(r.connState),
-    ].join(' ').toLowerCase();
-    haystacks.set(r, h);
+let lastFilter: FlowFilter | FilterError = parseFilter('');
+
+/** `filter` compiled (the last one is kept: the same text comes back on every snapshot), or what is wrong with it. */
+export function compileFilter(filter: string): FlowFilter | FilterError {
+  if (lastFilter.source !== filter) {
+    try {
+      lastFilter = parseFilter(filter);
+    } catch (e) {
+      if (!(e instanceof FilterError)) throw e;
+      lastFilter = e;
+    }
   }
-  return h;
+  return lastFilter;
 }
 
-/**
- * Whether `word` occurs in `h`. A word ending in a digit must end where the number ends, so `:80` and `10.0.0.1`
- * do not also match `:8080` and `10.0.0.10` (`10.0.0.` still matches every address it starts).
- */
-function occurs(h: string, word: string): boolean {
-  const last = word.charCodeAt(word.length - 1);
-  if (last < 0x30 || last > 0x39) return h.includes(word);
-  for (let i = h.indexOf(word); i >= 0; i = h.indexOf(word, i + 1)) {
-    const next = h.charCodeAt(i + word.length);
-    if (!(next >= 0x30 && next <= 0x39)) return true;
-  }
-  return false;
-}
-
-/** A responder-socket term, `resp=[PROTO/]ADDR[:PORT]`, parsed. */
-export interface RespTerm {
-  /** Protocol as the table shows it (`tcp`, `udp`, `icmp`, `icmp6`, a number), or null for any. */
-  readonly proto: string | null;
-  /** Address, lower case, without brackets. */
-  readonly addr: string;
-  /** Port (for ICMP the code), or null for any. */
-  readonly port: number | null;
-}
-
-const RESP_PREFIX = 'resp=';
-
-/**
- * Parses `resp=[PROTO/]ADDR[:PORT]` (case-insensitive): an IPv6 address with a port in brackets, `[fd00::2]:443`;
- * for ICMP the port is the code, written `c0` as the table shows it, or `0`. Null for any other word, or a malformed
- * term (which then matches as plain text, and so most likely matches nothing).
- */
-export function parseRespTerm(word: string): RespTerm | null {
-  const w = word.toLowerCase();
-  if (!w.startsWith(RESP_PREFIX)) return null;
-  let rest = w.slice(RESP_PREFIX.length);
-  let proto: string | null = null;
-  const slash = rest.indexOf('/');
-  if (slash >= 0) {
-    proto = rest.slice(0, slash);
-    rest = rest.slice(slash + 1);
-    if (!/^[a-z0-9]+$/.test(proto)) return null;
-  }
-  let addr: string;
-  let portText: string | undefined;
-  const bracketed = /^\[([^\]]+)\](?::(c?\d+))?$/.exec(rest);
-  if (bracketed) {
-    addr = bracketed[1]!; // group 1 always matches
-    portText = bracketed[2];
-  } else if ((rest.match(/:/g) ?? []).length > 1) {
-    addr = rest; // IPv6 without brackets: no port
-  } else {
-    const m = /^([^:]+)(?::(c?\d+))?$/.exec(rest);
-    if (!m) return null;
-    addr = m[1]!; // group 1 always matches
-    portText = m[2];
-  }
-  if (!addr) return null;
-  const port = portText === undefined ? null : Number(portText.replace(/^c/, ''));
-  return { proto, addr, port };
-}
-
-/** Whether `r`'s responder socket is the one `t` names. */
-export function matchesResp(r: FlowRecord, t: RespTerm): boolean {
-  if (t.port !== null && r.respPort !== t.port) return false;
-  if (t.proto !== null && protoText(r).toLowerCase() !== t.proto) return false;
-  return r.respAddr.toLowerCase() === t.addr;
+/** What is wrong with `filter` (a message naming the column), or null when it parses. */
+export function filterError(filter: string): string | null {
+  const f = compileFilter(filter);
+  return f instanceof FilterError ? f.message : null;
 }
 
 /**
- * Flows matching `filter`: every space-separated word must match (case-insensitive). A plain word must occur
- * somewhere in the flow's {@link haystack}: `:443`, `10.0.0.`, `https`, `estab`, `rej`, `udp domain`. A word equal
- * to a flow's whole uid (case-sensitive, as in Zeek's logs) matches that flow. `resp=[PROTO/]ADDR[:PORT]` matches
- * the flows whose responder socket is exactly that one (the services view's Enter sets it): `resp=10.0.0.2:53`,
- * `resp=udp/10.0.0.2:53`, `resp=icmp6/[ff02::16]:c0`. Empty filter: all flows.
+ * Flows matching `filter`, an expression of the filter language (src/filter/filter.ts): `port:443 and !state:SF`,
+ * `net:10.0.0.0/8 or host:fd00::1`, `bytes>1M`, plain words matched against the row's text (`:443`, `https`, `estab`;
+ * words side by side must all match), a flow's whole uid, and the services view's `resp=[PROTO/]ADDR[:PORT]`.
+ * Empty filter: all flows; a filter that does not parse: none (the filter bar says why).
  */
 export function filterFlows(flows: readonly FlowRecord[], filter: string): readonly FlowRecord[] {
-  const raw = filter.split(/\s+/).filter(Boolean);
-  if (raw.length === 0) return flows;
-  const words: Array<{ readonly raw: string; readonly lower: string; readonly resp: RespTerm | null }> = raw.map((w) => ({
-    raw: w, lower: w.toLowerCase(), resp: parseRespTerm(w),
-  }));
-  return flows.filter((r) => {
-    let h: string | undefined;
-    for (const w of words) {
-      if (w.resp !== null) {
-        if (!matchesResp(r, w.resp)) return false;
-        continue;
-      }
-      if (w.raw === r.uid) continue;
-      h ??= haystack(r);
-      if (!occurs(h, w.lower)) return false;
-    }
-    return true;
-  });
+  if (filter.trim() === '') return flows;
+  const f = compileFilter(filter);
+  if (f instanceof FilterError) return [];
+  return flows.filter((r) => f.test(r));
 }
 
 // ── Services (the listener picture) ────────────────────────────────────────────────────────────────────────────────
@@ -668,7 +530,7 @@ export function groupServices(flows: readonly FlowRecord[]): ServiceGroup[] {
 export function serviceFilter(g: ServiceGroup): string {
   const addr = g.ipVersion === 6 ? `[${g.addr}]` : g.addr;
   const port = g.proto === 'tcp' || g.proto === 'udp' ? String(g.port) : g.proto === 'icmp' || g.proto === 'icmp6' ? `c${g.port}` : null;
-  return `${RESP_PREFIX}${g.proto}/${addr}${port === null ? '' : `:${port}`}`;
+  return `resp=${g.proto}/${addr}${port === null ? '' : `:${port}`}`;
 }
 
 // ── Rates from successive snapshots ────────────────────────────────────────────────────────────────────────────────

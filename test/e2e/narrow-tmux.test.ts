@@ -36,6 +36,14 @@ function start(cmd: string, columns: number, rows: number): string {
 }
 
 /** The whole pane with its history, wrapped lines joined (a line longer than the terminal shows as one long line). */
+/** Sends tmux keys one at a time (a key that arrives with others is read as pasted text). */
+async function send(s: string, ...keys: string[][]): Promise<void> {
+  for (const k of keys) {
+    tmux('send-keys', '-t', s, ...k);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const history = (s: string): string => tmux('capture-pane', '-p', '-J', '-S', '-5000', '-t', s);
 const screen = (s: string): string => tmux('capture-pane', '-p', '-t', s);
 
@@ -129,9 +137,7 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux || !existsS
     // IPv6 (tunnel-teredo.pcap, 2001:0:4137:9e50:8000:f12a:b9c8:2815 inside Teredo): shortened in the middle.
     const v6 = start(`node bin/sockscope watch --speed max ${TEREDO}`, 80, 24);
     await waitFor(v6, (x) => x.includes('end of capture') && title.test(x));
-    tmux('send-keys', '-t', v6, '/');
-    tmux('send-keys', '-t', v6, '-l', '[2001');
-    tmux('send-keys', '-t', v6, 'Enter');
+    await send(v6, ['/'], ['-l', '[2001'], ['Enter']);
     const rows6 = check(await waitFor(v6, (x) => x.includes('filter: [2001') && title.test(x)));
     expect(rows6.length).toBeGreaterThan(0);
     for (const r of rows6) {
@@ -149,5 +155,49 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux || !existsS
     for (const z of zeek.filter((r) => r['id.orig_h']!.includes(':'))) expect(scr).toContain(`[${z['id.orig_h']}]:${z['id.orig_p']}`);
     tmux('send-keys', '-t', s, 'q');
     await waitFor(s, (x) => x.includes('DONE='));
+  });
+});
+
+describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux)('the filter language in watch (tmux)', () => {
+  const tableRows = (scr: string) => scr.split('\n').filter((l) => /^(tcp|udp|icmp6?)\s/.test(l));
+
+  it('watch --filter starts filtered, / takes the same expressions, a bad one says why and shows nothing', async () => {
+    const s = start(`node bin/sockscope watch --speed max --filter 'proto:tcp and (port:8443 or state:S1)' fixtures/demo.pcap`, 120, 30);
+    let scr = await waitFor(s, (x) => x.includes('end of capture') && x.includes('3/'));
+    // demo.pcap: two refused connections to 8443 (IPv4 and IPv6) and the open SSH session (S1).
+    let rows = tableRows(scr);
+    expect(rows).toHaveLength(3);
+    for (const r of rows) expect(r).toMatch(/:8443 .*REJ|:22 .*S1/);
+    await send(s, ['/'], ['C-u'], ['-l', 'net:fd00::/16 and !proto:icmp6 and bytes>1k'], ['Enter']);
+    scr = await waitFor(s, (x) => x.includes('filter: net:fd00::/16') && !x.includes('█'));
+    rows = tableRows(scr);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toContain('[fd00:99::2]:80'); // the 43 kB IPv6 download
+    await send(s, ['/'], ['C-u'], ['-l', 'port:80 and']);
+    scr = await waitFor(s, (x) => x.includes('✗ expected a term after "and"'));
+    expect(scr).toContain('filter: port:80 and█  ✗ expected a term after "and" (at column 12)');
+    await send(s, ['Enter']);
+    scr = await waitFor(s, (x) => !x.includes('█') && x.includes('✗'));
+    expect(tableRows(scr)).toHaveLength(0);
+    tmux('send-keys', '-t', s, 'q');
+  });
+
+  it('flows --filter writes only the matching flows; a bad expression is a usage error (exit 2) naming the column', () => {
+    const run = (...args: string[]) => {
+      try {
+        return { out: execFileSync('node', ['bin/sockscope', 'flows', '-q', '-f', 'ndjson', ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), code: 0, err: '' };
+      } catch (e) {
+        const x = e as { status: number; stderr: string; stdout: string };
+        return { out: x.stdout, code: x.status, err: x.stderr };
+      }
+    };
+    const ok = run('--filter', 'port:80 or port:53', WIKI);
+    expect(ok.code).toBe(0);
+    const lines = ok.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    expect(lines).toHaveLength(24); // tshark: 10 TCP conversations on port 80, 14 UDP on port 53
+    for (const r of lines) expect([r['id.orig_p'], r['id.resp_p']].some((p) => p === 80 || p === 53)).toBe(true);
+    const bad = run('--filter', '(port:80', WIKI);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('missing ) for this ( (at column 1)');
   });
 });

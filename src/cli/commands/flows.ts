@@ -1,6 +1,8 @@
 /** `sockscope flows CAPTURE...`: read capture files and write one record per flow. */
 import { type Command, Option } from 'commander';
 import { TABLE_LAYOUTS, type TableLayout } from '../../sink/table-layout.js';
+import { filterOption } from '../filter-option.js';
+import type { FlowFilter } from '../../filter/filter.js';
 import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
@@ -39,7 +41,14 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
           'auto (two lines when one would hide a column or shorten a socket)',
       ).choices(TABLE_LAYOUTS).default('auto'),
     )
-    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number; layout?: TableLayout }) => {
+    .option(
+      '--filter <expr>',
+      'write only the flows the expression matches (the filter language of watch\'s /): port:443, host:10.0.0.1, ' +
+        'net:10.0.0.0/8, proto:udp, state:SF, orig_state:TIME_WAIT, service:ssl, name:example.org, bytes>1M, retx>0, ' +
+        'plain words; ! or not, and, or, parentheses. Runs on one thread',
+      filterOption,
+    )
+    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number; layout?: TableLayout; filter?: FlowFilter }) => {
     checkCaptureNames(captures);
     let sources: PacketSource[];
     try {
@@ -56,6 +65,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     };
     if (o.quiet === true) runOpts.quiet = true;
     if (o.layout !== undefined) runOpts.layout = o.layout;
+    if (o.filter !== undefined) runOpts.filter = (r) => o.filter!.test(r); // checked just before
     if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
     if (runOpts.format === 'ipfix') runOpts.ipfix = ipfixFileOptions(o);
     const sinks = await openIpfixSinks(o, output.env);
@@ -63,7 +73,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     // A --max-flows limit or a --memory budget is one table's: the shards' tables would each evict on their own.
     // Threads see no payload and keep the default community ID: --names and another seed run on one.
     const threadsSame = applyNameOptions(o);
-    const threads = sinks.length > 0 || o.maxFlows !== undefined || o.memory !== undefined || !threadsSame ? 1 : pickThreads(sources, runOpts.format, o.threads);
+    const threads = sinks.length > 0 || o.filter !== undefined || o.maxFlows !== undefined || o.memory !== undefined || !threadsSame ? 1 : pickThreads(sources, runOpts.format, o.threads);
     // Ctrl-C or SIGTERM: stop reading, write every open flow and the summary, exit 130 or 143.
     const stop = new StopOnSignals((line) => {
       if (o.quiet !== true) env.stderr.write(`\n${line}\n`);

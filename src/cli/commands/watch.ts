@@ -171,6 +171,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
     stdin: keyboard,
     stderr: env.stderr,
     headless,
+    ...(o.filter !== undefined ? { filter: o.filter.source } : {}),
     ...(health === undefined ? {} : { health: (s) => health.headerText(s.stats.packetsRead, s.flows, s.stats.clockSec) }),
   });
   local?.stop();
