@@ -107,18 +107,23 @@ async function openInput(
   reopen?: () => Promise<ByteInput>,
 ): Promise<PacketSource> {
   const chunk = new ChunkBuffer(input, chunkBytes);
-  try {
-    await chunk.fill(MAGIC_BYTES);
-  } catch (err) {
+  /** A read or decompression error while the file header is read, located at the first unread byte. */
+  const readError = (err: unknown): CaptureError => {
+    if (err instanceof CaptureError) return err;
     const reason = err instanceof Error ? err.message : String(err);
     const raw = gzipped ? input.rawBytesRead() : undefined;
     const where = raw === undefined ? '' : ` (after ${raw} compressed bytes${totalBytes === undefined ? '' : ` of ${totalBytes}`})`;
-    throw new CaptureError(name, 0, 0, `read error${gzipped ? ' (gzip)' : ''}: ${reason}${where}`, true);
+    return new CaptureError(name, 0, chunk.consumed, `read error${gzipped ? ' (gzip)' : ''}: ${reason}${where}`, true);
+  };
+  try {
+    await chunk.fill(MAGIC_BYTES);
+  } catch (err) {
+    throw readError(err);
   }
   const head = chunk.bytes.subarray(chunk.start, chunk.start + Math.min(chunk.available, MAGIC_BYTES));
   const format = detectFormat(head);
-  if (format === CaptureFormat.PCAP) return PcapSource.open(name, chunk, totalBytes);
-  if (format === CaptureFormat.PCAPNG) return PcapngSource.open(name, chunk, totalBytes);
+  if (format === CaptureFormat.PCAP) return PcapSource.open(name, chunk, totalBytes).catch((e: unknown) => Promise.reject(readError(e)));
+  if (format === CaptureFormat.PCAPNG) return PcapngSource.open(name, chunk, totalBytes).catch((e: unknown) => Promise.reject(readError(e)));
   if (format === CaptureFormat.GZIP && !gzipped) {
     // Hand the sniffed bytes, and the rest of the input, to zlib; read the decompressed stream the same way.
     const prefix = await chunk.takeUnread();

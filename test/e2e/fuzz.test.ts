@@ -44,17 +44,20 @@ type Mutation =
   | { kind: 'cut'; at: number };
 
 /** Positions are fractions of the length, so one mutation fits any seed. */
-const frac = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
+// Without bias: fast-check favours edge values, which would put most mutations into the file header.
+const frac = fc.noBias(fc.integer({ min: 0, max: 999_999 })).map((n) => n / 1_000_000);
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('set' as const), at: frac, value: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({
+  // Weighted towards changes that keep the records' framing, so that most inputs are read to their end and the
+  // decoders, reassembly and flow table see the damage, not only the readers.
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant('set' as const), at: frac, value: fc.integer({ min: 0, max: 255 }) }) },
+  { weight: 2, arbitrary: fc.record({
     kind: fc.constant('u32' as const), at: frac, little: fc.boolean(),
     value: fc.constantFrom(0, 1, 0xff, 0xffff, 0x10000, 0x40000, 0x10000000, 0x7fffffff, 0xffffffff, 0xfffffff0),
-  }),
-  fc.record({ kind: fc.constant('zero' as const), at: frac, len: fc.integer({ min: 1, max: 64 }) }),
-  fc.record({ kind: fc.constant('dup' as const), at: frac, len: fc.integer({ min: 1, max: 4096 }), to: frac }),
-  fc.record({ kind: fc.constant('insert' as const), at: frac, bytes: fc.uint8Array({ minLength: 1, maxLength: 32 }) }),
-  fc.record({ kind: fc.constant('cut' as const), at: frac }),
+  }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('zero' as const), at: frac, len: fc.integer({ min: 1, max: 64 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('dup' as const), at: frac, len: fc.integer({ min: 1, max: 4096 }), to: frac }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('insert' as const), at: frac, bytes: fc.uint8Array({ minLength: 1, maxLength: 32 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cut' as const), at: frac }) },
 ) as fc.Arbitrary<Mutation>;
 
 function apply(seed: Uint8Array, ms: readonly Mutation[]): Uint8Array {
@@ -142,7 +145,7 @@ describe('mutated captures', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: SEEDS.length - 1 }),
-        fc.array(mutation, { minLength: 1, maxLength: 6 }),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
         fc.constantFrom('ndjson', 'ndjson', 'json', 'csv', 'zeek', 'table'),
         async (seed, ms, format) => {
           const r = await flows(apply(SEEDS[seed]!.bytes, ms), format);
@@ -153,7 +156,6 @@ describe('mutated captures', () => {
       { numRuns: 2000, interruptAfterTimeLimit: 30_000 },
     );
     // The mutations reach both sides: inputs read whole and inputs rejected with an error.
-    expect(codes.get(0)).toBeGreaterThan(50);
-    expect(codes.get(1)).toBeGreaterThan(50);
+    expect(Math.min(codes.get(0) ?? 0, codes.get(1) ?? 0), JSON.stringify([...codes])).toBeGreaterThan(100);
   }, 60_000);
 });

@@ -103,4 +103,14 @@ describe('a gzip file cut inside its first deflate block', () => {
     expect(r.err).toContain(`sockscope: error: ${cut}: packet 0 at byte 0: read error (gzip): unexpected end of file (after 100 compressed bytes of 100)\n`);
     expect(r.err).toMatch(/^sockscope: 126 packets read/m);
   });
+
+  it('damaged inside the pcap file header (a byte inserted in the deflate stream) is located too', () => {
+    const gz = gzipSync(readFileSync(DEMO));
+    const bad = join(tmp, 'inserted.pcap.gz');
+    writeFileSync(bad, Buffer.concat([gz.subarray(0, 127), gz.subarray(0, 1), gz.subarray(127)]));
+    const r = run(['flows', '-f', 'ndjson', bad, DEMO]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`sockscope: error: ${bad}: packet 0 at byte 0: read error (gzip): invalid distance too far back`);
+    expect(r.err).toMatch(/^sockscope: 126 packets read/m);
+  });
 });
