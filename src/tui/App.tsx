@@ -276,6 +276,7 @@ export default function App({
             history={rates.history(detail.uid)}
             gone={liveDetail === undefined}
             width={width}
+            flowByUid={(uid) => snapshot.flows.find((r) => r.uid === uid)}
           />
         ) : view === 'services' ? (
           <ServicesView groups={groups} top={svcTop.current} height={bodyRows} selected={svcSel} width={width} />

@@ -14,7 +14,27 @@ export type Props = {
   /** True when the flow is no longer in the snapshots (shown as last seen). */
   readonly gone: boolean;
   readonly width: number;
+  /** The flows of the snapshot by uid (for the tunnel chain); unknown uids are shown as uids. */
+  readonly flowByUid?: (uid: string) => FlowRecord | undefined;
 };
+
+/** Most tunnel layers followed outward in the chain. */
+const MAX_CHAIN = 8;
+
+/**
+ * The tunnels around a flow, innermost first: `inside UDP 192.0.2.1:4789 → 192.0.2.2:4789 (C4J4…) inside GRE …`;
+ * several parents of one layer (a link's two directions) are joined with ` | `. Empty when the flow was in no tunnel.
+ */
+export function tunnelChainText(r: FlowRecord, byUid: (uid: string) => FlowRecord | undefined): string {
+  const layers: string[] = [];
+  let parents = r.tunnelParents ?? [];
+  for (let depth = 0; depth < MAX_CHAIN && parents.length > 0; depth++) {
+    const found = parents.map((u) => ({ uid: u, rec: byUid(u) }));
+    layers.push(`inside ${found.map(({ uid, rec }) => (rec === undefined ? sanitize(uid) : `${rec.proto === 'unknown_transport' ? `IP/${rec.ipProto}` : rec.proto.toUpperCase()} ${origText(rec)} → ${respText(rec)} (${sanitize(uid)})`)).join(' | ')}`);
+    parents = found[0]!.rec?.tunnelParents ?? []; // found has parents.length > 0 entries
+  }
+  return layers.join(' ');
+}
 
 /** Transitions as `STATE +offset` steps from the flow's start, e.g. `SYN_SENT +0ms → ESTABLISHED +12.1ms`. */
 export function transitionsText(transitions: readonly StateTransition[], startSec: number): string {
@@ -69,7 +89,8 @@ export function detailRows(r: FlowRecord): Array<readonly [string, string, strin
  * Everything about one flow: both sockets, conn_state and history, each end's state and how it got there, the
  * per-direction counters, TCP options, handshake RTT, retransmission and window events, and a throughput sparkline.
  */
-export default function FlowDetail({ record: r, history, gone, width }: Props) {
+export default function FlowDetail({ record: r, history, gone, width, flowByUid }: Props) {
+  const chain = tunnelChainText(r, flowByUid ?? (() => undefined));
   const label = 15;
   const col = Math.max(10, Math.floor((width - label - 2) / 2));
   const ended = r.endReason === 'active' ? 'open' : `ended (${r.endReason})`;
@@ -105,6 +126,7 @@ export default function FlowDetail({ record: r, history, gone, width }: Props) {
         </>
       ) : null}
       <Text wrap="truncate-end">{fit(rtt, width)}</Text>
+      {chain !== '' ? <Text wrap="truncate-end"><Text color="cyan">{fit('tunnel', label)}</Text>  {fit(chain, Math.max(1, width - label - 2))}</Text> : null}
       <Text wrap="truncate-end">
         <Text color="cyan">{fit('throughput', label)}</Text>  {spark}  {compactRate(current)} now, {compactRate(peak)} peak
       </Text>
