@@ -138,3 +138,11 @@ if (chosen.length > 0 && existsSync(floodMaker)) {
     }
   }
 }
+
+// ── Live capture rate (issue 17): bench/live-rate.mjs, sockscope capture and tcpdump on a veth between two namespaces
+// in the same run (root only; `--live none` skips it).
+if (opt('live', 'yes') !== 'none') {
+  const lr = spawnSync(process.execPath, [join(root, 'bench', 'live-rate.mjs')], { encoding: 'utf8', timeout: 300_000 });
+  process.stdout.write(lr.stdout);
+  if (lr.status !== 0) console.error(`live rate: failed: ${(lr.stderr ?? '').slice(-500)}`);
+}
