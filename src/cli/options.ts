@@ -1,4 +1,5 @@
 /** Command-line options shared by `flows`, `capture` and `watch`. */
+import { tunnelHeuristics } from '../decode/tunnel.js';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { FlowTableOptions } from '../flow/table.js';
 import { communityIdDefaults, configureCommunityId } from '../flow/community-id.js';
@@ -43,6 +44,7 @@ export function addFlowOptions(cmd: Command): Command {
     .option('--close-delay <sec>', 'keep a closed or reset TCP flow this long for late packets (Zeek: 5)', seconds)
     .option('--max-flows <n>', 'most flows held at once; the least recently active is written out to make room', positiveInt)
     .option('--memory <MiB>', 'memory budget for flow state (default 512): near it, unanswered flows end after 1 s, then the flows nearest their timeout are written out early', positiveInt)
+    .option('--tunnel-heuristics', 'find Teredo and AYIYA tunnels on any UDP port, by their headers, as Zeek does (default: ports 3544 and 5072 only)')
     .option('--verify-checksums', "verify IP/TCP/UDP/ICMP checksums as Zeek does: bad packets leave their flow's counters (history C/c)")
     .option('-q, --quiet', 'no summary on stderr')
     .option('--names', "look at each flow's first packets for its service (Zeek's) and names: TLS/QUIC server name and ALPN, HTTP host and method, DNS question, SSH banners (one thread)")
@@ -93,6 +95,7 @@ export interface FlowCliOptions {
   closeDelay?: number;
   maxFlows?: number;
   memory?: number;
+  tunnelHeuristics?: boolean;
   quiet?: boolean;
   verifyChecksums?: boolean;
   names?: boolean;
@@ -101,6 +104,13 @@ export interface FlowCliOptions {
   communityId?: boolean;
   /** --local-nets. */
   localNets?: LocalNets;
+}
+
+/** Applies the decoder's settings given on the command line (process-wide, as Zeek's script options are). */
+export function applyDecoderOptions(o: FlowCliOptions): void {
+  const on = o.tunnelHeuristics === true;
+  tunnelHeuristics.teredoAnyPort = on;
+  tunnelHeuristics.ayiyaAnyPort = on;
 }
 
 /** The flow-table options given on the command line. */

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tunnelHeuristics } from '../../src/decode/tunnel.js';
 import type { FlowRecord } from '../../src/flow/record.js';
 import { CORPUS, corpusCaptures, HAVE_CORPUS, runCapture } from '../helpers/corpus.js';
 
@@ -72,4 +73,23 @@ describe.skipIf(!HAVE_CORPUS)('tunnel_parents', () => {
     }
     expect(compared).toBeGreaterThan(20);
   }, 60_000);
+});
+
+describe.skipIf(!HAVE_CORPUS)('tunnel_parents with --tunnel-heuristics', () => {
+  it("names both Teredo flows around the ICMPv6 echo, as Zeek's heuristics do (one on port 3544, one on 32900)", async () => {
+    tunnelHeuristics.teredoAnyPort = true;
+    tunnelHeuristics.ayiyaAnyPort = true;
+    try {
+      const { records } = await runCapture('zeek/tunnel-teredo.pcap');
+      const byUid = new Map(records.map((r) => [r.uid, r]));
+      const echo = records.find((r) => r.proto === 'icmp' && r.origPort === 128 && r.respAddr === '2001:4860:0:2001::68')!;
+      expect((echo.tunnelParents ?? []).map((u) => keyOf(byUid.get(u)!)).sort()).toEqual([
+        'udp 192.168.2.16:3797 65.55.158.80:3544',
+        'udp 192.168.2.16:3797 83.170.1.38:32900',
+      ]);
+    } finally {
+      tunnelHeuristics.teredoAnyPort = false;
+      tunnelHeuristics.ayiyaAnyPort = false;
+    }
+  });
 });

@@ -7,7 +7,7 @@ import {type LiveOptions, type LiveSource, LiveCaptureError, openLive} from '../
 import type {Frame, FrameHandler, PacketSource, SourceStats} from '../../source/types.js';
 import type {Env} from '../env.js';
 import {Exit, UsageError} from '../errors.js';
-import {addFlowOptions, applyNameOptions, type FlowCliOptions, flowTableOptions} from '../options.js';
+import {addFlowOptions, applyNameOptions, type FlowCliOptions, applyDecoderOptions, flowTableOptions} from '../options.js';
 import {addIpfixOptions, type IpfixCliOptions, ipfixFileOptions, openIpfixSinks, outputEnv} from '../ipfix-options.js';
 import {runFlows} from '../run-flows.js';
 import {sanitize} from '../../tui/sanitize.js';
@@ -159,6 +159,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
     });
     abort.signal.addEventListener('abort', () => local?.refresh(), {once: true});
     const health = new CaptureHealth(live.name, filter, () => live.stats().packets);
+    applyDecoderOptions(o);
     const runOpts: Parameters<typeof runFlows>[1] = {
       format: o.format ?? (output.env.isTTY ? 'table' : 'ndjson'),
       flowTable: flowTableOptions(o),

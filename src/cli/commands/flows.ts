@@ -8,7 +8,7 @@ import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit } from '../errors.js';
 import { addIpfixOptions, type IpfixCliOptions, ipfixFileOptions, openIpfixSinks, outputEnv } from '../ipfix-options.js';
-import { addFlowOptions, applyNameOptions, checkCaptureNames, type FlowCliOptions, flowTableOptions, positiveInt } from '../options.js';
+import { addFlowOptions, applyNameOptions, checkCaptureNames, type FlowCliOptions, applyDecoderOptions, flowTableOptions, positiveInt } from '../options.js';
 import { pickThreads, runFlows, runFlowsSharded } from '../run-flows.js';
 import { StopOnSignals } from '../signals.js';
 import { sanitize } from '../../tui/sanitize.js';
@@ -59,6 +59,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       return;
     }
     const output = await outputEnv(o, env);
+    applyDecoderOptions(o);
     const runOpts: Parameters<typeof runFlows>[1] = {
       format: o.format ?? (output.env.isTTY ? 'table' : 'ndjson'),
       flowTable: flowTableOptions(o),
@@ -73,7 +74,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     // A --max-flows limit or a --memory budget is one table's: the shards' tables would each evict on their own.
     // Threads see no payload and keep the default community ID: --names and another seed run on one.
     const threadsSame = applyNameOptions(o);
-    const threads = sinks.length > 0 || o.filter !== undefined || o.maxFlows !== undefined || o.memory !== undefined || !threadsSame ? 1 : pickThreads(sources, runOpts.format, o.threads);
+    const threads = sinks.length > 0 || o.filter !== undefined || o.maxFlows !== undefined || o.memory !== undefined || o.tunnelHeuristics === true || !threadsSame ? 1 : pickThreads(sources, runOpts.format, o.threads);
     // Ctrl-C or SIGTERM: stop reading, write every open flow and the summary, exit 130 or 143.
     const stop = new StopOnSignals((line) => {
       if (o.quiet !== true) env.stderr.write(`\n${line}\n`);

@@ -9,7 +9,7 @@ import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit, UsageError } from '../errors.js';
-import { applyNameOptions, checkCaptureNames, type FlowCliOptions, flowTableOptions, localNets, localNetsHelp } from '../options.js';
+import { applyNameOptions, checkCaptureNames, type FlowCliOptions, applyDecoderOptions, flowTableOptions, localNets, localNetsHelp } from '../options.js';
 import { CaptureHealth } from '../../local/capture-health.js';
 import { type LiveLocal, startLiveLocal } from '../../local/live-local.js';
 import { summaryText } from '../run-flows.js';
@@ -160,6 +160,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
     const live = sources[0]!; // opened above
     health = new CaptureHealth(o.interface, args.join(' '), () => live.stats().packets);
   }
+  applyDecoderOptions(o);
   const result = await runTui({
     sources,
     live: o.interface !== undefined,
