@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 import { TABLE_LAYOUTS, type TableLayout } from '../../sink/table-layout.js';
 import { filterOption } from '../filter-option.js';
+import { bpfOption, bpfSummary, withBpf } from '../bpf-option.js';
 import type { FlowFilter } from '../../filter/filter.js';
 import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
@@ -48,11 +49,17 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
         'plain words; ! or not, and, or, parentheses. Runs on one thread',
       filterOption,
     )
-    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number; layout?: TableLayout; filter?: FlowFilter }) => {
+    .option(
+      '--bpf <expr>',
+      'read only the packets this BPF expression matches (pcap-filter(7), as tcpdump -r FILE EXPR; compiled by ' +
+        "tcpdump's libpcap), before flows are built",
+      bpfOption,
+    )
+    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number; layout?: TableLayout; filter?: FlowFilter; bpf?: string }) => {
     checkCaptureNames(captures);
     let sources: PacketSource[];
     try {
-      sources = await openCaptures(captures, { stdin: env.stdin });
+      sources = withBpf(await openCaptures(captures, { stdin: env.stdin }), o.bpf);
     } catch (e) {
       env.stderr.write(`sockscope: ${sanitize(describeOpenError(e))}\n`);
       setExit(Exit.INPUT);
@@ -83,6 +90,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     try {
       const code = threads > 1 ? await runFlowsSharded(sources, threads, runOpts, output.env) : await runFlows(sources, runOpts, output.env);
       await output.done();
+      if (o.quiet !== true) env.stderr.write(sanitize(bpfSummary(sources, o.bpf)));
       setExit(stop.exitCode ?? code);
     } finally {
       stop.dispose();

@@ -17,6 +17,7 @@ import { summaryText } from '../run-flows.js';
 import { SPEEDS } from '../../tui/model.js';
 import { describeOpenError } from './flows.js';
 import { filterOption } from '../filter-option.js';
+import { bpfOption, withBpf } from '../bpf-option.js';
 import type { FlowFilter } from '../../filter/filter.js';
 import { sanitize, sanitizeLines } from '../../tui/sanitize.js';
 
@@ -27,6 +28,7 @@ interface WatchOptions extends FlowCliOptions {
   exitAtEnd?: boolean;
   headless?: boolean;
   filter?: FlowFilter;
+  bpf?: string;
 }
 
 /** Slowest and fastest replay speeds as multiples of real time: the ends of the ladder + and - step through. */
@@ -101,6 +103,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
         'bytes>1M, !, and, or, parentheses)',
       filterOption,
     )
+    .option('--bpf <expr>', 'replay only the packets this BPF expression matches (pcap-filter(7), as tcpdump -r FILE EXPR)', bpfOption)
     .option('-q, --quiet', 'no summary on stderr after a headless run')
     .action(async (args: string[], o: WatchOptions) => {
       setExit(await watch(args, o, env));
@@ -131,7 +134,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
       const { openLive } = await import('../../source/live.js');
       sources.push(await openLive(o.interface, args.join(' ')));
     } else {
-      sources.push(...(await openCaptures(args, { stdin: env.stdin })));
+      sources.push(...withBpf(await openCaptures(args, { stdin: env.stdin }), o.bpf));
     }
   } catch (e) {
     for (const s of sources) await s.close();
