@@ -19,10 +19,10 @@ export const Exit = {
 } as const;
 
 /** Why the output failed, in one line: `cannot write the output: no space left on device (ENOSPC)`. */
-export function describeOutputError(e: Error): string {
+export function describeOutputError(e: Error, output = 'standard output'): string {
   const code = (e as NodeJS.ErrnoException).code;
   const reason = OUTPUT_REASONS[code ?? ''] ?? e.message;
-  return `cannot write the output (standard output): ${reason}${code !== undefined && reason !== e.message ? ` (${code})` : ''}`;
+  return `cannot write the output (${output}): ${reason}${code !== undefined && reason !== e.message ? ` (${code})` : ''}`;
 }
 
 const OUTPUT_REASONS: Readonly<Record<string, string>> = {

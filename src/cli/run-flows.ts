@@ -171,7 +171,8 @@ async function writeRecords(
     for (const line of sinkLines) if (opts.quiet !== true || line.includes('warning')) env.stderr.write(`${sanitize(line)}\n`);
     for (const e of summary.errors) env.stderr.write(`sockscope: error: ${sanitize(e)}\n`);
     if (failure !== null) {
-      env.stderr.write(`sockscope: error: ${describeOutputError(failure)}\n`);
+      const path = (env.stdout as { path?: unknown }).path; // a file named with -o
+      env.stderr.write(`sockscope: error: ${sanitize(describeOutputError(failure, typeof path === 'string' ? path : undefined))}\n`);
       return Exit.OUTPUT;
     }
     return summary.errors.length > 0 ? Exit.INPUT : Exit.OK;

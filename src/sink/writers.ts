@@ -309,7 +309,7 @@ export function makeWriter(
 /** Where a {@link ChunkedOut} sends its bytes (process.stdout, a file stream). */
 export interface ByteSink {
   /** Takes a chunk; `done` (when the sink calls it) runs once it and every chunk before it are written. */
-  write(chunk: Uint8Array, done?: () => void): unknown;
+  write(chunk: Uint8Array, done?: (err?: Error | null) => void): unknown;
   /** Bytes handed to the sink and not yet written out (Node's `Writable.writableLength`); absent: none wait. */
   readonly writableLength?: number;
   /** Node's stream events: 'drain' once what waited is written, 'error', 'close'. */
@@ -415,7 +415,13 @@ export class ChunkedOut implements TextOut {
   settled(signal?: AbortSignal): Promise<void> {
     // A write's callback runs once every write before it is done ('drain' comes only after a refused write), and
     // after the 'error' event of a write that failed (a file's error is emitted on the next tick).
-    return this.until(signal, (done) => this.out.write(EMPTY, done));
+    return this.until(signal, (done) =>
+      this.out.write(EMPTY, (err) => {
+        // A file stream calls back with its error before it emits 'error'.
+        if (err !== undefined && err !== null) this.fail(err);
+        done();
+      }),
+    );
   }
   private until(signal: AbortSignal | undefined, arm: (done: () => void) => void): Promise<void> {
     const out = this.out;

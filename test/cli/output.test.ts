@@ -30,14 +30,17 @@ function collect(stream: NodeJS.ReadableStream): { text: () => string } {
   return { text: () => Buffer.concat(parts).toString('utf8') };
 }
 
-/** Waits until `pid` has read nothing new for `quietMs` (it waits for something); fails after `limitMs`. */
+/**
+ * Waits until `pid` has read less than 64 KiB over `quietMs` (it waits for something; worker threads still make
+ * small reads of their own); fails after `limitMs`.
+ */
 async function untilReadingStops(pid: number, quietMs = 600, limitMs = 20_000): Promise<number> {
   let last = bytesRead(pid);
   let since = Date.now();
   for (const t0 = Date.now(); Date.now() - t0 < limitMs; ) {
     await sleep(100);
     const now = bytesRead(pid);
-    if (now !== last) {
+    if (now - last >= 1 << 16) {
       last = now;
       since = Date.now();
     } else if (Date.now() - since >= quietMs) return now;
@@ -70,6 +73,21 @@ describe('a slow reader', () => {
     expect(records.length).toBeLessThan(100_000);
     expect(records.filter((r) => r.end_reason === 'eof').length).toBeGreaterThan(0); // the open flows
     expect(err.text()).toContain('SIGINT: stopping');
+  }, 60_000);
+
+  it('with worker threads (-j 2) too: reading waits, and SIGINT writes whole records', async () => {
+    const child = spawn(process.execPath, [BIN, 'flows', '-j', '2', '-f', 'ndjson', '--udp-timeout', '1', BIG], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const err = collect(child.stderr!);
+    child.stdout!.pause();
+    expect(await untilReadingStops(child.pid!)).toBeLessThan(24 << 20);
+    child.kill('SIGINT');
+    await sleep(200);
+    const out = collect(child.stdout!);
+    child.stdout!.resume();
+    expect(await exited(child)).toBe(130);
+    const records = jsonLines(out.text());
+    expect(records.length).toBe(flowsOf(err.text()));
+    expect(records.length).toBeLessThan(200_000);
   }, 60_000);
 
   it('a second SIGINT exits at once, even while the reader takes nothing', async () => {
@@ -131,6 +149,12 @@ describe('output errors', () => {
       closeSync(fd);
     }
   }, 60_000);
+
+  it('-o FILE on a full disk names the file', () => {
+    const r = spawnSync(process.execPath, [BIN, 'flows', '-f', 'ndjson', '-q', '-o', '/dev/full', DEMO], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe('sockscope: error: cannot write the output (/dev/full): no space left on device (ENOSPC)\n');
+  });
 
   it('standard output closed (>&-) is an error, not a silent loss; > /dev/null is not', () => {
     const closed = spawnSync('sh', ['-c', `exec "${process.execPath}" "${BIN}" flows -f ndjson "${DEMO}" >&-`], { encoding: 'utf8' });
