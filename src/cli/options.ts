@@ -55,8 +55,8 @@ export function addFlowOptions(cmd: Command): Command {
 
 /** --local-nets, in each command's help. */
 export const localNetsHelp =
-  "networks that are local (Zeek's Site::local_nets), comma-separated, e.g. 10.0.0.0/8,fd00::/8: sets local_orig and " +
-  "local_resp (live capture: the host's own addresses are local too; one thread)";
+  "networks that are local (Zeek's Site::local_nets), comma-separated, e.g. 10.0.0.0/8,fd00::/8; private = Zeek's " +
+  "default (Site::private_address_space): sets local_orig and local_resp (live: the host's own addresses are local too; one thread)";
 
 /** Parses --local-nets. */
 export function localNets(v: string): LocalNets {

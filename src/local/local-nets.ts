@@ -39,11 +39,43 @@ export function parseCidr(text: string): Cidr {
   return { version, words, prefix, text: t };
 }
 
-/** Parses the comma-separated list of `--local-nets`. */
+/**
+ * Zeek's `Site::private_address_space` (base/utils/site.zeek, and as Zeek 9.1-dev's logs show it), which Zeek counts as local by default
+ * (`Site::private_address_space_is_local = T`): IANA's special-purpose IPv4 blocks and each one's 6to4 form (RFC 3056),
+ * and the special-purpose IPv6 blocks. `--local-nets private` stands for it.
+ */
+export const ZEEK_PRIVATE_NETS: readonly string[] = [
+  '0.0.0.0/8', '2002::/24', // "this network" (RFC 791)
+  '10.0.0.0/8', '2002:a00::/24', // private use (RFC 1918)
+  '100.64.0.0/10', '2002:6440::/26', // shared address space, carrier-grade NAT (RFC 6598)
+  '127.0.0.0/8', '2002:7f00::/24', // loopback (RFC 1122)
+  '169.254.0.0/16', '2002:a9fe::/32', // link local (RFC 3927)
+  '172.16.0.0/12', '2002:ac10::/28', // private use (RFC 1918)
+  '192.0.0.0/24', '2002:c000::/40', // IETF protocol assignments (RFC 6890)
+  '192.0.2.0/24', '2002:c000:200::/40', // TEST-NET-1 (RFC 5737)
+  '192.168.0.0/16', '2002:c0a8::/32', // private use (RFC 1918)
+  '198.18.0.0/15', '2002:c612::/31', // benchmarking (RFC 2544)
+  '198.51.100.0/24', '2002:c633:6400::/40', // TEST-NET-2 (RFC 5737)
+  '203.0.113.0/24', '2002:cb00:7100::/40', // TEST-NET-3 (RFC 5737)
+  // Multicast confined to the site: the local network control block (RFC 5771) and administratively scoped
+  // multicast (RFC 2365). The Zeek 9.1-dev baselines of ../shared/corpus count both local (224.0.0.251,
+  // 239.114.155.111), while 224.2.127.254 and ff02:: groups are not.
+  '224.0.0.0/24', '239.0.0.0/8',
+  '240.0.0.0/4', '2002:f000::/20', // reserved (RFC 1112)
+  '255.255.255.255/32', '2002:ffff:ffff::/48', // limited broadcast (RFC 919, RFC 8190)
+  '::/128', '::1/128', // unspecified, loopback (RFC 4291)
+  '64:ff9b:1::/48', // IPv4-IPv6 translation (RFC 8215)
+  '100::/64', // discard-only (RFC 6666)
+  '2001::/23', '2001:2::/48', // IETF protocol assignments (RFC 2928), benchmarking (RFC 5180)
+  '2001:db8::/32', // documentation (RFC 3849)
+  'fc00::/7', 'fe80::/10', // unique local (RFC 4193), link-local unicast (RFC 4291)
+];
+
+/** Parses the comma-separated list of `--local-nets`; the word `private` stands for {@link ZEEK_PRIVATE_NETS}. */
 export function parseCidrList(text: string): Cidr[] {
   const parts = text.split(',').filter((p) => p.trim() !== '');
-  if (parts.length === 0) throw new Error('expected one or more networks, e.g. 10.0.0.0/8,fd00::/8');
-  return parts.map(parseCidr);
+  if (parts.length === 0) throw new Error('expected one or more networks, e.g. 10.0.0.0/8,fd00::/8 (or private)');
+  return parts.flatMap((p) => (p.trim() === 'private' ? ZEEK_PRIVATE_NETS.map(parseCidr) : [parseCidr(p)]));
 }
 
 /** Whether the address (version, words as flows keep them) is in `c`. */
