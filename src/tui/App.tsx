@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import type { FlowRecord } from '../flow/record.js';
 import type { Snapshot, SnapshotFeed } from '../pipeline-types.js';
+import type { ServiceGroup } from './model.js';
 import FilterBar from './components/FilterBar.js';
 import FlowDetail from './components/FlowDetail.js';
 import FlowTable from './components/FlowTable.js';
@@ -51,6 +52,8 @@ export type Props = {
   readonly notice?: string | undefined;
   /** Live: the capture's health line for the header (interface counters, missed bytes), from each snapshot. */
   readonly health?: ((snapshot: Snapshot) => string) | undefined;
+  /** Live: joins the host's listening sockets into the services view (local/services.ts). */
+  readonly listeners?: ((groups: readonly ServiceGroup[]) => readonly ServiceGroup[]) | undefined;
 };
 
 /** Lines around the table body besides the header: the filter bar, the table's title row, the status line. */
@@ -64,7 +67,7 @@ const HEADER_LINES = 3;
  */
 export default function App({
   feed, replay, live = false, columns, rows, now = Date.now, exitAtEnd = false,
-  initialSort = { column: 'bytes', reversed: false }, initialFilter = '', notice, keyboard = true, health,
+  initialSort = { column: 'bytes', reversed: false }, initialFilter = '', notice, keyboard = true, health, listeners,
 }: Props) {
   const { exit } = useApp();
   const size = useTerminalSize();
@@ -116,8 +119,12 @@ export default function App({
   const ctx: CellContext = { clockSec: live ? now() / 1000 : snapshot.stats.clockSec, rates: rates.rates };
   const sorted = flowView.rows(snapshot, filter, sort, ctx.clockSec);
   const groups = useMemo(
-    () => (view === 'services' ? groupServices(filterFlows(snapshot.flows, filter)) : []),
-    [snapshot, filter, view],
+    () => {
+      if (view !== 'services') return [];
+      const g = groupServices(filterFlows(snapshot.flows, filter));
+      return listeners === undefined || filter !== '' ? g : listeners(g);
+    },
+    [snapshot, filter, view, listeners],
   );
 
   const sel = reselect(sorted, selUid, selIdx.current);

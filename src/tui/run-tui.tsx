@@ -37,6 +37,8 @@ export interface RunTuiOptions {
   readonly filter?: string;
   /** Live: the capture's health for the header (local/capture-health.ts), from each snapshot. */
   readonly health?: (snapshot: import('../pipeline-types.js').Snapshot) => string;
+  /** Live: joins the host's listening sockets into the services view (local/services.ts). */
+  readonly listeners?: (groups: readonly import('./model.js').ServiceGroup[]) => readonly import('./model.js').ServiceGroup[];
 }
 
 /** A terminal-sized sink for headless runs: Ink renders into it as into a 120x40 screen; the frames are dropped. */
@@ -104,6 +106,7 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
       notice={notice}
       initialFilter={opts.filter ?? ''}
       health={opts.health}
+      listeners={opts.listeners}
     />
   );
   const instance = render(app(), {

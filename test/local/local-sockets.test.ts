@@ -14,6 +14,9 @@ import { KERNEL_TCP_STATES, parseProcNet, PROC_NET_TABLES, ssStateName } from '.
 import { formatIpv4, formatIpv6 } from '../../src/decode/address.js';
 import { recordObject } from '../../src/sink/fields.js';
 import { record } from '../helpers/records.js';
+import { withListeners } from '../../src/local/services.js';
+import { groupServices } from '../../src/tui/model.js';
+import { serviceRowText } from '../../src/tui/components/ServicesView.js';
 
 const HAS_SS = spawnSync('ss', ['-V']).status === 0;
 const COMM = readFileSync('/proc/self/comm', 'utf8').trim();
@@ -180,6 +183,27 @@ describe.skipIf(!HAS_SS)('LocalSockets against ss, on loopback sockets of this p
     expect(after?.kernelState()).toBe('TIME_WAIT');
     const client = ls.lookup(6, 4, 0, 0, 0, lo4, lport, 0, 0, 0, lo4, port);
     expect([client?.owner?.pid, client?.kernelState()]).toEqual([process.pid, 'CLOSED']);
+  });
+
+  it('joins the listeners into the services view: an idle one as its own row, a busy one to its connections', async () => {
+    const idle = net.createServer(() => {});
+    servers.push(idle);
+    await new Promise<void>((r) => idle.listen(0, '127.0.0.1', r));
+    const idlePort = (idle.address() as net.AddressInfo).port;
+    const ls = new LocalSockets();
+    ls.refresh();
+    const busy = record({ uid: 'CLocalTest00000009', origAddr: '127.0.0.1', respAddr: '127.0.0.1', origPort: 40000, respPort: port });
+    const rows = withListeners(groupServices([busy]), ls);
+    const me = `${COMM}[${process.pid}]`;
+    expect(rows[0]).toMatchObject({ addr: '127.0.0.1', port, connections: 1, process: me });
+    const row = rows.find((g) => g.port === idlePort);
+    expect(row).toMatchObject({ proto: 'tcp', addr: '127.0.0.1', connections: 0, listening: true, process: me });
+    expect(serviceRowText(row!, 140)).toMatch(new RegExp(`^tcp\\s+127\\.0\\.0\\.1:${idlePort}.*${COMM}\\[${process.pid}\\] listening, no traffic yet`));
+    expect(ls.connectionsOf(ls.listeners().find((e) => e.localPort === idlePort)!)).toEqual([]);
+    // The connections the listener serves are the sockets on its port that ss lists besides it (the accepted ends).
+    const accepted = ssList('tcp').filter((l) => !l.startsWith('LISTEN') && l.split(' ')[1]!.endsWith(`:${port}`));
+    expect(accepted.length).toBeGreaterThan(1);
+    expect(ls.connectionsOf(ls.listeners().find((e) => e.localPort === port)!).length).toBe(accepted.length);
   });
 
   it('sets the record fields of a flow between two of its sockets', () => {

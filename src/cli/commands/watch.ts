@@ -12,6 +12,7 @@ import { Exit, UsageError } from '../errors.js';
 import { applyNameOptions, checkCaptureNames, type FlowCliOptions, applyDecoderOptions, flowTableOptions, localNets, localNetsHelp } from '../options.js';
 import { CaptureHealth } from '../../local/capture-health.js';
 import { type LiveLocal, startLiveLocal } from '../../local/live-local.js';
+import { withListeners } from '../../local/services.js';
 import { summaryText } from '../run-flows.js';
 // The key ladder of + and - (model.ts is plain functions: importing it loads neither Ink nor React).
 import { SPEEDS } from '../../tui/model.js';
@@ -177,6 +178,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
     headless,
     ...(o.filter !== undefined ? { filter: o.filter.source } : {}),
     ...(health === undefined ? {} : { health: (s) => health.headerText(s.stats.packetsRead, s.flows, s.stats.clockSec) }),
+    ...(local === undefined ? {} : { listeners: (groups) => withListeners(groups, local.sockets) }),
   });
   local?.stop();
   for (const line of notices) env.stderr.write(`${sanitize(line)}\n`);

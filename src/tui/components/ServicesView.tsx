@@ -32,7 +32,10 @@ export function serviceRowText(g: ServiceGroup, width: number): string {
   const sock = ports
     ? socketText(g.addr, g.port, g.ipVersion) + (g.service ? ` ${g.service}` : '')
     : g.proto === 'icmp' || g.proto === 'icmp6' ? `${addr} c${g.port}` : addr;
-  const mix = g.states.map(([s, n]) => `${sanitize(s)}:${n}`).join(' ');
+  // Live: the local listener's process (local/services.ts) before the mix; a listener with no traffic says so.
+  const local = g as { process?: string; listening?: boolean };
+  const states = local.listening === true ? 'listening, no traffic yet' : g.states.map(([s, n]) => `${sanitize(s)}:${n}`).join(' ');
+  const mix = local.process === undefined ? states : `${sanitize(local.process)} ${states}`;
   const line = [
     fit(g.proto, 5), fit(sock, sw), fit(String(g.connections), 6, 'right'), fit(String(g.clients), 7, 'right'),
     fit(String(g.active), 6, 'right'), fit(compactBytes(g.bytes), 7, 'right'), fit(ports ? CLASS_TAG[g.portClass] : '-', 10),
