@@ -97,6 +97,12 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     }
   });
   addIpfixOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    '\nCtrl-C or SIGTERM stops reading, writes every open flow and the summary, and exits 130 or 143; a second one\n' +
+      'exits at once. Exit status: 0 all read and written, 1 an input was malformed (named in an error), 2 usage,\n' +
+      '3 the output could not be written (full disk, standard output closed).\n',
+  );
 }
 
 /** A file that cannot be opened, in one line: `cannot open x.pcap: no such file`. */
