@@ -1,0 +1,73 @@
+/**
+ * The detail view beside the kernel: each local end's process and the kernel's state of its socket (with ss's name),
+ * and a plain flag when the state inferred from packets differs from the kernel's. Real loopback sockets of this
+ * process, read through LocalSockets.
+ */
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { userInfo } from 'node:os';
+import { renderToString } from 'ink';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configureLocal } from '../../src/local/attribution.js';
+import { kernelDisagreement, localDetailRows } from '../../src/local/detail.js';
+import { LocalSockets } from '../../src/local/local-sockets.js';
+import FlowDetail from '../../src/tui/components/FlowDetail.js';
+import { direction, record } from '../helpers/records.js';
+
+const COMM = readFileSync('/proc/self/comm', 'utf8').trim();
+
+describe('detail view with the kernel beside it', () => {
+  let server: net.Server;
+  let client: net.Socket;
+  let port = 0;
+
+  beforeAll(async () => {
+    server = net.createServer((s) => s.on('error', () => {}));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as net.AddressInfo).port;
+    client = await new Promise<net.Socket>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => resolve(c));
+    });
+    const ls = new LocalSockets();
+    ls.refresh();
+    configureLocal({ sockets: ls });
+  });
+
+  afterAll(() => {
+    client.destroy();
+    server.close();
+    configureLocal();
+  });
+
+  const flow = (uid: string, origState: string) =>
+    record({
+      uid, origAddr: '127.0.0.1', respAddr: '127.0.0.1', origPort: client.localPort!, respPort: port,
+      orig: direction({ state: origState }), resp: direction({ state: 'ESTABLISHED' }), endReason: 'active',
+    });
+
+  it('shows both ends\' process and kernel state; no flag when they agree', () => {
+    const r = flow('CDetailTest0000001', 'ESTABLISHED');
+    const who = `${COMM} (pid ${process.pid}, ${userInfo().username})`;
+    expect(localDetailRows(r)).toEqual([
+      ['process', who, who],
+      ['kernel state', 'ESTABLISHED (ss ESTAB)', 'ESTABLISHED (ss ESTAB)'],
+    ]);
+    expect(kernelDisagreement(r)).toBeUndefined();
+    const out = renderToString(<FlowDetail record={r} history={[]} gone={false} width={140} />, { columns: 140 });
+    expect(out).toMatch(/kernel state\s+ESTABLISHED \(ss ESTAB\)\s+ESTABLISHED \(ss ESTAB\)/);
+    expect(out).not.toContain('KERNEL DISAGREES');
+  });
+
+  it('flags an end whose inferred state is not the kernel\'s', () => {
+    const r = flow('CDetailTest0000002', 'FIN_WAIT_1');
+    expect(kernelDisagreement(r)).toBe('KERNEL DISAGREES: orig kernel ESTABLISHED, inferred FIN_WAIT_1 (capture loss or asymmetric routing?)');
+    const out = renderToString(<FlowDetail record={r} history={[]} gone={false} width={140} />, { columns: 140 });
+    expect(out).toContain('KERNEL DISAGREES: orig kernel ESTABLISHED, inferred FIN_WAIT_1');
+  });
+
+  it('says nothing of the kernel for a flow not of this host', () => {
+    const r = record({ uid: 'CDetailTest0000003', origAddr: '198.51.100.1', respAddr: '198.51.100.2' });
+    expect(localDetailRows(r)).toEqual([]);
+    expect(kernelDisagreement(r)).toBeUndefined();
+  });
+});
