@@ -120,8 +120,8 @@ function nameField(name: string, type: ZeekType, pick: (n: NamesRecord) => strin
 export const ALL_FIELDS: readonly Field[] = [...ZEEK_FIELDS, ...SOCKSCOPE_FIELDS];
 
 /**
- * The fields of the zeek TSV format: ALL_FIELDS with `service` and `tunnel_parents` in Zeek's own places, after
- * `proto` and before `ip_proto`.
+ * The fields of the zeek TSV format: ALL_FIELDS with `service`, `local_orig`/`local_resp` and `tunnel_parents` in
+ * Zeek's own places, after `proto`, after `conn_state` and before `ip_proto`.
  */
 export const ZEEK_LOG_FIELDS: readonly Field[] = (() => {
   const service = ALL_FIELDS.find((f) => f.name === 'service')!; // defined above
@@ -130,7 +130,12 @@ export const ZEEK_LOG_FIELDS: readonly Field[] = (() => {
   const at = rest.findIndex((f) => f.name === 'proto') + 1;
   const withService = [...rest.slice(0, at), service, ...rest.slice(at)];
   const before = withService.findIndex((f) => f.name === 'ip_proto');
-  return [...withService.slice(0, before), parents, ...withService.slice(before)];
+  const withParents = [...withService.slice(0, before), parents, ...withService.slice(before)];
+  // local_orig and local_resp in Zeek's place too, after conn_state.
+  const local = withParents.filter((f) => f.name === 'local_orig' || f.name === 'local_resp');
+  const others = withParents.filter((f) => !local.includes(f));
+  const after = others.findIndex((f) => f.name === 'conn_state') + 1;
+  return [...others.slice(0, after), ...local, ...others.slice(after)];
 })();
 
 /** A record as a plain object with the field names as keys; unset fields are left out (as Zeek's JSON logs do). */

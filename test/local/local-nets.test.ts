@@ -122,6 +122,12 @@ describe('flows --local-nets', () => {
       expect(r['local_orig'], JSON.stringify(r)).toBe(r['id.orig_h'] === plain[0]!['id.orig_h']);
       expect(r['local_resp']).toBe(r['id.resp_h'] === plain[0]!['id.orig_h']);
     }
+    // The zeek format writes them in Zeek's own place: its first columns are Zeek's conn.log fields, in Zeek's order.
+    const zeekHeader = readFileSync(join(CORPUS, 'zeek/wikipedia.conn.log'), 'utf8').split('\n').find((l) => l.startsWith('#fields'))!;
+    const mineHeader = execFileSync('node', [BIN, 'flows', '-f', 'zeek', '--quiet', '--local-nets', 'private', file], { encoding: 'utf8' })
+      .split('\n').find((l) => l.startsWith('#fields'))!;
+    const zeekFields = zeekHeader.split('\t');
+    if (HAVE_CORPUS) expect(mineHeader.split('\t').slice(0, zeekFields.length)).toEqual(zeekFields);
     const bad = spawnSync('node', [BIN, 'flows', '--local-nets', '10.0.0.0/40', file], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--local-nets.*prefix length must be a whole number from 0 to 32/);
