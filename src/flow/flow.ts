@@ -12,11 +12,41 @@ export const TimeoutClass = { TCP: 0, UDP: 1, ICMP: 2, OTHER: 3, CLOSING: 4 } as
 export type TimeoutClass = (typeof TimeoutClass)[keyof typeof TimeoutClass];
 
 /**
+ * The capture times of every Flow of this thread, TIME_FIELDS per flow, at the flow's `times` offset: a flow's times
+ * are doubles, and V8 keeps each double field of an object in a heap box of its own (nine more objects per flow for
+ * the collector to trace, and 16 bytes each); here they are plain numbers in one array. A Flow object keeps its slot
+ * for life: flows are reused through the flow table's pool, not dropped (see FlowTable.recycle).
+ */
+const TIME_FIELDS = 9;
+/** Initial values of a flow's times, in accessor order (lastSeenSec ... recordSeenSec). */
+const TIME_INITIAL = Float64Array.of(0, 0, -1, -1, -1, -1, Number.NaN, 0, Number.NaN);
+let TIMES = new Float64Array(TIME_FIELDS * 4096);
+let timeSlots = 0;
+
+/** Takes a fresh slot of TIME_FIELDS times (growing the store), set to their initial values; returns its offset. */
+function allocTimes(): number {
+  const at = timeSlots * TIME_FIELDS;
+  if (at + TIME_FIELDS > TIMES.length) {
+    const grown = new Float64Array(TIMES.length * 2);
+    grown.set(TIMES);
+    TIMES = grown;
+  }
+  TIMES.set(TIME_INITIAL, at);
+  timeSlots++;
+  return at;
+}
+
+/**
  * One flow. Field shapes are fixed at construction (one hidden class). Fields are declared in the order a packet needs
  * them (V8 lays them out that way): first what the lookup compares, then what every packet updates, then the rest,
  * so that a packet touches as few cache lines of the flow as it can.
  */
 export class Flow {
+  /**
+   * Where this flow's capture times are, in TIMES (see the accessors below): fixed for the object's life, the first
+   * field so that every flow has it at the same place.
+   */
+  readonly times = allocTimes();
   // ── Read by every lookup (an IPv4 one reads no further than oa3/ra3) ─────────────────────────────────────────
   /** Symmetric hash of the key (same for both directions). */
   hash = 0;
@@ -57,10 +87,7 @@ export class Flow {
   tcp: TcpConnection | null = null;
   tcpLog: SegmentLog | null = null;
   timeoutClass: TimeoutClass = TimeoutClass.OTHER;
-  /** Last packet of any kind (drives idle expiry). */
-  lastSeenSec = 0;
-  /** Last packet that counts as activity (Zeek: not packets after both ends closed). */
-  lastSec = 0;
+  // Capture times (lastSeenSec, lastSec, oFirstSec, ...) are accessors over TIMES: see below.
   // Per-direction counters, `o*` for what the originator sent and `r*` for the responder, kept in the flow itself
   // rather than in two objects of their own: a packet then touches one object less (with tens of thousands of open
   // flows every separate object is a likely cache miss). Each side's counters are together, so that a packet touches
@@ -76,24 +103,12 @@ export class Flow {
   /** TCP ACK and PSH counts of the segments sent (the other flags are rare; below). */
   oAck = 0;
   oPsh = 0;
-  /** Capture time of the first and last packet sent, seconds since the epoch; -1 before any. */
-  oFirstSec = -1;
-  oLastSec = -1;
   rPkts = 0;
   rIpBytes = 0;
   rWireBytes = 0;
   rPayloadBytes = 0;
   rAck = 0;
   rPsh = 0;
-  rFirstSec = -1;
-  rLastSec = -1;
-  /**
-   * For CLOSING flows: capture time at which the flow is removed. Time fields that are first written long after the
-   * flow is created start as NaN, not as a small integer: V8 would otherwise give every Flow a small-integer field
-   * and convert (migrate) each object to a new hidden class when the first time is stored, which costs several
-   * microseconds a flow. NaN never equals nor orders before a time.
-   */
-  closeAtSec = Number.NaN;
 
   /** IPv6 address words 0-2 (see oa3/ra3); 0 for IPv4. */
   oa0 = 0; oa1 = 0; oa2 = 0;
@@ -107,8 +122,6 @@ export class Flow {
   oFin = 0; rFin = 0;
   oRst = 0; rRst = 0;
   oUrg = 0; rUrg = 0;
-  /** First packet's capture time (seconds since the epoch). */
-  startSec = 0;
   /** Position in the creation order; the uid is derived from it. */
   serial = 0;
   uid = '';
@@ -122,10 +135,8 @@ export class Flow {
   wheelPrev: Flow | null = null;
   wheelNext: Flow | null = null;
   slot = -1;
-  /** The last record built for this flow, and the activity it reflects (flowRecord reuses it while nothing changed). */
+  /** The last record built for this flow (flowRecord reuses it while nothing changed: see recordSeenSec, recordPkts). */
   record: FlowRecord | null = null;
-  /** NaN before the first record (see closeAtSec). */
-  recordSeenSec = Number.NaN;
   recordPkts = -1;
   /** Times the flow's roles were swapped, and that count when `record` was built. */
   flips = 0;
@@ -137,11 +148,88 @@ export class Flow {
   /** What the payload says the flow is (service, server names: inspect/names.ts); null until payload is looked at. */
   names: FlowNames | null = null;
   /**
+   * Directions whose payload is no longer looked at (bit 0 the originator's, bit 1 the responder's), kept here so
+   * that a packet of a flow whose names are done does not load its FlowNames.
+   */
+  namesDone = 0;
+  /**
    * Serial numbers of the flows whose packets carried this one (Zeek's tunnel_parents: the layer right around it,
    * over every packet, so several when its packets came through several tunnels), in the order first seen; null for
    * a flow never seen inside a tunnel.
    */
   tunnelParents: number[] | null = null;
+
+  /** Last packet of any kind (drives idle expiry). */
+  get lastSeenSec(): number {
+    return TIMES[this.times + 0]!; // times + 0 < TIMES.length
+  }
+  set lastSeenSec(v: number) {
+    TIMES[this.times + 0] = v;
+  }
+
+  /** Last packet that counts as activity (Zeek: not packets after both ends closed). */
+  get lastSec(): number {
+    return TIMES[this.times + 1]!; // times + 1 < TIMES.length
+  }
+  set lastSec(v: number) {
+    TIMES[this.times + 1] = v;
+  }
+
+  /** Capture time of the originator's first packet, seconds since the epoch; -1 before any. */
+  get oFirstSec(): number {
+    return TIMES[this.times + 2]!; // times + 2 < TIMES.length
+  }
+  set oFirstSec(v: number) {
+    TIMES[this.times + 2] = v;
+  }
+
+  /** Capture time of the originator's last packet; -1 before any. */
+  get oLastSec(): number {
+    return TIMES[this.times + 3]!; // times + 3 < TIMES.length
+  }
+  set oLastSec(v: number) {
+    TIMES[this.times + 3] = v;
+  }
+
+  /** Capture time of the responder's first packet; -1 before any. */
+  get rFirstSec(): number {
+    return TIMES[this.times + 4]!; // times + 4 < TIMES.length
+  }
+  set rFirstSec(v: number) {
+    TIMES[this.times + 4] = v;
+  }
+
+  /** Capture time of the responder's last packet; -1 before any. */
+  get rLastSec(): number {
+    return TIMES[this.times + 5]!; // times + 5 < TIMES.length
+  }
+  set rLastSec(v: number) {
+    TIMES[this.times + 5] = v;
+  }
+
+  /** For CLOSING flows: capture time at which the flow is removed; NaN before. */
+  get closeAtSec(): number {
+    return TIMES[this.times + 6]!; // times + 6 < TIMES.length
+  }
+  set closeAtSec(v: number) {
+    TIMES[this.times + 6] = v;
+  }
+
+  /** First packet's capture time (seconds since the epoch). */
+  get startSec(): number {
+    return TIMES[this.times + 7]!; // times + 7 < TIMES.length
+  }
+  set startSec(v: number) {
+    TIMES[this.times + 7] = v;
+  }
+
+  /** The activity `record` reflects (see flowRecord); NaN before the first record. */
+  get recordSeenSec(): number {
+    return TIMES[this.times + 8]!; // times + 8 < TIMES.length
+  }
+  set recordSeenSec(v: number) {
+    TIMES[this.times + 8] = v;
+  }
 
   /**
    * Makes the flow as good as new, for reuse (see FlowTable.recycle): every field back to its initializer above. The
@@ -149,6 +237,7 @@ export class Flow {
    * as garbage in the old generation (every flow lives long enough to be promoted there).
    */
   reset(): void {
+    TIMES.set(TIME_INITIAL, this.times);
     this.hash = 0;
     this.nextInBucket = null;
     this.proto = 0;
@@ -164,23 +253,17 @@ export class Flow {
     this.tcp = null;
     this.tcpLog = null;
     this.timeoutClass = TimeoutClass.OTHER;
-    this.lastSeenSec = 0;
-    this.lastSec = 0;
     this.oPkts = 0; this.rPkts = 0;
     this.oIpBytes = 0; this.rIpBytes = 0;
     this.oWireBytes = 0; this.rWireBytes = 0;
     this.oPayloadBytes = 0; this.rPayloadBytes = 0;
     this.oAck = 0; this.rAck = 0;
     this.oPsh = 0; this.rPsh = 0;
-    this.oFirstSec = -1; this.rFirstSec = -1;
-    this.oLastSec = -1; this.rLastSec = -1;
-    this.closeAtSec = Number.NaN;
     this.oDataBytes = 0; this.rDataBytes = 0;
     this.oSyn = 0; this.rSyn = 0;
     this.oFin = 0; this.rFin = 0;
     this.oRst = 0; this.rRst = 0;
     this.oUrg = 0; this.rUrg = 0;
-    this.startSec = 0;
     this.serial = 0;
     this.uid = '';
     this.udpHistory = 0;
@@ -190,13 +273,13 @@ export class Flow {
     this.wheelNext = null;
     this.slot = -1;
     this.record = null;
-    this.recordSeenSec = Number.NaN;
     this.recordPkts = -1;
     this.flips = 0;
     this.recordFlips = 0;
     this.closingReason = 'closed';
     this.charged = 0;
     this.names = null;
+    this.namesDone = 0;
     this.tunnelParents = null;
   }
 }

@@ -43,9 +43,9 @@ export interface FlowTableOptions {
  * its collection headroom, not only the object sizes), so that a budget bounds the process's growth. A flow; a TCP
  * flow's segment log (the small tier); a TCP tracker of its own (the full tier, replacing the log).
  */
-export const FLOW_BYTES = 1100;
-export const SEGMENT_LOG_BYTES = 500;
-export const TRACKER_BYTES = 2500;
+export const FLOW_BYTES = 850;
+export const SEGMENT_LOG_BYTES = 450;
+export const TRACKER_BYTES = 2450;
 
 /** Emergency mode starts when the charged memory passes this share of the budget, and ends below the second. */
 const EMERGENCY_ON = 0.9;
@@ -86,8 +86,6 @@ function symmetricHash(sh: number, dh: number, proto: number): number {
 const WHEEL_SLOTS = 1024;
 const WHEEL_MASK = WHEEL_SLOTS - 1;
 
-/** Most ended flows kept for reuse (see recycle); more than the table ever held at once would only cost memory. */
-const MAX_POOLED = 1 << 16;
 
 /** Called for every flow the table removes: expired, closed, evicted, or flushed. */
 export type EndHandler = (flow: Flow) => void;
@@ -400,7 +398,10 @@ export class FlowTable {
   recycle(f: Flow): void {
     if (f.nextInBucket !== null || f.slot >= 0) throw new Error('FlowTable.recycle: the flow is still in the table');
     f.reset();
-    if (this.pool.length < MAX_POOLED) this.pool.push(f);
+    // Every ended flow is kept for reuse: a Flow object keeps its slot of capture times for life (flow.ts), and the
+    // pool is never larger than the table was at its fullest, which the memory budget bounds (Suricata keeps its
+    // flows preallocated the same way).
+    this.pool.push(f);
   }
 
   /** Ends every flow held, oldest activity first, with `reason`. */
