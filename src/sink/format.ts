@@ -40,6 +40,11 @@ export function humanBitRate(bytesPerSec: number): string {
   return `${v < 10 && i > 0 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
+/** A byte rate: `0 B/s`, `950 B/s`, `1.5 MB/s` (humanBytes per second). */
+export function humanByteRate(bytesPerSec: number): string {
+  return `${humanBytes(Math.round(bytesPerSec))}/s`;
+}
+
 /** A duration in seconds, compact: `0.042s`, `3.2s`, `4m05s`, `2h03m`. */
 export function formatDuration(sec: number): string {
   if (!Number.isFinite(sec) || sec < 0) return '-';

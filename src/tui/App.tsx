@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import type { FlowRecord } from '../flow/record.js';
 import type { Snapshot, SnapshotFeed } from '../pipeline-types.js';
-import type { ServiceGroup } from './model.js';
+import type { ServiceGroup, ServiceSort, ServiceSortColumn } from './model.js';
 import FilterBar from './components/FilterBar.js';
 import FlowDetail from './components/FlowDetail.js';
 import FlowTable from './components/FlowTable.js';
@@ -15,9 +15,23 @@ import { useFlowView } from './hooks/use-flow-view.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import {
   COLUMNS, filterFlows, fit, groupServices, layoutColumns, naturalWidths, nextSortColumn, reselect, scrollTop, serviceFilter,
-  stepSpeed, type CellContext, type SortOrder,
+  SERVICE_SORT_COLUMNS, sortServices, stepSpeed, type CellContext, type SortOrder,
 } from './model.js';
 import { sanitize } from './sanitize.js';
+import { actionOf } from './keys.js';
+
+/** The services view's sort columns as the filter bar names them. */
+const SERVICE_SORT_TITLES: Readonly<Record<ServiceSortColumn, string>> = {
+  proto: 'Proto', socket: 'Listener', connections: 'Conns', clients: 'Clients', active: 'Open', bytes: 'Bytes',
+};
+
+/** Index of a digit key's column: 1 is the first, 0 the tenth. */
+const digitIndex = (input: string): number => (input === '0' ? 9 : Number(input) - 1);
+
+/** The entry after `x` in `list`, wrapping around. */
+function nextOf<T>(list: readonly T[], x: T): T {
+  return list[(list.indexOf(x) + 1) % list.length]!; // modulo keeps the index in range
+}
 
 /** The replay pacing the TUI drives (the pipeline's `ReplayControl`). */
 export interface ReplayControls {
@@ -44,7 +58,7 @@ export type Props = {
   readonly exitAtEnd?: boolean;
   /** Filter to start with (filter language, src/filter/filter.ts). @default none */
   readonly initialFilter?: string;
-  /** Sort order to start with. @default bytes, biggest first */
+  /** Sort order to start with. @default bytes, biggest first; live: current rate, fastest first */
   readonly initialSort?: SortOrder;
   /** Read keys (off for headless runs, which have no keyboard). @default true */
   readonly keyboard?: boolean;
@@ -67,7 +81,7 @@ const HEADER_LINES = 3;
  */
 export default function App({
   feed, replay, live = false, columns, rows, now = Date.now, exitAtEnd = false,
-  initialSort = { column: 'bytes', reversed: false }, initialFilter = '', notice, keyboard = true, health, listeners,
+  initialSort, initialFilter = '', notice, keyboard = true, health, listeners,
 }: Props) {
   const { exit } = useApp();
   const size = useTerminalSize();
@@ -99,7 +113,9 @@ export default function App({
     modes.current.editing = e;
     setEditingState(e);
   };
-  const [sort, setSort] = useState<SortOrder>(initialSort);
+  const [sort, setSort] = useState<SortOrder>(initialSort ?? { column: live ? 'rate' : 'bytes', reversed: false });
+  const [svcSort, setSvcSort] = useState<ServiceSort>({ column: 'connections', reversed: false });
+  const [bits, setBits] = useState(false);
   const [filter, setFilter] = useState(initialFilter);
   const inputs = useRef({ filter, sort });
   inputs.current = { filter, sort };
@@ -116,15 +132,15 @@ export default function App({
   const lastDetail = useRef<FlowRecord | null>(null);
 
   // Ages run on the capture clock for replays; live, on the wall clock, so they keep growing on a quiet link.
-  const ctx: CellContext = { clockSec: live ? now() / 1000 : snapshot.stats.clockSec, rates: rates.rates };
+  const ctx: CellContext = { clockSec: live ? now() / 1000 : snapshot.stats.clockSec, rates: rates.rates, bits };
   const sorted = flowView.rows(snapshot, filter, sort, ctx.clockSec);
   const groups = useMemo(
     () => {
       if (view !== 'services') return [];
       const g = groupServices(filterFlows(snapshot.flows, filter));
-      return listeners === undefined || filter !== '' ? g : listeners(g);
+      return sortServices(listeners === undefined || filter !== '' ? g : listeners(g), svcSort);
     },
-    [snapshot, filter, view, listeners],
+    [snapshot, filter, view, listeners, svcSort],
   );
 
   const sel = reselect(sorted, selUid, selIdx.current);
@@ -179,64 +195,81 @@ export default function App({
       else if (input && !key.ctrl && !key.meta) setFilter((f) => f + sanitize(input));
       return;
     }
-    if (input === 'q') {
-      exit();
-      return;
-    }
-    if (input === '?') {
-      setHelp(true);
-      return;
-    }
-    if (replay) {
-      if (input === ' ') replay.togglePause();
-      else if (input === '+' || input === '=') replay.setSpeed(stepSpeed(replay.speed, 1));
-      else if (input === '-' || input === '_') replay.setSpeed(stepSpeed(replay.speed, -1));
-      else if ((input === 'n' || input === '.') && replay.paused) replay.step();
-      if (' +=-_n.'.includes(input) && input !== '') {
+    // Every other key through the one key map (keys.ts), which the status line and the help are written from.
+    const binding = actionOf(input, key, view, replay !== undefined);
+    const page = Math.max(1, bodyRows - 1);
+    let action = binding?.action;
+    if (action === undefined && input === ' ' && !replay && view !== 'detail') action = 'pageDown'; // live: space pages
+    switch (action) {
+      case undefined:
+        return;
+      case 'quit':
+        exit();
+        return;
+      case 'help':
+        setHelp(true);
+        return;
+      case 'pause':
+        replay?.togglePause();
         setTick((t) => t + 1);
         return;
-      }
+      case 'faster':
+      case 'slower':
+        replay?.setSpeed(stepSpeed(replay.speed, action === 'faster' ? 1 : -1));
+        setTick((t) => t + 1);
+        return;
+      case 'step':
+        if (replay?.paused) replay.step();
+        setTick((t) => t + 1);
+        return;
+      case 'switchView':
+        setView(view === 'services' ? 'flows' : 'services');
+        return;
+      case 'units':
+        setBits((b) => !b);
+        return;
+      case 'filter':
+        setEditing(true);
+        return;
     }
-    if (key.tab) {
-      setView(view === 'services' ? 'flows' : 'services');
+    const delta = action === 'up' ? -1 : action === 'down' ? 1 : action === 'pageUp' ? -page : action === 'pageDown' ? page : 0;
+    if (view === 'detail') {
+      if (action === 'back') setView('flows');
+      else if (delta !== 0) moveFlow(selIdx.current + Math.sign(delta));
       return;
     }
-    const page = Math.max(1, bodyRows - 1);
-    const delta =
-      key.upArrow || input === 'k' ? -1
-      : key.downArrow || input === 'j' ? 1
-      : key.pageUp ? -page
-      : key.pageDown || (input === ' ' && !replay) ? page
-      : 0;
     if (view === 'services') {
       if (delta !== 0) moveService(svcIdx.current + delta);
-      else if (input === 'g' || key.home) moveService(0);
-      else if (input === 'G' || key.end) moveService(groups.length - 1);
-      else if (key.return && groups[svcSel]) {
+      else if (action === 'first') moveService(0);
+      else if (action === 'last') moveService(groups.length - 1);
+      else if (action === 'open' && groups[svcSel]) {
         setFilter(serviceFilter(groups[svcSel]));
         setView('flows');
-      } else if (input === '/') setEditing(true);
-      else if (key.escape) setFilter('');
-      return;
-    }
-    if (view === 'detail') {
-      if (key.escape || key.leftArrow) setView('flows');
-      else if (delta !== 0) moveFlow(selIdx.current + Math.sign(delta));
+      } else if (action === 'back') setFilter('');
+      else if (action === 'nextSort') setSvcSort((o) => ({ column: nextOf(SERVICE_SORT_COLUMNS, o.column), reversed: false }));
+      else if (action === 'reverseSort') setSvcSort((o) => ({ column: o.column, reversed: !o.reversed }));
+      else if (action === 'sortColumn') {
+        const column = SERVICE_SORT_COLUMNS[digitIndex(input)];
+        if (column !== undefined) setSvcSort((o) => ({ column, reversed: o.column === column ? !o.reversed : false }));
+      }
       return;
     }
     // From the ref, not the rendered index: keys can arrive faster than frames (a held PgDn).
     if (delta !== 0) moveFlow(selIdx.current + delta);
-    else if (input === 'g' || key.home) moveFlow(0);
-    else if (input === 'G' || key.end) moveFlow(sorted.length - 1);
-    else if (key.return && selected) {
+    else if (action === 'first') moveFlow(0);
+    else if (action === 'last') moveFlow(sorted.length - 1);
+    else if (action === 'open' && selected) {
       setSelUid(selected.uid);
       setDetailUid(selected.uid);
       lastDetail.current = selected;
       setView('detail');
-    } else if (input === 's') setSort((s) => ({ column: nextSortColumn(s.column), reversed: false }));
-    else if (input === 'S') setSort((s) => ({ column: s.column, reversed: !s.reversed }));
-    else if (input === '/') setEditing(true);
-    else if (key.escape) setFilter('');
+    } else if (action === 'nextSort') setSort((o) => ({ column: nextSortColumn(o.column), reversed: false }));
+    else if (action === 'reverseSort') setSort((o) => ({ column: o.column, reversed: !o.reversed }));
+    else if (action === 'sortColumn') {
+      // The Nth column on screen, as the title row shows them.
+      const column = placed[digitIndex(input)]?.spec.id;
+      if (column !== undefined) setSort((o) => ({ column, reversed: o.column === column ? !o.reversed : false }));
+    } else if (action === 'back') setFilter('');
   };
 
   useInput(
@@ -251,7 +284,10 @@ export default function App({
   );
 
   const down = COLUMNS[sort.column].descending !== sort.reversed;
-  const sortLabel = `${COLUMNS[sort.column].title} ${down ? '↓' : '↑'}`;
+  const sortLabel =
+    view === 'services'
+      ? `${SERVICE_SORT_TITLES[svcSort.column]} ${svcSort.reversed ? '↑' : '↓'}`
+      : `${COLUMNS[sort.column].title} ${down ? '↓' : '↑'}`;
   const shownSnapshot = replay ? { ...snapshot, paused: replay.paused, speed: replay.speed } : snapshot;
 
   return (
@@ -264,6 +300,7 @@ export default function App({
         width={width}
         lines={headerLines}
         health={health?.(snapshot)}
+        bits={bits}
       />
       <FilterBar
         view={view === 'services' ? 'services' : 'flows'}

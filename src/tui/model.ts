@@ -253,10 +253,14 @@ export function compactBytes(n: number): string {
   return (v < 10 ? v.toFixed(1) : Math.round(v).toString()) + units[i];
 }
 
-/** Byte rate per second with a unit: `0`, `512B/s`... shortened to at most 7 cells: `1.5K/s`, `23M/s`. */
-export function compactRate(bytesPerSec: number): string {
+/**
+ * A rate with its unit, at most 7 cells: bytes per second (`512B/s`, `1.5KB/s`, `23MB/s`) or, with `bits`, bits per
+ * second (`4.1kb/s`, `184Mb/s`), the one convention of the table, the header and the detail view; `0` when idle.
+ */
+export function compactRate(bytesPerSec: number, bits = false): string {
   if (!(bytesPerSec > 0)) return '0';
-  return compactBytes(bytesPerSec) + '/s';
+  if (!bits) return `${compactBytes(bytesPerSec)}B/s`;
+  return `${compactBytes(bytesPerSec * 8).replace(/K$/, 'k')}b/s`;
 }
 
 /** Seconds as a short age: 850ms, 12s, 3m05s, 2h10m, 3d04h. */
@@ -289,6 +293,8 @@ export const totalRetx = (r: FlowRecord): number => r.orig.retransmissions + r.r
 export interface CellContext {
   /** Capture clock, seconds since the epoch. */
   readonly clockSec: number;
+  /** Rates in bits per second rather than bytes (the `b` key). @default false */
+  readonly bits?: boolean;
   /** Current IP-byte rate per flow uid, bytes per second. */
   readonly rates: RateLookup;
 }
@@ -309,7 +315,7 @@ export function cellText(r: FlowRecord, id: ColumnId, ctx: CellContext): string 
     case 'conn': return sanitize(r.connState);
     case 'pkts': return `${compactCount(r.orig.pkts)}/${compactCount(r.resp.pkts)}`;
     case 'bytes': return `${compactBytes(r.orig.ipBytes)}/${compactBytes(r.resp.ipBytes)}`;
-    case 'rate': return compactRate(ctx.rates.get(r.uid) ?? 0);
+    case 'rate': return compactRate(ctx.rates.get(r.uid) ?? 0, ctx.bits === true);
     case 'age': return compactDuration(ageSec(r, ctx.clockSec));
     case 'rtt': return formatRtt(handshakeRtt(r));
     case 'retx': return String(totalRetx(r));
@@ -521,6 +527,29 @@ export function groupServices(flows: readonly FlowRecord[]): ServiceGroup[] {
   }
   out.sort((a, b) => b.connections - a.connections || b.bytes - a.bytes || (a.key < b.key ? -1 : 1));
   return out;
+}
+
+/** The services view's sort columns, in screen order (the digit keys choose them by position). */
+export const SERVICE_SORT_COLUMNS = ['proto', 'socket', 'connections', 'clients', 'active', 'bytes'] as const;
+export type ServiceSortColumn = (typeof SERVICE_SORT_COLUMNS)[number];
+
+/** The services view's order: a column, and whether it runs against its natural direction (numbers biggest first). */
+export interface ServiceSort {
+  readonly column: ServiceSortColumn;
+  readonly reversed: boolean;
+}
+
+/** `groups` in `order` (a new array); ties keep groupServices' order (most connections, then most bytes). */
+export function sortServices(groups: readonly ServiceGroup[], order: ServiceSort): ServiceGroup[] {
+  const c = order.column;
+  const text = c === 'proto' || c === 'socket';
+  const dir = (text ? 1 : -1) * (order.reversed ? -1 : 1);
+  const key = (g: ServiceGroup): number | string =>
+    c === 'proto' ? g.proto : c === 'socket' ? addressKey(g.addr) + String(g.port).padStart(5, '0') : g[c];
+  return groups
+    .map((g, i) => ({ g, i, k: key(g) }))
+    .sort((a, b) => (a.k === b.k ? a.i - b.i : (a.k < b.k ? -1 : 1) * dir))
+    .map((x) => x.g);
 }
 
 /**

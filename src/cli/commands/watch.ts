@@ -16,6 +16,7 @@ import { withListeners } from '../../local/services.js';
 import { summaryText } from '../run-flows.js';
 // The key ladder of + and - (model.ts is plain functions: importing it loads neither Ink nor React).
 import { SPEEDS } from '../../tui/model.js';
+import { keysSummary } from '../../tui/keys.js';
 import { describeOpenError } from './flows.js';
 import { filterOption } from '../filter-option.js';
 import { bpfOption, withBpf } from '../bpf-option.js';
@@ -77,8 +78,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
           'keys are then read from the terminal.',
         "Live (-i): packets get arrival timestamps; libpcap's JS binding reports no kernel drop counts and no wire " +
           'length. For kernel timestamps use: tcpdump -U -i IFACE -w - | sockscope watch -',
-        'Keys: arrows/jk move, PgUp/PgDn, Enter detail, Esc back, Tab services, s/S sort, / filter, space pause, ' +
-          '+/- speed, n step, ? help, q quit.',
+        keysSummary(),
         'Needs a terminal on stdout; otherwise it exits with code 2 and names the commands that write records ' +
           'instead (sockscope flows, sockscope capture).',
       ].join('\n\n'),

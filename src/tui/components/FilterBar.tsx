@@ -40,7 +40,7 @@ export function filterBarText({ view, filter, editing, shown, total, sortLabel, 
   if (error !== null) return fit(`filter: ${filter}  ✗ ${error}`, width);
   const tabs = view === 'services' ? ' Flows [Services]' : '[Flows] Services ';
   const counts = `  ${shown}/${total}`;
-  let sortPart = view === 'flows' ? `  sort: ${sortLabel}` : '';
+  let sortPart = `  sort: ${sortLabel}`;
   if (!filter) return fit(`${tabs}${sortPart}${counts}`, width);
   const label = '  filter: ';
   let room = width - displayWidth(tabs + sortPart + label + counts);

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { Snapshot } from '../../pipeline-types.js';
-import { formatClock, humanBitRate, humanBytes } from '../../sink/format.js';
+import { formatClock, humanBitRate, humanByteRate, humanBytes } from '../../sink/format.js';
 import { clockText, displayWidth, fit, groupDigits, speedText, unassignedText } from '../model.js';
 import { sanitize } from '../sanitize.js';
 
@@ -14,6 +14,8 @@ export type Props = {
   readonly width: number;
   /** Lines to show, 0 to 3 (short terminals drop the last ones first). @default 3 */
   readonly lines?: number;
+  /** Rates in bits per second rather than bytes (the `b` key). @default false */
+  readonly bits?: boolean;
   /** Live: what the capture may have missed (local/capture-health.ts), shown on the third line. */
   readonly health?: string | undefined;
 };
@@ -25,7 +27,7 @@ export const LIVE_LIMITS = 'live: arrival timestamps, no kernel drop counts, siz
  * Three lines: source and clock; packets, bytes and rates; flows and the packets no flow got (by reason). Short
  * terminals show fewer (`lines`), keeping the first.
  */
-export default function Header({ snapshot, packetRate, byteRate, live, width, lines = 3, health }: Props) {
+export default function Header({ snapshot, packetRate, byteRate, live, width, lines = 3, bits = false, health }: Props) {
   const st = snapshot.stats;
   const mode = live
     ? 'LIVE'
@@ -41,9 +43,11 @@ export default function Header({ snapshot, packetRate, byteRate, live, width, li
     `${tail}${st.clockSec > 0 ? formatClock(st.clockSec) : '-'}`,
   ];
   const line1 = candidates.find((c) => displayWidth(c) <= width) ?? candidates[candidates.length - 1]!; // non-empty list
+  // Rates are of traffic flowing: a replay that ended or is paused has none to show (its last rates would be stale).
+  const still = !live && (snapshot.done || snapshot.paused);
   const line2 =
-    `packets ${groupDigits(st.packetsRead)} (${groupDigits(packetRate)}/s)  ` +
-    `bytes ${humanBytes(st.wireBytes)} (${humanBitRate(byteRate)})  ` +
+    `packets ${groupDigits(st.packetsRead)}${still ? '' : ` (${groupDigits(packetRate)}/s)`}  ` +
+    `bytes ${humanBytes(st.wireBytes)}${still ? '' : ` (${bits ? humanBitRate(byteRate) : humanByteRate(byteRate)})`}  ` +
     `flows ${groupDigits(st.activeFlows)} active / ${groupDigits(st.totalFlows)} total`;
   const unassigned = st.packetsUnassigned > 0 ? `unassigned ${groupDigits(st.packetsUnassigned)}: ${unassignedText(st.unassigned)}` : 'unassigned 0';
   const drops = st.dropped !== undefined ? `  dropped ${groupDigits(st.dropped)}` : '';

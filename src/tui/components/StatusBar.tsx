@@ -1,8 +1,9 @@
 import { Text } from 'ink';
 import { displayWidth, fit } from '../model.js';
+import { keyHints, type View } from '../keys.js';
 
-/** Which screen is showing. */
-export type View = 'flows' | 'services' | 'detail';
+export type { View } from '../keys.js';
+export { keyHints } from '../keys.js';
 
 export type Props = {
   readonly view: View;
@@ -10,19 +11,6 @@ export type Props = {
   /** True when replay controls apply (a file replay). */
   readonly replay: boolean;
 };
-
-/** The key hints of each view, most important first: help and quit, then the view's own keys. */
-export function keyHints(view: View, replay: boolean): string[] {
-  const play = replay ? ['space pause', '+/- speed', 'n step'] : [];
-  switch (view) {
-    case 'flows':
-      return ['? help', 'q quit', '↑↓/jk move', 'Enter detail', '/ filter', 'Tab services', 's/S sort', ...play, 'PgUp/PgDn'];
-    case 'services':
-      return ['? help', 'q quit', '↑↓/jk move', 'Enter show flows', '/ filter', 'Tab flows', ...play, 'PgUp/PgDn'];
-    case 'detail':
-      return ['? help', 'q quit', 'Esc back', '↑↓ prev/next flow', ...play];
-  }
-}
 
 /**
  * The keys of `view` as one line of at most `width` cells: hints in order of importance, each whole, as many as fit
@@ -38,7 +26,7 @@ export function keysText(view: View, replay: boolean, width = Infinity): string 
   return line || fit(keyHints(view, replay).slice(0, 2).join('  '), width);
 }
 
-/** The bottom line: the keys of the current view. */
+/** The bottom line: the keys of the current view (from the one key map, keys.ts). */
 export default function StatusBar({ view, width, replay }: Props) {
   return <Text inverse wrap="truncate-end">{fit(keysText(view, replay, width), width)}</Text>;
 }

@@ -39,7 +39,7 @@ describe('FlowDetail on zeek/ftp-ipv4.pcap (the FTP control connection)', async 
   });
 
   it('draws the throughput sparkline from the rate history', () => {
-    expect(line('throughput')).toMatch(/^throughput\s+▁▂█▄\s+2.0K\/s now, 4.0K\/s peak/);
+    expect(line('throughput')).toMatch(/^throughput\s+▁▂█▄\s+2.0KB\/s now, 4.0KB\/s peak/);
   });
 });
 
