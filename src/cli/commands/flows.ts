@@ -3,11 +3,12 @@ import { type Command, Option } from 'commander';
 import { TABLE_LAYOUTS, type TableLayout } from '../../sink/table-layout.js';
 import { filterOption } from '../filter-option.js';
 import { bpfOption, bpfSummary, withBpf } from '../bpf-option.js';
+import { FlowPacketMatcher, writeFlowPackets } from '../../filter/export.js';
 import type { FlowFilter } from '../../filter/filter.js';
 import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
-import { Exit } from '../errors.js';
+import { Exit, UsageError } from '../errors.js';
 import { addIpfixOptions, type IpfixCliOptions, ipfixFileOptions, openIpfixSinks, outputEnv } from '../ipfix-options.js';
 import { addFlowOptions, applyNameOptions, checkCaptureNames, type FlowCliOptions, applyDecoderOptions, flowTableOptions, positiveInt } from '../options.js';
 import { pickThreads, runFlows, runFlowsSharded } from '../run-flows.js';
@@ -55,8 +56,16 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
         "tcpdump's libpcap), before flows are built",
       bpfOption,
     )
-    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number; layout?: TableLayout; filter?: FlowFilter; bpf?: string }) => {
+    .option(
+      '--write-packets <file>',
+      'also write the packets of the flows written (with --filter, of the flows it matches) to this pcap file: the ' +
+        'input is read a second time (files only, not standard input)',
+    )
+    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number; layout?: TableLayout; filter?: FlowFilter; bpf?: string; writePackets?: string }) => {
     checkCaptureNames(captures);
+    if (o.writePackets !== undefined && captures.includes('-')) {
+      throw new UsageError('--write-packets reads the input a second time: it needs capture files, not standard input');
+    }
     let sources: PacketSource[];
     try {
       sources = withBpf(await openCaptures(captures, { stdin: env.stdin }), o.bpf);
@@ -74,6 +83,15 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     if (o.quiet === true) runOpts.quiet = true;
     if (o.layout !== undefined) runOpts.layout = o.layout;
     if (o.filter !== undefined) runOpts.filter = (r) => o.filter!.test(r); // checked just before
+    const matcher = o.writePackets === undefined ? undefined : new FlowPacketMatcher();
+    if (matcher !== undefined) {
+      const f = o.filter;
+      runOpts.filter = (r) => {
+        if (f !== undefined && !f.test(r)) return false;
+        matcher.add(r);
+        return true;
+      };
+    }
     if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
     if (runOpts.format === 'ipfix') runOpts.ipfix = ipfixFileOptions(o);
     const sinks = await openIpfixSinks(o, output.env);
@@ -81,7 +99,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     // A --max-flows limit or a --memory budget is one table's: the shards' tables would each evict on their own.
     // Threads see no payload and keep the default community ID: --names and another seed run on one.
     const threadsSame = applyNameOptions(o);
-    const threads = sinks.length > 0 || o.filter !== undefined || o.maxFlows !== undefined || o.memory !== undefined || o.tunnelHeuristics === true || !threadsSame ? 1 : pickThreads(sources, runOpts.format, o.threads);
+    const threads = sinks.length > 0 || runOpts.filter !== undefined || o.maxFlows !== undefined || o.memory !== undefined || o.tunnelHeuristics === true || !threadsSame ? 1 : pickThreads(sources, runOpts.format, o.threads);
     // Ctrl-C or SIGTERM: stop reading, write every open flow and the summary, exit 130 or 143.
     const stop = new StopOnSignals((line) => {
       if (o.quiet !== true) env.stderr.write(`\n${line}\n`);
@@ -91,6 +109,13 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       const code = threads > 1 ? await runFlowsSharded(sources, threads, runOpts, output.env) : await runFlows(sources, runOpts, output.env);
       await output.done();
       if (o.quiet !== true) env.stderr.write(sanitize(bpfSummary(sources, o.bpf)));
+      if (matcher !== undefined && o.writePackets !== undefined && stop.exitCode === undefined) {
+        const res = await writeFlowPackets(withBpf(await openCaptures(captures), o.bpf), matcher, o.writePackets);
+        const other = res.otherLinkType > 0 ? ` (${res.otherLinkType} of another link type left out: a pcap file has one)` : '';
+        if (o.quiet !== true || other) {
+          env.stderr.write(sanitize(`sockscope: wrote ${res.packets} packet${res.packets === 1 ? '' : 's'} of ${matcher.count} flow${matcher.count === 1 ? '' : 's'} to ${res.file}${other}`) + '\n');
+        }
+      }
       setExit(stop.exitCode ?? code);
     } finally {
       stop.dispose();
