@@ -8,7 +8,8 @@
 //
 // Needs root (ip netns), tcpdump and the built cap addon. Bounded: each step lasts --seconds (default 2) plus about
 // 2 s of start and stop, the ladder stops at the first rate the sender itself cannot reach, and every child process is
-// killed after 20 s at the latest. Usage: sudo node bench/live-rate.mjs [--seconds 2] [--rates 10000,25000,...]
+// killed after 20 s at the latest; each buffer size is a ladder of its own. Usage:
+//   sudo node bench/live-rate.mjs [--seconds 2] [--rates 10000,25000,...] [--buffer 16384,131072]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,8 @@ const seconds = Number(opt('seconds', '2'));
 const rates = opt('rates', '2000,5000,10000,25000,50000,100000,200000').split(',').map(Number);
 // Both capture through libpcap with the same ring: immediate mode (cap always sets it; libpcap then uses TPACKET_V2,
 // one slot of the snap length per packet), snap length 65535 (cap's fixed one) and the same kernel buffer.
-const bufferKiB = Number(opt('buffer', '16384'));
+// sockscope's default buffer (16 MiB: 256 slots), then 128 MiB (2048 slots).
+const buffers = opt('buffer', '16384,131072').split(',').map(Number);
 
 const skip = (why) => {
   console.log(`live rate: skipped: ${why}`);
@@ -105,7 +107,7 @@ async function until(read, re, ms) {
 }
 
 /** One step: `tool` captures on vethB while the sender sends at `rate`. */
-async function step(tool, rate) {
+async function step(tool, rate, bufferKiB) {
   const cap = tool === 'sockscope'
     ? start(process.execPath, [sockscope, 'capture', '-i', vethB, '-B', String(bufferKiB), '--format', 'ndjson', '--duration', '30', 'udp'])
     : start('tcpdump', ['-i', vethB, '--immediate-mode', '-s', '65535', '-B', String(bufferKiB), '-nn', '-w', '/dev/null', 'udp']);
@@ -126,23 +128,32 @@ async function step(tool, rate) {
 }
 
 const rows = [];
-const best = { sockscope: 0, tcpdump: 0 };
+const best = new Map(); // `${tool} ${buffer}` -> highest rate without loss
 try {
-  for (const rate of rates) {
-    const pair = [await step('sockscope', rate), await step('tcpdump', rate)];
-    rows.push(...pair);
-    for (const r of pair) if (r.captured === r.sent && r.sent > 0) best[r.tool] = Math.max(best[r.tool], r.achieved);
-    if (pair.every((r) => r.achieved < rate * 0.9)) break; // the sender itself cannot go faster
+  for (const bufferKiB of buffers) {
+    for (const rate of rates) {
+      const pair = [await step('sockscope', rate, bufferKiB), await step('tcpdump', rate, bufferKiB)];
+      for (const r of pair) {
+        r.buffer = bufferKiB;
+        const k = `${r.tool} ${bufferKiB}`;
+        if (!best.has(k)) best.set(k, 0);
+        if (r.captured === r.sent && r.sent > 0) best.set(k, Math.max(best.get(k), r.achieved));
+      }
+      rows.push(...pair);
+      if (pair.every((r) => r.achieved < rate * 0.9)) break; // the sender itself cannot go faster
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
   cleanup();
 }
 
-console.log(`\nlive capture on a veth between two namespaces (UDP, 60-byte frames, ${seconds} s a step; sender: node dgram; both: immediate mode, snap length 65535, -B ${bufferKiB} KiB):`);
-console.log('| tool | target pkt/s | sent pkt/s | sent | interface received (all packets) | captured (udp) | lost | tcpdump: dropped by kernel |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(`\nlive capture on a veth between two namespaces (UDP, 60-byte frames, ${seconds} s a step; sender: node dgram; both: immediate mode, snap length 65535, the same -B):`);
+console.log('| tool | -B KiB | target pkt/s | sent pkt/s | sent | interface received (all packets) | captured (udp) | lost | tcpdump: dropped by kernel |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
-  console.log(`| ${r.tool} | ${r.rate} | ${r.achieved} | ${r.sent} | ${r.received} | ${r.captured} | ${r.sent - r.captured} | ${r.kernelDropped ?? '-'} |`);
+  console.log(`| ${r.tool} | ${r.buffer} | ${r.rate} | ${r.achieved} | ${r.sent} | ${r.received} | ${r.captured} | ${r.sent - r.captured} | ${r.kernelDropped ?? '-'} |`);
 }
-console.log(`\nsustained without loss: sockscope ${best.sockscope} pkt/s, tcpdump ${best.tcpdump} pkt/s (highest rate at which every datagram sent was captured)`);
+for (const b of buffers) {
+  console.log(`sustained without loss with -B ${b}: sockscope ${best.get(`sockscope ${b}`)} pkt/s, tcpdump ${best.get(`tcpdump ${b}`)} pkt/s (highest rate at which every datagram sent was captured)`);
+}
