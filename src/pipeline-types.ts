@@ -39,6 +39,8 @@ export interface CaptureStats {
   readonly peakFlowMemory?: number;
   /** The memory budget for flow state, bytes. */
   readonly memoryBudget?: number;
+  /** Intermediate reports written for long flows (active timeout). */
+  readonly activeReports?: number;
   /** Capture clock: time of the newest packet, seconds since the epoch (0 before the first packet). */
   readonly clockSec: number;
   /** Capture time of the first packet (0 before it). */

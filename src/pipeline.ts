@@ -112,9 +112,10 @@ export interface PipelineOptions {
   onFlowEnd?: (record: FlowRecord, ordinal: number, tie1: number, tie2: number) => void;
   /**
    * Instead of onFlowEnd, for a sink that encodes records straight from flow state (sink/flow-json.ts): each ended
-   * flow itself, with the same order key. The flow is valid only during the call (it is reused after).
+   * flow itself, with the same order key. The flow is valid only during the call (it is reused after). For an
+   * intermediate report (active timeout) `report` is the record to write (the flow goes on); null otherwise.
    */
-  onFlowEndState?: (flow: Flow, ordinal: number, tie1: number, tie2: number) => void;
+  onFlowEndState?: (flow: Flow, ordinal: number, tie1: number, tie2: number, report: FlowRecord | null) => void;
   /** Publish a snapshot on `feed` every this many ms of wall time; 0 = only at the end. @default 0 */
   snapshotIntervalMs?: number;
   /** How many recently ended flows stay visible in snapshots. @default 0 */
@@ -185,7 +186,10 @@ export class Pipeline {
   /** The flows of the layers around the tunnelled packet being demultiplexed (see tunnels()). */
   private readonly chain: TunnelChain = { flows: [], length: 0, shard: -1 };
   /** Orders ended flows as one pipeline's stream (shared with the shard workers). */
-  private readonly order: EndOrder = new EndOrder((flow, ordinal, tie1, tie2) => this.emitEnded(flow, ordinal, tie1, tie2));
+  private readonly order: EndOrder = new EndOrder((flow, ordinal, tie1, tie2, report) => {
+    if (report === null) this.emitEnded(flow, ordinal, tie1, tie2);
+    else this.emitReport(flow, report, ordinal, tie1, tie2);
+  });
   private packetsRead = 0;
   private wireBytes = 0;
   private innerPackets = 0;
@@ -218,6 +222,8 @@ export class Pipeline {
     this.clock = opts.clock ?? Date.now;
     const demuxOpts: ConstructorParameters<typeof Demux>[2] = { verifyChecksums: opts.verifyChecksums === true };
     if (opts.dispatch !== undefined) demuxOpts.dispatch = opts.dispatch;
+    // A long flow's intermediate report (active timeout) is its record as of now, handed on in order.
+    demuxOpts.onActive = (flow: Flow) => this.order.reported(flow, flowRecord(flow, 'active'));
     this.demux = new Demux(opts.flowTable ?? {}, (flow: Flow) => this.order.ended(flow), demuxOpts);
     this.feedImpl = new Feed(this.snapshot());
     this.feed = this.feedImpl;
@@ -361,6 +367,7 @@ export class Pipeline {
       emergencies: d.table.emergencies,
       peakFlowMemory: d.table.peakMemory,
       memoryBudget: d.table.options.memoryBytes,
+      activeReports: d.table.reported,
       unsupportedLinkTypes: { ...this.unsupportedLinks },
       tunnelledPackets: this.innerPackets,
       undecoded: this.undecoded.undecoded(),
@@ -389,7 +396,7 @@ export class Pipeline {
     const onEnd = this.opts.onFlowEnd;
     const keep = this.opts.keepEnded ?? 0;
     const onEndState = this.opts.onFlowEndState;
-    if (onEndState !== undefined) onEndState(flow, ordinal, tie1, tie2);
+    if (onEndState !== undefined) onEndState(flow, ordinal, tie1, tie2, null);
     else if (onEnd !== undefined) onEnd(flowRecord(flow, flow.endReason), ordinal, tie1, tie2);
     if (keep === 0) {
       this.demux.recycle(flow);
@@ -400,6 +407,13 @@ export class Pipeline {
     if (ended.length > keep * 2) {
       for (const old of ended.splice(0, ended.length - keep)) this.demux.recycle(old);
     }
+  }
+
+  /** Hands on an intermediate report of a flow that goes on (its record `report`); the flow stays in the table. */
+  private emitReport(flow: Flow, report: FlowRecord, ordinal: number, tie1: number, tie2: number): void {
+    const onEndState = this.opts.onFlowEndState;
+    if (onEndState !== undefined) onEndState(flow, ordinal, tie1, tie2, report);
+    else this.opts.onFlowEnd?.(report, ordinal, tie1, tie2);
   }
 
   private publish(): void {

@@ -44,6 +44,12 @@ export function addFlowOptions(cmd: Command): Command {
     .option('--close-delay <sec>', 'keep a closed or reset TCP flow this long for late packets (Zeek: 5)', seconds)
     .option('--max-flows <n>', 'most flows held at once; the least recently active is written out to make room', positiveInt)
     .option('--memory <MiB>', 'memory budget for flow state (default 512): near it, unanswered flows end after 1 s, then the flows nearest their timeout are written out early', positiveInt)
+    .option(
+      '--active-timeout <sec>',
+      'write a long flow every this many seconds while it goes on (end_reason active; YAF and softflowd: 1800); default: ' +
+        'off, 1800 when exporting IPFIX (-f ipfix, --ipfix); 0: off',
+      nonNegativeSeconds,
+    )
     .option('--tunnel-heuristics', 'find Teredo and AYIYA tunnels on any UDP port, by their headers, as Zeek does (default: ports 3544 and 5072 only)')
     .option('--verify-checksums', "verify IP/TCP/UDP/ICMP checksums as Zeek does: bad packets leave their flow's counters (history C/c)")
     .option('-q, --quiet', 'no summary on stderr')
@@ -96,6 +102,7 @@ export interface FlowCliOptions {
   maxFlows?: number;
   memory?: number;
   tunnelHeuristics?: boolean;
+  activeTimeout?: number;
   quiet?: boolean;
   verifyChecksums?: boolean;
   names?: boolean;
@@ -113,6 +120,16 @@ export function applyDecoderOptions(o: FlowCliOptions): void {
   tunnelHeuristics.ayiyaAnyPort = on;
 }
 
+/** The active timeout when exporting IPFIX and none is given: YAF's and softflowd's, seconds. */
+const DEFAULT_ACTIVE_TIMEOUT_SEC = 1800;
+
+/** A number of seconds, 0 or more. */
+function nonNegativeSeconds(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected seconds (0 or more), not ${JSON.stringify(v)}`);
+  return n;
+}
+
 /** The flow-table options given on the command line. */
 export function flowTableOptions(o: FlowCliOptions): FlowTableOptions {
   const t: FlowTableOptions = {};
@@ -123,5 +140,10 @@ export function flowTableOptions(o: FlowCliOptions): FlowTableOptions {
   if (o.closeDelay !== undefined) t.closeDelaySec = o.closeDelay;
   if (o.maxFlows !== undefined) t.maxFlows = o.maxFlows;
   if (o.memory !== undefined) t.memoryBytes = o.memory * 1024 * 1024;
+  // Collectors expect long flows reported while they last (YAF's and softflowd's 30 minutes); Zeek's conn.log has
+  // one record per connection, so the other formats get intermediate records only when asked.
+  const exporting = o.format === 'ipfix' || ((o as { ipfix?: unknown[] }).ipfix ?? []).length > 0;
+  const active = o.activeTimeout ?? (exporting ? DEFAULT_ACTIVE_TIMEOUT_SEC : 0);
+  if (active > 0) t.activeTimeoutSec = active;
   return t;
 }

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Pipeline, type FlowTableOptions } from '../pipeline.js';
 import { encodeFlowJson } from '../sink/flow-json.js';
+import { encodeRecordJson } from '../sink/json-bytes.js';
 import type { CaptureStats } from '../pipeline-types.js';
 import { SHARDABLE_FORMATS, type ShardableFormat } from '../shard/protocol.js';
 import { ShardedRun, shardingAvailable } from '../shard/run-sharded.js';
@@ -112,7 +113,11 @@ export function runFlows(sources: PacketSource[], opts: RunFlowsOptions, env: En
     if (opts.flowTable !== undefined) pipelineOpts.flowTable = opts.flowTable;
     if (opts.verifyChecksums === true) pipelineOpts.verifyChecksums = true;
     // ndjson alone: each line straight from the flow's state, without a record object.
-    if (opts.format === 'ndjson' && sinks.length === 0 && filter === undefined) pipelineOpts.onFlowEndState = (f) => encodeFlowJson(out, f, f.endReason);
+    if (opts.format === 'ndjson' && sinks.length === 0 && filter === undefined) pipelineOpts.onFlowEndState = (f, _o, _t1, _t2, report) => {
+      // An intermediate report (active timeout) is written from its record: the flow has moved on since.
+      if (report === null) encodeFlowJson(out, f, f.endReason);
+      else encodeRecordJson(out, report);
+    };
     const pipeline = new Pipeline(pipelineOpts);
     const done = pipeline.run().then((s) => ({ stats: s.stats, errors: s.errors.map((e) => e.message) }));
     return { run: pipeline, done };
@@ -210,6 +215,9 @@ export function summaryText(s: CaptureStats): string {
   const forMemory = s.evictedForMemory ?? 0;
   if (s.evictedFlows > forMemory) {
     lines.push(`sockscope: ${s.evictedFlows - forMemory} flows were written early because the flow table was full (--max-flows)`);
+  }
+  if ((s.activeReports ?? 0) > 0) {
+    lines.push(`sockscope: ${s.activeReports} intermediate records of long flows (end_reason active: --active-timeout)`);
   }
   if (forMemory > 0) {
     const mib = Math.round((s.memoryBudget ?? 0) / 1048576);

@@ -129,7 +129,7 @@ export class Demux {
 
   /** `onEnd` receives every flow the table ends (idle, closed, reset, reuse, evicted, eof). */
   constructor(options: FlowTableOptions, onEnd: (flow: Flow) => void, demuxOptions: DemuxOptions = {}) {
-    this.table = new FlowTable(options, onEnd);
+    this.table = new FlowTable(options, onEnd, demuxOptions.onActive);
     this.verifyChecksums = demuxOptions.verifyChecksums === true;
     this.dispatch = demuxOptions.dispatch ?? null;
     this.externalClock = demuxOptions.externalClock === true;

@@ -4,14 +4,25 @@
  * once that position is done, by serial number, with the order key (ordinal, 0, serial); at end of input the flow
  * table hands every open flow over already in order (last activity, serial), and they go out at once with the key
  * (Infinity, last activity, serial). Merging several streams by key gives exactly the stream of one table.
+ *
+ * Intermediate reports of long flows (the active timeout) go out the same way, among the flows ended at the same
+ * position (before the flow's own end, should it end there too), with the record made when the report was due.
  */
 import type { Flow } from './flow.js';
+import type { FlowRecord } from './record.js';
 
-/** Receives each ended flow with its order key; the flow is valid only during the call. */
-export type EndedFlowHandler = (flow: Flow, ordinal: number, tie1: number, tie2: number) => void;
+/**
+ * Receives each ended flow with its order key (the flow is valid only during the call), or with `report` set, an
+ * intermediate report of a flow that goes on: its record as of the report (the flow may have changed since).
+ */
+export type EndedFlowHandler = (flow: Flow, ordinal: number, tie1: number, tie2: number, report: FlowRecord | null) => void;
 
 export class EndOrder {
   private readonly pending: Flow[] = [];
+  /** Per pending entry: the intermediate report's record, or null for a flow that ended. */
+  private readonly reports: (FlowRecord | null)[] = [];
+  /** Pending entries by serial (ties: in arrival order), reused. */
+  private order: number[] = [];
   private flushing = false;
   private readonly emit: EndedFlowHandler;
 
@@ -21,8 +32,17 @@ export class EndOrder {
 
   /** The flow table ended `flow` (its end handler). */
   ended(flow: Flow): void {
-    if (this.flushing) this.emit(flow, Infinity, flow.lastSeenSec, flow.serial);
-    else this.pending.push(flow);
+    if (this.flushing) this.emit(flow, Infinity, flow.lastSeenSec, flow.serial, null);
+    else {
+      this.pending.push(flow);
+      this.reports.push(null);
+    }
+  }
+
+  /** `flow`, still open, is due for an intermediate report, whose record is `record` (made now). */
+  reported(flow: Flow, record: FlowRecord): void {
+    this.pending.push(flow);
+    this.reports.push(record);
   }
 
   /** Whether flows wait for their position to be done. */
@@ -33,13 +53,24 @@ export class EndOrder {
   /** Every packet of input position `ordinal` is done: hands on the flows they ended, by serial number. */
   positionDone(ordinal: number): void {
     const pending = this.pending;
-    if (pending.length === 0) return;
-    if (pending.length > 1) pending.sort((a, b) => a.serial - b.serial);
-    for (let i = 0; i < pending.length; i++) {
-      const f = pending[i]!; // i < length
-      this.emit(f, ordinal, 0, f.serial);
+    const n = pending.length;
+    if (n === 0) return;
+    const reports = this.reports;
+    if (n === 1) this.emit(pending[0]!, ordinal, 0, pending[0]!.serial, reports[0]!); // n === 1
+    else {
+      // By serial; a flow's report before its end (entries of one serial keep their order: sort is stable).
+      const order = this.order;
+      order.length = n;
+      for (let i = 0; i < n; i++) order[i] = i;
+      order.sort((a, b) => pending[a]!.serial - pending[b]!.serial); // a, b < n
+      const serials = order.map((i) => pending[i]!.serial); // read before any flow is handed on (and reused)
+      for (let k = 0; k < n; k++) {
+        const i = order[k]!; // k < n
+        this.emit(pending[i]!, ordinal, 0, serials[k]!, reports[i]!); // i, k < n
+      }
     }
     pending.length = 0;
+    reports.length = 0;
   }
 
   /** Runs `flush` (which ends every open flow, in order) with its flows handed on at once, keyed as end of input. */

@@ -17,9 +17,9 @@ export type TimeoutClass = (typeof TimeoutClass)[keyof typeof TimeoutClass];
  * the collector to trace, and 16 bytes each); here they are plain numbers in one array. A Flow object keeps its slot
  * for life: flows are reused through the flow table's pool, not dropped (see FlowTable.recycle).
  */
-const TIME_FIELDS = 9;
-/** Initial values of a flow's times, in accessor order (lastSeenSec ... recordSeenSec). */
-const TIME_INITIAL = Float64Array.of(0, 0, -1, -1, -1, -1, Number.NaN, 0, Number.NaN);
+const TIME_FIELDS = 10;
+/** Initial values of a flow's times, in accessor order (lastSeenSec ... lastReportSec). */
+const TIME_INITIAL = Float64Array.of(0, 0, -1, -1, -1, -1, Number.NaN, 0, Number.NaN, Number.NaN);
 let TIMES = new Float64Array(TIME_FIELDS * 4096);
 let timeSlots = 0;
 
@@ -281,6 +281,13 @@ export class Flow {
     this.names = null;
     this.namesDone = 0;
     this.tunnelParents = null;
+  }
+  /** When the last intermediate report of the flow was written (active timeout, see FlowTable); NaN before any. */
+  get lastReportSec(): number {
+    return TIMES[this.times + 9]!; // times + 9 < TIMES.length
+  }
+  set lastReportSec(v: number) {
+    TIMES[this.times + 9] = v;
   }
 }
 

@@ -32,6 +32,11 @@ export interface FlowTableOptions {
    */
   memoryBytes?: number;
   /**
+   * Seconds after which a long flow is reported though it goes on (YAF's and softflowd's active timeout): the handler
+   * `onActive` gets it, then again every this many seconds, until it ends. 0: never. @default 0
+   */
+  activeTimeoutSec?: number;
+  /**
    * In emergency mode, seconds after which a flow that never had an answer ends ('evicted'), instead of Zeek's attempt
    * delay or its idle timeout (Suricata's emergency timeouts). @default 1
    */
@@ -65,6 +70,7 @@ export function resolveTableOptions(o: FlowTableOptions = {}): ResolvedTableOpti
     maxFlows: o.maxFlows ?? 1_000_000,
     memoryBytes: o.memoryBytes ?? 512 * 1024 * 1024,
     emergencyTimeoutSec: o.emergencyTimeoutSec ?? 1,
+    activeTimeoutSec: o.activeTimeoutSec ?? 0,
   };
 }
 
@@ -118,6 +124,9 @@ export class FlowTable {
   /** Idle timeout of each TimeoutClass (CLOSING flows use their closeAtSec instead). */
   private readonly idleSec: Float64Array;
   private readonly onEnd: EndHandler;
+  private readonly onActive: EndHandler;
+  /** Flows reported by the active timeout (still open). */
+  reported = 0;
   /**
    * The key of the packet being looked up: source words 0-3, destination words 4-7, as int32. A typed array rather
    * than eight number fields: stores into it never allocate, whereas a field holding a value outside V8's small
@@ -128,9 +137,11 @@ export class FlowTable {
   /** Ended flows handed back by {@link recycle}, reset, for {@link insert} to reuse. */
   private readonly pool: Flow[] = [];
 
-  constructor(options: FlowTableOptions, onEnd: EndHandler) {
+  /** `onEnd` gets every flow the table ends; `onActive` every long flow due for an intermediate report. */
+  constructor(options: FlowTableOptions, onEnd: EndHandler, onActive: EndHandler = () => {}) {
     this.options = resolveTableOptions(options);
     this.onEnd = onEnd;
+    this.onActive = onActive;
     this.buckets = new Array<Flow | null>(1 << 12).fill(null);
     this.mask = (1 << 12) - 1;
     const o = this.options;
@@ -229,8 +240,11 @@ export class FlowTable {
     // A TCP flow is first looked at after Zeek's attempt delay: an unanswered SYN ends then (see attemptOver), and
     // an answered one moves on to its idle deadline. In emergency mode, at the (earlier) emergency deadline.
     const due = this.deadline(f);
-    const first = timeoutClass === TimeoutClass.TCP ? tsSec + this.options.attemptDelaySec : due;
-    this.schedule(f, due < first ? due : first);
+    let first = timeoutClass === TimeoutClass.TCP ? tsSec + this.options.attemptDelaySec : due;
+    if (due < first) first = due;
+    const active = this.options.activeTimeoutSec;
+    if (active > 0 && tsSec + active < first) first = tsSec + active;
+    this.schedule(f, first);
     if (this.size > this.buckets.length) this.grow();
     return f;
   }
@@ -364,8 +378,19 @@ export class FlowTable {
           n++;
         } else {
           // Not due yet (it was active since it was scheduled): to its deadline's slot, or the next second's; an
-          // unanswered SYN is looked at again each second until Zeek's attempt timer would have fired.
-          const next = this.attemptPending(f) ? target + 1 : due;
+          // unanswered SYN is looked at again each second until Zeek's attempt timer would have fired. A long flow
+          // whose active timeout has passed is reported first, and is looked at again at its next report.
+          let next = this.attemptPending(f) ? target + 1 : due;
+          const active = this.options.activeTimeoutSec;
+          if (active > 0) {
+            if (this.reportDue(f) <= nowSec) {
+              f.lastReportSec = nowSec;
+              this.reported++;
+              this.onActive(f);
+            }
+            const report = this.reportDue(f);
+            if (report < next) next = report;
+          }
           this.schedule(f, next < target + 1 ? target + 1 : next);
         }
         f = next;
@@ -373,6 +398,12 @@ export class FlowTable {
     }
     if (steps > 0) this.wheelSec = target;
     return n;
+  }
+
+  /** Capture time at which `f` is due for its next intermediate report (active timeout): from its start or last report. */
+  private reportDue(f: Flow): number {
+    const last = f.lastReportSec;
+    return (Number.isNaN(last) ? f.startSec : last) + this.options.activeTimeoutSec;
   }
 
   /** Removes `f` and hands it to the end handler (its endReason must be set by the caller). */

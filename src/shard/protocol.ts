@@ -35,6 +35,7 @@ export interface ShardCounters {
   emergencies: number;
   peakFlowMemory: number;
   memoryBudget: number;
+  activeReports: number;
   /** Packets dropped from their flow's counters for a wrong transport checksum. */
   badChecksums: number;
 }
@@ -81,6 +82,7 @@ export function mergeStats(reader: CaptureStats, shards: readonly ShardCounters[
   let emergencies = 0;
   let peak = 0;
   let budget = 0;
+  let reports = 0;
   let badChecksums = 0;
   for (const s of shards) {
     assigned += s.assigned;
@@ -92,6 +94,7 @@ export function mergeStats(reader: CaptureStats, shards: readonly ShardCounters[
     emergencies += s.emergencies;
     peak += s.peakFlowMemory;
     budget += s.memoryBudget;
+    reports += s.activeReports;
     badChecksums += s.badChecksums;
   }
   return {
@@ -105,6 +108,7 @@ export function mergeStats(reader: CaptureStats, shards: readonly ShardCounters[
     emergencies,
     peakFlowMemory: peak,
     memoryBudget: budget,
+    activeReports: reports,
     badChecksums,
   };
 }

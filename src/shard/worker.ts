@@ -8,6 +8,7 @@ import { DecodedPacket } from '../decode/packet.js';
 import { Demux, type TunnelChain } from '../flow/demux.js';
 import { EndOrder } from '../flow/end-order.js';
 import type { Flow } from '../flow/flow.js';
+import type { FlowRecord } from '../flow/record.js';
 import { flowRecord } from '../flow/snapshot.js';
 import { SERIALS_PER_FRAME } from '../pipeline.js';
 import { encodeFlowJson } from '../sink/flow-json.js';
@@ -30,15 +31,22 @@ function main(job: ShardJob): void {
   let lastPost = Date.now();
   /** Orders the flows ended by the records of each input position as one pipeline would (see EndOrder). */
   const order = new EndOrder(emit);
-  const demux: Demux = new Demux(job.flowTable, (f: Flow) => order.ended(f), { externalClock: true });
+  const demux: Demux = new Demux(job.flowTable, (f: Flow) => order.ended(f), {
+    externalClock: true,
+    onActive: (f: Flow) => order.reported(f, flowRecord(f, 'active')),
+  });
 
-  /** Writes the record of an ended flow with its order key (see PipelineOptions.onFlowEnd), then reuses the flow. */
-  function emit(f: Flow, ordinal: number, tie1: number, tie2: number): void {
-    if (job.format === 'ndjson') encodeFlowJson(out, f, f.endReason);
+  /**
+   * Writes the record of an ended flow with its order key (see PipelineOptions.onFlowEnd), then reuses the flow; or,
+   * for an intermediate report, the report's record (the flow goes on).
+   */
+  function emit(f: Flow, ordinal: number, tie1: number, tie2: number, report: FlowRecord | null): void {
+    if (report !== null) writer.write(report);
+    else if (job.format === 'ndjson') encodeFlowJson(out, f, f.endReason);
     else writer.write(flowRecord(f, f.endReason));
     ends.push(out.len);
     keys.push(ordinal, tie1, tie2);
-    demux.recycle(f);
+    if (report === null) demux.recycle(f);
   }
 
   function counters(): ShardCounters {
@@ -53,6 +61,7 @@ function main(job: ShardJob): void {
       emergencies: t.emergencies,
       peakFlowMemory: t.peakMemory,
       memoryBudget: t.options.memoryBytes,
+      activeReports: t.reported,
       badChecksums: demux.badChecksums,
     };
   }

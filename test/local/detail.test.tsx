@@ -12,6 +12,9 @@ import { configureLocal } from '../../src/local/attribution.js';
 import { kernelDisagreement, localDetailRows } from '../../src/local/detail.js';
 import { LocalSockets } from '../../src/local/local-sockets.js';
 import FlowDetail from '../../src/tui/components/FlowDetail.js';
+import Header from '../../src/tui/components/Header.js';
+import { CaptureHealth } from '../../src/local/capture-health.js';
+import type { CaptureStats, Snapshot } from '../../src/pipeline-types.js';
 import { direction, record } from '../helpers/records.js';
 
 const COMM = readFileSync('/proc/self/comm', 'utf8').trim();
@@ -71,3 +74,19 @@ describe('detail view with the kernel beside it', () => {
     expect(kernelDisagreement(r)).toBeUndefined();
   });
 });
+
+describe('the live header', () => {
+  it("shows the capture's health: interface counters against packets captured, missed bytes over 60 s", () => {
+    const stats = { packetsRead: 7, packetsAssigned: 7, unassigned: {}, packetsUnassigned: 0, wireBytes: 700, truncatedBySnaplen: 0,
+      activeFlows: 1, totalFlows: 1, evictedFlows: 0, clockSec: 100, firstSec: 90, unsupportedLinkTypes: {}, tunnelledPackets: 0,
+      badChecksums: 0 } as CaptureStats;
+    const flows = [record({ lastSec: 99, missedBytes: 10, orig: direction({ seqBytes: 1000 }), resp: direction({ seqBytes: 0 }) })];
+    const snapshot: Snapshot = { flows, stats, source: 'lo', done: false, paused: false, speed: 1 };
+    const health = new CaptureHealth('lo', '', () => 7);
+    const text = health.headerText(7, flows, 100);
+    expect(text).toMatch(/^interface \d+ pkts, captured 7, kernel dropped 0  missed_bytes 1\.000% \(60 s\)$/);
+    const out = renderToString(<Header snapshot={snapshot} packetRate={0} byteRate={0} live width={200} health={text} />, { columns: 200 });
+    expect(out).toContain(`${text}  |  live: arrival timestamps`);
+  });
+});
+
