@@ -39,6 +39,8 @@ export interface DemuxOptions {
   dispatch?: PacketDispatch;
   /** Expire flows only when told to (`expire()`), not on the packets' capture times: see `dispatch`. */
   externalClock?: boolean;
+  /** Receives each long flow due for an intermediate report (FlowTableOptions.activeTimeoutSec); it stays open. */
+  onActive?: (flow: Flow) => void;
   /**
    * Look at the first payload packets of each direction for the flow's service and names (inspect/names.ts).
    * @default nameSettings.payload for a demultiplexer that holds flows and has the packets' bytes (not a dispatching
