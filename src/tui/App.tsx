@@ -62,6 +62,11 @@ export type Props = {
   readonly initialSort?: SortOrder;
   /** Read keys (off for headless runs, which have no keyboard). @default true */
   readonly keyboard?: boolean;
+  /**
+   * Writes the packets of `flows` to a pcap file (watch: the capture read again); resolves to a line for the user.
+   * Absent: the `w` key says that this input cannot be read again.
+   */
+  readonly exportPackets?: ((flows: readonly FlowRecord[], name: string) => Promise<string>) | undefined;
   /** A message for the user, shown above the status line (e.g. the capture was cut short). */
   readonly notice?: string | undefined;
   /** Live: the capture's health line for the header (interface counters, missed bytes), from each snapshot. */
@@ -81,7 +86,7 @@ const HEADER_LINES = 3;
  */
 export default function App({
   feed, replay, live = false, columns, rows, now = Date.now, exitAtEnd = false,
-  initialSort, initialFilter = '', notice, keyboard = true, health, listeners,
+  initialSort, initialFilter = '', notice, keyboard = true, health, listeners, exportPackets,
 }: Props) {
   const { exit } = useApp();
   const size = useTerminalSize();
@@ -89,7 +94,9 @@ export default function App({
   const width = Math.max(1, columns ?? size.columns);
   // One line less than the terminal: a frame as tall as the screen makes Ink clear the whole screen on every update.
   const height = Math.max(1, (rows ?? size.rows) - 1);
-  const fixedLines = BAR_LINES + (notice ? 1 : 0);
+  const [message, setMessage] = useState('');
+  const shownNotice = notice ?? (message || undefined);
+  const fixedLines = BAR_LINES + (shownNotice ? 1 : 0);
   const headerLines = Math.max(0, Math.min(HEADER_LINES, height - fixedLines - 1));
   const bodyRows = Math.max(0, height - fixedLines - headerLines);
 
@@ -231,6 +238,20 @@ export default function App({
       case 'filter':
         setEditing(true);
         return;
+      case 'export':
+      case 'exportShown': {
+        // w: the selected flow (in the detail view, the one shown); W: every flow the table shows (the filter's).
+        const flows = action === 'exportShown' ? sorted : view === 'detail' && detail ? [detail] : selected ? [selected] : [];
+        if (flows.length === 0) return;
+        if (exportPackets === undefined) {
+          setMessage('w: this input cannot be read again (live or standard input): use the -w file of capture');
+          return;
+        }
+        const name = flows.length === 1 ? `sockscope-${flows[0]!.uid}.pcap` : `sockscope-${flows.length}-flows-${Date.now()}.pcap`;
+        setMessage(`writing the packets of ${flows.length} flow${flows.length === 1 ? '' : 's'} to ${name} ...`);
+        exportPackets(flows, name).then(setMessage, (e: unknown) => setMessage(`w: ${e instanceof Error ? e.message : String(e)}`));
+        return;
+      }
     }
     const delta = action === 'up' ? -1 : action === 'down' ? 1 : action === 'pageUp' ? -page : action === 'pageDown' ? page : 0;
     if (view === 'detail') {
@@ -336,7 +357,9 @@ export default function App({
           />
         )}
       </Box>
-      {notice ? <Text color="red" wrap="truncate-end">{fit(sanitize(notice), width)}</Text> : null}
+      {shownNotice ? (
+        <Text color={notice ? 'red' : 'yellow'} wrap="truncate-end">{fit(sanitize(shownNotice), width)}</Text>
+      ) : null}
       <StatusBar view={view} width={width} replay={replay !== undefined} />
     </Box>
   );

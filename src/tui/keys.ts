@@ -11,7 +11,8 @@ export type View = 'flows' | 'services' | 'detail';
 /** What a key asks for. */
 export type Action =
   | 'quit' | 'help' | 'pause' | 'faster' | 'slower' | 'step' | 'switchView' | 'up' | 'down' | 'pageUp' | 'pageDown'
-  | 'first' | 'last' | 'open' | 'back' | 'nextSort' | 'reverseSort' | 'sortColumn' | 'filter' | 'units';
+  | 'first' | 'last' | 'open' | 'back' | 'nextSort' | 'reverseSort' | 'sortColumn' | 'filter' | 'units' | 'export'
+  | 'exportShown';
 
 /** A key's binding. */
 export interface Binding {
@@ -56,6 +57,9 @@ export const KEY_MAP: readonly Binding[] = [
     help: 'sort by the Nth column shown (0: the tenth); again: reverse', hint: { flows: '1-9 sort by', services: '1-6 sort by' }, rank: 8 },
   { action: 'filter', keys: '/', match: (i) => i === '/', views: TABLES, help: 'filter: port:443, host:, net:CIDR, proto:, state:, bytes>1M, words; ! and or ( )',
     hint: { flows: '/ filter', services: '/ filter' }, rank: 5 },
+  { action: 'export', keys: 'w  W', match: (i) => i === 'w', views: ALL, help: 'write the packets of the selected flow / of every flow shown to a pcap file',
+    hint: { flows: 'w/W write pcap', detail: 'w write pcap' }, rank: 14 },
+  { action: 'exportShown', keys: 'W', match: (i) => i === 'W', views: TABLES },
   { action: 'units', keys: 'b', match: (i) => i === 'b', views: ALL, help: 'rates in bits or bytes per second', hint: { flows: 'b bits/bytes' }, rank: 15 },
   { action: 'pause', keys: 'space', match: (i) => i === ' ', views: ALL, replay: true, help: 'pause / resume the replay', hint: { flows: 'space pause', services: 'space pause', detail: 'space pause' }, rank: 10 },
   { action: 'faster', keys: '+  -', match: (i) => i === '+' || i === '=', views: ALL, replay: true, help: 'speed: 0.25x .. 1x (real time) .. 128x, max',

@@ -33,6 +33,8 @@ export interface RunTuiOptions {
    * @default false
    */
   readonly headless?: boolean;
+  /** Writes the packets of flows to a pcap file (the TUI's w and W keys); absent when the input cannot be read again. */
+  readonly exportPackets?: (flows: readonly import('../flow/record.js').FlowRecord[], name: string) => Promise<string>;
   /** The filter to start with (watch --filter), as the `/` key edits it. @default none */
   readonly filter?: string;
   /** Live: the capture's health for the header (local/capture-health.ts), from each snapshot. */
@@ -105,6 +107,7 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
       keyboard={!headless}
       notice={notice}
       initialFilter={opts.filter ?? ''}
+      exportPackets={opts.exportPackets}
       health={opts.health}
       listeners={opts.listeners}
     />

@@ -5,7 +5,9 @@
  * are checked against Zeek's conn.log of the same trace. Needs the built CLI and tmux; every wait is bounded.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { corpus, readConnLog } from '../tui/corpus.js';
@@ -199,5 +201,34 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux)('the filte
     const bad = run('--filter', '(port:80', WIKI);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('missing ) for this ( (at column 1)');
+  });
+});
+
+describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux)('the export keys in watch (tmux)', () => {
+  it('W writes the packets of every flow shown, w those of the selected flow; tcpdump reads them back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockscope-w-'));
+    try {
+      const s = start(`sh -c 'cd ${dir} && exec node ${ROOT}/bin/sockscope watch --speed max --filter port:8443 ${ROOT}/fixtures/demo.pcap'`, 120, 30);
+      await waitFor(s, (x) => x.includes('end of capture') && x.includes('2/21'));
+      await send(s, ['W']);
+      let scr = await waitFor(s, (x) => /wrote \d+ packets of 2 flows/.test(x));
+      const all = /wrote (\d+) packets of 2 flows to (\S+)/.exec(scr)!;
+      // demo.pcap: two refused connections to 8443, a SYN and a RST each (tcpdump 'tcp port 8443').
+      const count = (file: string, expr: string[] = []) =>
+        execFileSync('tcpdump', ['-nr', file, ...expr], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
+      expect(Number(all[1])).toBe(count(`${ROOT}/fixtures/demo.pcap`, ['tcp port 8443']).length);
+      expect(count(join(dir, all[2]!))).toHaveLength(Number(all[1]));
+      await send(s, ['Enter'], ['w']);
+      scr = await waitFor(s, (x) => /wrote \d+ packets? of 1 flow to/.test(x));
+      const one = /wrote (\d+) packets? of 1 flow to (sockscope-\S+\.pcap)/.exec(scr)!;
+      const lines = count(join(dir, one[2]!));
+      expect(lines).toHaveLength(2);
+      const sockets = new Set(lines.map((l) => l.split(' ').slice(2, 5).filter((w) => w !== '>').map((w) => w.replace(/:$/, '')).sort().join(' ')));
+      expect(sockets.size).toBe(1); // both packets of one connection
+      expect(readdirSync(dir).sort()).toEqual([all[2], one[2]].sort());
+      await send(s, ['q']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

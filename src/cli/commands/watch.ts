@@ -20,6 +20,8 @@ import { keysSummary } from '../../tui/keys.js';
 import { describeOpenError } from './flows.js';
 import { filterOption } from '../filter-option.js';
 import { bpfOption, withBpf } from '../bpf-option.js';
+import { FlowPacketMatcher, writeFlowPackets } from '../../filter/export.js';
+import type { FlowRecord } from '../../flow/record.js';
 import type { FlowFilter } from '../../filter/filter.js';
 import { sanitize, sanitizeLines } from '../../tui/sanitize.js';
 
@@ -177,6 +179,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
     stderr: env.stderr,
     headless,
     ...(o.filter !== undefined ? { filter: o.filter.source } : {}),
+    ...(o.interface === undefined && !readsStdin ? { exportPackets: exporter(args, o.bpf) } : {}),
     ...(health === undefined ? {} : { health: (s) => health.headerText(s.stats.packetsRead, s.flows, s.stats.clockSec) }),
     ...(local === undefined ? {} : { listeners: (groups) => withListeners(groups, local.sockets) }),
   });
@@ -191,6 +194,20 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
   }
   for (const e of result.summary?.errors ?? []) env.stderr.write(`sockscope: error: ${sanitize(e.message)}\n`);
   return (result.summary?.errors.length ?? 0) > 0 ? Exit.INPUT : Exit.OK;
+}
+
+/**
+ * The TUI's w and W keys for a replay of files: the files read again from the start, the packets of the flows
+ * written to `name` in the current directory.
+ */
+function exporter(files: readonly string[], bpf: string | undefined) {
+  return async (flows: readonly FlowRecord[], name: string): Promise<string> => {
+    const matcher = new FlowPacketMatcher();
+    for (const r of flows) matcher.add(r);
+    const res = await writeFlowPackets(withBpf(await openCaptures(files), bpf), matcher, name);
+    const other = res.otherLinkType > 0 ? ` (${res.otherLinkType} of another link type left out)` : '';
+    return `wrote ${res.packets} packet${res.packets === 1 ? '' : 's'} of ${flows.length} flow${flows.length === 1 ? '' : 's'} to ${res.file}${other}`;
+  };
 }
 
 /** The stream keys come from: stdin when it is a terminal, else /dev/tty (stdin may carry the capture); or null. */
