@@ -7,7 +7,7 @@ import { register as registerInterfaces } from './commands/interfaces.js';
 import { register as registerListeners } from './commands/listeners.js';
 import { type Env, processEnv } from './env.js';
 import { describeOutputError, Exit, UsageError } from './errors.js';
-import { sanitize, sanitizeLines } from '../tui/sanitize.js';
+import { sanitizeLines } from '../tui/sanitize.js';
 
 /** Builds the program; `setExit` receives each command's exit code. */
 export function buildProgram(env: Env, setExit: (code: number) => void): Command {
@@ -42,7 +42,7 @@ export async function main(argv: string[], env: Env = processEnv()): Promise<num
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? Exit.OK : Exit.USAGE;
     if (e instanceof UsageError) {
-      env.stderr.write(`sockscope: ${sanitize(e.message)}\n`);
+      env.stderr.write(`sockscope: ${sanitizeLines(e.message)}\n`);
       return Exit.USAGE;
     }
     throw e;

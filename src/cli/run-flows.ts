@@ -145,7 +145,9 @@ async function writeRecords(
   const signal = opts.signal === undefined ? outputFailed.signal : AbortSignal.any([opts.signal, outputFailed.signal]);
   const out = new ChunkedOut(env.stdout as ByteSink, 100, () => outputFailed.abort());
   const onOutputError = (e: Error): void => out.fail(e);
-  env.stdout.on('error', onOutputError);
+  // A test's stand-in for stdout may be a bare object with write() alone.
+  const events = env.stdout as Partial<Pick<NodeJS.WritableStream, 'on' | 'off'>>;
+  events.on?.('error', onOutputError);
   try {
     // Lines are cut to the terminal's width only on a terminal; a pipe or file gets them whole.
     const writer = makeWriter(opts.format, out, {
@@ -182,7 +184,7 @@ async function writeRecords(
     }
     return summary.errors.length > 0 ? Exit.INPUT : Exit.OK;
   } finally {
-    env.stdout.off('error', onOutputError);
+    events.off?.('error', onOutputError);
   }
 }
 

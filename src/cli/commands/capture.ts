@@ -10,7 +10,7 @@ import {Exit, UsageError} from '../errors.js';
 import {addFlowOptions, applyNameOptions, type FlowCliOptions, applyDecoderOptions, flowTableOptions} from '../options.js';
 import {addIpfixOptions, type IpfixCliOptions, ipfixFileOptions, openIpfixSinks, outputEnv} from '../ipfix-options.js';
 import {runFlows} from '../run-flows.js';
-import {sanitize} from '../../tui/sanitize.js';
+import {sanitize, sanitizeLines} from '../../tui/sanitize.js';
 import {CaptureHealth} from '../../local/capture-health.js';
 import {type LiveLocal, startLiveLocal} from '../../local/live-local.js';
 
@@ -185,7 +185,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
   } catch (e) {
     if (writer !== undefined) await writer.finish().catch(() => undefined);
     if (e instanceof Error && writer?.failed === e) {
-      env.stderr.write(`sockscope: ${sanitize(e.message)}\n`);
+      env.stderr.write(`sockscope: ${sanitizeLines(e.message)}\n`);
       return Exit.INPUT;
     }
     throw e;
