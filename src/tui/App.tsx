@@ -295,6 +295,13 @@ export default function App({
 
   useInput(
     (input, key) => {
+      // Esc pressed just before another key reaches Ink as one sequence: Esc Tab as a bare "\t" (no tab flag), Esc
+      // and a letter as that letter with meta. Both are two key presses.
+      if (!modes.current.editing && ((input === '\t' && !key.tab) || (key.meta && !key.escape && /^[\x20-\x7e]$/.test(input)))) {
+        onKey('', { ...key, meta: false, escape: true });
+        onKey(input === '\t' ? '' : input, { ...key, meta: false, tab: input === '\t' });
+        return;
+      }
       // Ink hands over a run of printable characters as one input ("nnn" when keys come faster than it reads, or
       // a paste): each one is a key press of its own, except while typing a filter.
       if (input.length > 1 && !modes.current.editing && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) {
@@ -309,7 +316,10 @@ export default function App({
     view === 'services'
       ? `${SERVICE_SORT_TITLES[svcSort.column]} ${svcSort.reversed ? '↑' : '↓'}`
       : `${COLUMNS[sort.column].title} ${down ? '↓' : '↑'}`;
-  const shownSnapshot = replay ? { ...snapshot, paused: replay.paused, speed: replay.speed } : snapshot;
+  // Live, the header's clock is the wall clock: an idle link brings no packets to move the capture clock on.
+  const shownSnapshot = replay
+    ? { ...snapshot, paused: replay.paused, speed: replay.speed }
+    : live ? { ...snapshot, stats: { ...snapshot.stats, clockSec: Math.max(snapshot.stats.clockSec, now() / 1000) } } : snapshot;
 
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">

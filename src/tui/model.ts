@@ -56,7 +56,7 @@ export const COLUMNS: Readonly<Record<ColumnId, ColumnSpec>> = {
   pkts: { id: 'pkts', title: 'Pkts o/r', min: 11, max: 11, priority: 5, align: 'right', descending: true },
   bytes: { id: 'bytes', title: 'Bytes o/r', min: 11, max: 11, priority: 4, align: 'right', descending: true },
   rate: { id: 'rate', title: 'Rate', min: 7, max: 7, priority: 2, align: 'right', descending: true },
-  age: { id: 'age', title: 'Age', min: 6, max: 6, priority: 6, align: 'right', descending: true },
+  age: { id: 'age', title: 'Dur', min: 6, max: 6, priority: 6, align: 'right', descending: true },
   rtt: { id: 'rtt', title: 'RTT', min: 7, max: 7, priority: 7, align: 'right', descending: true },
   retx: { id: 'retx', title: 'Retx', min: 5, max: 5, priority: 3, align: 'right', descending: true },
 };
@@ -259,6 +259,8 @@ export function compactBytes(n: number): string {
  */
 export function compactRate(bytesPerSec: number, bits = false): string {
   if (!(bytesPerSec > 0)) return '0';
+  // Less than one unit a second is not 0 (a sparkline's bars beside a "0" peak read as a contradiction).
+  if (bytesPerSec * (bits ? 8 : 1) < 1) return bits ? '<1b/s' : '<1B/s';
   if (!bits) return `${compactBytes(bytesPerSec)}B/s`;
   return `${compactBytes(bytesPerSec * 8).replace(/K$/, 'k')}b/s`;
 }
@@ -299,9 +301,13 @@ export interface CellContext {
   readonly rates: RateLookup;
 }
 
-/** Age of a flow on the capture clock: time since its first packet (for ended flows, its duration). */
-export function ageSec(r: FlowRecord, clockSec: number): number {
-  return r.endReason === 'active' ? Math.max(0, clockSec - r.startSec) : r.durationSec;
+/**
+ * A flow's duration, one meaning whether it is open or ended: from its first to its last packet so far (Zeek's
+ * `duration`, the `flows` table's DURATION). An open flow's grows as packets come, not with the clock. `clockSec` is
+ * not used (kept for the callers' signature).
+ */
+export function ageSec(r: FlowRecord, _clockSec?: number): number {
+  return r.endReason === 'active' ? Math.max(0, r.lastSec - r.startSec) : r.durationSec;
 }
 
 /** The text of one cell. */

@@ -152,7 +152,7 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux || !existsS
   it('watch at 200x50: every column and whole IPv6 sockets', async () => {
     const s = start(`node bin/sockscope watch --speed max ${WIKI}`, 200, 50);
     const scr = await waitFor(s, (x) => x.includes('end of capture'));
-    expect(scr).toMatch(/Proto\s+Originator\s+Responder\s+Orig st\s+Resp st\s+Conn\s+Pkts o\/r\s+Bytes o\/r↓\s+Rate\s+Age\s+RTT\s+Retx/);
+    expect(scr).toMatch(/Proto\s+Originator\s+Responder\s+Orig st\s+Resp st\s+Conn\s+Pkts o\/r\s+Bytes o\/r↓\s+Rate\s+Dur\s+RTT\s+Retx/);
     expect(scr).not.toMatch(/\S…\S/);
     for (const z of zeek.filter((r) => r['id.orig_h']!.includes(':'))) expect(scr).toContain(`[${z['id.orig_h']}]:${z['id.orig_p']}`);
     tmux('send-keys', '-t', s, 'q');

@@ -122,10 +122,28 @@ describe('App acts on the key map (zeek/wikipedia.pcap)', async () => {
     // One convention, a unit on every rate: bytes per second by default, bits per second after b.
     expect([compactRate(1500), compactRate(1500, true), compactRate(23e6), compactRate(23e6, true), compactRate(0)])
       .toEqual(['1.5KB/s', '12kb/s', '23MB/s', '184Mb/s', '0']);
+    expect(compactRate(0.4)).toBe('<1B/s');
   });
 
   it('live, the table starts sorted by current rate', async () => {
     const ui = await start({ feed: new TestFeed(snap), live: true });
     expect(ui.frame()).toContain('sort: Rate ↓');
+  });
+});
+
+describe('keys that arrive together', async () => {
+  const snap = await finalSnapshot(corpus('zeek/wikipedia.pcap'));
+
+  it('Esc followed at once by Tab is two keys: the filter is cleared and the services view shows', async () => {
+    const ui = await start({ feed: new TestFeed(snap), initialFilter: 'proto:udp' });
+    expect(ui.frame()).toContain('filter: proto:udp');
+    await ui.press('\u001b\t');
+    expect(ui.frame()).toContain('[Services]');
+    expect(ui.frame()).not.toContain('filter:');
+  });
+
+  it('live: the header clock is the wall clock, not the last packet\'s time', async () => {
+    const ui = await start({ feed: new TestFeed(snap), live: true, now: () => Date.UTC(2030, 0, 2, 3, 4, 5) });
+    expect(ui.frame()).toContain('clock 2030-01-02 03:04:05');
   });
 });

@@ -44,16 +44,20 @@ describe('cell text', () => {
     expect(cellText(record({ connState: 'S\u001b[2J1' }), 'conn', ctx)).toBe('S1');
   });
 
-  it('shows both directions of packets and bytes, age on the capture clock, RTT and retransmissions', () => {
+  it('shows both directions of packets and bytes, the duration so far, RTT and retransmissions', () => {
     const r = record({
       startSec: 1000,
+      lastSec: 1010,
       orig: direction({ pkts: 12, ipBytes: 1500, retransmissions: 2 }),
       resp: direction({ pkts: 12345, ipBytes: 3_000_000, retransmissions: 1 }),
       rttSynSec: 0.012, rttAckSec: 0.0003,
     });
     expect(cellText(r, 'pkts', ctx)).toBe('12/12.3k');
     expect(cellText(r, 'bytes', ctx)).toBe('1.5K/3.0M');
+    // One meaning open or ended: first to last packet (the clock, 1010 here, moving on does not change it).
     expect(cellText(r, 'age', ctx)).toBe('10s');
+    expect(cellText(r, 'age', { ...ctx, clockSec: 5000 })).toBe('10s');
+    expect(cellText({ ...r, endReason: 'eof', durationSec: 10 }, 'age', ctx)).toBe('10s');
     expect(cellText(r, 'rtt', ctx)).toBe('12.3ms');
     expect(cellText(r, 'retx', ctx)).toBe('3');
   });
