@@ -61,6 +61,8 @@ export function resetPacket(p: DecodedPacket): void {
   p.tsVal = 0;
   p.tsEcr = 0;
   p.udpLength = 0;
+  p.vlan = -1;
+  p.innerVlan = -1;
   p.innerOffset = -1;
   p.innerLinkType = 0;
   p.encap = 0;

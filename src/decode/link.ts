@@ -48,6 +48,9 @@ export function decodeEtherType(p: DecodedPacket, type: number, off: number, end
       case ETHERTYPE.QINQ:
       case ETHERTYPE.QINQ_OLD:
         if (end - off < VLAN.LEN) return Status.TRUNCATED_LINK;
+        // The VLAN ID is the low 12 bits of the tag control information; the first two tags are kept (Zeek).
+        if (p.vlan < 0) p.vlan = view.getUint16(off + VLAN.TCI) & 0x0fff;
+        else if (p.innerVlan < 0) p.innerVlan = view.getUint16(off + VLAN.TCI) & 0x0fff;
         type = view.getUint16(off + VLAN.ETHERTYPE);
         off += VLAN.LEN;
         continue;

@@ -123,6 +123,10 @@ export class DecodedPacket {
   /** UDP length field (0 for non-UDP). */
   udpLength = 0;
 
+  /** VLAN IDs of the first and second 802.1Q / 802.1ad tags of the frame (Zeek's vlan and inner_vlan); -1 when none. */
+  vlan = -1;
+  innerVlan = -1;
+
   /** When the transport payload is a tunnel sockscope decapsulates, where the inner packet starts (else -1). */
   innerOffset = -1;
   /**

@@ -342,6 +342,8 @@ export class Demux {
       if (proto === IpProto.UDP) guessed = false; // a TCP guess is about the missing SYN, not the ports
     }
     const f = this.table.insert(p, swap, tsSec, tc, serial);
+    f.vlan = p.vlan;
+    f.innerVlan = p.innerVlan;
     f.directionGuessed = guessed;
     if (swap) f.udpHistory |= 4;
     if (proto === IpProto.TCP) {

@@ -145,6 +145,9 @@ export class Flow {
   closingReason: 'closed' | 'reset' = 'closed';
   /** Bytes of the flow table's memory budget this flow is charged (see FlowTable.charge). */
   charged = 0;
+  /** VLAN IDs of the flow's first packet (outer and inner tag; Zeek's vlan-logging), -1 when untagged. */
+  vlan = -1;
+  innerVlan = -1;
   /** What the payload says the flow is (service, server names: inspect/names.ts); null until payload is looked at. */
   names: FlowNames | null = null;
   /**
@@ -278,6 +281,8 @@ export class Flow {
     this.recordFlips = 0;
     this.closingReason = 'closed';
     this.charged = 0;
+    this.vlan = -1;
+    this.innerVlan = -1;
     this.names = null;
     this.namesDone = 0;
     this.tunnelParents = null;

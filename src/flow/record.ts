@@ -101,6 +101,9 @@ export interface FlowRecord {
   readonly endReason: EndReason;
   /** uids of the flows that carried this one through tunnels (Zeek's tunnel_parents), empty when none. */
   readonly tunnelParents?: readonly string[];
+  /** VLAN IDs of the flow's first packet, outer and inner tag (Zeek's vlan and inner_vlan); absent or -1 when none. */
+  readonly vlan?: number;
+  readonly innerVlan?: number;
   /** What the payload says the flow is (with payload inspection on: `--names`); null or absent otherwise. */
   readonly names?: NamesRecord | null;
 }

@@ -181,5 +181,7 @@ function buildRecord(f: Flow, reason: EndReason): FlowRecord {
     endReason: reason,
     names: f.names === null ? null : namesRecord(f.names),
     tunnelParents: tunnelParentUids(f),
+    vlan: f.vlan,
+    innerVlan: f.innerVlan,
   };
 }

@@ -53,12 +53,14 @@ const L3 = 32;
 const L4 = 33;
 const FRAMES = 34;
 const CHECKSUM_BAD = 35;
+const VLAN = 36;
+const INNER_VLAN = 37;
 /**
  * Int32 slots per record (even, so that float64 slots stay aligned), and the record's first float64 slot in float64
- * units (int32 slot 36, after the int32 fields); the float64 fields are offsets from it.
+ * units (int32 slot 38, after the int32 fields); the float64 fields are offsets from it.
  */
-const RECORD_I32 = 44;
-const F64_AT = 18;
+const RECORD_I32 = 46;
+const F64_AT = 19;
 const RECORD_F64 = RECORD_I32 / 2;
 /** Capture time, seconds since the epoch; wire length of the frame(s). */
 const TS = 0;
@@ -167,6 +169,8 @@ export class RingWriter {
     I[b + L4] = p.l4;
     I[b + FRAMES] = frames;
     I[b + CHECKSUM_BAD] = checksumBad ? 1 : 0;
+    I[b + VLAN] = p.vlan;
+    I[b + INNER_VLAN] = p.innerVlan;
     const F = v.f64;
     const f = slot * RECORD_F64 + F64_AT;
     F[f + TS] = tsSec;
@@ -300,6 +304,8 @@ export class RingReader {
       p.l4 = I[b + L4]!;
       this.frames = I[b + FRAMES]!;
       this.checksumBad = I[b + CHECKSUM_BAD] !== 0;
+      p.vlan = I[b + VLAN]!;
+      p.innerVlan = I[b + INNER_VLAN]!;
       this.wireLen = F[f + WIRE_LEN]!;
       this.serial = F[f + SERIAL]!;
     }

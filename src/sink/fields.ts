@@ -101,10 +101,18 @@ export const SOCKSCOPE_FIELDS: readonly Field[] = [
     get: (r) => (r.tunnelParents === undefined || r.tunnelParents.length === 0 ? undefined : r.tunnelParents),
     fromFlow: (f) => (f.tunnelParents === null ? undefined : tunnelParentUids(f)),
   },
+  // Zeek's vlan and inner_vlan (policy/protocols/conn/vlan-logging): the first packet's 802.1Q tags; unset untagged.
+  { name: 'vlan', type: 'count', get: (r) => tag(r.vlan), fromFlow: (f) => tag(f.vlan) },
+  { name: 'inner_vlan', type: 'count', get: (r) => tag(r.innerVlan), fromFlow: (f) => tag(f.innerVlan) },
   // ── This host (issue 17): local_orig/local_resp (--local-nets; live, the host's addresses too), and live, each
   // local end's pid, process, user and kernel TCP state (src/local); unset when the run configured nothing local ──
   ...LOCAL_FIELDS,
 ];
+
+/** A VLAN ID, unset when there is no tag (-1) or no value. */
+function tag(v: number | undefined): number | undefined {
+  return v === undefined || v < 0 ? undefined : v;
+}
 
 /** A field of the payload names: unset when the flow has none, for an empty string and for -1. */
 function nameField(name: string, type: ZeekType, pick: (n: NamesRecord) => string | number): Field {

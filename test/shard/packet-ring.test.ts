@@ -109,3 +109,57 @@ describe.skipIf(!HAVE_CORPUS)('packet ring', () => {
     await expect(waiting).rejects.toBeInstanceOf(RingClosedError);
   });
 });
+
+/**
+ * Fields of a decoded packet the ring does not carry, each with why: a field added to DecodedPacket must be carried
+ * or named here, so that a worker never silently sees a default where one thread sees the value.
+ */
+const NOT_CARRIED: Record<string, string> = {
+  bytes: 'the frame: the reading thread decodes, workers get numbers',
+  view: 'the frame',
+  end: 'decoding only',
+  payload: 'payload inspection (--names) runs on one thread',
+  ttl: 'not read by the demultiplexer',
+  isFragment: 'reassembly is done by the reading thread',
+  fragOffset: 'reassembly',
+  moreFragments: 'reassembly',
+  fragId: 'reassembly',
+  fragData: 'reassembly',
+  fragNext: 'reassembly',
+  icmpType: 'ICMP flows are keyed by srcPort/dstPort, which carry the type and code',
+  icmpCode: 'as icmpType',
+  tcpHeaderLen: 'checksums are judged by the reading thread (checksumBad)',
+  innerOffset: 'tunnels are opened by the reading thread',
+  innerLinkType: 'tunnels',
+  encap: 'tunnels',
+  undecodedKind: 'counted by the reading thread',
+  undecodedValue: 'counted by the reading thread',
+};
+
+describe('packet ring fields', () => {
+  it('carries every field of a decoded packet but those named in NOT_CARRIED', () => {
+    const p = new DecodedPacket();
+    const o = p as unknown as Record<string, unknown>;
+    let n = 1;
+    for (const k of Object.keys(o)) {
+      if (k in NOT_CARRIED) continue;
+      const v = o[k];
+      if (typeof v === 'number') o[k] = k === 'status' ? 0 : n++;
+      else if (v instanceof Uint32Array) v.set([n++, n++, n++, n++]);
+      else throw new Error(`DecodedPacket.${k}: carry it in the ring or name it in NOT_CARRIED`);
+    }
+    const ring = createRing(4);
+    const w = new RingWriter(ring);
+    w.packet(p, 1.5, 60, 1, 0, 8, false);
+    w.publish();
+    const r = new RingReader(ring);
+    expect(r.wait(0)).toBe(1);
+    const q = new DecodedPacket();
+    r.next(q);
+    for (const k of Object.keys(o)) {
+      if (k in NOT_CARRIED) continue;
+      const a = o[k], b = (q as unknown as Record<string, unknown>)[k];
+      expect(a instanceof Uint32Array ? Array.from(a) : a, k).toEqual(b instanceof Uint32Array ? Array.from(b) : b);
+    }
+  });
+});
