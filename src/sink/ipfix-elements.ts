@@ -30,6 +30,7 @@ export const IE = {
   sourceIPv6Address: 27,
   destinationIPv6Address: 28,
   icmpTypeCodeIPv4: 32,
+  vlanId: 58,
   flowEndReason: 136,
   icmpTypeCodeIPv6: 139,
   flowStartMilliseconds: 152,

@@ -61,6 +61,7 @@ export function templateFields(v6: boolean, biflow: boolean, pen: number): Field
     std(IE.packetDeltaCount, 8),
     std(IE.octetDeltaCount, 8),
     std(IE.flowEndReason, 1),
+    std(IE.vlanId, 2),
   ];
   if (biflow) {
     f.push(std(IE.biflowDirection, 1), rev(IE.tcpControlBits, 2), rev(IE.packetDeltaCount, 8), rev(IE.octetDeltaCount, 8));
@@ -248,7 +249,7 @@ export class IpfixEncoder {
     const dstState = tcp ? (dst.state ?? '') : '';
     let names = r.names ?? NO_NAMES;
     const fixed =
-      (v6 ? 32 : 8) + 8 + 8 + 2 + 2 + 1 + 2 + 2 + 8 + 8 + 1 + (bi ? 1 + 2 + 8 + 8 : 0) +
+      (v6 ? 32 : 8) + 8 + 8 + 2 + 2 + 1 + 2 + 2 + 8 + 8 + 1 + 2 + (bi ? 1 + 2 + 8 + 8 : 0) +
       varSize(r.uid) + varSize(r.connState) + varSize(r.history) + varSize(srcState) + (bi ? varSize(dstState) : 0) +
       varSize(r.endReason) + 1 + 8 + (bi ? 8 : 0) + 8 + (bi ? 8 : 0) + 2 + 2 + varSize(communityId);
     let size = fixed + namesSize(names, bi, forward);
@@ -297,6 +298,9 @@ export class IpfixEncoder {
     o = u64(v, o + 9, src.pkts - (forward ? base.origPkts : base.respPkts));
     o = u64(v, o, src.ipBytes - (forward ? base.origBytes : base.respBytes));
     v.setUint8(o++, flowEndReason(r.endReason));
+    // vlanId: the outer 802.1Q tag of the flow's first packet, 0 (no VLAN) when untagged.
+    v.setUint16(o, r.vlan !== undefined && r.vlan >= 0 ? r.vlan : 0);
+    o += 2;
     if (bi) {
       v.setUint8(o++, r.directionGuessed ? BIFLOW_DIRECTION.ARBITRARY : BIFLOW_DIRECTION.INITIATOR);
       v.setUint16(o, tcp ? tcpBits(dst) : 0);

@@ -53,6 +53,7 @@ function expectBiflow(d: IpfixDataRecord, r: FlowRecord): void {
   expect(v.get('0/152')).toBe(Math.floor(Math.round(r.startSec * 1e6) / 1000));
   expect(v.get('0/153')).toBe(Math.floor(Math.round(r.lastSec * 1e6) / 1000));
   expect(v.get('0/136')).toBe(flowEndReason(r.endReason));
+  expect(v.get('0/58')).toBe(r.vlan !== undefined && r.vlan >= 0 ? r.vlan : 0);
   expect(v.get('0/239')).toBe(r.directionGuessed ? 0 : 1);
   expect(v.get(own('uid'))).toBe(r.uid);
   expect(v.get(own('connState'))).toBe(r.connState);
@@ -465,5 +466,15 @@ describe('README', () => {
       const id = `${e.id}${e.reversible ? ` (reverse ${e.id | 0x4000})` : ''}`;
       expect(readme).toContain(`| ${id} | \`${e.name}\` | ${e.type} | ${e.description} |`);
     }
+  });
+});
+
+describe('IPFIX vlanId', () => {
+  it("carries the outer 802.1Q tag of each flow's first packet (the VLAN fixture)", async () => {
+    const { records } = await runCapture(new URL('../../fixtures/demo-vlan.pcap', import.meta.url).pathname);
+    expect(records.every((r) => r.vlan === 100)).toBe(true);
+    const data = decodeMessages(fileBytes(records)).flatMap((m) => m.records);
+    expect(data).toHaveLength(records.length);
+    for (const d of data) expect(d.values.get('0/58')).toBe(100);
   });
 });
