@@ -19,6 +19,11 @@ import {
 } from './model.js';
 import { sanitize } from './sanitize.js';
 import { actionOf } from './keys.js';
+import TotalsView from './components/TotalsView.js';
+import { topTalkers } from './totals.js';
+
+/** IP bytes of `flows`, both directions. */
+const totalBytesOf = (flows: readonly FlowRecord[]): number => flows.reduce((n, r) => n + r.orig.ipBytes + r.resp.ipBytes, 0);
 
 /** The services view's sort columns as the filter bar names them. */
 const SERVICE_SORT_TITLES: Readonly<Record<ServiceSortColumn, string>> = {
@@ -232,6 +237,9 @@ export default function App({
       case 'switchView':
         setView(view === 'services' ? 'flows' : 'services');
         return;
+      case 'totals':
+        setView(view === 'totals' ? 'flows' : 'totals');
+        return;
       case 'units':
         setBits((b) => !b);
         return;
@@ -254,6 +262,10 @@ export default function App({
       }
     }
     const delta = action === 'up' ? -1 : action === 'down' ? 1 : action === 'pageUp' ? -page : action === 'pageDown' ? page : 0;
+    if (view === 'totals') {
+      if (action === 'back') setView('flows');
+      return;
+    }
     if (view === 'detail') {
       if (action === 'back') setView('flows');
       else if (delta !== 0) moveFlow(selIdx.current + Math.sign(delta));
@@ -352,6 +364,15 @@ export default function App({
             gone={liveDetail === undefined}
             width={width}
             flowByUid={(uid) => snapshot.flows.find((r) => r.uid === uid)}
+          />
+        ) : view === 'totals' ? (
+          <TotalsView
+            throughput={flowView.totals}
+            talkers={topTalkers(filterFlows(snapshot.flows, filter), Math.max(1, bodyRows))}
+            totalBytes={totalBytesOf(filterFlows(snapshot.flows, filter))}
+            width={width}
+            height={bodyRows + 1}
+            bits={bits}
           />
         ) : view === 'services' ? (
           <ServicesView groups={groups} top={svcTop.current} height={bodyRows} selected={svcSel} width={width} />

@@ -6,13 +6,13 @@
 import type { Key } from 'ink';
 
 /** Which screen is showing. */
-export type View = 'flows' | 'services' | 'detail';
+export type View = 'flows' | 'services' | 'detail' | 'totals';
 
 /** What a key asks for. */
 export type Action =
   | 'quit' | 'help' | 'pause' | 'faster' | 'slower' | 'step' | 'switchView' | 'up' | 'down' | 'pageUp' | 'pageDown'
   | 'first' | 'last' | 'open' | 'back' | 'nextSort' | 'reverseSort' | 'sortColumn' | 'filter' | 'units' | 'export'
-  | 'exportShown';
+  | 'exportShown' | 'totals';
 
 /** A key's binding. */
 export interface Binding {
@@ -33,14 +33,15 @@ export interface Binding {
   readonly rank?: number;
 }
 
-const ALL: readonly View[] = ['flows', 'services', 'detail'];
+const ALL: readonly View[] = ['flows', 'services', 'detail', 'totals'];
+const MOVING: readonly View[] = ['flows', 'services', 'detail'];
 const TABLES: readonly View[] = ['flows', 'services'];
 
 /** Every binding, in the order the help lists them. */
 export const KEY_MAP: readonly Binding[] = [
-  { action: 'up', keys: '↑ ↓  k j', match: (i, k) => k.upArrow || i === 'k', views: ALL, help: 'move the selection (detail: previous / next flow)',
+  { action: 'up', keys: '↑ ↓  k j', match: (i, k) => k.upArrow || i === 'k', views: MOVING, help: 'move the selection (detail: previous / next flow)',
     hint: { flows: '↑↓/jk move', services: '↑↓/jk move', detail: '↑↓ prev/next flow' }, rank: 3 },
-  { action: 'down', keys: '↓  j', match: (i, k) => k.downArrow || i === 'j', views: ALL },
+  { action: 'down', keys: '↓  j', match: (i, k) => k.downArrow || i === 'j', views: MOVING },
   { action: 'pageUp', keys: 'PgUp PgDn', match: (_, k) => k.pageUp, views: TABLES, help: 'page up / down', hint: { flows: 'PgUp/PgDn', services: 'PgUp/PgDn' }, rank: 20 },
   { action: 'pageDown', keys: 'PgDn', match: (_, k) => k.pageDown, views: TABLES },
   { action: 'first', keys: 'g G  Home End', match: (i, k) => i === 'g' || k.home, views: TABLES, help: 'first / last row' },
@@ -48,7 +49,7 @@ export const KEY_MAP: readonly Binding[] = [
   { action: 'open', keys: 'Enter', match: (_, k) => k.return, views: TABLES, help: "detail of the flow (services: that socket's flows)",
     hint: { flows: 'Enter detail', services: 'Enter show flows' }, rank: 4 },
   { action: 'back', keys: 'Esc  ←', match: (_, k) => k.escape || k.leftArrow, views: ALL, help: 'back to the table; in a table: clear the filter',
-    hint: { detail: 'Esc back' }, rank: 2 },
+    hint: { detail: 'Esc back', totals: 'Esc back' }, rank: 2 },
   { action: 'switchView', keys: 'Tab', match: (_, k) => k.tab, views: ALL, help: 'flows / services view',
     hint: { flows: 'Tab services', services: 'Tab flows' }, rank: 6 },
   { action: 'nextSort', keys: 's  S', match: (i) => i === 's', views: TABLES, help: 'next sort column / reverse the order', hint: { flows: 's/S sort', services: 's/S sort' }, rank: 7 },
@@ -57,18 +58,20 @@ export const KEY_MAP: readonly Binding[] = [
     help: 'sort by the Nth column shown (0: the tenth); again: reverse', hint: { flows: '1-9 sort by', services: '1-6 sort by' }, rank: 8 },
   { action: 'filter', keys: '/', match: (i) => i === '/', views: TABLES, help: 'filter: port:443, host:, net:CIDR, proto:, state:, bytes>1M, words; ! and or ( )',
     hint: { flows: '/ filter', services: '/ filter' }, rank: 5 },
+  { action: 'totals', keys: 't', match: (i) => i === 't', views: ALL, help: 'totals: throughput of the last minute (2 s, 10 s, 40 s) and top talkers',
+    hint: { flows: 't totals', services: 't totals', totals: 't back' }, rank: 9 },
   { action: 'export', keys: 'w  W', match: (i) => i === 'w', views: ALL, help: 'write the packets of the selected flow / of every flow shown to a pcap file',
     hint: { flows: 'w/W write pcap', detail: 'w write pcap' }, rank: 14 },
   { action: 'exportShown', keys: 'W', match: (i) => i === 'W', views: TABLES },
-  { action: 'units', keys: 'b', match: (i) => i === 'b', views: ALL, help: 'rates in bits or bytes per second', hint: { flows: 'b bits/bytes' }, rank: 15 },
-  { action: 'pause', keys: 'space', match: (i) => i === ' ', views: ALL, replay: true, help: 'pause / resume the replay', hint: { flows: 'space pause', services: 'space pause', detail: 'space pause' }, rank: 10 },
+  { action: 'units', keys: 'b', match: (i) => i === 'b', views: ALL, help: 'rates in bits or bytes per second', hint: { flows: 'b bits/bytes', totals: 'b bits/bytes' }, rank: 15 },
+  { action: 'pause', keys: 'space', match: (i) => i === ' ', views: ALL, replay: true, help: 'pause / resume the replay', hint: { flows: 'space pause', services: 'space pause', detail: 'space pause', totals: 'space pause' }, rank: 10 },
   { action: 'faster', keys: '+  -', match: (i) => i === '+' || i === '=', views: ALL, replay: true, help: 'speed: 0.25x .. 1x (real time) .. 128x, max',
-    hint: { flows: '+/- speed', services: '+/- speed', detail: '+/- speed' }, rank: 11 },
+    hint: { flows: '+/- speed', services: '+/- speed', detail: '+/- speed', totals: '+/- speed' }, rank: 11 },
   { action: 'slower', keys: '-', match: (i) => i === '-' || i === '_', views: ALL, replay: true },
   { action: 'step', keys: 'n  .', match: (i) => i === 'n' || i === '.', views: ALL, replay: true, help: 'step one packet while paused',
     hint: { flows: 'n step', services: 'n step', detail: 'n step' }, rank: 12 },
-  { action: 'help', keys: '?', match: (i) => i === '?', views: ALL, help: 'this help', hint: { flows: '? help', services: '? help', detail: '? help' }, rank: 0 },
-  { action: 'quit', keys: 'q  Ctrl+C', match: (i) => i === 'q', views: ALL, help: 'quit', hint: { flows: 'q quit', services: 'q quit', detail: 'q quit' }, rank: 1 },
+  { action: 'help', keys: '?', match: (i) => i === '?', views: ALL, help: 'this help', hint: { flows: '? help', services: '? help', detail: '? help', totals: '? help' }, rank: 0 },
+  { action: 'quit', keys: 'q  Ctrl+C', match: (i) => i === 'q', views: ALL, help: 'quit', hint: { flows: 'q quit', services: 'q quit', detail: 'q quit', totals: 'q quit' }, rank: 1 },
 ];
 
 /** The binding `input`/`key` selects in `view` (replay keys only with a replay), or null. */

@@ -9,6 +9,7 @@ import cliTruncate from 'cli-truncate';
 import stringWidth from 'string-width';
 import { sanitize } from './sanitize.js';
 import { FilterError, type FlowFilter, parseFilter } from '../filter/filter.js';
+import { Throughput } from './totals.js';
 import { hasPorts, origText, protoText, respSocketText, respText, socketText, stateText } from './cells.js';
 
 // ── Columns ────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -675,11 +676,14 @@ export class RateTracker {
  */
 export class FlowView {
   readonly rates = new RateTracker();
+  /** Wire bytes over the last minute, for the totals view. */
+  readonly totals = new Throughput();
   private cache: { snap: Snapshot; filter: string; column: ColumnId; reversed: boolean; rows: FlowRecord[] } | null = null;
 
   /** Rates from `s` (measured at `nowSec`), then its rows for `filter` and `order`. */
   ingest(s: Snapshot, nowSec: number, filter: string, order: SortOrder, clockSec: number): void {
     this.rates.update(s, nowSec);
+    this.totals.add(nowSec, s.stats.wireBytes);
     this.rows(s, filter, order, clockSec);
   }
 

@@ -114,11 +114,14 @@ describe('App acts on the key map (zeek/wikipedia.pcap)', async () => {
   });
 
   it('b switches the rates between bytes and bits per second', async () => {
-    const ui = await start({ feed: new TestFeed(snap) });
-    expect(ui.frame()).toMatch(/bytes \S+ KB/);
-    expect(ui.frame()).not.toMatch(/b\/s\)/); // an ended replay shows no stale rate
+    const ended = await start({ feed: new TestFeed(snap) });
+    expect(ended.frame()).toMatch(/bytes \S+ KB  flows/); // an ended replay shows no stale rate
+    unmount?.();
+    const ui = await start({ feed: new TestFeed(snap), live: true });
+    expect(ui.frame()).toMatch(/bytes \S+ KB \(0 B\/s\)/);
     await ui.press('b');
-    expect(ui.frame()).toContain('b bits/bytes');
+    expect(ui.frame()).toMatch(/bytes \S+ KB \(0 b\/s\)/);
+    expect(keyHints('flows', false)).toContain('b bits/bytes');
     // One convention, a unit on every rate: bytes per second by default, bits per second after b.
     expect([compactRate(1500), compactRate(1500, true), compactRate(23e6), compactRate(23e6, true), compactRate(0)])
       .toEqual(['1.5KB/s', '12kb/s', '23MB/s', '184Mb/s', '0']);
