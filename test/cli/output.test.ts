@@ -39,7 +39,12 @@ async function untilReadingStops(pid: number, quietMs = 600, limitMs = 20_000): 
   let since = Date.now();
   for (const t0 = Date.now(); Date.now() - t0 < limitMs; ) {
     await sleep(100);
-    const now = bytesRead(pid);
+    let now: number;
+    try {
+      now = bytesRead(pid);
+    } catch {
+      throw new Error(`sockscope (pid ${pid}) ended before its reading stopped`);
+    }
     if (now - last >= 1 << 16) {
       last = now;
       since = Date.now();
