@@ -10,14 +10,15 @@
  * named) and read as CLOSED, for a while (`retainMs`) and up to a bound (`maxGone`).
  *
  * The rate is bounded by cost as well as by time: the next refresh waits at least `minRefreshMs` and at least 20
- * times what the last one took, a full fd scan at least `minScanMs` and 20 times its own cost, so that at most
- * about 5% of a core goes to each.
+ * times what the last one took, a full pass over the fd directories at least `minScanMs` and 20 times its own cost,
+ * so that at most about 5% of a core goes to each; and a pass is cut into slices of `sliceMs`, so that the capture's
+ * thread is never held long.
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { parseAddressWords as parseWords } from '../flow/community-id.js';
 import { type KernelSocket, kernelStateName, parseProcNet, PROC_NET_TABLES, type SocketProto } from './proc-net.js';
-import { type ScanResult, scanSockets, type SocketOwner, userName } from './processes.js';
+import { allPids, type ScanResult, scanSockets, type SocketOwner, userName } from './processes.js';
 
 /** Kernel TCP state LISTEN (include/net/tcp_states.h). */
 const TCP_LISTEN = 0x0a;
@@ -71,8 +72,10 @@ export interface LocalSocketsOptions {
   now?: () => number;
   /** Fewest ms between two reads of the socket tables. @default 100 */
   minRefreshMs?: number;
-  /** Fewest ms between two scans of every process's fd directory. @default 250 */
+  /** Fewest ms between the starts of two passes over every process's fd directory. @default 250 */
   minScanMs?: number;
+  /** Most ms one refresh spends in the fd directories of every process (a full pass takes several). @default 8 */
+  sliceMs?: number;
   /** How long a socket gone from the kernel keeps its entry, ms. @default 600000 */
   retainMs?: number;
   /** Most gone sockets kept. @default 65536 */
@@ -86,13 +89,13 @@ export interface LocalSocketsStats {
   refreshes: number;
   fullScans: number;
   ownerScans: number;
-  /** Wall time of the last refresh and of the last full scan, ms. */
+  /** Wall time of the last refresh and of the last full pass (all its slices), ms. */
   lastRefreshMs: number;
   lastScanMs: number;
   /** Sockets in the kernel's tables at the last refresh, and how many of those have an owner. */
   sockets: number;
   owned: number;
-  /** Processes whose fd directory could not be read at the last full scan. */
+  /** Processes whose fd directory could not be read in the last full pass. */
   unreadable: number;
 }
 
@@ -117,6 +120,9 @@ export class LocalSockets {
   private hostAddrs = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private nextScanMs = 0;
+  /** The full pass under way: the pids still to look at, the inodes it was started for, its cost so far. */
+  private pass: { pids: number[]; wanted: Set<number>; costMs: number; unreadable: number } | null = null;
+  private readonly sliceMs: number;
   private noticed = false;
   /** Inodes no scan could find (a process we may not read, or closed meanwhile): not searched for again. */
   private readonly unfindable = new Set<number>();
@@ -131,6 +137,7 @@ export class LocalSockets {
     this.now = opts.now ?? Date.now;
     this.minRefreshMs = opts.minRefreshMs ?? 100;
     this.minScanMs = opts.minScanMs ?? 250;
+    this.sliceMs = opts.sliceMs ?? 8;
     this.retainMs = opts.retainMs ?? 600_000;
     this.maxGone = opts.maxGone ?? 65536;
     this.onNotice = opts.onNotice;
@@ -220,36 +227,55 @@ export class LocalSockets {
     return e;
   }
 
-  /** Looks for `inodes` in the known owners' fd directories, then (at the bounded rate) in every process's. */
+  /**
+   * Looks for `inodes` in the known owners' fd directories, then in every process's, newest first. That full pass is
+   * cut into slices of at most `sliceMs` per refresh (the capture's thread is never held longer by it: a stall
+   * of 30 ms overflows a ring of 256 slots at 10,000 packets a second) and starts at most every `minScanMs` and 20
+   * times the last pass's cost.
+   */
   private findOwners(inodes: Set<number>, nowMs: number): void {
     if (this.ownerPids.size > 0) {
       this.stats.ownerScans++;
-      this.take(scanSockets(this.ownerPids, inodes, { root: this.root }), inodes, false);
+      this.take(scanSockets(this.ownerPids, inodes, { root: this.root }), inodes);
     }
-    if (inodes.size === 0 || nowMs < this.nextScanMs) return;
+    if (inodes.size === 0) {
+      this.pass = null; // everything found: no pass needed
+      return;
+    }
+    if (this.pass === null) {
+      if (nowMs < this.nextScanMs) return;
+      this.pass = { pids: allPids(this.root).reverse(), wanted: new Set(inodes), costMs: 0, unreadable: 0 };
+    }
+    const pass = this.pass;
     const t0 = this.now();
-    const scan = scanSockets(undefined, inodes, { root: this.root });
-    this.take(scan, inodes, true);
+    const scan = scanSockets(pass.pids, inodes, { root: this.root }, { now: this.now, untilMs: t0 + this.sliceMs });
+    pass.pids = pass.pids.slice(scan.scanned);
+    pass.costMs += this.now() - t0;
+    pass.unreadable += scan.unreadable;
+    this.take(scan, inodes);
+    if (pass.pids.length > 0 && inodes.size > 0) return; // the pass goes on at the next refresh
+    this.pass = null;
+    // Inodes wanted since the pass began and still not found are in no process we may read (or closed meanwhile).
+    if (pass.pids.length === 0) for (const inode of inodes) if (pass.wanted.has(inode)) this.unfindable.add(inode);
     this.stats.fullScans++;
-    this.stats.lastScanMs = this.now() - t0;
-    this.stats.unreadable = scan.unreadable;
-    this.nextScanMs = this.now() + Math.max(this.minScanMs, 20 * this.stats.lastScanMs);
-    if (scan.unreadable > 0 && !this.noticed) {
+    this.stats.lastScanMs = pass.costMs;
+    this.stats.unreadable = pass.unreadable;
+    this.nextScanMs = this.now() + Math.max(this.minScanMs, 20 * pass.costMs);
+    if (pass.unreadable > 0 && !this.noticed) {
       this.noticed = true;
       this.onNotice?.(
-        `sockscope: cannot read /proc/PID/fd of ${scan.unreadable} processes of other users (needs root, or ` +
+        `sockscope: cannot read /proc/PID/fd of ${pass.unreadable} processes of other users (needs root, or ` +
           'CAP_SYS_PTRACE): their sockets show their user and kernel state but no process',
       );
     }
   }
 
-  private take(scan: ScanResult, inodes: Set<number>, full: boolean): void {
+  private take(scan: ScanResult, inodes: Set<number>): void {
     for (const [inode, owner] of scan.owners) {
       this.owners.set(inode, owner);
       this.ownerPids.add(owner.pid);
       inodes.delete(inode);
     }
-    if (full) for (const inode of inodes) this.unfindable.add(inode);
     for (const map of [this.connected, this.bound]) {
       for (const e of map.values()) {
         if (e.owner === null && e.inode !== 0) e.owner = this.owners.get(e.inode) ?? null;

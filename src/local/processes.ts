@@ -22,7 +22,7 @@ export interface ScanResult {
   readonly owners: Map<number, SocketOwner>;
   /** Processes whose fd directory could not be read for want of privilege. */
   readonly unreadable: number;
-  /** Processes looked at. */
+  /** Processes looked at (the first `scanned` of the list given). */
   readonly scanned: number;
 }
 
@@ -65,10 +65,16 @@ function describe(root: string, pid: number): { process: string; user: string } 
 
 /**
  * Scans the fd directories of `pids` (every process when undefined: newest first when looking for `wanted`) for the
- * socket inodes in `wanted` (every socket when undefined). Stops early once every wanted inode is found; a socket
- * shared by several processes then belongs to the first found.
+ * socket inodes in `wanted` (every socket when undefined). Stops early once every wanted inode is found (a socket
+ * shared by several processes then belongs to the first found), and once `budget.untilMs` has passed (after at least
+ * one process): `scanned` says how many of `pids` were looked at.
  */
-export function scanSockets(pids?: Iterable<number>, wanted?: ReadonlySet<number>, fs: ProcFs = { root: '/proc' }): ScanResult {
+export function scanSockets(
+  pids?: Iterable<number>,
+  wanted?: ReadonlySet<number>,
+  fs: ProcFs = { root: '/proc' },
+  budget?: { readonly now: () => number; readonly untilMs: number },
+): ScanResult {
   const owners = new Map<number, SocketOwner>();
   let unreadable = 0;
   let scanned = 0;
@@ -77,6 +83,7 @@ export function scanSockets(pids?: Iterable<number>, wanted?: ReadonlySet<number
   const list = pids ?? (wanted === undefined ? allPids(fs.root) : allPids(fs.root).reverse());
   for (const pid of list) {
     if (wanted !== undefined && owners.size >= wanted.size) break;
+    if (budget !== undefined && scanned > 0 && budget.now() >= budget.untilMs) break;
     scanned++;
     let fds: string[];
     try {

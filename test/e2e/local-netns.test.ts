@@ -147,8 +147,9 @@ describe.skipIf(SKIP !== undefined)("live capture knows this host's sockets (nam
     const remote = p.spawn('b', 'node', [join(dir, 'client.mjs'), 'ssk-remote', JSON.stringify([[A4, 'hold']])]);
     await waitFor(() => client.stdout() + client.stderr(), /pid/, 10_000, 'the client');
     await waitFor(() => remote.stdout() + remote.stderr(), /pid/, 10_000, 'the remote client');
-    // The FINs go at 1.5 s; the closed connection's record is written 0.5 s after its end (--close-delay).
-    await new Promise((r) => setTimeout(r, 2500));
+    // The FINs go at 1.5 s; the closed connection's record is written 0.5 s after its end (--close-delay), on the
+    // flow table's once-a-second clock.
+    await new Promise((r) => setTimeout(r, 4000));
     const ss = ssSockets(p);
     cap.proc.kill('SIGINT');
     expect(await exitWithin(cap, 15_000, 'sockscope capture'), cap.stderr()).toBe(0);

@@ -31,7 +31,7 @@ describe('detail view with the kernel beside it', () => {
     client = await new Promise<net.Socket>((resolve) => {
       const c = net.connect(port, '127.0.0.1', () => resolve(c));
     });
-    const ls = new LocalSockets();
+    const ls = new LocalSockets({ sliceMs: 5000 }); // one refresh makes the whole pass
     ls.refresh();
     configureLocal({ sockets: ls });
   });

@@ -4,7 +4,7 @@
  * and kernel state, keeps them after the socket is gone, and sets the local record fields of a flow.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,7 +143,7 @@ describe.skipIf(!HAS_SS)('LocalSockets against ss, on loopback sockets of this p
   });
 
   it('finds each end: this process, its user, the kernel state; IPv4 through the dual-stack listener', () => {
-    const ls = new LocalSockets();
+    const ls = new LocalSockets({ sliceMs: 5000 }); // one refresh makes the whole pass
     ls.refresh();
     const me = { pid: process.pid, process: COMM, user: userInfo().username };
     const lo4 = 0x7f000001;
@@ -166,8 +166,25 @@ describe.skipIf(!HAS_SS)('LocalSockets against ss, on loopback sockets of this p
     expect(ls.stats.fullScans).toBe(1);
   });
 
+  it('cuts the pass over every process into slices: the owner is found over several refreshes, newest process first', () => {
+    const ls = new LocalSockets({ sliceMs: 0 }); // one process a refresh
+    const lo4 = 0x7f000001;
+    const find = () => ls.lookup(6, 6, 0, 0, 0, 1, v6Client.localPort!, 0, 0, 0, 1, port);
+    let refreshes = 0;
+    do {
+      ls.refresh();
+      refreshes++;
+    } while (find()?.owner == null && refreshes < 5000);
+    expect(find()?.owner?.pid).toBe(process.pid);
+    // Every process newer than this one was looked at first, one a refresh.
+    const newer = readdirSync('/proc').filter((n) => /^\d+$/.test(n) && Number(n) > process.pid).length;
+    expect(refreshes).toBeGreaterThanOrEqual(1);
+    expect(refreshes).toBeLessThanOrEqual(newer + 1 + 5); // processes come and go meanwhile
+    expect(ls.lookup(6, 4, 0, 0, 0, lo4, port, 0, 0, 0, lo4, 1)?.owner?.pid).toBe(process.pid);
+  });
+
   it('keeps the owner of a socket that has gone, and reads it as CLOSED', async () => {
-    const ls = new LocalSockets();
+    const ls = new LocalSockets({ sliceMs: 5000 }); // one refresh makes the whole pass
     ls.refresh();
     const lo4 = 0x7f000001;
     const lport = v4Client.localPort!;
@@ -190,7 +207,7 @@ describe.skipIf(!HAS_SS)('LocalSockets against ss, on loopback sockets of this p
     servers.push(idle);
     await new Promise<void>((r) => idle.listen(0, '127.0.0.1', r));
     const idlePort = (idle.address() as net.AddressInfo).port;
-    const ls = new LocalSockets();
+    const ls = new LocalSockets({ sliceMs: 5000 }); // one refresh makes the whole pass
     ls.refresh();
     const busy = record({ uid: 'CLocalTest00000009', origAddr: '127.0.0.1', respAddr: '127.0.0.1', origPort: 40000, respPort: port });
     const rows = withListeners(groupServices([busy]), ls);
@@ -207,7 +224,7 @@ describe.skipIf(!HAS_SS)('LocalSockets against ss, on loopback sockets of this p
   });
 
   it('sets the record fields of a flow between two of its sockets', () => {
-    const ls = new LocalSockets();
+    const ls = new LocalSockets({ sliceMs: 5000 }); // one refresh makes the whole pass
     ls.refresh();
     configureLocal({ sockets: ls });
     const r = record({
