@@ -128,6 +128,12 @@ describe('flows --local-nets', () => {
       .split('\n').find((l) => l.startsWith('#fields'))!;
     const zeekFields = zeekHeader.split('\t');
     if (HAVE_CORPUS) expect(mineHeader.split('\t').slice(0, zeekFields.length)).toEqual(zeekFields);
+    // The ndjson lines written straight from flow state (Field.fromFlow) say what the records say (Field.get).
+    const fromRecords = JSON.parse(execFileSync('node', [BIN, 'flows', '--format', 'json', '--quiet', '--local-nets', 'private', file], { encoding: 'utf8' })) as Record<string, unknown>[];
+    const fromFlows = run('--local-nets', 'private');
+    const pick = (r: Record<string, unknown>) => [r['uid'], r['local_orig'], r['local_resp']];
+    expect(fromFlows.map(pick).sort()).toEqual(fromRecords.map(pick).sort());
+    expect(fromFlows.every((r) => r['local_orig'] === true)).toBe(true); // demo.pcap is 10.99.0.0/24 throughout
     const bad = spawnSync('node', [BIN, 'flows', '--local-nets', '10.0.0.0/40', file], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--local-nets.*prefix length must be a whole number from 0 to 32/);
