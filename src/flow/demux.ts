@@ -12,7 +12,7 @@ import { TcpConnection, TcpEvent } from '../tcp/connection.js';
 import { LOG_CAPACITY, replay, SegmentLog } from '../tcp/deferred.js';
 import { addTunnelParents, Flow, swapDirections, TimeoutClass } from './flow.js';
 import { isLikelyServerPort } from './services.js';
-import { FlowNames, inspect, nameSettings } from '../inspect/names.js';
+import { inspect, nameSettings, newFlowNames, releaseFlowNames } from '../inspect/names.js';
 import { FlowTable, type FlowTableOptions, SEGMENT_LOG_BYTES, sentByOrig, TRACKER_BYTES } from './table.js';
 
 /** Reasons beyond the decoder's statuses for which a packet fits no flow: fragments of a datagram never completed. */
@@ -225,7 +225,9 @@ export class Demux {
       f.rLastSec = tsSec;
     }
     f.lastSec = tsSec;
-    if (this.inspectPayload && p.payloadCaptured > 0) inspectFlow(f, p, fromOrig);
+    // Only a direction's first packets are looked at: tested on its packet count, which this packet just loaded,
+    // so that later packets touch no more of the flow than without names (a field further on is a cache miss).
+    if (this.inspectPayload && p.payloadCaptured > 0 && (fromOrig ? f.oPkts : f.rPkts) <= NAMES_PACKETS) inspectFlow(f, p, fromOrig);
     if (isTcp) {
       const flags = p.tcpFlags;
       if (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST | TcpFlag.URG)) countRareFlags(f, flags, fromOrig);
@@ -293,6 +295,7 @@ export class Demux {
       log.reset();
       this.logPool.push(log);
     }
+    if (f.names !== null) releaseFlowNames(f.names);
     f.tcp = null;
     f.tcpLog = null;
     f.tcpOrig = null;
@@ -419,15 +422,21 @@ export class Demux {
   }
 }
 
+/**
+ * Packets of a direction (payload or not) within which its payload is handed to the flow's names: room for the
+ * handshake and the 16 payload packets a STARTTLS exchange may need (names.ts stops earlier by itself).
+ */
+const NAMES_PACKETS = 32;
+
 /** Hands the payload of `p` to the flow's names (inspect/names.ts), the first packets of TCP and UDP flows only. */
 function inspectFlow(f: Flow, p: DecodedPacket, fromOrig: boolean): void {
   const proto = p.proto;
   if (proto !== IpProto.TCP && proto !== IpProto.UDP) return;
   let names = f.names;
   if (names === null) {
-    f.names = names = new FlowNames();
+    f.names = names = newFlowNames();
     names.midstream = proto === IpProto.TCP && f.oSyn + f.rSyn === 0;
-  } else if (names.done()) return;
+  } else if (names.doneFor(fromOrig)) return;
   inspect(names, p.bytes, p.payload, p.payloadCaptured, fromOrig, proto, p.srcPort, p.dstPort, p.seq);
 }
 

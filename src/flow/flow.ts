@@ -151,11 +151,6 @@ export class Flow {
   /** What the payload says the flow is (service, server names: inspect/names.ts); null until payload is looked at. */
   names: FlowNames | null = null;
   /**
-   * Directions whose payload is no longer looked at (bit 0 the originator's, bit 1 the responder's), kept here so
-   * that a packet of a flow whose names are done does not load its FlowNames.
-   */
-  namesDone = 0;
-  /**
    * Serial numbers of the flows whose packets carried this one (Zeek's tunnel_parents: the layer right around it,
    * over every packet, so several when its packets came through several tunnels), in the order first seen; null for
    * a flow never seen inside a tunnel.
@@ -284,7 +279,6 @@ export class Flow {
     this.vlan = -1;
     this.innerVlan = -1;
     this.names = null;
-    this.namesDone = 0;
     this.tunnelParents = null;
   }
   /** When the last intermediate report of the flow was written (active timeout, see FlowTable); NaN before any. */

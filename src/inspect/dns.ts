@@ -97,11 +97,27 @@ export function dnsNameText(b: Uint8Array, msg: number, p: number): string {
       continue;
     }
     if (s !== '') s += '.';
-    for (let i = p + 1; i <= p + len; i++) {
-      const c = b[i]!;
-      s += c <= 0x20 || c > 0x7e || c === 0x2e || c === 0x5c ? `\\x${c.toString(16).padStart(2, '0')}` : String.fromCharCode(c);
-    }
+    s += labelText(b, p + 1, p + 1 + len);
     p += 1 + len;
   }
   return s === '' ? '<Root>' : s;
+}
+
+/** One label's text: as it is when every byte is a plain hostname character (the usual case, one string), else escaped. */
+function labelText(b: Uint8Array, from: number, to: number): string {
+  let plain = true;
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c <= 0x20 || c > 0x7e || c === 0x2e || c === 0x5c) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
+  let s = '';
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    s += c <= 0x20 || c > 0x7e || c === 0x2e || c === 0x5c ? `\\x${c.toString(16).padStart(2, '0')}` : String.fromCharCode(c);
+  }
+  return s;
 }

@@ -36,6 +36,12 @@ const GATHER_TLS = 1, GATHER_HTTP = 2;
 /** Most bytes of an HTTP request head gathered for its Host header. */
 const MAX_HTTP_HEAD = 8192;
 
+/**
+ * Failed tries of the originator's long-header datagrams of 1200 bytes or more as client Initials before giving up: a
+ * client's first datagram is its Initial (one that decrypts does not count: a Retry's new Initial is tried too).
+ */
+const QUIC_TRIES = 1;
+
 /** Payload packets looked at per direction. */
 export const INSPECT_PACKETS = 6;
 /** After a protocol that can switch to TLS (STARTTLS) is confirmed, the client's packets are looked at this far. */
@@ -63,6 +69,8 @@ export class FlowNames {
   /** Confirmed services as bits (Svc numbers), and their names in the order they were confirmed. */
   serviceBits = 0;
   confirmed = '';
+  /** Zeek's `service` (see serviceText), kept up to date by updateService. */
+  service = '';
   /** TCP flow whose first payload came before any SYN was seen (picked up mid-stream). */
   midstream = false;
   /**
@@ -98,8 +106,40 @@ export class FlowNames {
   helloKind = 0;
   /** QUIC CRYPTO stream of the client Initials (QUIC flows only). */
   quic: QuicCrypto | null = null;
+  /** Long-header datagrams that did not decrypt as client Initials: after QUIC_TRIES, no more are tried. */
+  quicFailures = 0;
   /** The last record of these names (see namesRecord). */
   record: NamesRecord | null = null;
+
+  /** Every field back to its initializer (see newFlowNames / releaseFlowNames). */
+  reset(): void {
+    this.serviceBits = 0;
+    this.confirmed = '';
+    this.service = '';
+    this.midstream = false;
+    this.oFirst = NOT_YET;
+    this.rFirst = NOT_YET;
+    this.serverName = '';
+    this.alpn = '';
+    this.httpHost = '';
+    this.httpMethod = '';
+    this.dnsQuery = '';
+    this.dnsQtype = -1;
+    this.dnsRcode = -1;
+    this.sshClient = '';
+    this.sshServer = '';
+    this.oSeen = 0;
+    this.rSeen = 0;
+    this.oHints = 0;
+    this.rHints = 0;
+    this.hello = null;
+    this.helloLen = 0;
+    this.helloNext = 0;
+    this.helloKind = 0;
+    this.quic = null;
+    this.quicFailures = 0;
+    this.record = null;
+  }
 
   /** Swaps the per-direction state (the flow's roles were swapped). */
   swap(): void {
@@ -110,8 +150,14 @@ export class FlowNames {
 
   /** True once nothing more will be looked at (the demultiplexer may stop calling inspect). */
   done(): boolean {
+    return this.doneFor(true) && this.doneFor(false);
+  }
+
+  /** True once nothing more of this direction will be looked at (the originator's if `fromOrig`). */
+  doneFor(fromOrig: boolean): boolean {
+    if (fromOrig && this.hello !== null) return false;
     const limit = (this.serviceBits & STARTTLS_CAPABLE) !== 0 && (this.serviceBits & (1 << Svc.SSL)) === 0 ? STARTTLS_PACKETS : INSPECT_PACKETS;
-    return this.oSeen >= limit && this.rSeen >= limit && this.hello === null;
+    return (fromOrig ? this.oSeen : this.rSeen) >= limit;
   }
 
   confirm(svc: number): void {
@@ -119,13 +165,19 @@ export class FlowNames {
     if ((this.serviceBits & bit) !== 0) return;
     this.serviceBits |= bit;
     this.confirmed = this.confirmed === '' ? SERVICE_NAMES[svc]! : `${this.confirmed},${SERVICE_NAMES[svc]!}`; // svc < 27
+    this.updateService();
+  }
+
+  /** Recomputes `service` (after a confirmation, or a change to midstream, oFirst or rFirst). */
+  updateService(): void {
+    this.service = this.serviceText();
   }
 
   /**
    * Zeek's `service`: the confirmed protocols, comma-separated in the order confirmed. Zeek's HTTP analyzer leaves
    * connections picked up mid-stream alone, so a mid-stream `http` is dropped here too (the names are kept).
    */
-  get service(): string {
+  private serviceText(): string {
     const bits = this.serviceBits;
     // What contradicts a protocol in Zeek's eyes: its analyzer sees the other side speak something else.
     // (Bytes that are neither are no contradiction: an HTTP/0.9 response has no status line.)
@@ -134,6 +186,22 @@ export class FlowNames {
     if (!noHttp && !noSsh) return this.confirmed;
     return this.confirmed.split(',').filter((s) => !(noHttp && s === 'http') && !(noSsh && s === 'ssh')).join(',');
   }
+}
+
+/** Names of ended flows, reset, for new flows: a FlowNames per flow would be garbage promoted with its flow. */
+const POOL: FlowNames[] = [];
+const MAX_POOLED = 1 << 16;
+
+/** A FlowNames as good as new, from the pool when it has one. */
+export function newFlowNames(): FlowNames {
+  return POOL.pop() ?? new FlowNames();
+}
+
+/** Takes back the names of a flow whose record is written and that nothing refers to any more. */
+export function releaseFlowNames(n: FlowNames): void {
+  if (POOL.length >= MAX_POOLED) return;
+  n.reset();
+  POOL.push(n);
 }
 
 /**
@@ -184,9 +252,11 @@ function inspectTcp(names: FlowNames, b: Uint8Array, off: number, end: number, f
   }
   if (nth > 0 && (names.serviceBits & ~(1 << Svc.SSL)) !== 0) return; // after the first packet, only STARTTLS matters
   if (nth === 0) {
-    const kind = parseHttpRequest(b, off, end, HTTP) || isHttpStatusLine(b, off, end) ? Svc.HTTP : findSshBanner(b, off, end, BANNER) === off ? Svc.SSH : OTHER;
+    const sshFirst = end - off >= 4 && b[off] === 0x53 && b[off + 1] === 0x53 && b[off + 2] === 0x48 && b[off + 3] === 0x2d; // SSH-
+    const kind = sshFirst ? Svc.SSH : parseHttpRequest(b, off, end, HTTP) || isHttpStatusLine(b, off, end) ? Svc.HTTP : OTHER;
     if (fromOrig) names.oFirst = kind;
     else names.rFirst = kind;
+    names.updateService();
     if (parseHttpRequest(b, off, end, HTTP)) {
       if (names.httpMethod === '') {
         names.httpMethod = payloadText(b, off, HTTP.methodLen);
@@ -281,8 +351,9 @@ function inspectUdp(names: FlowNames, b: Uint8Array, off: number, end: number, f
     takeDns(names, b, off, sport, dport);
     return;
   }
-  const quicDone = (names.serviceBits & (1 << Svc.QUIC)) !== 0 && names.quic === null;
-  if (!quicDone && end - off >= MIN_CLIENT_INITIAL && parseInitialHeader(b, off, end, QUIC_HEADER)) {
+  const quicDone = ((names.serviceBits & (1 << Svc.QUIC)) !== 0 && names.quic === null) || names.quicFailures >= QUIC_TRIES;
+  // Client Initials only: from the originator (the client sends the first datagram).
+  if (!quicDone && fromOrig && end - off >= MIN_CLIENT_INITIAL && parseInitialHeader(b, off, end, QUIC_HEADER)) {
     const crypto = names.quic ?? new QuicCrypto();
     if (feedInitial(b, off, end, QUIC_HEADER, crypto)) {
       names.quic = crypto;
@@ -294,10 +365,10 @@ function inspectUdp(names: FlowNames, b: Uint8Array, off: number, end: number, f
       }
       return;
     }
+    names.quicFailures++;
   }
   const svc = udpService(b, off, end, sport, dport);
   if (svc >= 0) names.confirm(svc);
-  void fromOrig;
 }
 
 /** A DNS message in DNS was parsed from `b` (at `msg`): the first query's name and type, the first response's code. */

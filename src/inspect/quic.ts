@@ -23,6 +23,7 @@ const SALT_DRAFT29 = Buffer.from('afbfec289993d24c9e9786f19c6111e04390a899', 'he
 export const MIN_CLIENT_INITIAL = 1200;
 /** Most CRYPTO stream bytes gathered for the ClientHello. */
 const MAX_CRYPTO = 8192;
+const EMPTY = new Uint8Array(0);
 
 /** Where the client Initial's header ended up: offsets into the bytes parsed. */
 export class QuicHeader {
@@ -34,12 +35,29 @@ export class QuicHeader {
   packetEnd = 0;
 }
 
-/** The keys of one direction's Initial packets. */
-interface InitialKeys {
-  key: Buffer;
-  iv: Buffer;
-  hp: Buffer;
-  version: number;
+/**
+ * The keys of the client's Initial packets. The packet key and IV are derived when first needed: a packet whose
+ * header does not unprotect to a valid first byte needs only the header-protection key.
+ */
+class InitialKeys {
+  readonly version: number;
+  readonly hp: Buffer;
+  private readonly secret: Buffer;
+  private readonly prefix: string;
+  private keyBytes: Buffer | null = null;
+  private ivBytes: Buffer | null = null;
+  constructor(version: number, secret: Buffer) {
+    this.version = version;
+    this.secret = secret;
+    this.prefix = version === V2 ? 'quicv2 ' : 'quic ';
+    this.hp = expandLabel(secret, `${this.prefix}hp`, 16);
+  }
+  get key(): Buffer {
+    return (this.keyBytes ??= expandLabel(this.secret, `${this.prefix}key`, 16));
+  }
+  get iv(): Buffer {
+    return (this.ivBytes ??= expandLabel(this.secret, `${this.prefix}iv`, 12));
+  }
 }
 
 /** Reads a variable-length integer (RFC 9000 §16) at p: sets VARINT.value and returns the offset after it, or -1. */
@@ -103,14 +121,7 @@ function expandLabel(secret: Buffer, label: string, length: number): Buffer {
 /** The client's Initial keys for `version` and the client's first Destination Connection ID. */
 export function clientInitialKeys(version: number, dcid: Uint8Array): InitialKeys {
   const salt = version === V2 ? SALT_V2 : version === DRAFT29 ? SALT_DRAFT29 : SALT_V1;
-  const secret = expandLabel(hkdfExtract(salt, dcid), 'client in', 32);
-  const prefix = version === V2 ? 'quicv2 ' : 'quic ';
-  return {
-    key: expandLabel(secret, `${prefix}key`, 16),
-    iv: expandLabel(secret, `${prefix}iv`, 12),
-    hp: expandLabel(secret, `${prefix}hp`, 16),
-    version,
-  };
+  return new InitialKeys(version, expandLabel(hkdfExtract(salt, dcid), 'client in', 32));
 }
 
 /**
@@ -123,6 +134,9 @@ export function decryptInitial(b: Uint8Array, off: number, h: QuicHeader, keys: 
   const mask = createCipheriv('aes-128-ecb', keys.hp, null).update(b.subarray(sampleOff, sampleOff + 16));
   const header = Buffer.from(b.subarray(off, h.pnOff + 4)); // with room for the longest packet number
   header[0] = header[0]! ^ (mask[0]! & 0x0f);
+  // The reserved bits are 0 in every packet sent (RFC 9000 §17.2): bytes that unprotect otherwise are no Initial
+  // under these keys, and need no AEAD to tell (three in four random packets).
+  if ((header[0]! & 0x0c) !== 0) return null;
   const pnLen = (header[0]! & 3) + 1;
   const pnAt = h.pnOff - off;
   let pn = 0;
@@ -155,7 +169,8 @@ export function decryptInitial(b: Uint8Array, off: number, h: QuicHeader, keys: 
  * ClientHello in it is whole.
  */
 export class QuicCrypto {
-  readonly data = new Uint8Array(MAX_CRYPTO);
+  /** The stream's bytes by offset: allocated with the first CRYPTO frame (a packet that does not decrypt costs none). */
+  data: Uint8Array = EMPTY;
   /** Ranges [start, end) received, as pairs. */
   private readonly ranges: number[] = [];
   keys: InitialKeys | null = null;
@@ -193,6 +208,7 @@ export class QuicCrypto {
         if (p + len > end) return false;
         const stop = Math.min(at + len, MAX_CRYPTO);
         if (at < stop) {
+          if (this.data.length === 0) this.data = new Uint8Array(MAX_CRYPTO);
           this.data.set(frames.subarray(p, p + (stop - at)), at);
           this.ranges.push(at, stop);
         }

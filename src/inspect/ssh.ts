@@ -1,6 +1,7 @@
 /**
  * SSH identification strings (RFC 4253 §4.2): `SSH-protoversion-softwareversion [SP comments] CR LF`, at most 255
- * bytes. A server may send other lines before it; those are skipped (within the bytes given). Allocates nothing.
+ * bytes. A server may send other lines of text before it; those are skipped (within the bytes given). Allocates
+ * nothing.
  */
 
 /** Most bytes of other lines before the banner that are looked through. */
@@ -14,8 +15,13 @@ export function findSshBanner(b: Uint8Array, off: number, end: number, out: { ba
   let p = off;
   const limit = Math.min(end, off + MAX_PRE_BANNER + 255);
   while (p < limit) {
+    // Lines before the banner are text: binary payload is given up at its first byte that is not.
     let eol = p;
-    while (eol < limit && b[eol] !== 0x0a) eol++;
+    for (; eol < limit; eol++) {
+      const c = b[eol]!;
+      if (c === 0x0a) break;
+      if ((c < 0x20 && c !== 0x0d && c !== 0x09) || c > 0x7e) return -1;
+    }
     if (eol >= limit) return -1;
     let lineEnd = eol;
     if (lineEnd > p && b[lineEnd - 1] === 0x0d) lineEnd--;

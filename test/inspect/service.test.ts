@@ -97,6 +97,7 @@ describe('names and STARTTLS through inspect()', () => {
     const n = exchange(TCP, 80, [[C, ascii('GET / HTTP/1.1\r\nHost: mid.example\r\n\r\n')], [S, ascii('HTTP/1.1 200 OK\r\n\r\n')]]);
     expect(n.service).toBe('http');
     n.midstream = true;
+    n.updateService();
     expect([n.service, n.httpHost]).toEqual(['', 'mid.example']);
   });
 
