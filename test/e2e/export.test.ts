@@ -64,6 +64,14 @@ describe.skipIf(!haveTcpdump || !existsSync(`${ROOT}/dist/cli/main.js`))('flows 
     expect(records(back.out)).toEqual(selected);
   });
 
+  it('-j that cannot be given says why instead of being ignored', () => {
+    const r = sockscope('flows', '-q', '-j', '2', '-f', 'json', corpus('zeek/wikipedia.pcap'));
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('sockscope: -j 2 not used: the json format is written by one thread (threads: ndjson, csv, zeek)');
+    const f = sockscope('flows', '-q', '-j', '2', '--filter', 'port:80', corpus('zeek/wikipedia.pcap'));
+    expect(f.err).toContain('-j 2 not used: --filter and --write-packets run on one thread');
+  });
+
   it('needs files: standard input cannot be read twice', () => {
     const r = sockscope('flows', '--write-packets', join(dir, 'x.pcap'), '-');
     expect(r.code).toBe(2);

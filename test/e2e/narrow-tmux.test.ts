@@ -9,15 +9,17 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { corpus, readConnLog } from '../tui/corpus.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const sessions: string[] = [];
 let counter = 0;
 
+/** A tmux server of this file's own: another test file's server exiting as its last session ends cannot take ours. */
+const SOCKET = `sockscope-narrow-${process.pid}`;
 const tmux = (...args: string[]): string =>
-  execFileSync('tmux', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync('tmux', ['-L', SOCKET, ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function alive(session: string): boolean {
   try {
@@ -66,13 +68,20 @@ afterEach(() => {
     if (alive(s)) tmux('kill-session', '-t', s);
   }
 });
+afterAll(() => {
+  try {
+    tmux('kill-server');
+  } catch {
+    // no server left: every session ended
+  }
+});
 
 const WIKI = corpus('zeek/wikipedia.pcap');
 const TEREDO = corpus('zeek/tunnel-teredo.pcap');
 const zeek = readConnLog(corpus('zeek/wikipedia.conn.log'));
 const haveTmux = (() => {
   try {
-    execFileSync('tmux', ['-V']);
+    execFileSync('tmux', ['-V']); // the binary alone
     return true;
   } catch {
     return false;

@@ -100,6 +100,17 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     // Threads see no payload and keep the default community ID: --names and another seed run on one.
     const threadsSame = applyNameOptions(o);
     const threads = sinks.length > 0 || runOpts.filter !== undefined || o.maxFlows !== undefined || o.memory !== undefined || o.tunnelHeuristics === true || !threadsSame ? 1 : pickThreads(sources, runOpts.format, o.threads);
+    if (o.threads !== undefined && o.threads > 1 && threads === 1) {
+      // -j asked for and not given: say why rather than ignore it.
+      const why = sinks.length > 0 ? '--ipfix sends records from one pipeline'
+        : runOpts.filter !== undefined ? '--filter and --write-packets run on one thread'
+        : o.maxFlows !== undefined || o.memory !== undefined ? '--max-flows and --memory limit one table'
+        : o.tunnelHeuristics === true || !threadsSame ? '--tunnel-heuristics, --names and --community-id-seed run on one thread'
+        : !(['ndjson', 'csv', 'zeek'] as readonly string[]).includes(runOpts.format) ? `the ${runOpts.format} format is written by one thread (threads: ndjson, csv, zeek)`
+        : sources.some((x) => x.live) ? 'live capture is read by one thread'
+        : 'worker threads are not available here';
+      env.stderr.write(`sockscope: -j ${o.threads} not used: ${why}\n`);
+    }
     // Ctrl-C or SIGTERM: stop reading, write every open flow and the summary, exit 130 or 143.
     const stop = new StopOnSignals((line) => {
       if (o.quiet !== true) env.stderr.write(`\n${line}\n`);
