@@ -26,6 +26,8 @@ const REASON_NAME: readonly string[] = Array.from({ length: REASON_COUNT }, (_, 
 
 /** How deep tunnels are followed (VXLAN in Geneve in UDP ...). */
 const MAX_TUNNEL_DEPTH = 4;
+/** Open flows ended at a time at end of input, between waits for the output (see flushOpenFlows). */
+const FLUSH_BATCH = 4096;
 
 /**
  * Flow serials per input frame: a flow started by the frame at input position n gets serial n * 8, or n * 8 + d + 1
@@ -286,7 +288,7 @@ export class Pipeline {
       clearInterval(quiet);
       signal?.removeEventListener('abort', onAbort);
       this.order.positionDone(this.packetsRead);
-      this.order.flushWith(() => this.demux.flush());
+      await this.flushOpenFlows();
       this.defrag.flush();
       this.done = true;
       this.publish();
@@ -406,6 +408,22 @@ export class Pipeline {
     ended.push(flow);
     if (ended.length > keep * 2) {
       for (const old of ended.splice(0, ended.length - keep)) this.demux.recycle(old);
+    }
+  }
+
+  /**
+   * Ends every open flow (end of input), in flush order, FLUSH_BATCH at a time with `afterPump` awaited between
+   * batches: a slow reader of the records then holds reading back here too, instead of a million records queueing.
+   */
+  private async flushOpenFlows(): Promise<void> {
+    const table = this.demux.table;
+    const all = table.flushOrder();
+    for (let i = 0; i < all.length; i += FLUSH_BATCH) {
+      const end = Math.min(all.length, i + FLUSH_BATCH);
+      this.order.flushWith(() => {
+        for (let j = i; j < end; j++) table.endFlushed(all[j]!, 'eof'); // j < end <= length
+      });
+      if (end < all.length) await this.opts.afterPump?.();
     }
   }
 

@@ -437,12 +437,21 @@ export class FlowTable {
 
   /** Ends every flow held, oldest activity first, with `reason`. */
   flush(reason: 'eof'): void {
+    const all = this.flushOrder();
+    for (let i = 0; i < all.length; i++) this.endFlushed(all[i]!, reason); // i < length
+  }
+
+  /** Every flow held, in the order flush ends them (oldest activity first, then serial): for flushing in batches. */
+  flushOrder(): Flow[] {
     const all = this.flows();
     all.sort((a, b) => a.lastSeenSec - b.lastSeenSec || a.serial - b.serial);
-    for (const f of all) {
-      if (f.endReason === 'active') f.endReason = reason;
-      this.remove(f);
-    }
+    return all;
+  }
+
+  /** Ends `f`, one of flushOrder()'s flows, with `reason` (unless it already has one). */
+  endFlushed(f: Flow, reason: 'eof'): void {
+    if (f.endReason === 'active') f.endReason = reason;
+    this.remove(f);
   }
 
   /** Every flow held, in no particular order (allocates: for snapshots, not the packet path). */
