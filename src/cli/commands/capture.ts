@@ -164,8 +164,10 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
       format: o.format ?? (output.env.isTTY ? 'table' : 'ndjson'),
       flowTable: flowTableOptions(o),
       signal: abort.signal,
-      progress: false,
     };
+    // A live count of packets and flows on a terminal's stderr, as tcpdump -v's "Got N" (run-flows' progress line),
+    // unless records stream to the same terminal, where the line would break them up.
+    runOpts.progress = o.quiet !== true && !(output.env.isTTY && ['ndjson', 'csv', 'zeek'].includes(runOpts.format));
     if (o.quiet === true) runOpts.quiet = true;
     if (o.verifyChecksums === true) runOpts.verifyChecksums = true;
     if (runOpts.format === 'ipfix') runOpts.ipfix = ipfixFileOptions(o);
