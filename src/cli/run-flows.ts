@@ -12,7 +12,7 @@ import { ShardedRun, shardingAvailable } from '../shard/run-sharded.js';
 import { humanCount } from '../sink/format.js';
 import { type ByteSink, ChunkedOut, type Format, makeWriter, type RecordWriter } from '../sink/writers.js';
 import type { PacketSource } from '../source/types.js';
-import type { TableLayout } from '../sink/table-layout.js';
+import type { TableLayout, TimeZone } from '../sink/table-layout.js';
 import type { FlowRecord } from '../flow/record.js';
 import type { FlowSink, IpfixFileOptions } from '../sink/ipfix.js';
 import type { Env } from './env.js';
@@ -37,6 +37,8 @@ export interface RunFlowsOptions {
   ipfix?: IpfixFileOptions;
   /** The table format's lines per flow. @default auto */
   layout?: TableLayout;
+  /** The table format's time zone. @default utc */
+  zone?: TimeZone;
   /** Only the records this accepts are written (flows --filter; runFlows only, not sharded). */
   filter?: (r: FlowRecord) => boolean;
 }
@@ -154,6 +156,7 @@ async function writeRecords(
       now: env.now,
       width: env.isTTY ? Math.max(80, env.columns) : Infinity,
       ...(opts.layout !== undefined ? { layout: opts.layout } : {}),
+      ...(opts.zone !== undefined ? { zone: opts.zone } : {}),
       ...(opts.ipfix !== undefined ? { ipfix: opts.ipfix } : {}),
     });
     writer.begin();

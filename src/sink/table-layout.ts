@@ -59,16 +59,31 @@ const SOCKET_FLOOR = 12;
 /** The second line of a flow in the two-line layout starts this many cells in. */
 const INDENT = 2;
 
+/** Times in UTC (the default, marked Z) or in the local time zone (TZ, as tcpdump prints them; marked +HH:MM). */
+export const TIME_ZONES = ['utc', 'local'] as const;
+export type TimeZone = (typeof TIME_ZONES)[number];
+
+/** `sec` as `YYYY-MM-DDTHH:MM:SS.mmm` and its zone (`Z`, `+01:00`) in local time; `-` when not a time. */
+function localIsoTime(sec: number): string {
+  const d = new Date(sec * 1000);
+  if (Number.isNaN(d.getTime())) return '-';
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const off = -d.getTimezoneOffset();
+  const zone = off === 0 ? 'Z' : `${off > 0 ? '+' : '-'}${p(Math.floor(Math.abs(off) / 60))}:${p(Math.abs(off) % 60)}`;
+  return `${p(d.getFullYear(), 4)}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}${zone}`;
+}
+
 /**
  * A record's cells: one per column, then the end states' short form. START is the date and time of day in UTC, marked
- * Z as ISO 8601 does (`2011-03-18 19:06:07.096Z`); the layout drops the date when every flow starts on one day.
+ * Z as ISO 8601 does (`2011-03-18 19:06:07.096Z`), or in local time with its offset (`2011-03-18 20:06:07.096+01:00`);
+ * the layout drops the date when every flow starts on one day.
  */
-export function tableCells(r: FlowRecord): string[] {
-  const iso = formatIsoTime(r.startSec);
+export function tableCells(r: FlowRecord, zone: TimeZone = 'utc'): string[] {
+  const iso = zone === 'local' ? localIsoTime(r.startSec) : formatIsoTime(r.startSec);
   const states = r.orig.state === null ? '-' : `${r.orig.state}/${r.resp.state ?? '-'}`;
   const short = r.orig.state === null ? '-' : `${shortStateName(r.orig.state)}/${r.resp.state === null ? '-' : shortStateName(r.resp.state)}`;
   return [
-    iso === '-' ? iso : `${iso.slice(0, 10)} ${iso.slice(11, 23)}Z`,
+    iso === '-' ? iso : `${iso.slice(0, 10)} ${iso.slice(11, 23)}${iso.slice(23) === 'Z' || iso.slice(23) === '' ? 'Z' : iso.slice(23)}`,
     r.proto === 'unknown_transport' ? `ip/${r.ipProto}` : r.proto,
     formatSocket(r.origAddr, r.origPort, r.proto),
     formatSocket(r.respAddr, r.respPort, r.proto),

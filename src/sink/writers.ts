@@ -5,7 +5,7 @@
 import type { FlowRecord } from '../flow/record.js';
 import { ALL_FIELDS, type Field, recordJson, round6, ZEEK_LOG_FIELDS, type FieldValue } from './fields.js';
 import { encodeRecordJson } from './json-bytes.js';
-import { planTable, TABLE_HEAD, type TableLayout, tableCells, tableLines, TableMeasure } from './table-layout.js';
+import { planTable, TABLE_HEAD, type TableLayout, tableCells, tableLines, TableMeasure, type TimeZone } from './table-layout.js';
 import { type IpfixFileOptions, IpfixFileWriter } from './ipfix.js';
 
 /** Where writers put text. */
@@ -211,14 +211,16 @@ export class TableWriter implements RecordWriter {
   private readonly out: TextOut;
   private readonly width: number;
   private readonly layout: TableLayout;
-  constructor(out: TextOut, width = 160, layout: TableLayout = 'auto') {
+  private readonly zone: TimeZone;
+  constructor(out: TextOut, width = 160, layout: TableLayout = 'auto', zone: TimeZone = 'utc') {
     this.out = out;
     this.width = width;
     this.layout = layout;
+    this.zone = zone;
   }
   begin(): void {}
   write(r: FlowRecord): void {
-    const cells = tableCells(r);
+    const cells = tableCells(r, this.zone);
     this.measure.add(cells);
     const text = Buffer.from(cells.join(CELL_SEP));
     this.rows.add(r.startSec, r.uid, text, text.length);
@@ -288,7 +290,7 @@ export type Format = (typeof FORMATS)[number];
 export function makeWriter(
   format: Format,
   out: TextOut,
-  opts: { now?: () => number; width?: number; layout?: TableLayout; ipfix?: IpfixFileOptions } = {},
+  opts: { now?: () => number; width?: number; layout?: TableLayout; zone?: TimeZone; ipfix?: IpfixFileOptions } = {},
 ): RecordWriter {
   switch (format) {
     case 'ndjson':
@@ -300,7 +302,7 @@ export function makeWriter(
     case 'zeek':
       return new ZeekWriter(out, opts.now, ZEEK_LOG_FIELDS);
     case 'table':
-      return new TableWriter(out, opts.width, opts.layout);
+      return new TableWriter(out, opts.width, opts.layout, opts.zone);
     case 'ipfix':
       return new IpfixFileWriter(out, { ...(opts.now !== undefined ? { now: opts.now } : {}), ...opts.ipfix });
   }

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { cutMiddle, fitSocket } from '../../src/sink/format.js';
 import { renderTable } from '../../src/sink/writers.js';
+import { tableCells } from '../../src/sink/table-layout.js';
+import { record } from '../helpers/records.js';
 import { corpus, finalSnapshot, readConnLog } from './corpus.js';
 
 describe('cutMiddle and fitSocket', () => {
@@ -71,5 +73,22 @@ describe('flows table on a narrow terminal', async () => {
     const b = { ...snap.flows[1]!, startSec: a.startSec + 3 * 86400 };
     const lines = renderTable([a, b], 200).trimEnd().split('\n');
     expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z /);
+  });
+});
+
+describe('start times in UTC or local time', () => {
+  it('marks UTC with Z and local time with its offset (TZ), as tcpdump users read them', () => {
+    const r = { ...record(), startSec: Date.UTC(2011, 2, 18, 19, 6, 7, 96) / 1000 };
+    expect(tableCells(r)[0]).toBe('2011-03-18 19:06:07.096Z');
+    const tz = process.env['TZ'];
+    try {
+      process.env['TZ'] = 'Asia/Kolkata';
+      expect(tableCells(r, 'local')[0]).toBe('2011-03-19 00:36:07.096+05:30');
+      process.env['TZ'] = 'America/St_Johns';
+      expect(tableCells(r, 'local')[0]).toBe('2011-03-18 16:36:07.096-02:30');
+    } finally {
+      if (tz === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = tz;
+    }
   });
 });

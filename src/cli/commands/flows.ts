@@ -1,6 +1,6 @@
 /** `sockscope flows CAPTURE...`: read capture files and write one record per flow. */
 import { type Command, Option } from 'commander';
-import { TABLE_LAYOUTS, type TableLayout } from '../../sink/table-layout.js';
+import { TABLE_LAYOUTS, TIME_ZONES, type TableLayout, type TimeZone } from '../../sink/table-layout.js';
 import { filterOption } from '../filter-option.js';
 import { bpfOption, bpfSummary, withBpf } from '../bpf-option.js';
 import { FlowPacketMatcher, writeFlowPackets } from '../../filter/export.js';
@@ -43,6 +43,11 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
           'auto (two lines when one would hide a column or shorten a socket)',
       ).choices(TABLE_LAYOUTS).default('auto'),
     )
+    .addOption(
+      new Option('--time <zone>', 'the table format\'s start times: utc (marked Z) or local (the TZ zone, as tcpdump prints them, marked with its offset)')
+        .choices(TIME_ZONES)
+        .default('utc'),
+    )
     .option(
       '--filter <expr>',
       'write only the flows the expression matches (the filter language of watch\'s /): port:443, host:10.0.0.1, ' +
@@ -61,7 +66,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       'also write the packets of the flows written (with --filter, of the flows it matches) to this pcap file: the ' +
         'input is read a second time (files only, not standard input)',
     )
-    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number; layout?: TableLayout; filter?: FlowFilter; bpf?: string; writePackets?: string }) => {
+    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number; layout?: TableLayout; time?: TimeZone; filter?: FlowFilter; bpf?: string; writePackets?: string }) => {
     checkCaptureNames(captures);
     if (o.writePackets !== undefined && captures.includes('-')) {
       throw new UsageError('--write-packets reads the input a second time: it needs capture files, not standard input');
@@ -82,6 +87,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     };
     if (o.quiet === true) runOpts.quiet = true;
     if (o.layout !== undefined) runOpts.layout = o.layout;
+    if (o.time !== undefined) runOpts.zone = o.time;
     if (o.filter !== undefined) runOpts.filter = (r) => o.filter!.test(r); // checked just before
     const matcher = o.writePackets === undefined ? undefined : new FlowPacketMatcher();
     if (matcher !== undefined) {
