@@ -111,6 +111,18 @@ export function tunnelParentUids(f: Flow): readonly string[] {
   return p === null ? NO_PARENTS : p.map(flowUid);
 }
 
+/** Zeek's conn_state of `f`, whose tracker (flowTracker) is `tcp`. */
+export function connStateOf(f: Flow, tcp: TcpConnection | null): string {
+  if (tcp !== null) return tcp.connState();
+  return f.proto === IpProto.UDP ? udpConnState(f.oPkts > 0, f.rPkts > 0) : 'OTH';
+}
+
+/** Zeek's history of `f`, whose tracker (flowTracker) is `tcp`: TCP's letters, UDP's D/d, nothing for the rest. */
+export function historyOf(f: Flow, tcp: TcpConnection | null): string {
+  if (tcp !== null) return tcp.history();
+  return f.proto === IpProto.UDP ? udpHistory(f) : '';
+}
+
 /**
  * The TCP tracker of `f` as it stands for a record: its own, or for a flow in the log tier (tcp/deferred.ts) the
  * tracker its segments were just replayed into (valid until the next call); null for other protocols.
@@ -146,18 +158,8 @@ function buildRecord(f: Flow, reason: EndReason): FlowRecord {
   f.recordFlips = f.flips;
   const tcp = flowTracker(f);
   const lastSec = tcp === null ? f.lastSec : tcp.lastActivitySec(f.lastSec);
-  let connState: string;
-  let history: string;
-  if (tcp !== null) {
-    connState = tcp.connState();
-    history = tcp.history();
-  } else if (f.proto === IpProto.UDP) {
-    connState = udpConnState(f.oPkts > 0, f.rPkts > 0);
-    history = udpHistory(f);
-  } else {
-    connState = 'OTH';
-    history = '';
-  }
+  const connState = connStateOf(f, tcp);
+  const history = historyOf(f, tcp);
   return {
     uid: f.uid,
     proto: protoName(f.proto),

@@ -9,11 +9,9 @@
  * from a record built for them. test/sink/flow-json.test.ts compares both encoders on every corpus capture.
  */
 import { formatIpv4, formatIpv6 } from '../decode/address.js';
-import { IpProto } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { EndReason, FlowRecord } from '../flow/record.js';
-import { flowRecord, flowTracker, flowUid, protoName, udpHistory } from '../flow/snapshot.js';
-import { udpConnState } from '../tcp/conn-state.js';
+import { connStateOf, flowRecord, flowTracker, flowUid, historyOf, protoName } from '../flow/snapshot.js';
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
 import { ALL_FIELDS, type Field } from './fields.js';
 import { writeFraction } from './json-bytes.js';
@@ -150,18 +148,8 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
     bytes(K_RESP_BYTES);
     uint(r === null ? f.rDataBytes : r.seqBytes);
   }
-  let connState: string;
-  let history: string;
-  if (tcp !== null) {
-    connState = tcp.connState();
-    history = tcp.history();
-  } else if (f.proto === IpProto.UDP) {
-    connState = udpConnState(f.oPkts > 0, f.rPkts > 0);
-    history = udpHistory(f);
-  } else {
-    connState = 'OTH';
-    history = '';
-  }
+  const connState = connStateOf(f, tcp);
+  const history = historyOf(f, tcp);
   bytes(K_CONN_STATE);
   ascii(connState);
   bytes(K_MISSED);

@@ -16,8 +16,8 @@ import type { TcpSegmentView } from './segment.js';
 /** Segments a log holds; the next one moves the connection to a tracker of its own. */
 export const LOG_CAPACITY = 2;
 
-/** A TcpSegmentView whose fields are set from a log (the replay's segment). */
-class StoredSegment implements TcpSegmentView {
+/** A TcpSegmentView whose fields are set from a logged segment (the replay's segment). */
+class ReplayedSegment implements TcpSegmentView {
   tcpFlags = 0;
   seq = 0;
   ack = 0;
@@ -34,11 +34,71 @@ class StoredSegment implements TcpSegmentView {
 }
 
 /**
- * The first segments of one connection (at most LOG_CAPACITY) with the direction and capture time of each, and what
- * the flow table asks of every unanswered attempt without a replay. Sequence numbers and timestamp values are stored
- * as int32 (`| 0`) so that they stay small integers inside the object (see TcpEnd).
+ * One logged segment: the fields of a TcpSegmentView the tracker reads, its direction and capture time. Sequence
+ * numbers and timestamp values are stored as int32 (`| 0`) so that they stay small integers inside the object (see
+ * TcpEnd); `load` gives them back unsigned.
  */
-export class SegmentLog {
+class LoggedSegment {
+  ts = Number.NaN;
+  fromOrig = false;
+  flags = 0;
+  seq = 0;
+  ack = 0;
+  window = 0;
+  len = 0;
+  captured = 0;
+  mss = -1;
+  wscale = -1;
+  sackPerm = 0;
+  sack = 0;
+  tsOpt = 0;
+  tsVal = 0;
+  tsEcr = 0;
+  /** The next segment of the log (kept, emptied, when the log is reused). */
+  next: LoggedSegment | null = null;
+
+  /** Stores segment `s`, sent by the originator when `fromOrig`, captured at `tsSec`. */
+  store(s: TcpSegmentView, fromOrig: boolean, tsSec: number): void {
+    this.ts = tsSec;
+    this.fromOrig = fromOrig;
+    this.flags = s.tcpFlags;
+    this.seq = s.seq | 0;
+    this.ack = s.ack | 0;
+    this.window = s.window;
+    this.len = s.payloadLen;
+    this.captured = s.payloadCaptured;
+    this.mss = s.optMss;
+    this.wscale = s.optWscale;
+    this.sackPerm = s.optSackPerm;
+    this.sack = s.optSack;
+    this.tsOpt = s.optTs;
+    this.tsVal = s.tsVal | 0;
+    this.tsEcr = s.tsEcr | 0;
+  }
+
+  /** Sets `into` to this segment as it arrived. */
+  load(into: ReplayedSegment): void {
+    into.tcpFlags = this.flags;
+    into.seq = this.seq >>> 0;
+    into.ack = this.ack >>> 0;
+    into.window = this.window;
+    into.payloadLen = this.len;
+    into.payloadCaptured = this.captured;
+    into.optMss = this.mss;
+    into.optWscale = this.wscale;
+    into.optSackPerm = this.sackPerm;
+    into.optSack = this.sack;
+    into.optTs = this.tsOpt;
+    into.tsVal = this.tsVal >>> 0;
+    into.tsEcr = this.tsEcr >>> 0;
+  }
+}
+
+/**
+ * The first segments of one connection (at most LOG_CAPACITY): the first in the log object itself, the next ones
+ * linked after it; and what the flow table asks of every unanswered attempt without a replay.
+ */
+export class SegmentLog extends LoggedSegment {
   /** Segments held. */
   n = 0;
   /** The connection's roles were flipped before its first segment (the demultiplexer's initial flip). */
@@ -46,40 +106,8 @@ export class SegmentLog {
   /** After the last segment: the tracker's attemptPending(), and the time of the originator's first SYN (or -1). */
   attemptPending = false;
   attemptSynSec = -1;
-  // Segment 0.
-  ts0 = Number.NaN;
-  fromOrig0 = false;
-  flags0 = 0;
-  seq0 = 0;
-  ack0 = 0;
-  window0 = 0;
-  len0 = 0;
-  captured0 = 0;
-  mss0 = -1;
-  wscale0 = -1;
-  sackPerm0 = 0;
-  sack0 = 0;
-  tsOpt0 = 0;
-  tsVal0 = 0;
-  tsEcr0 = 0;
-  // Segment 1.
-  ts1 = Number.NaN;
-  fromOrig1 = false;
-  flags1 = 0;
-  seq1 = 0;
-  ack1 = 0;
-  window1 = 0;
-  len1 = 0;
-  captured1 = 0;
-  mss1 = -1;
-  wscale1 = -1;
-  sackPerm1 = 0;
-  sack1 = 0;
-  tsOpt1 = 0;
-  tsVal1 = 0;
-  tsEcr1 = 0;
 
-  /** Empties the log for reuse. */
+  /** Empties the log for reuse (its linked segment objects are kept for the next connection). */
   reset(): void {
     this.n = 0;
     this.flipped = false;
@@ -89,39 +117,9 @@ export class SegmentLog {
 
   /** Appends segment `s` (n < LOG_CAPACITY). */
   append(s: TcpSegmentView, fromOrig: boolean, tsSec: number): void {
-    if (this.n === 0) {
-      this.ts0 = tsSec;
-      this.fromOrig0 = fromOrig;
-      this.flags0 = s.tcpFlags;
-      this.seq0 = s.seq | 0;
-      this.ack0 = s.ack | 0;
-      this.window0 = s.window;
-      this.len0 = s.payloadLen;
-      this.captured0 = s.payloadCaptured;
-      this.mss0 = s.optMss;
-      this.wscale0 = s.optWscale;
-      this.sackPerm0 = s.optSackPerm;
-      this.sack0 = s.optSack;
-      this.tsOpt0 = s.optTs;
-      this.tsVal0 = s.tsVal | 0;
-      this.tsEcr0 = s.tsEcr | 0;
-    } else {
-      this.ts1 = tsSec;
-      this.fromOrig1 = fromOrig;
-      this.flags1 = s.tcpFlags;
-      this.seq1 = s.seq | 0;
-      this.ack1 = s.ack | 0;
-      this.window1 = s.window;
-      this.len1 = s.payloadLen;
-      this.captured1 = s.payloadCaptured;
-      this.mss1 = s.optMss;
-      this.wscale1 = s.optWscale;
-      this.sackPerm1 = s.optSackPerm;
-      this.sack1 = s.optSack;
-      this.tsOpt1 = s.optTs;
-      this.tsVal1 = s.tsVal | 0;
-      this.tsEcr1 = s.tsEcr | 0;
-    }
+    let at: LoggedSegment = this;
+    for (let i = 0; i < this.n; i++) at = at.next ?? (at.next = new LoggedSegment());
+    at.store(s, fromOrig, tsSec);
     this.n++;
   }
 
@@ -137,40 +135,7 @@ export class SegmentLog {
   }
 }
 
-const segment = new StoredSegment();
-
-function load(log: SegmentLog, i: number): void {
-  const s = segment;
-  if (i === 0) {
-    s.tcpFlags = log.flags0;
-    s.seq = log.seq0 >>> 0;
-    s.ack = log.ack0 >>> 0;
-    s.window = log.window0;
-    s.payloadLen = log.len0;
-    s.payloadCaptured = log.captured0;
-    s.optMss = log.mss0;
-    s.optWscale = log.wscale0;
-    s.optSackPerm = log.sackPerm0;
-    s.optSack = log.sack0;
-    s.optTs = log.tsOpt0;
-    s.tsVal = log.tsVal0 >>> 0;
-    s.tsEcr = log.tsEcr0 >>> 0;
-  } else {
-    s.tcpFlags = log.flags1;
-    s.seq = log.seq1 >>> 0;
-    s.ack = log.ack1 >>> 0;
-    s.window = log.window1;
-    s.payloadLen = log.len1;
-    s.payloadCaptured = log.captured1;
-    s.optMss = log.mss1;
-    s.optWscale = log.wscale1;
-    s.optSackPerm = log.sackPerm1;
-    s.optSack = log.sack1;
-    s.optTs = log.tsOpt1;
-    s.tsVal = log.tsVal1 >>> 0;
-    s.tsEcr = log.tsEcr1 >>> 0;
-  }
-}
+const segment = new ReplayedSegment();
 
 /**
  * Resets tracker `t` and feeds it the logged segments, as the connection's own tracker was fed them: `t` then holds
@@ -179,13 +144,10 @@ function load(log: SegmentLog, i: number): void {
 export function replay(log: SegmentLog, t: TcpConnection): TcpConnection {
   t.reset();
   if (log.flipped) t.markFlipped();
-  if (log.n > 0) {
-    load(log, 0);
-    t.update(segment, log.fromOrig0, log.ts0);
-  }
-  if (log.n > 1) {
-    load(log, 1);
-    t.update(segment, log.fromOrig1, log.ts1);
+  let at: LoggedSegment | null = log;
+  for (let i = 0; i < log.n && at !== null; i++, at = at.next) {
+    at.load(segment);
+    t.update(segment, at.fromOrig, at.ts);
   }
   return t;
 }
