@@ -5,11 +5,15 @@
  * runs in a, and its records must name the real pid and process of every local end, leave the remote end unlocal,
  * and show the kernel's state equal to the inferred one for connections left established, half-closed
  * (FIN_WAIT_2 / CLOSE_WAIT) and closed (TIME_WAIT / CLOSED) — and equal to what `ss -tanp` says at the same moment.
- * `sockscope listeners` lists the idle listener with its process and no connection.
+ * `sockscope listeners` lists the idle listener with its process and no connection. Then `sockscope watch -i any`
+ * in tmux, in the same namespace: the header shows the capture's health, the services view lists the idle TCP and UDP
+ * listeners with their process before any packet reaches them, and the detail view of a new connection shows both
+ * ends' processes and kernel states, in agreement with the inferred ones (skipped without tmux).
  *
  * Skips, saying why, when not root, when `ip netns` or ss is unavailable, or when cap is not built. Needs the built
  * CLI (`npm test` builds first). Every program exits by itself within 60 s.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,15 +121,24 @@ describe.skipIf(SKIP !== undefined)("live capture knows this host's sockets (nam
   let pair: NetnsPair | undefined;
   let dir = '';
 
-  beforeAll(() => {
+  let server: Child;
+  let idle: Child;
+  const tmuxSessions: string[] = [];
+
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sockscope-local-'));
     for (const [name, text] of [['server.mjs', SERVER_JS], ['idle.mjs', IDLE_JS], ['client.mjs', CLIENT_JS]]) {
       writeFileSync(join(dir, name!), text!);
     }
     pair = NetnsPair.create('local');
+    server = pair.spawn('a', 'node', [join(dir, 'server.mjs')]);
+    idle = pair.spawn('a', 'node', [join(dir, 'idle.mjs')]);
+    await waitFor(() => server.stdout() + server.stderr(), /pid/, 10_000, 'the server');
+    await waitFor(() => idle.stdout() + idle.stderr(), /pid/, 10_000, 'the idle listener');
   });
 
   afterAll(() => {
+    for (const t of tmuxSessions) spawnSync('tmux', ['kill-session', '-t', t]);
     pair?.destroy();
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
@@ -134,10 +147,6 @@ describe.skipIf(SKIP !== undefined)("live capture knows this host's sockets (nam
 
   it('names every local end by its real pid and process, and its kernel state equals the inferred one and ss', async () => {
     const p = pair!;
-    const server = p.spawn('a', 'node', [join(dir, 'server.mjs')]);
-    const idle = p.spawn('a', 'node', [join(dir, 'idle.mjs')]);
-    await waitFor(() => server.stdout() + server.stderr(), /pid/, 10_000, 'the server');
-    await waitFor(() => idle.stdout() + idle.stderr(), /pid/, 10_000, 'the idle listener');
 
     const cap = p.spawn('a', 'node', [BIN, 'capture', '-i', 'any', '--format', 'ndjson', '--close-delay', '0.5', '--duration', '40', 'tcp or udp']);
     await waitFor(cap.stderr, /listening on/, 10_000, 'sockscope capture');
@@ -206,5 +215,50 @@ describe.skipIf(SKIP !== undefined)("live capture knows this host's sockets (nam
     const packets = /sockscope: (\d+) packets read/.exec(cap.stderr())![1];
     expect(cap.stderr()).toMatch(new RegExp(`capture health: any counted \\d+ packets while ${packets} were captured \\(a filter was set`));
     expect(cap.stderr()).toMatch(/missed_bytes 0\.000% of acknowledged TCP bytes in the last 60 s/);
+  }, 60_000);
+
+  it.skipIf(!hasProgram('tmux'))('watch -i: the services view lists the idle listeners with their process, the detail view the kernel state', async () => {
+    const p = pair!;
+    const session = `sockscope-local-${process.pid}`;
+    tmuxSessions.push(session);
+    const cmd = `env -u CI -u CONTINUOUS_INTEGRATION TERM=xterm-256color ip netns exec ${p.a} node ${BIN} watch -i any 'tcp or udp'; sleep 2`;
+    spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '200', '-y', '40', cmd]);
+    const screen = () => spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' }).stdout;
+    const until = async (re: RegExp, what: string) => {
+      const end = Date.now() + 10_000;
+      while (!re.test(screen())) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const key = async (k: string) => {
+      spawnSync('tmux', ['send-keys', '-t', session, k]);
+      await new Promise((r) => setTimeout(r, 100)); // Ink reads keys between frames
+    };
+    await until(/\[LIVE\]/, 'the live screen');
+    // A new connection while watch runs, held open: a flow with both ends here.
+    const client = p.spawn('a', 'node', [join(dir, 'client.mjs'), 'ssk-client', JSON.stringify([['127.0.0.1', 'hold']])]);
+    await waitFor(() => client.stdout() + client.stderr(), /pid/, 10_000, 'the client');
+    const s = json(server), i = json(idle), c = json(client);
+    await until(new RegExp(`127\\.0\\.0\\.1:${c.ports![0]}`), 'the new flow');
+    expect(screen()).toMatch(/interface \d+ pkts, captured \d+, kernel dropped 0\s+missed_bytes [-0-9.%]+ \(60 s\)/);
+    await key('Tab');
+    await until(/listening, no traffic yet/, 'the services view');
+    const services = screen();
+    expect(services).toMatch(new RegExp(`tcp\\s+0\\.0\\.0\\.0:5002 .*ssk-idle\\[${i.pid}\\] listening, no traffic yet`));
+    expect(services).toMatch(new RegExp(`udp\\s+0\\.0\\.0\\.0:5003 .*ssk-idle\\[${i.pid}\\] listening, no traffic yet`));
+    expect(services).toMatch(new RegExp(`tcp\\s+127\\.0\\.0\\.1:5000 .*ssk-server\\[${s.pid}\\] S1:1`));
+    await key('Tab');
+    await until(/Originator/, 'the flows view');
+    await key('/');
+    for (const ch of `:${c.ports![0]}`) await key(ch);
+    await key('Enter');
+    await key('Enter');
+    await until(/kernel state/, 'the detail view');
+    const detail = screen();
+    expect(detail).toMatch(new RegExp(`process\\s+ssk-client \\(pid ${c.pid}, root\\)\\s+ssk-server \\(pid ${s.pid}, root\\)`));
+    expect(detail).toMatch(/kernel state\s+ESTABLISHED \(ss ESTAB\)\s+ESTABLISHED \(ss ESTAB\)/);
+    expect(detail).not.toContain('KERNEL DISAGREES');
+    await key('q');
   }, 60_000);
 });
