@@ -9,6 +9,8 @@ import { FlowTable } from '../../src/flow/table.js';
 import { TimeoutClass } from '../../src/flow/flow.js';
 import { CORPUS, HAVE_CORPUS } from '../helpers/corpus.js';
 import { udpPacket } from '../helpers/packets.js';
+import { decodeMessages } from '../sink/ipfix-decode.js';
+import { DEFAULT_PEN, ENTERPRISE_ELEMENTS } from '../../src/sink/ipfix-elements.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/sockscope');
 
@@ -54,5 +56,22 @@ describe.skipIf(!HAVE_CORPUS)('--active-timeout on a capture', () => {
     expect(flows(['--active-timeout', '30', '-j', '2', modbus]).lines).toEqual(active.lines);
     // 0 turns it off.
     expect(flows(['--active-timeout', '0', modbus]).lines).toEqual(plain.lines);
+  });
+});
+
+describe.skipIf(!HAVE_CORPUS)('--active-timeout in IPFIX', () => {
+  it('sends intermediate reports with flowEndReason 2 whose delta counts add up to the flow totals', () => {
+    const modbus = join(CORPUS, 'zeek/modbus-and-non-modbus-p502.pcap');
+    const r = spawnSync(process.execPath, [BIN, 'flows', '-f', 'ipfix', '--active-timeout', '30', modbus], { timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const data = decodeMessages(new Uint8Array(r.stdout)).flatMap((m) => m.records);
+    expect(data.filter((d) => d.values.get('0/136') === 2)).toHaveLength(6);
+    const uid = `${DEFAULT_PEN}/${ENTERPRISE_ELEMENTS.uid.id}`;
+    const totals = new Map<string, number>();
+    for (const d of data) totals.set(d.values.get(uid) as string, (totals.get(d.values.get(uid) as string) ?? 0) + (d.values.get('0/2') as number));
+    for (const line of flows([modbus]).lines) {
+      const rec = JSON.parse(line) as { uid: string; orig_pkts: number };
+      expect(totals.get(rec.uid)).toBe(rec.orig_pkts);
+    }
   });
 });
