@@ -47,7 +47,7 @@ function measure(name, argv, { stdout = 'ignore' } = {}) {
       console.error(`${name}: failed (exit ${r.status}): ${r.stderr.slice(-500)}`);
       return null;
     }
-    if (best === null || secs < best.secs) best = { name, secs, rssMb: kb / 1024 };
+    if (best === null || secs < best.secs) best = { name, secs, rssMb: kb / 1024, stderr: r.stderr };
   }
   return best;
 }
@@ -120,11 +120,13 @@ if (chosen.length > 0 && existsSync(floodMaker)) {
     }
     const t = JSON.parse(readFileSync(`${file}.truth.json`, 'utf8'));
     const pkts = t.totals?.packets ?? t.packets;
-    const ss = measure(`sockscope flows ${name}`, [process.execPath, sockscope, 'flows', '--format', 'ndjson', '--quiet', file]);
+    // Not --quiet: the summary (flows, evictions) is read from the run's own stderr.
+    const ss = measure(`sockscope flows ${name}`, [process.execPath, sockscope, 'flows', '--format', 'ndjson', file]);
     // softflowd's -m must hold every flow (it evicts otherwise); the flow count is ours, taken from the run above.
     const sf = have('softflowd') ? measure(`softflowd ${name}`, ['softflowd', '-6', '-m', '8000000', '-d', '-r', file, '-n', '127.0.0.1:9995']) : null;
-    const nFlows = spawnSync(process.execPath, [sockscope, 'flows', '--format', 'ndjson', file], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] })
-      .stderr.match(/assigned to (\d+) flows/)?.[1];
+    const nFlows = ss?.stderr.match(/assigned to (\d+) flows/)?.[1];
+    const evicted = ss?.stderr.match(/(\d+) flows were written early/)?.[1];
+    if (evicted !== undefined) console.error(`${name}: ${evicted} flows written early to keep within --memory (end_reason evicted)`);
     rows.push({ name, pkts, flows: Number(nFlows ?? NaN), ss, sf, w });
   }
   console.log('\nfloods, scans and short flows (make-flood.mjs, seed 1); sockscope with default options (--memory 512):');
