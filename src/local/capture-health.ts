@@ -10,6 +10,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { FlowRecord } from '../flow/record.js';
+import { kernelStateOf, localOfRecord } from './attribution.js';
 
 /** Interface counters at one moment (sums over every interface for `any`). */
 export interface InterfaceCounters {
@@ -156,10 +157,27 @@ export class CaptureHealth {
     this.start = readInterfaceCounters(iface, sysRoot);
   }
 
+  /** Local TCP ends whose kernel state was known when their record was written: agreeing with the inferred one, not. */
+  agree = 0;
+  differ = 0;
+  /** The first few that differ, as `uid orig KERNEL/INFERRED`. */
+  private readonly differing: string[] = [];
+
   write(r: FlowRecord): void {
     if (r.proto !== 'tcp') return;
     this.missed.add(r.lastSec, r.missedBytes, r.orig.seqBytes + r.resp.seqBytes);
     if (r.lastSec > this.lastSec) this.lastSec = r.lastSec;
+    const l = localOfRecord(r);
+    if (l === null) return;
+    for (const [side, e, d] of [['orig', l.orig, r.orig], ['resp', l.resp, r.resp]] as const) {
+      const k = kernelStateOf(e);
+      if (k === undefined || d.state === null) continue;
+      if (k === d.state) this.agree++;
+      else {
+        this.differ++;
+        if (this.differing.length < 5) this.differing.push(`${r.uid} ${side} ${k}/${d.state}`);
+      }
+    }
   }
 
   /** The interface's packets and kernel drops since the start, or null without counters. */
@@ -197,6 +215,12 @@ export class CaptureHealth {
       `sockscope: capture health: missed_bytes ${lossText(w.missed, w.bytes)} of acknowledged TCP bytes in the last 60 s ` +
         `(${w.missed} of ${w.bytes}), ${lossText(this.missed.totalMissed, this.missed.totalBytes)} in all`,
     );
+    if (this.agree + this.differ > 0) {
+      let line = `sockscope: capture health: the kernel's state of ${this.agree + this.differ} local TCP ends as their records were written: ` +
+        `${this.agree} as inferred, ${this.differ} not`;
+      if (this.differ > 0) line += ` (kernel/inferred: ${this.differing.join(', ')}${this.differ > this.differing.length ? ', ...' : ''}; capture loss or asymmetric routing?)`;
+      lines.push(line);
+    }
     lines.push(`sockscope: capture health: ${CAP_HEALTH_NOTE}`);
     return lines;
   }

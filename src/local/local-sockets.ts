@@ -123,6 +123,10 @@ export class LocalSockets {
   /** The full pass under way: the pids still to look at, the inodes it was started for, its cost so far. */
   private pass: { pids: number[]; wanted: Set<number>; costMs: number; unreadable: number } | null = null;
   private readonly sliceMs: number;
+  private lastSliceMs = 0;
+  private passTimer: NodeJS.Timeout | undefined;
+  /** Between start() and stop(): timers may be set. */
+  private running = false;
   private noticed = false;
   /** Inodes no scan could find (a process we may not read, or closed meanwhile): not searched for again. */
   private readonly unfindable = new Set<number>();
@@ -145,13 +149,17 @@ export class LocalSockets {
 
   /** Refreshes now, then on a timer at the bounded rate until {@link stop}. The timer keeps no process alive. */
   start(): void {
+    this.running = true;
     this.refresh();
     this.schedule();
   }
 
   stop(): void {
+    this.running = false;
     clearTimeout(this.timer);
+    clearTimeout(this.passTimer);
     this.timer = undefined;
+    this.passTimer = undefined;
   }
 
   private schedule(): void {
@@ -161,6 +169,34 @@ export class LocalSockets {
       this.schedule();
     }, delay);
     this.timer.unref();
+  }
+
+  /**
+   * While a pass over every process is under way, its next slice comes after three times the last slice's time (not
+   * at the next refresh), so that a pass ends within a few times its cost; the socket tables are not read again for
+   * it. How often passes start still bounds their share of the time (findOwners).
+   */
+  private schedulePass(): void {
+    if (!this.running || this.pass === null || this.passTimer !== undefined) return;
+    this.passTimer = setTimeout(() => {
+      this.passTimer = undefined;
+      const unknown = this.unknownInodes();
+      if (unknown.size > 0) this.findOwners(unknown, this.now(), false);
+      else this.pass = null;
+      this.schedulePass();
+    }, Math.max(5, 3 * this.lastSliceMs));
+    this.passTimer.unref();
+  }
+
+  /** Inodes of sockets now in the tables whose owner is not known (nor known to be unfindable). */
+  private unknownInodes(): Set<number> {
+    const out = new Set<number>();
+    for (const map of [this.connected, this.bound]) {
+      for (const e of map.values()) {
+        if (e.owner === null && e.inode !== 0 && e.seenGen === this.gen && !this.unfindable.has(e.inode)) out.add(e.inode);
+      }
+    }
+    return out;
   }
 
   /** Reads the socket tables and finds the owners of new sockets (synchronous; see the module's note on rate). */
@@ -188,7 +224,7 @@ export class LocalSockets {
       }
     }
     const t1 = this.now();
-    if (unknown.size > 0) this.findOwners(unknown, t0);
+    if (unknown.size > 0) this.findOwners(unknown, t0, true);
     const t2 = this.now();
     this.markGone(t0);
     this.stats.refreshes++;
@@ -233,8 +269,8 @@ export class LocalSockets {
    * of 30 ms overflows a ring of 256 slots at 10,000 packets a second) and starts at most every `minScanMs` and 20
    * times the last pass's cost.
    */
-  private findOwners(inodes: Set<number>, nowMs: number): void {
-    if (this.ownerPids.size > 0) {
+  private findOwners(inodes: Set<number>, nowMs: number, knownFirst: boolean): void {
+    if (knownFirst && this.ownerPids.size > 0) {
       this.stats.ownerScans++;
       this.take(scanSockets(this.ownerPids, inodes, { root: this.root }), inodes);
     }
@@ -250,10 +286,14 @@ export class LocalSockets {
     const t0 = this.now();
     const scan = scanSockets(pass.pids, inodes, { root: this.root }, { now: this.now, untilMs: t0 + this.sliceMs });
     pass.pids = pass.pids.slice(scan.scanned);
-    pass.costMs += this.now() - t0;
+    this.lastSliceMs = this.now() - t0;
+    pass.costMs += this.lastSliceMs;
     pass.unreadable += scan.unreadable;
     this.take(scan, inodes);
-    if (pass.pids.length > 0 && inodes.size > 0) return; // the pass goes on at the next refresh
+    if (pass.pids.length > 0 && inodes.size > 0) {
+      this.schedulePass(); // the pass goes on shortly
+      return;
+    }
     this.pass = null;
     // Inodes wanted since the pass began and still not found are in no process we may read (or closed meanwhile).
     if (pass.pids.length === 0) for (const inode of inodes) if (pass.wanted.has(inode)) this.unfindable.add(inode);

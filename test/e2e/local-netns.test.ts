@@ -215,6 +215,8 @@ describe.skipIf(SKIP !== undefined)("live capture knows this host's sockets (nam
     const packets = /sockscope: (\d+) packets read/.exec(cap.stderr())![1];
     expect(cap.stderr()).toMatch(new RegExp(`capture health: any counted \\d+ packets while ${packets} were captured \\(a filter was set`));
     expect(cap.stderr()).toMatch(/missed_bytes 0\.000% of acknowledged TCP bytes in the last 60 s/);
+    // Every local TCP end of the 5 TCP flows (4 with both ends here, 1 with one): 9 ends, all as inferred.
+    expect(cap.stderr()).toContain("capture health: the kernel's state of 9 local TCP ends as their records were written: 9 as inferred, 0 not");
   }, 60_000);
 
   it.skipIf(!hasProgram('tmux'))('watch -i: the services view lists the idle listeners with their process, the detail view the kernel state', async () => {

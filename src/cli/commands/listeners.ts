@@ -63,7 +63,8 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     .option('--json', 'one JSON object per line')
     .action((o: { json?: boolean }) => {
       const notes: string[] = [];
-      const sockets = new LocalSockets({ onNotice: (l) => notes.push(l) });
+      // One look, so one whole pass over every process (no slices: nothing else runs on this thread).
+      const sockets = new LocalSockets({ onNotice: (l) => notes.push(l), sliceMs: Infinity });
       sockets.refresh();
       const records = listenerRecords(sockets);
       if (o.json === true) {
