@@ -68,6 +68,17 @@ describe('detail view with the kernel beside it', () => {
     expect(out).toContain('KERNEL DISAGREES: orig kernel ESTABLISHED, inferred FIN_WAIT_1');
   });
 
+  it('the capture summary counts the ends whose kernel state was and was not the inferred one', async () => {
+    const health = new CaptureHealth('lo', '', () => 0);
+    health.write(flow('CDetailTest0000004', 'ESTABLISHED'));
+    health.write(flow('CDetailTest0000005', 'FIN_WAIT_1'));
+    const lines = await health.close();
+    expect(lines).toContain(
+      "sockscope: capture health: the kernel's state of 4 local TCP ends as their records were written: 3 as inferred, 1 not " +
+        '(kernel/inferred: CDetailTest0000005 orig ESTABLISHED/FIN_WAIT_1; capture loss or asymmetric routing?)',
+    );
+  });
+
   it('says nothing of the kernel for a flow not of this host', () => {
     const r = record({ uid: 'CDetailTest0000003', origAddr: '198.51.100.1', respAddr: '198.51.100.2' });
     expect(localDetailRows(r)).toEqual([]);
