@@ -75,6 +75,8 @@ export interface Snapshot {
   readonly done: boolean;
   /** Replay state, when the pipeline is paced. */
   readonly paused: boolean;
+  /** A paced replay waiting for its next packet: that packet's capture time (absent or NaN otherwise). */
+  readonly nextPacketSec?: number;
   /** Replay speed: 0 = as fast as possible, 1 = real time, 10 = ten times real time. */
   readonly speed: number;
 }

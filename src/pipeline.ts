@@ -57,7 +57,15 @@ export class ReplayControl {
   /** 0 = as fast as possible, 1 = real time, 4 = four times real time. */
   speed: number;
   paused = false;
+  /**
+   * Idle gaps in the capture longer than this (seconds of capture time) are skipped: the replay goes on at the next
+   * packet at once, with the capture clock (and so the flows' timeouts) moved on to it. @default Infinity
+   */
+  maxGapSec = Number.POSITIVE_INFINITY;
+  /** Capture time of the packet the replay waits for (its time is not due yet), NaN while none waits. */
+  nextPacketSec = Number.NaN;
   private steps = 0;
+  private skips = 0;
   private readonly listeners = new Set<() => void>();
 
   constructor(speed = 1) {
@@ -83,6 +91,17 @@ export class ReplayControl {
   step(): void {
     this.steps++;
     this.changed();
+  }
+  /** Skips the gap before the next packet: it is replayed at once, as if it were due. */
+  skipGap(): void {
+    this.skips++;
+    this.changed();
+  }
+  /** @internal Consumes one pending skip; true when there was one. */
+  takeSkip(): boolean {
+    if (this.skips === 0) return false;
+    this.skips--;
+    return true;
   }
   /** @internal Consumes one pending step; true when there was one. */
   takeStep(): boolean {
@@ -262,7 +281,9 @@ export class Pipeline {
           while (more || this.hasHeld) {
             if (signal?.aborted) break;
             if (replay !== undefined && this.hasHeld) {
+              replay.nextPacketSec = this.heldSec;
               await this.waitForReplay(replay, signal);
+              replay.nextPacketSec = Number.NaN;
               if (signal?.aborted) break;
               this.hasHeld = false;
               this.process(this.heldFrame, this.heldSec); // a replay has no afterFrame limit (that is live capture's -c)
@@ -591,7 +612,16 @@ export class Pipeline {
         const now = this.clock();
         waitMs = this.dueMs(replay, this.heldSec) - now;
         if (waitMs <= 1) return;
-        this.advanceClock(this.paceCaptureSec + ((now - this.paceWallMs) * replay.speed) / 1000);
+        const at = this.paceCaptureSec + ((now - this.paceWallMs) * replay.speed) / 1000;
+        if (replay.takeSkip() || this.heldSec - at > replay.maxGapSec) {
+          // A gap skipped: the capture clock moves to the next packet (flows idle over the gap time out), and pacing
+          // goes on from there.
+          this.advanceClock(this.heldSec);
+          this.paceCaptureSec = this.heldSec;
+          this.paceWallMs = now;
+          return;
+        }
+        this.advanceClock(at);
       }
       const speedBefore = replay.speed;
       const pausedBefore = replay.paused;

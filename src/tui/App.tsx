@@ -45,6 +45,10 @@ export interface ReplayControls {
   setSpeed(speed: number): void;
   togglePause(): void;
   step(): void;
+  /** Skips the idle gap before the next packet (optional: test doubles may leave it out). */
+  skipGap?(): void;
+  /** Capture time of the packet the replay waits for, NaN when none waits. */
+  readonly nextPacketSec?: number;
 }
 
 export type Props = {
@@ -234,6 +238,10 @@ export default function App({
         if (replay?.paused) replay.step();
         setTick((t) => t + 1);
         return;
+      case 'skipGap':
+        replay?.skipGap?.();
+        setTick((t) => t + 1);
+        return;
       case 'switchView':
         setView(view === 'services' ? 'flows' : 'services');
         return;
@@ -330,7 +338,7 @@ export default function App({
       : `${COLUMNS[sort.column].title} ${down ? '↓' : '↑'}`;
   // Live, the header's clock is the wall clock: an idle link brings no packets to move the capture clock on.
   const shownSnapshot = replay
-    ? { ...snapshot, paused: replay.paused, speed: replay.speed }
+    ? { ...snapshot, paused: replay.paused, speed: replay.speed, nextPacketSec: replay.nextPacketSec }
     : live ? { ...snapshot, stats: { ...snapshot.stats, clockSec: Math.max(snapshot.stats.clockSec, now() / 1000) } } : snapshot;
 
   return (

@@ -12,7 +12,7 @@ export type View = 'flows' | 'services' | 'detail' | 'totals';
 export type Action =
   | 'quit' | 'help' | 'pause' | 'faster' | 'slower' | 'step' | 'switchView' | 'up' | 'down' | 'pageUp' | 'pageDown'
   | 'first' | 'last' | 'open' | 'back' | 'nextSort' | 'reverseSort' | 'sortColumn' | 'filter' | 'units' | 'export'
-  | 'exportShown' | 'totals';
+  | 'exportShown' | 'totals' | 'skipGap';
 
 /** A key's binding. */
 export interface Binding {
@@ -68,6 +68,8 @@ export const KEY_MAP: readonly Binding[] = [
   { action: 'faster', keys: '+  -', match: (i) => i === '+' || i === '=', views: ALL, replay: true, help: 'speed: 0.25x .. 1x (real time) .. 128x, max',
     hint: { flows: '+/- speed', services: '+/- speed', detail: '+/- speed', totals: '+/- speed' }, rank: 11 },
   { action: 'slower', keys: '-', match: (i) => i === '-' || i === '_', views: ALL, replay: true },
+  { action: 'skipGap', keys: '>', match: (i) => i === '>', views: ALL, replay: true, help: 'skip the idle gap to the next packet (watch --max-gap skips long ones by itself)',
+    hint: { flows: '> skip gap' }, rank: 13 },
   { action: 'step', keys: 'n  .', match: (i) => i === 'n' || i === '.', views: ALL, replay: true, help: 'step one packet while paused',
     hint: { flows: 'n step', services: 'n step', detail: 'n step' }, rank: 12 },
   { action: 'help', keys: '?', match: (i) => i === '?', views: ALL, help: 'this help', hint: { flows: '? help', services: '? help', detail: '? help', totals: '? help' }, rank: 0 },

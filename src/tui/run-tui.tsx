@@ -18,6 +18,8 @@ export interface RunTuiOptions {
   readonly speed?: number;
   /** Start the replay paused. @default false */
   readonly paused?: boolean;
+  /** Skip idle gaps in a replay longer than this many seconds (ReplayControl.maxGapSec). @default Infinity */
+  readonly maxGapSec?: number;
   /** Quit by itself when the input is exhausted. @default false */
   readonly exitAtEnd?: boolean;
   readonly flowTable?: FlowTableOptions;
@@ -74,6 +76,7 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
   const abort = new AbortController();
   const replay = opts.live ? undefined : new ReplayControl(opts.speed ?? 1);
   if (replay && opts.paused) replay.pause();
+  if (replay && opts.maxGapSec !== undefined) replay.maxGapSec = opts.maxGapSec;
   const pipeline = new Pipeline({
     sources: opts.sources,
     snapshotIntervalMs: 200,

@@ -29,6 +29,7 @@ interface WatchOptions extends FlowCliOptions {
   interface?: string;
   speed: number;
   paused?: boolean;
+  maxGap?: number;
   exitAtEnd?: boolean;
   headless?: boolean;
   filter?: FlowFilter;
@@ -94,6 +95,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       1,
     )
     .option('--paused', 'start the replay paused (space resumes, n steps)')
+    .option('--max-gap <sec>', 'skip idle gaps in the capture longer than this (the clock moves on to the next packet; > skips one by hand)', seconds)
     .option('--exit-at-end', 'quit once the whole input has been read (scripted runs, benchmarks)')
     .option('--headless', 'no screen or keyboard: run the UI code path into a hidden 120x40 screen and quit at the end (benchmarks)')
     .option('--tcp-timeout <sec>', 'end a TCP flow after this much inactivity (Zeek: 300)', seconds)
@@ -172,6 +174,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
     live: o.interface !== undefined,
     speed: o.speed,
     paused: o.paused === true,
+    ...(o.maxGap !== undefined ? { maxGapSec: o.maxGap } : {}),
     exitAtEnd: o.exitAtEnd === true,
     flowTable: flowTableOptions(o),
     stdout: env.stdout as NodeJS.WriteStream,

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { Snapshot } from '../../pipeline-types.js';
 import { formatClock, humanBitRate, humanByteRate, humanBytes } from '../../sink/format.js';
-import { clockText, displayWidth, fit, groupDigits, speedText, unassignedText } from '../model.js';
+import { clockText, compactDuration, displayWidth, fit, groupDigits, speedText, unassignedText } from '../model.js';
 import { sanitize } from '../sanitize.js';
 
 export type Props = {
@@ -34,7 +34,7 @@ export default function Header({ snapshot, packetRate, byteRate, live, width, li
     : snapshot.done
       ? 'end of capture'
       : `${snapshot.paused ? 'PAUSED' : 'playing'} ${speedText(snapshot.speed)}`;
-  const progress = snapshot.progress !== undefined && !live ? `  ${Math.floor(snapshot.progress * 100)}%` : '';
+  const progress = (snapshot.progress !== undefined && !live ? `  ${Math.floor(snapshot.progress * 100)}%` : '') + gapText(snapshot, live);
   // Narrow terminals lose the program name first, then the date (the time of day stays).
   const tail = `${sanitize(snapshot.source)}  [${mode}]${progress}  clock `;
   const candidates = [
@@ -63,4 +63,16 @@ export default function Header({ snapshot, packetRate, byteRate, live, width, li
       ) : null}
     </Box>
   );
+}
+
+/**
+ * `  next packet in 3y 2d (> skips)` while a replay waits more than 2 s of capture time for its next packet (a quiet
+ * stretch of the capture), at the replay's speed; empty otherwise.
+ */
+export function gapText(snapshot: Snapshot, live: boolean): string {
+  const next = snapshot.nextPacketSec;
+  if (live || snapshot.done || snapshot.paused || next === undefined || !Number.isFinite(next)) return '';
+  const gap = next - snapshot.stats.clockSec;
+  if (!(gap > 2) || !(snapshot.speed > 0)) return '';
+  return `  next packet in ${compactDuration(gap / snapshot.speed)} (> skips)`;
 }
