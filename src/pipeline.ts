@@ -12,7 +12,7 @@ import { BAD_IP_CHECKSUM, Demux, FRAGMENT_INCOMPLETE, type PacketDispatch, REASO
 import { EndOrder } from './flow/end-order.js';
 import type { Flow } from './flow/flow.js';
 import type { FlowRecord } from './flow/record.js';
-import { flowRecord } from './flow/snapshot.js';
+import { flowRecord, setUidSeed, uidSeedOf } from './flow/snapshot.js';
 import type { FlowTableOptions } from './flow/table.js';
 import type { CaptureStats, Snapshot, SnapshotFeed } from './pipeline-types.js';
 import { CaptureError, Frame, LinkType, type PacketSource } from './source/types.js';
@@ -482,6 +482,7 @@ export class Pipeline {
     this.packetsRead++;
     this.wireBytes += frame.wireLen;
     if (this.firstSec === 0) this.firstSec = ts;
+    if (this.packetsRead === 1) this.seedUids(frame);
     if (ts > this.clockSec) this.clockSec = ts;
     const p = this.packet;
     if (decodeFrame(p, bytes, this.view, frame.offset, frame.caplen, frame.linkType) === Status.UNSUPPORTED_LINK) {
@@ -499,6 +500,16 @@ export class Pipeline {
     if (this.order.waiting) this.order.positionDone(this.packetsRead);
     const afterFrame = this.opts.afterFrame;
     return afterFrame === undefined || afterFrame();
+  }
+
+  /**
+   * Derives the uids of this input's flows from its first frame too (uidSeedOf), so that captures do not share uids,
+   * and hands the seed to the shards.
+   */
+  private seedUids(frame: Frame): void {
+    const seed = uidSeedOf(frame.bytes, frame.offset, frame.caplen, frame.tsSec, frame.tsNsec, frame.wireLen);
+    setUidSeed(seed);
+    this.opts.dispatch?.seed(seed, this.packetsRead);
   }
 
   /** Keeps a copy of `frame` for the run loop (replay pacing). */

@@ -58,6 +58,8 @@ export interface PacketDispatch {
    * due (call every shard's `Demux.expire`).
    */
   expire(tsSec: number, serial: number): void;
+  /** The input's uid seed (see setUidSeed), for every shard, before the first packet of position `ordinal`. */
+  seed(seed: number, ordinal: number): void;
   /**
    * A packet for shard `shard`, to pass on to that shard's `Demux.packet` with the same arguments. `checksumBad`: its transport checksum is wrong (with verifyChecksums).
    */

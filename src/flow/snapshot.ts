@@ -13,6 +13,42 @@ import type { DirectionRecord, EndReason, FlowRecord, ProtoName, StateTransition
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+/** The input's identity, folded into every uid (setUidSeed); 0 before one is set. */
+let uidSeed = 0;
+
+/**
+ * Sets the uid seed of this thread's records: a number derived from the input's first frame (see uidSeedOf), so that
+ * uids are the same on every run over one input and differ between inputs (logs of different captures can be joined
+ * on uid without collisions). Shard workers get it from the reading thread.
+ */
+export function setUidSeed(seed: number): void {
+  uidSeed = seed | 0;
+}
+
+/**
+ * The uid seed of an input whose first frame is `bytes[offset, offset + caplen)`, captured at `tsSec`.`tsNsec` with
+ * `wireLen` bytes on the wire: FNV-1a (32 bits) over them, the frame's first 128 bytes at most.
+ */
+export function uidSeedOf(bytes: Uint8Array, offset: number, caplen: number, tsSec: number, tsNsec: number, wireLen: number): number {
+  let h = 0x811c9dc5;
+  const mix = (v: number): void => {
+    for (let i = 0; i < 4; i++) {
+      h ^= (v >>> (8 * i)) & 0xff;
+      h = Math.imul(h, 0x01000193);
+    }
+  };
+  mix(tsSec >>> 0);
+  mix(Math.floor(tsSec / 4294967296));
+  mix(tsNsec >>> 0);
+  mix(wireLen >>> 0);
+  const n = Math.min(caplen, 128);
+  for (let i = 0; i < n; i++) {
+    h ^= bytes[offset + i]!; // i < n <= caplen
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
 /**
  * A Zeek-style connection uid (`C` + 17 base-62 characters) derived from the flow's serial number (which the pipeline
  * derives from the position of the flow's first packet in the input): unique within a run and the same on every run
@@ -23,8 +59,10 @@ export function flowUid(serial: number): string {
   const hi = Math.floor(serial / 4294967296);
   if (hi > 0) serial = (serial ^ Math.imul(hi, 0x27d4eb2d)) >>> 0;
   let a = Math.imul(serial ^ 0x2545f491, 0x9e3779b1) >>> 0;
-  let b = Math.imul((serial + 0x6a09e667) ^ (a >>> 15), 0x85ebca6b) >>> 0;
-  let c = Math.imul(b ^ (b >>> 13) ^ serial, 0xc2b2ae35) >>> 0;
+  // The first six characters come from the serial alone (distinct serials, distinct uids); the rest from the input's
+  // seed too (the same serial of two inputs, different uids).
+  let b = Math.imul((serial + 0x6a09e667) ^ (a >>> 15) ^ uidSeed, 0x85ebca6b) >>> 0;
+  let c = Math.imul(b ^ (b >>> 13) ^ serial ^ Math.imul(uidSeed, 0x27d4eb2d), 0xc2b2ae35) >>> 0;
   const codes = UID_CODES;
   for (let i = 0; i < 17; i++) {
     const w = i < 6 ? a : i < 12 ? b : c;

@@ -20,6 +20,8 @@ export const RecordKind = {
   EXPIRE: 2,
   /** End of input: flush the open flows. */
   END: 3,
+  /** The input's uid seed (in `tsSec`), from its first frame: see setUidSeed. */
+  SEED: 4,
 } as const;
 
 // Int32 slots of a record; the float64 slots follow at F64_AT (in float64 units).
@@ -187,6 +189,17 @@ export class RingWriter {
     v.i32[slot * RECORD_I32 + KIND] = RecordKind.EXPIRE;
     const f = slot * RECORD_F64 + F64_AT;
     v.f64[f + TS] = tsSec;
+    v.f64[f + ORDINAL] = ordinal;
+    this.written++;
+  }
+
+  /** Appends the input's uid seed (see setUidSeed), before any packet of position `ordinal`. */
+  seed(seed: number, ordinal: number): void {
+    const v = this.v;
+    const slot = this.written & v.mask;
+    v.i32[slot * RECORD_I32 + KIND] = RecordKind.SEED;
+    const f = slot * RECORD_F64 + F64_AT;
+    v.f64[f + TS] = seed;
     v.f64[f + ORDINAL] = ordinal;
     this.written++;
   }

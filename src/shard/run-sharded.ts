@@ -86,6 +86,9 @@ class RingDispatch implements PacketDispatch {
     const ordinal = frameOfSerial(serial);
     for (const r of this.rings) r.expire(tsSec, ordinal);
   }
+  seed(seed: number, ordinal: number): void {
+    for (const r of this.rings) r.seed(seed, ordinal);
+  }
   packet(shard: number, p: DecodedPacket, tsSec: number, wireLen: number, frames: number, serial: number, checksumBad: boolean): void {
     this.rings[shard]!.packet(p, tsSec, wireLen, frames, frameOfSerial(serial), serial, checksumBad); // shard < count
   }

@@ -9,7 +9,7 @@ import { Demux, type TunnelChain } from '../flow/demux.js';
 import { EndOrder } from '../flow/end-order.js';
 import type { Flow } from '../flow/flow.js';
 import type { FlowRecord } from '../flow/record.js';
-import { flowRecord } from '../flow/snapshot.js';
+import { flowRecord, setUidSeed } from '../flow/snapshot.js';
 import { SERIALS_PER_FRAME } from '../pipeline.js';
 import { encodeFlowJson } from '../sink/flow-json.js';
 import { GrowingOut, makeWriter } from '../sink/writers.js';
@@ -101,6 +101,7 @@ function main(job: ShardJob): void {
         current = reader.ordinal;
       }
       if (reader.kind === RecordKind.EXPIRE) demux.expire(reader.tsSec);
+      else if (reader.kind === RecordKind.SEED) setUidSeed(reader.tsSec);
       else {
         // The layers of a tunnelled frame come in order, outermost first, all to this shard (see Pipeline.tunnels):
         // each inner layer's flow gets the flows of the layers before it as tunnel parents.
