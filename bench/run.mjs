@@ -8,7 +8,7 @@
 // per packet of each stage of the pipeline (bench/stages.mjs).
 // Usage: node bench/run.mjs [--packets 2M] [--flows 50000] [--runs 1]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,13 @@ const nPackets = truth.packets ?? truth.total_packets ?? Number(String(packets).
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 /** Runs argv under GNU time; returns wall seconds and max RSS in MB (best of `runs`). */
-function measure(name, argv, { stdout = 'ignore' } = {}) {
+/**
+ * Where the tools' output goes: /dev/null opened write-only, as a shell's `> /dev/null` does (sockscope takes a
+ * /dev/null open for reading and writing, which is what Node's stdio 'ignore' hands over, for a closed stdout).
+ */
+const DEV_NULL = openSync('/dev/null', 'w');
+
+function measure(name, argv, { stdout = DEV_NULL } = {}) {
   let best = null;
   for (let i = 0; i < runs; i++) {
     const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30 });
