@@ -39,6 +39,8 @@ export interface CaptureStats {
   readonly peakFlowMemory?: number;
   /** The memory budget for flow state, bytes. */
   readonly memoryBudget?: number;
+  /** Closed TCP flows ended before their close delay was over, for the memory budget. */
+  readonly closedEarly?: number;
   /** Intermediate reports written for long flows (active timeout). */
   readonly activeReports?: number;
   /** Capture clock: time of the newest packet, seconds since the epoch (0 before the first packet). */

@@ -391,6 +391,7 @@ export class Pipeline {
       peakFlowMemory: d.table.peakMemory,
       memoryBudget: d.table.options.memoryBytes,
       activeReports: d.table.reported,
+      closedEarly: d.table.closedEarly,
       unsupportedLinkTypes: { ...this.unsupportedLinks },
       tunnelledPackets: this.innerPackets,
       undecoded: this.undecoded.undecoded(),

@@ -17,7 +17,8 @@ export function buildProgram(env: Env, setExit: (code: number) => void): Command
     .exitOverride()
     .configureOutput({
       writeOut: (s) => env.stdout.write(s),
-      writeErr: (s) => env.stderr.write(sanitizeLines(s)),
+      // commander's own errors (`error: unknown option ...`) get the prefix every error of sockscope has.
+      writeErr: (s) => env.stderr.write(sanitizeLines(s.startsWith('error: ') ? `sockscope: ${s}` : s)),
     });
   registerFlows(program, env, setExit);
   registerWatch(program, env, setExit);
@@ -42,7 +43,7 @@ export async function main(argv: string[], env: Env = processEnv()): Promise<num
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? Exit.OK : Exit.USAGE;
     if (e instanceof UsageError) {
-      env.stderr.write(`sockscope: ${sanitizeLines(e.message)}\n`);
+      env.stderr.write(`sockscope: error: ${sanitizeLines(e.message)}\n`);
       return Exit.USAGE;
     }
     throw e;
@@ -72,7 +73,7 @@ if (isMain) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`sockscope: ${sanitizeLines(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+      process.stderr.write(`sockscope: error: ${sanitizeLines(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
       process.exitCode = 1;
     },
   );

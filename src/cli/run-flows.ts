@@ -221,6 +221,10 @@ export function summaryText(s: CaptureStats): string {
   if (s.evictedFlows > forMemory) {
     lines.push(`sockscope: ${s.evictedFlows - forMemory} flows were written early because the flow table was full (--max-flows)`);
   }
+  if ((s.closedEarly ?? 0) > 0) {
+    const mib = Math.round((s.memoryBudget ?? 0) / 1048576);
+    lines.push(`sockscope: ${s.closedEarly} closed TCP flows were written before their close delay was over, to keep flow state within --memory ${mib} MiB`);
+  }
   if ((s.activeReports ?? 0) > 0) {
     lines.push(`sockscope: ${s.activeReports} intermediate records of long flows (end_reason active: --active-timeout)`);
   }

@@ -109,6 +109,8 @@ export class FlowTable {
   evictedForMemory = 0;
   /** Unanswered flows ended by the emergency timeout (also counted in `evicted` and `evictedForMemory`). */
   emergencyEnded = 0;
+  /** Closed flows ended before their close delay was over, to keep within the memory budget (end_reason closed/reset). */
+  closedEarly = 0;
   /** Bytes charged to the flows held (see charge). */
   memory = 0;
   /** Highest `memory` reached. */
@@ -125,6 +127,13 @@ export class FlowTable {
   private readonly idleSec: Float64Array;
   private readonly onEnd: EndHandler;
   private readonly onActive: EndHandler;
+  /**
+   * Flows in their close delay, in the order they closed, with the serial each had then (a flow ended meanwhile and
+   * reused for another has another serial): over the memory budget these go first, since their records are final.
+   */
+  private readonly closing: Flow[] = [];
+  private readonly closingSerials: number[] = [];
+  private closingHead = 0;
   /** Flows reported by the active timeout (still open). */
   reported = 0;
   /**
@@ -210,7 +219,9 @@ export class FlowTable {
   insert(p: DecodedPacket, swap: boolean, tsSec: number, timeoutClass: TimeoutClass, serial = -1): Flow {
     if (this.size >= this.options.maxFlows) this.evictOldest(false);
     const cost = timeoutClass === TimeoutClass.TCP ? FLOW_BYTES + SEGMENT_LOG_BYTES : FLOW_BYTES;
-    while (this.memory + cost > this.options.memoryBytes && this.size > 0) this.evictOldest(true);
+    while (this.memory + cost > this.options.memoryBytes && this.size > 0) {
+      if (!this.endClosedEarly()) this.evictOldest(true);
+    }
     this.keyHash(p);
     const f = this.pool.pop() ?? new Flow();
     f.proto = p.proto;
@@ -348,6 +359,8 @@ export class FlowTable {
     f.timeoutClass = TimeoutClass.CLOSING;
     const closeAt = tsSec + this.options.closeDelaySec;
     f.closeAtSec = closeAt;
+    this.closing.push(f);
+    this.closingSerials.push(f.serial);
     f.dueFloor = Math.floor(closeAt);
     this.schedule(f, closeAt);
   }
@@ -397,6 +410,7 @@ export class FlowTable {
       }
     }
     if (steps > 0) this.wheelSec = target;
+    this.dropStaleClosing();
     return n;
   }
 
@@ -495,6 +509,41 @@ export class FlowTable {
         return;
       }
     }
+  }
+
+  /**
+   * Over the memory budget, ends the flow that closed first and still waits out its close delay (its record is final:
+   * only late packets are lost), with its own end reason; false when there is none.
+   */
+  private endClosedEarly(): boolean {
+    this.dropStaleClosing();
+    if (this.closingHead >= this.closing.length) return false;
+    const f = this.closing[this.closingHead++]!; // closingHead < length
+    f.endReason = f.closingReason;
+    this.closedEarly++;
+    this.remove(f);
+    return true;
+  }
+
+  /** Skips the closing-queue entries of flows no longer closing (ended, or reused for another flow); compacts it. */
+  private dropStaleClosing(): void {
+    const q = this.closing, serials = this.closingSerials;
+    let head = this.closingHead;
+    while (head < q.length) {
+      const f = q[head]!; // head < length
+      if (f.serial === serials[head] && f.timeoutClass === TimeoutClass.CLOSING && f.slot >= 0) break;
+      head++;
+    }
+    if (head === q.length) {
+      q.length = 0;
+      serials.length = 0;
+      head = 0;
+    } else if (head > 4096 && head * 2 > q.length) {
+      q.splice(0, head);
+      serials.splice(0, head);
+      head = 0;
+    }
+    this.closingHead = head;
   }
 
   private evict(f: Flow, forMemory: boolean): void {

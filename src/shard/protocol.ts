@@ -36,6 +36,7 @@ export interface ShardCounters {
   peakFlowMemory: number;
   memoryBudget: number;
   activeReports: number;
+  closedEarly: number;
   /** Packets dropped from their flow's counters for a wrong transport checksum. */
   badChecksums: number;
 }
@@ -83,6 +84,7 @@ export function mergeStats(reader: CaptureStats, shards: readonly ShardCounters[
   let peak = 0;
   let budget = 0;
   let reports = 0;
+  let closedEarly = 0;
   let badChecksums = 0;
   for (const s of shards) {
     assigned += s.assigned;
@@ -95,6 +97,7 @@ export function mergeStats(reader: CaptureStats, shards: readonly ShardCounters[
     peak += s.peakFlowMemory;
     budget += s.memoryBudget;
     reports += s.activeReports;
+    closedEarly += s.closedEarly;
     badChecksums += s.badChecksums;
   }
   return {
@@ -109,6 +112,7 @@ export function mergeStats(reader: CaptureStats, shards: readonly ShardCounters[
     peakFlowMemory: peak,
     memoryBudget: budget,
     activeReports: reports,
+    closedEarly,
     badChecksums,
   };
 }

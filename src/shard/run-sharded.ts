@@ -70,7 +70,7 @@ class Lane {
   done = false;
   counters: ShardCounters = {
     assigned: 0, activeFlows: 0, totalFlows: 0, evictedFlows: 0, evictedForMemory: 0, emergencyEnded: 0, emergencies: 0,
-    peakFlowMemory: 0, memoryBudget: 0, activeReports: 0, badChecksums: 0,
+    peakFlowMemory: 0, memoryBudget: 0, activeReports: 0, closedEarly: 0, badChecksums: 0,
   };
 }
 

@@ -62,6 +62,7 @@ function main(job: ShardJob): void {
       peakFlowMemory: t.peakMemory,
       memoryBudget: t.options.memoryBytes,
       activeReports: t.reported,
+      closedEarly: t.closedEarly,
       badChecksums: demux.badChecksums,
     };
   }

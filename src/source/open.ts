@@ -80,7 +80,8 @@ export async function openCapture(path: string, opts: OpenCaptureOptions = {}): 
     const fh = await openFile(path, 'r');
     try {
       const st = await fh.stat();
-      if (st.isDirectory()) throw new CaptureError(path, 0, 0, 'is a directory, not a capture file');
+      // Nothing was read: no packet or byte to name (describeOpenError: `cannot read DIR: is a directory`).
+      if (st.isDirectory()) throw Object.assign(new Error(`${path}: is a directory, not a capture file`), { code: 'EISDIR', path });
       if (st.isFile()) totalBytes = st.size;
     } catch (err) {
       await fh.close();

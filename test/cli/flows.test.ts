@@ -73,7 +73,7 @@ describe('sockscope flows', () => {
       const r = run(['flows', '-f', 'csv', ...args], readFileSync(DEMO));
       expect(r.code, r.err).toBe(2);
       expect(r.err).toBe(
-        'sockscope: standard input (-) can be named only once: it can be read only once; name - once, or save the ' +
+        'sockscope: error: standard input (-) can be named only once: it can be read only once; name - once, or save the ' +
           'capture to a file to read it again\n',
       );
       expect(r.out).toBe('');

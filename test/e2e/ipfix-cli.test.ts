@@ -76,7 +76,7 @@ async function run(args: string[], isTTY = false): Promise<{ code: number; out: 
     await program.parseAsync(args, { from: 'user' });
   } catch (e) {
     if (e instanceof UsageError) {
-      stderr.write(`sockscope: ${e.message}\n`);
+      stderr.write(`sockscope: error: ${e.message}\n`); // as main() writes a usage error
       code = Exit.USAGE;
     } else if (e instanceof CommanderError) code = Exit.USAGE;
     else throw e;
@@ -122,7 +122,7 @@ describe.skipIf(!HAVE_CORPUS)('flows: IPFIX options', () => {
   it('-f ipfix is not written to a terminal', async () => {
     const r = await run(['flows', capture, '-f', 'ipfix'], true);
     expect(r.code).toBe(Exit.USAGE);
-    expect(r.err).toBe('sockscope: -f ipfix writes binary IPFIX: redirect standard output to a file, or name one with -o FILE\n');
+    expect(r.err).toBe('sockscope: error: -f ipfix writes binary IPFIX: redirect standard output to a file, or name one with -o FILE\n');
     expect(r.out).toBe('');
   });
 
@@ -147,7 +147,7 @@ describe.skipIf(!HAVE_CORPUS)('flows: IPFIX options', () => {
   it('a collector name that does not resolve stops the run before anything is read', async () => {
     const r = await run(['flows', capture, '--ipfix', 'no-such-collector.invalid:4739']);
     expect(r.code).toBe(Exit.USAGE);
-    expect(r.err).toMatch(/^sockscope: IPFIX collector udp:\/\/no-such-collector\.invalid:4739: .*ENOTFOUND/);
+    expect(r.err).toMatch(/^sockscope: error: IPFIX collector udp:\/\/no-such-collector\.invalid:4739: .*ENOTFOUND/);
     expect(r.out).toBe('');
   });
 });

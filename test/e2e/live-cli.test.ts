@@ -72,7 +72,7 @@ describe('without the cap package', () => {
     const r = sockscope(['capture', '-i', 'lo'], {nodeArgs: noCap});
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^sockscope: live capture needs libpcap and the optional "cap" package, which could not be loaded \(Cannot find package 'cap'/);
+    expect(r.stderr).toMatch(/^sockscope: error: live capture needs libpcap and the optional "cap" package, which could not be loaded \(Cannot find package 'cap'/);
     expect(r.stderr).toContain('Install them: apt-get install -y libpcap-dev && npm install cap');
     expect(r.stderr).toContain('"allowScripts": {"cap": true}');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -121,7 +121,7 @@ describe.skipIf(!CAP_BUILT)('capture errors', () => {
   it('an unknown interface: exit 2, the interfaces that exist', () => {
     const r = sockscope(['capture', '-i', 'nosuchdev0']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^sockscope: no capture device named "nosuchdev0"\. Devices that exist:\n/);
+    expect(r.stderr).toMatch(/^sockscope: error: no capture device named "nosuchdev0"\. Devices that exist:\n/);
     expect(r.stderr).toMatch(/\n {2}lo \(127\.0\.0\.1, ::1\)\n/);
   });
 
@@ -135,7 +135,7 @@ describe.skipIf(!CAP_BUILT)('capture errors', () => {
     const r = sockscope(['capture', '-i', 'lo', 'tcp', 'and', '(']);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
-      'sockscope: BPF filter expression "tcp and (" does not compile: can\'t parse filter expression: syntax error\n',
+      'sockscope: error: BPF filter expression "tcp and (" does not compile: can\'t parse filter expression: syntax error\n',
     );
   });
 
@@ -145,7 +145,7 @@ describe.skipIf(!CAP_BUILT)('capture errors', () => {
     });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
-      'sockscope: cannot capture on lo: socket: Operation not permitted. Capturing needs root or the CAP_NET_RAW ' +
+      'sockscope: error: cannot capture on lo: socket: Operation not permitted. Capturing needs root or the CAP_NET_RAW ' +
         'capability. Run as root, or give node the capabilities once:\n' +
         '  sudo setcap cap_net_raw,cap_net_admin=eip $(readlink -f $(which node))\n',
     );
@@ -168,7 +168,7 @@ describe.skipIf(NO_ROOT)('capture -w to a path that cannot be written', () => {
     expect(r.status, r.stderr).toBe(2);
     expect(r.ms).toBeLessThan(3500);
     expect(r.stderr).toBe(
-      `sockscope: cannot write the pcap file ${path}: directory ${join(dir, 'no-such-dir')} does not exist (ENOENT); ` +
+      `sockscope: error: cannot write the pcap file ${path}: directory ${join(dir, 'no-such-dir')} does not exist (ENOENT); ` +
         'create it or choose another path; nothing was captured\n',
     );
     expect(r.stdout).toBe('');
@@ -178,7 +178,7 @@ describe.skipIf(NO_ROOT)('capture -w to a path that cannot be written', () => {
     const r = refused(dir);
     expect(r.status, r.stderr).toBe(2);
     expect(r.ms).toBeLessThan(3500);
-    expect(r.stderr).toContain(`sockscope: cannot write the pcap file ${dir}: it is a directory (EISDIR)`);
+    expect(r.stderr).toContain(`sockscope: error: cannot write the pcap file ${dir}: it is a directory (EISDIR)`);
     expect(r.stderr).not.toContain('listening on');
     expect(r.stdout).toBe('');
   });
@@ -195,7 +195,7 @@ describe.skipIf(NO_ROOT)('capture -w to a path that cannot be written', () => {
     expect(r.status, r.stderr).toBe(2);
     expect(r.ms).toBeLessThan(3500);
     expect(r.stderr).toBe(
-      `sockscope: cannot write the pcap file ${path}: permission denied (EACCES); choose a path you may write to; nothing was captured\n`,
+      `sockscope: error: cannot write the pcap file ${path}: permission denied (EACCES); choose a path you may write to; nothing was captured\n`,
     );
   });
 });

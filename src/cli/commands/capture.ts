@@ -187,7 +187,7 @@ async function capture(filter: string, o: CaptureCliOptions, env: Env, deps: Cap
   } catch (e) {
     if (writer !== undefined) await writer.finish().catch(() => undefined);
     if (e instanceof Error && writer?.failed === e) {
-      env.stderr.write(`sockscope: ${sanitizeLines(e.message)}\n`);
+      env.stderr.write(`sockscope: error: ${sanitizeLines(e.message)}\n`);
       return Exit.INPUT;
     }
     throw e;

@@ -75,7 +75,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     try {
       sources = withBpf(await openCaptures(captures, { stdin: env.stdin }), o.bpf);
     } catch (e) {
-      env.stderr.write(`sockscope: ${sanitize(describeOpenError(e))}\n`);
+      env.stderr.write(`sockscope: error: ${sanitize(describeOpenError(e))}\n`);
       setExit(Exit.INPUT);
       return;
     }
@@ -153,7 +153,7 @@ export function describeOpenError(e: unknown): string {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') return `cannot open ${err.path ?? ''}: no such file`;
     if (err.code === 'EACCES') return `cannot open ${err.path ?? ''}: permission denied`;
-    if (err.code === 'EISDIR') return `cannot read ${err.path ?? ''}: is a directory`;
+    if (err.code === 'EISDIR') return `cannot read ${err.path ?? ''}: is a directory, not a capture file`;
     return e.message;
   }
   return String(e);

@@ -123,7 +123,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
   if (o.interface === undefined) checkCaptureNames(args); // with -i the arguments are a BPF expression
   const headless = o.headless === true;
   if (!env.isTTY && !headless) {
-    env.stderr.write(`sockscope: ${NOT_A_TERMINAL}\n`);
+    env.stderr.write(`sockscope: error: ${NOT_A_TERMINAL}\n`);
     return Exit.USAGE;
   }
   const readsStdin = o.interface === undefined && args.includes('-');
@@ -144,7 +144,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
   } catch (e) {
     for (const s of sources) await s.close();
     if (e instanceof Error && e.name === 'LiveCaptureError') throw new UsageError(e.message);
-    env.stderr.write(`sockscope: ${sanitize(describeOpenError(e))}\n`);
+    env.stderr.write(`sockscope: error: ${sanitize(describeOpenError(e))}\n`);
     return Exit.INPUT;
   }
 

@@ -72,7 +72,8 @@ export function detailRows(r: FlowRecord): Array<readonly [string, string, strin
     both('packets', (d) => n(d.pkts)),
     both('IP bytes', (d) => n(d.ipBytes)),
     both('payload bytes', (d) => n(d.payloadBytes)),
-    both('seq bytes', (d) => n(d.seqBytes)),
+    // Zeek's orig_bytes/resp_bytes: TCP's sequence space; for UDP and ICMP their payload (there is no sequence).
+    both(tcp ? 'seq bytes' : 'data bytes', (d) => n(d.seqBytes)),
   ];
   if (tcp) {
     rows.push(
@@ -93,7 +94,8 @@ export default function FlowDetail({ record: r, history, gone, width, flowByUid 
   const chain = tunnelChainText(r, flowByUid ?? (() => undefined));
   const label = 15;
   const col = Math.max(10, Math.floor((width - label - 2) / 2));
-  const ended = r.endReason === 'active' ? 'open' : `ended (${r.endReason})`;
+  // A flow that left the table shows its last snapshot, taken while it was open: it has ended since.
+  const ended = r.endReason !== 'active' ? `ended (${r.endReason})` : gone ? 'ended' : 'open';
   const spark = sparkline(history, Math.max(8, width - 40));
   const current = history.length ? history[history.length - 1]! : 0; // length checked
   const peak = history.length ? Math.max(...history) : 0;

@@ -82,7 +82,7 @@ async function capture(args: string[], live: FakeLive): Promise<{ code: number; 
     await program.parseAsync(['capture', ...args], { from: 'user' });
   } catch (e) {
     if (e instanceof UsageError) {
-      stderr.write(`sockscope: ${e.message}\n`);
+      stderr.write(`sockscope: error: ${e.message}\n`); // as main() writes a usage error
       code = Exit.USAGE;
     } else if (e instanceof CommanderError) {
       code = Exit.USAGE;
@@ -100,7 +100,7 @@ describe('capture -w: the file is opened before the capture starts', () => {
     const path = join(dir, 'missing', 'x.pcap');
     const r = await capture(['-i', 'fake0', '-f', 'ndjson', '-w', path], live);
     expect(r.code, r.err).toBe(Exit.USAGE);
-    expect(r.err).toBe(`sockscope: cannot write the pcap file ${path}: directory ${join(dir, 'missing')} does not exist (ENOENT); create it or choose another path; nothing was captured\n`);
+    expect(r.err).toBe(`sockscope: error: cannot write the pcap file ${path}: directory ${join(dir, 'missing')} does not exist (ENOENT); create it or choose another path; nothing was captured\n`);
     expect(r.out).toBe('');
     expect(live.pumps).toBe(0);
     expect(live.closed).toBe(true);

@@ -62,7 +62,7 @@ describe('sockscope watch (command line)', () => {
     stdin.write(Buffer.alloc(100));
     expect(await main(['watch', '-', 'fixtures/demo.pcap', '-'], env)).toBe(2);
     expect(env.err()).toBe(
-      'sockscope: standard input (-) can be named only once: it can be read only once; name - once, or save the ' +
+      'sockscope: error: standard input (-) can be named only once: it can be read only once; name - once, or save the ' +
         'capture to a file to read it again\n',
     );
     expect(stdin.readableLength).toBe(100);
