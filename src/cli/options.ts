@@ -43,7 +43,7 @@ export function addFlowOptions(cmd: Command): Command {
     .option('--other-timeout <sec>', 'end flows of other IP protocols after this much inactivity (Zeek: 60)', seconds)
     .option('--close-delay <sec>', 'keep a closed or reset TCP flow this long for late packets (Zeek: 5)', seconds)
     .option('--max-flows <n>', 'most flows held at once; the least recently active is written out to make room', positiveInt)
-    .option('--memory <MiB>', 'memory budget for flow state (default 512): near it, unanswered flows end after 1 s, then the flows nearest their timeout are written out early', positiveInt)
+    .option('--memory <MiB>', 'memory budget for flow state (default 480: with the process itself, under 600 MB): near it, unanswered flows end after 1 s, closed flows and then those nearest their timeout are written out early', positiveInt)
     .option(
       '--active-timeout <sec>',
       'write a long flow every this many seconds while it goes on (end_reason active; YAF and softflowd: 1800); default: ' +

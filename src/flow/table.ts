@@ -28,7 +28,7 @@ export interface FlowTableOptions {
   maxFlows?: number;
   /**
    * Memory budget for flow state, bytes (Suricata's flow memcap). Near it the table goes into emergency mode, then
-   * ends flows to stay within it (see FlowTable). @default 512 MiB
+   * ends flows to stay within it (see FlowTable). @default 480 MiB (with the process itself, under 600 MB)
    */
   memoryBytes?: number;
   /**
@@ -68,7 +68,7 @@ export function resolveTableOptions(o: FlowTableOptions = {}): ResolvedTableOpti
     closeDelaySec: o.closeDelaySec ?? 5,
     attemptDelaySec: o.attemptDelaySec ?? 5,
     maxFlows: o.maxFlows ?? 1_000_000,
-    memoryBytes: o.memoryBytes ?? 512 * 1024 * 1024,
+    memoryBytes: o.memoryBytes ?? 480 * 1024 * 1024,
     emergencyTimeoutSec: o.emergencyTimeoutSec ?? 1,
     activeTimeoutSec: o.activeTimeoutSec ?? 0,
   };
