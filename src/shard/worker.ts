@@ -19,6 +19,8 @@ import type { BatchMessage, DoneMessage, FatalMessage, ShardCounters, ShardJob }
 /** Post a batch once this many bytes of records are gathered, or this long after the last post. */
 const BATCH_BYTES = 1 << 18;
 const BATCH_MS = 50;
+/** Open flows ended at a time at end of input, between posts. */
+const FLUSH_BATCH = 4096;
 /** Longest wait for the ring between looks at the clock (posts are due even when no packets come). */
 const WAIT_MS = 20;
 
@@ -117,7 +119,19 @@ function main(job: ShardJob): void {
     order.positionDone(current);
     if (!done && (out.len >= BATCH_BYTES || Date.now() - lastPost >= BATCH_MS)) post(current);
   }
-  order.flushWith(() => demux.flush());
+  // End of input: the open flows, FLUSH_BATCH at a time, each batch posted at once (with a watermark below the flush
+  // records' Infinity, so the merge still waits for the other shards' ones), so that neither this thread nor the
+  // reading thread holds every open flow's record at the same time.
+  const table = demux.table;
+  const all = table.flushOrder();
+  for (let i = 0; i < all.length; i += FLUSH_BATCH) {
+    const end = Math.min(all.length, i + FLUSH_BATCH);
+    order.flushWith(() => {
+      for (let j = i; j < end; j++) table.endFlushed(all[j]!, 'eof'); // j < end <= length
+    });
+    if (end < all.length) post(current);
+  }
+  all.length = 0;
   post(Infinity);
   const msg: DoneMessage = { t: 'done', counters: counters() };
   port.postMessage(msg);
