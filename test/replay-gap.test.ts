@@ -9,26 +9,14 @@ import { Pipeline, ReplayControl } from '../src/pipeline.js';
 import type { Snapshot } from '../src/pipeline-types.js';
 import { openCapture } from '../src/source/open.js';
 import { gapText } from '../src/tui/components/Header.js';
-import { udpFlowsPcap } from './helpers/hostile.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-/** Three one-packet UDP flows at t, t+1 s and t+200 s. */
-function gapCapture(): string {
-  const b = udpFlowsPcap(3, 1);
-  b.writeUInt32LE(1_700_000_000 + 200, 24 + 2 * (16 + 20 + 8 + 8));
-  const path = join(mkdtempSync(join(tmpdir(), 'sockscope-gap-')), 'gap.pcap');
-  writeFileSync(path, b);
-  return path;
-}
+import { gapPcap } from './helpers/hostile.js';
 
 async function replay(control: ReplayControl, onWait?: () => void): Promise<{ records: FlowRecord[]; ms: number }> {
   const records: FlowRecord[] = [];
   const started = Date.now();
   const timer = onWait === undefined ? undefined : setInterval(onWait, 50);
   try {
-    await new Pipeline({ sources: [await openCapture(gapCapture())], replay: control, onFlowEnd: (r) => records.push(r) }).run();
+    await new Pipeline({ sources: [await openCapture(gapPcap(200))], replay: control, onFlowEnd: (r) => records.push(r) }).run();
   } finally {
     clearInterval(timer);
   }

@@ -379,7 +379,7 @@ export class Demux {
   /** Gives logged flow `f` tracker `t` (fed every segment so far) and takes back its log. */
   private adopt(f: Flow, t: TcpConnection): void {
     const log = f.tcpLog!; // only logged flows are adopted
-    this.table.charge(f, TRACKER_BYTES - SEGMENT_LOG_BYTES);
+    this.table.charge(TRACKER_BYTES - SEGMENT_LOG_BYTES); // flowBytes(f) once f.tcp is set
     f.tcp = t;
     f.tcpOrig = t.orig;
     f.tcpResp = t.resp;

@@ -63,10 +63,12 @@ export class EndOrder {
       order.length = n;
       for (let i = 0; i < n; i++) order[i] = i;
       order.sort((a, b) => pending[a]!.serial - pending[b]!.serial); // a, b < n
-      const serials = order.map((i) => pending[i]!.serial); // read before any flow is handed on (and reused)
+      // A flow's serial is read just before it is handed on: only its own end reuses it (and resets the serial),
+      // and a report of the same flow comes before that end.
       for (let k = 0; k < n; k++) {
         const i = order[k]!; // k < n
-        this.emit(pending[i]!, ordinal, 0, serials[k]!, reports[i]!); // i, k < n
+        const f = pending[i]!; // i < n
+        this.emit(f, ordinal, 0, f.serial, reports[i]!);
       }
     }
     pending.length = 0;

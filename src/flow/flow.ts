@@ -143,8 +143,6 @@ export class Flow {
   recordFlips = 0;
   /** How a CLOSING flow ended: both ends closed with FIN, or an RST. */
   closingReason: 'closed' | 'reset' = 'closed';
-  /** Bytes of the flow table's memory budget this flow is charged (see FlowTable.charge). */
-  charged = 0;
   /** VLAN IDs of the flow's first packet (outer and inner tag; Zeek's vlan-logging), -1 when untagged. */
   vlan = -1;
   innerVlan = -1;
@@ -275,7 +273,6 @@ export class Flow {
     this.flips = 0;
     this.recordFlips = 0;
     this.closingReason = 'closed';
-    this.charged = 0;
     this.vlan = -1;
     this.innerVlan = -1;
     this.names = null;

@@ -52,6 +52,14 @@ export const FLOW_BYTES = 850;
 export const SEGMENT_LOG_BYTES = 450;
 export const TRACKER_BYTES = 2450;
 
+const IP_PROTO_TCP = 6;
+
+/** What the budget charges for flow `f` as it stands: the flow, and a TCP flow's log or tracker. */
+export function flowBytes(f: Flow): number {
+  if (f.proto !== IP_PROTO_TCP) return FLOW_BYTES;
+  return FLOW_BYTES + (f.tcp !== null ? TRACKER_BYTES : SEGMENT_LOG_BYTES);
+}
+
 /** Emergency mode starts when the charged memory passes this share of the budget, and ends below the second. */
 const EMERGENCY_ON = 0.9;
 const EMERGENCY_OFF = 0.7;
@@ -218,7 +226,7 @@ export class FlowTable {
    */
   insert(p: DecodedPacket, swap: boolean, tsSec: number, timeoutClass: TimeoutClass, serial = -1): Flow {
     if (this.size >= this.options.maxFlows) this.evictOldest(false);
-    const cost = timeoutClass === TimeoutClass.TCP ? FLOW_BYTES + SEGMENT_LOG_BYTES : FLOW_BYTES;
+    const cost = p.proto === IP_PROTO_TCP ? FLOW_BYTES + SEGMENT_LOG_BYTES : FLOW_BYTES; // a new TCP flow gets a log
     while (this.memory + cost > this.options.memoryBytes && this.size > 0) {
       if (!this.endClosedEarly()) this.evictOldest(true);
     }
@@ -245,7 +253,7 @@ export class FlowTable {
     this.buckets[b] = f;
     this.size++;
     f.timeoutClass = timeoutClass;
-    this.charge(f, cost);
+    this.charge(cost);
     if (this.emergency) f.dueFloor = Math.floor(tsSec + this.options.emergencyTimeoutSec);
     if (Number.isNaN(this.wheelSec)) this.wheelSec = Math.floor(tsSec) - 1;
     // A TCP flow is first looked at after Zeek's attempt delay: an unanswered SYN ends then (see attemptOver), and
@@ -293,11 +301,11 @@ export class FlowTable {
   }
 
   /**
-   * Charges `bytes` more (or, negative, less) of the memory budget to flow `f`, held by the table (the demultiplexer
-   * charges a tracker when a flow moves to one). Turns emergency mode on near the budget and off well below it.
+   * Charges `bytes` more (or, negative, less) of the memory budget to the flows held (the demultiplexer charges the
+   * difference when a flow moves from its log to a tracker; see flowBytes). Turns emergency mode on near the budget
+   * and off well below it.
    */
-  charge(f: Flow, bytes: number): void {
-    f.charged += bytes;
+  charge(bytes: number): void {
     const m = (this.memory += bytes);
     if (m > this.peakMemory) this.peakMemory = m;
     const budget = this.options.memoryBytes;
@@ -432,7 +440,7 @@ export class FlowTable {
     f.nextInBucket = null;
     this.unschedule(f);
     this.size--;
-    this.charge(f, -f.charged);
+    this.charge(-flowBytes(f));
     this.onEnd(f);
   }
 

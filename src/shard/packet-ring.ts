@@ -184,22 +184,21 @@ export class RingWriter {
 
   /** Appends a tick of the flow table's clock at capture time `tsSec`, from the frame at `ordinal`. */
   expire(tsSec: number, ordinal: number): void {
-    const v = this.v;
-    const slot = this.written & v.mask;
-    v.i32[slot * RECORD_I32 + KIND] = RecordKind.EXPIRE;
-    const f = slot * RECORD_F64 + F64_AT;
-    v.f64[f + TS] = tsSec;
-    v.f64[f + ORDINAL] = ordinal;
-    this.written++;
+    this.control(RecordKind.EXPIRE, tsSec, ordinal);
   }
 
   /** Appends the input's uid seed (see setUidSeed), before any packet of position `ordinal`. */
   seed(seed: number, ordinal: number): void {
+    this.control(RecordKind.SEED, seed, ordinal);
+  }
+
+  /** Appends a record of kind `kind` that carries one number (in the `tsSec` slot) and its input position. */
+  private control(kind: number, value: number, ordinal: number): void {
     const v = this.v;
     const slot = this.written & v.mask;
-    v.i32[slot * RECORD_I32 + KIND] = RecordKind.SEED;
+    v.i32[slot * RECORD_I32 + KIND] = kind;
     const f = slot * RECORD_F64 + F64_AT;
-    v.f64[f + TS] = seed;
+    v.f64[f + TS] = value;
     v.f64[f + ORDINAL] = ordinal;
     this.written++;
   }

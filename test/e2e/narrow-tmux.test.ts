@@ -11,70 +11,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { corpus, readConnLog } from '../tui/corpus.js';
+import { TmuxServer } from '../helpers/tmux.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const sessions: string[] = [];
-let counter = 0;
 
-/** A tmux server of this file's own: another test file's server exiting as its last session ends cannot take ours. */
-const SOCKET = `sockscope-narrow-${process.pid}`;
-const tmux = (...args: string[]): string =>
-  execFileSync('tmux', ['-L', SOCKET, ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const server = new TmuxServer('narrow');
+const tmux = (...args: string[]): string => server.run(...args);
+const start = (cmd: string, columns: number, rows: number): string => server.start(cmd, columns, rows);
+const send = (s: string, ...keys: string[][]): Promise<void> => server.send(s, ...keys);
+const history = (s: string): string => server.history(s);
+const screen = (s: string): string => server.screen(s);
+const waitFor = (s: string, test: (x: string) => boolean, read = screen, ms = 10_000): Promise<string> =>
+  server.waitFor(s, test, read, ms);
 
-function alive(session: string): boolean {
-  try {
-    tmux('has-session', '-t', session);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs `cmd` in a detached tmux session of the given size; the shell prints DONE=<exit code> after it. */
-function start(cmd: string, columns: number, rows: number): string {
-  const session = `sockscope-narrow-${process.pid}-${++counter}`;
-  sessions.push(session);
-  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows),
-    `env -u CI -u CONTINUOUS_INTEGRATION TERM=xterm-256color ${cmd}; echo DONE=$?; sleep 30`);
-  return session;
-}
-
-/** The whole pane with its history, wrapped lines joined (a line longer than the terminal shows as one long line). */
-/** Sends tmux keys one at a time (a key that arrives with others is read as pasted text). */
-async function send(s: string, ...keys: string[][]): Promise<void> {
-  for (const k of keys) {
-    tmux('send-keys', '-t', s, ...k);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const history = (s: string): string => tmux('capture-pane', '-p', '-J', '-S', '-5000', '-t', s);
-const screen = (s: string): string => tmux('capture-pane', '-p', '-t', s);
-
-async function waitFor(s: string, test: (x: string) => boolean, read = screen, ms = 10_000): Promise<string> {
-  const until = Date.now() + ms;
-  let x = '';
-  while (Date.now() < until) {
-    if (alive(s)) x = read(s);
-    if (test(x)) return x;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return x;
-}
-
-afterEach(() => {
-  while (sessions.length) {
-    const s = sessions.pop()!;
-    if (alive(s)) tmux('kill-session', '-t', s);
-  }
-});
-afterAll(() => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // no server left: every session ended
-  }
-});
+afterEach(() => server.killSessions());
+afterAll(() => server.close());
 
 const WIKI = corpus('zeek/wikipedia.pcap');
 const TEREDO = corpus('zeek/tunnel-teredo.pcap');

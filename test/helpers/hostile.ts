@@ -2,8 +2,9 @@
  * Captures the hostile-input tests generate (classic pcap, raw IP), and a look at a child process's reading and
  * memory through /proc, for tests that must show reading waits or memory stays bounded.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 /** The built CLI. */
 export const BIN = resolve(import.meta.dirname, '../../bin/sockscope');
@@ -57,6 +58,18 @@ export function udpFlowsPcap(n: number, perSecond = 1000): Buffer {
     buf.writeUInt16BE(16, o + 24);
   }
   return buf;
+}
+
+/**
+ * A capture file of three one-packet UDP flows (udpFlowsPcap) at t, t+1 s and t+`gapSec`: a quiet stretch for the
+ * replay-gap tests. Returns its path.
+ */
+export function gapPcap(gapSec: number): string {
+  const b = udpFlowsPcap(3, 1);
+  b.writeUInt32LE(1_700_000_000 + gapSec, 24 + 2 * UDP_RECORD_BYTES);
+  const path = join(mkdtempSync(join(tmpdir(), 'sockscope-gap-')), 'gap.pcap');
+  writeFileSync(path, b);
+  return path;
 }
 
 /** Bytes the process `pid` has read so far (all reads: files, pipes), from /proc/PID/io. */
