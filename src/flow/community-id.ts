@@ -83,6 +83,22 @@ export function communityIdOfKey(
   seed = 0,
   base64 = true,
 ): string {
+  digestOfKey(proto, ipVersion, src, dst, sport, dport, ports, oneWay, seed);
+  return base64 ? `1:${base64Of(DIGEST)}` : `1:${hexOf(DIGEST)}`;
+}
+
+/** Hashes the key (as communityIdOfKey takes it) into DIGEST. */
+function digestOfKey(
+  proto: number,
+  ipVersion: number,
+  src: Uint32Array,
+  dst: Uint32Array,
+  sport: number,
+  dport: number,
+  ports: boolean,
+  oneWay: boolean,
+  seed: number,
+): void {
   const words = ipVersion === 6 ? 4 : 1;
   const first = 4 - words;
   // Order the endpoints: smaller address first, on equal addresses the smaller port (unless one-way).
@@ -112,7 +128,6 @@ export function communityIdOfKey(
     m[pos++] = p2 & 0xff;
   }
   sha1OneBlock(m, pos, DIGEST);
-  return base64 ? `1:${base64Of(DIGEST)}` : `1:${hexOf(DIGEST)}`;
 }
 
 function putWords(m: Uint8Array, pos: number, w: Uint32Array, first: number): number {
@@ -149,16 +164,36 @@ export function communityIdOfRecord(r: FlowRecord): string | undefined {
  * address text (sink/flow-json.ts writes lines without records).
  */
 export function communityIdOfFlow(f: Flow): string | undefined {
+  if (!digestOfFlow(f)) return undefined;
+  return communityIdSettings.base64 ? `1:${base64Of(DIGEST)}` : `1:${hexOf(DIGEST)}`;
+}
+
+/**
+ * communityIdOfFlow written as text (no quotes) into `out` at `at`, which has room for 42 bytes: returns how many
+ * bytes it wrote, 0 when the flow has no community ID (sink/flow-json.ts, without a string per line).
+ */
+export function writeCommunityIdOfFlow(f: Flow, out: Uint8Array, at: number): number {
+  if (!digestOfFlow(f)) return 0;
+  out[at] = 0x31; // 1
+  out[at + 1] = 0x3a; // :
+  const codes = communityIdSettings.base64 ? base64Codes(DIGEST) : hexCodes(DIGEST);
+  for (let i = 0; i < codes.length; i++) out[at + 2 + i] = codes[i]!; // i < length
+  return 2 + codes.length;
+}
+
+/** Hashes the key of `f` into DIGEST under the process-wide settings; false when the flow has no community ID. */
+function digestOfFlow(f: Flow): boolean {
   const s = communityIdSettings;
   const proto = f.proto;
-  if (!s.enabled || proto === SCTP) return undefined;
+  if (!s.enabled || proto === SCTP) return false;
   SRC[0] = f.oa0; SRC[1] = f.oa1; SRC[2] = f.oa2; SRC[3] = f.oa3;
   DST[0] = f.ra0; DST[1] = f.ra1; DST[2] = f.ra2; DST[3] = f.ra3;
   const ports = proto === TCP || proto === UDP || proto === ICMP || proto === ICMPV6;
   let oneWay = false;
   if (proto === ICMP) oneWay = !icmp4Paired(f.origPort);
   else if (proto === ICMPV6) oneWay = !icmp6Paired(f.origPort);
-  return communityIdOfKey(proto, f.ipVersion, SRC, DST, f.origPort, f.respPort, ports, oneWay, s.seed, s.base64);
+  digestOfKey(proto, f.ipVersion, SRC, DST, f.origPort, f.respPort, ports, oneWay, s.seed);
+  return true;
 }
 
 /**
@@ -260,18 +295,23 @@ export function sha1OneBlock(m: Uint8Array, len: number, out: Uint8Array): void 
     w[t] = (x << 1) | (x >>> 31);
   }
   let a = 0x67452301, b = 0xefcdab89 | 0, c = 0x98badcfe | 0, d = 0x10325476, e = 0xc3d2e1f0 | 0;
-  for (let t = 0; t < 80; t++) {
-    let f: number, k: number;
-    if (t < 20) { f = (b & c) | (~b & d); k = 0x5a827999; }
-    else if (t < 40) { f = b ^ c ^ d; k = 0x6ed9eba1; }
-    else if (t < 60) { f = (b & c) | (b & d) | (c & d); k = 0x8f1bbcdc | 0; }
-    else { f = b ^ c ^ d; k = 0xca62c1d6 | 0; }
-    const tmp = (((a << 5) | (a >>> 27)) + f + e + k + w[t]!) | 0; // t < 80
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = tmp;
+  // The four stages of 20 rounds each (FIPS 180-4 §6.1.2), a loop each: no branch on the round in the loop.
+  let t = 0;
+  for (; t < 20; t++) {
+    const tmp = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + w[t]!) | 0; // t < 80
+    e = d; d = c; c = (b << 30) | (b >>> 2); b = a; a = tmp;
+  }
+  for (; t < 40; t++) {
+    const tmp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + w[t]!) | 0; // t < 80
+    e = d; d = c; c = (b << 30) | (b >>> 2); b = a; a = tmp;
+  }
+  for (; t < 60; t++) {
+    const tmp = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + (0x8f1bbcdc | 0) + w[t]!) | 0; // t < 80
+    e = d; d = c; c = (b << 30) | (b >>> 2); b = a; a = tmp;
+  }
+  for (; t < 80; t++) {
+    const tmp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + (0xca62c1d6 | 0) + w[t]!) | 0; // t < 80
+    e = d; d = c; c = (b << 30) | (b >>> 2); b = a; a = tmp;
   }
   putWord(out, 0, (a + 0x67452301) | 0);
   putWord(out, 4, (b + (0xefcdab89 | 0)) | 0);
@@ -292,6 +332,15 @@ const HEX = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
 
 /** Standard base64 with padding (RFC 4648 §4) of the 20-byte digest: 28 characters. */
 function base64Of(d: Uint8Array): string {
+  return String.fromCharCode.apply(null, base64Codes(d));
+}
+
+function hexOf(d: Uint8Array): string {
+  return String.fromCharCode.apply(null, hexCodes(d));
+}
+
+/** The character codes of base64Of(d), in a reused array. */
+function base64Codes(d: Uint8Array): number[] {
   const codes = OUT_CODES;
   codes.length = 28;
   let o = 0;
@@ -307,15 +356,16 @@ function base64Of(d: Uint8Array): string {
   codes[o++] = B64[(v >>> 12) & 63]!;
   codes[o++] = B64[(v >>> 6) & 63]!;
   codes[o] = 0x3d; // =
-  return String.fromCharCode.apply(null, codes);
+  return codes;
 }
 
-function hexOf(d: Uint8Array): string {
+/** The character codes of hexOf(d), in a reused array. */
+function hexCodes(d: Uint8Array): number[] {
   const codes = OUT_CODES;
   codes.length = 40;
   for (let i = 0; i < 20; i++) {
     codes[2 * i] = HEX[d[i]! >>> 4]!;
     codes[2 * i + 1] = HEX[d[i]! & 15]!;
   }
-  return String.fromCharCode.apply(null, codes);
+  return codes;
 }

@@ -55,6 +55,18 @@ export function uidSeedOf(bytes: Uint8Array, offset: number, caplen: number, tsS
  * over the same input, however many threads read it, so outputs can be diffed.
  */
 export function flowUid(serial: number): string {
+  return String.fromCharCode.apply(null, uidCodes(serial));
+}
+
+/** flowUid(serial) written at `at` of `out` (18 bytes), without a string; returns the position after it. */
+export function writeFlowUid(out: Uint8Array, at: number, serial: number): number {
+  const codes = uidCodes(serial);
+  for (let i = 0; i < 18; i++) out[at + i] = codes[i]!; // i < 18
+  return at + 18;
+}
+
+/** The character codes of flowUid(serial), in a reused array. */
+function uidCodes(serial: number): number[] {
   // Serials above 2^32 (inputs of over 500 million packets: see Pipeline) fold their high word in.
   const hi = Math.floor(serial / 4294967296);
   if (hi > 0) serial = (serial ^ Math.imul(hi, 0x27d4eb2d)) >>> 0;
@@ -72,7 +84,7 @@ export function flowUid(serial: number): string {
     else c = Math.floor(c / 62) ^ Math.imul(i + 1, 0x85ebca6b) >>> 0;
     a >>>= 0; b >>>= 0; c >>>= 0;
   }
-  return String.fromCharCode.apply(null, codes);
+  return codes;
 }
 
 const BASE62_CODES: readonly number[] = Array.from(BASE62, (ch) => ch.charCodeAt(0));

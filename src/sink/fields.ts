@@ -7,6 +7,7 @@ import type { Flow } from '../flow/flow.js';
 import { tunnelParentUids } from '../flow/snapshot.js';
 import type { DirectionRecord, FlowRecord, NamesRecord } from '../flow/record.js';
 import { LOCAL_FIELDS } from '../local/record-fields.js';
+import { localConfigured } from '../local/attribution.js';
 
 /** Zeek log types, as they appear on a conn.log `#types` line. */
 export type ZeekType = 'time' | 'string' | 'addr' | 'port' | 'enum' | 'interval' | 'count' | 'bool' | 'double' | 'set[string]';
@@ -35,6 +36,17 @@ function perDirection(suffix: string, type: ZeekType, get: (d: DirectionRecord, 
     { name: `orig_${suffix}`, type, get: (r) => get(r.orig, r) },
     { name: `resp_${suffix}`, type, get: (r) => get(r.resp, r) },
   ];
+}
+
+/**
+ * The fields that are unset for a flow when flowGatedFieldsUnset says so: those of the payload names, the tunnel
+ * parents, the VLAN tags and the local view (sink/flow-json.ts then writes none of them without asking each).
+ */
+export const FLOW_GATED_FIELDS = new Set<Field>();
+
+function gated(f: Field): Field {
+  FLOW_GATED_FIELDS.add(f);
+  return f;
 }
 
 /** Zeek conn.log fields (Zeek 9.1 order, without service/local_orig/local_resp/tunnel_parents). */
@@ -95,19 +107,20 @@ export const SOCKSCOPE_FIELDS: readonly Field[] = [
   nameField('ssh_client', 'string', (n) => n.sshClient),
   nameField('ssh_server', 'string', (n) => n.sshServer),
   // Zeek's tunnel_parents, last here (in the zeek format in Zeek's own place, before ip_proto); unset when none.
-  {
+  gated({
     name: 'tunnel_parents',
     type: 'set[string]',
     get: (r) => (r.tunnelParents === undefined || r.tunnelParents.length === 0 ? undefined : r.tunnelParents),
     fromFlow: (f) => (f.tunnelParents === null ? undefined : tunnelParentUids(f)),
-  },
+  }),
   // Zeek's vlan and inner_vlan (policy/protocols/conn/vlan-logging): the first packet's 802.1Q tags; unset untagged.
-  { name: 'vlan', type: 'count', get: (r) => tag(r.vlan), fromFlow: (f) => tag(f.vlan) },
-  { name: 'inner_vlan', type: 'count', get: (r) => tag(r.innerVlan), fromFlow: (f) => tag(f.innerVlan) },
+  gated({ name: 'vlan', type: 'count', get: (r) => tag(r.vlan), fromFlow: (f) => tag(f.vlan) }),
+  gated({ name: 'inner_vlan', type: 'count', get: (r) => tag(r.innerVlan), fromFlow: (f) => tag(f.innerVlan) }),
   // ── This host (issue 17): local_orig/local_resp (--local-nets; live, the host's addresses too), and live, each
   // local end's pid, process, user and kernel TCP state (src/local); unset when the run configured nothing local ──
   ...LOCAL_FIELDS,
 ];
+for (const f of LOCAL_FIELDS) FLOW_GATED_FIELDS.add(f);
 
 /** A VLAN ID, unset when there is no tag (-1) or no value. */
 function tag(v: number | undefined): number | undefined {
@@ -121,7 +134,12 @@ function nameField(name: string, type: ZeekType, pick: (n: NamesRecord) => strin
     const v = pick(n);
     return v === '' || v === -1 ? undefined : v;
   };
-  return { name, type, get: (r) => value(r.names), fromFlow: (f) => value(f.names) };
+  return gated({ name, type, get: (r) => value(r.names), fromFlow: (f) => value(f.names) });
+}
+
+/** Whether every field of FLOW_GATED_FIELDS is unset for `f`. */
+export function flowGatedFieldsUnset(f: Flow): boolean {
+  return f.names === null && f.tunnelParents === null && f.vlan < 0 && f.innerVlan < 0 && !localConfigured();
 }
 
 /** Every field, Zeek's first. */

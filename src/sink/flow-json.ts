@@ -8,12 +8,14 @@
  * starts with the columns it writes (CORE_NAMES), and writes any later field of the list (names, added at the end)
  * from a record built for them. test/sink/flow-json.test.ts compares both encoders on every corpus capture.
  */
-import { formatIpv4, formatIpv6 } from '../decode/address.js';
+import { formatIpv6 } from '../decode/address.js';
 import type { Flow } from '../flow/flow.js';
 import type { EndReason, FlowRecord } from '../flow/record.js';
-import { connStateOf, flowRecord, flowTracker, flowUid, historyOf, protoName } from '../flow/snapshot.js';
+import { connStateOf, flowRecord, flowTracker, historyOf, protoName, writeFlowUid } from '../flow/snapshot.js';
+import { writeCommunityIdOfFlow } from '../flow/community-id.js';
+import { TCP_STATE_NAME } from '../tcp/state.js';
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
-import { ALL_FIELDS, type Field } from './fields.js';
+import { ALL_FIELDS, FLOW_GATED_FIELDS, flowGatedFieldsUnset, type Field } from './fields.js';
 import { writeFraction } from './json-bytes.js';
 import type { ChunkedOut } from './writers.js';
 
@@ -37,46 +39,94 @@ for (let i = 0; i < CORE_NAMES.length; i++) {
 /** Fields after the core ones, written from a record. */
 const EXTRA_FIELDS: readonly Field[] = ALL_FIELDS.slice(CORE_NAMES.length);
 
-/** `,"name":` of column `name` (the first column's key is written by hand, without its comma). */
-function key(name: CoreName): Uint8Array {
-  return Uint8Array.from(Buffer.from(`,${JSON.stringify(name)}:`, 'latin1'));
+/** The bytes of latin-1 text `s`. */
+function lit(s: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(s, 'latin1'));
+}
+/** `,"name":` of column `name`, and with `"` after it for a string column. */
+function key(name: CoreName, quoted = false): Uint8Array {
+  return lit(`,${JSON.stringify(name)}:${quoted ? '"' : ''}`);
 }
 /**
- * The keys, one constant each: a table of them (an object with 50 properties, in V8's dictionary mode) cost a hash
- * lookup per column.
+ * The constant text of a line, one Uint8Array each, copied with TypedArray#set (a memmove: about twice as fast as a
+ * loop for a key, many times for longer runs). Text that is the same for many flows is one run: a string column's
+ * quotes go with the keys around it, and a value with few possible forms (proto, states, flags, a TCP end without
+ * analysis events) is precomputed with its key.
  */
-const K_UID = key('uid'), K_ORIG_H = key('id.orig_h'), K_ORIG_P = key('id.orig_p'), K_RESP_H = key('id.resp_h');
-const K_RESP_P = key('id.resp_p'), K_PROTO = key('proto'), K_DURATION = key('duration'), K_ORIG_BYTES = key('orig_bytes');
-const K_RESP_BYTES = key('resp_bytes'), K_CONN_STATE = key('conn_state'), K_MISSED = key('missed_bytes');
-const K_HISTORY = key('history'), K_ORIG_PKTS = key('orig_pkts'), K_ORIG_IP_BYTES = key('orig_ip_bytes');
-const K_RESP_PKTS = key('resp_pkts'), K_RESP_IP_BYTES = key('resp_ip_bytes'), K_IP_PROTO = key('ip_proto');
-const K_ORIG_STATE = key('orig_state'), K_RESP_STATE = key('resp_state'), K_ORIG_INFERRED = key('orig_state_inferred');
-const K_RESP_INFERRED = key('resp_state_inferred'), K_GUESSED = key('direction_guessed');
-const K_ORIG_WIRE = key('orig_wire_bytes'), K_RESP_WIRE = key('resp_wire_bytes');
-const K_ORIG_PAYLOAD = key('orig_payload_bytes'), K_RESP_PAYLOAD = key('resp_payload_bytes');
+const TS_KEY = lit('{"ts":');
+const K_UID = key('uid', true);
+const K_ORIG_H = lit(`"${String.fromCharCode(...key('id.orig_h', true))}`);
+const K_ORIG_P = lit(`"${String.fromCharCode(...key('id.orig_p'))}`);
+const K_RESP_H = key('id.resp_h', true);
+const K_RESP_P = lit(`"${String.fromCharCode(...key('id.resp_p'))}`);
+const K_DURATION = key('duration'), K_ORIG_BYTES = key('orig_bytes'), K_RESP_BYTES = key('resp_bytes');
+const K_CONN_STATE = key('conn_state', true);
+const K_MISSED = lit(`"${String.fromCharCode(...key('missed_bytes'))}`);
+const K_HISTORY = key('history', true);
+const K_ORIG_PKTS = key('orig_pkts'), K_ORIG_IP_BYTES = key('orig_ip_bytes'), K_RESP_PKTS = key('resp_pkts');
+const K_RESP_IP_BYTES = key('resp_ip_bytes'), K_IP_PROTO = key('ip_proto');
+const K_RESP_WIRE = key('resp_wire_bytes'), K_ORIG_PAYLOAD = key('orig_payload_bytes');
+const K_RESP_PAYLOAD = key('resp_payload_bytes');
 const K_ORIG_RETX = key('orig_retransmissions'), K_RESP_RETX = key('resp_retransmissions');
 const K_ORIG_OOO = key('orig_out_of_order'), K_RESP_OOO = key('resp_out_of_order');
 const K_ORIG_DUP = key('orig_dup_acks'), K_RESP_DUP = key('resp_dup_acks');
 const K_ORIG_ZWIN = key('orig_zero_windows'), K_RESP_ZWIN = key('resp_zero_windows');
 const K_ORIG_KA = key('orig_keep_alives'), K_RESP_KA = key('resp_keep_alives');
 const K_ORIG_MSS = key('orig_mss'), K_RESP_MSS = key('resp_mss'), K_ORIG_WSCALE = key('orig_wscale');
-const K_RESP_WSCALE = key('resp_wscale'), K_ORIG_SACK = key('orig_sack_permitted'), K_RESP_SACK = key('resp_sack_permitted');
-const K_ORIG_TS = key('orig_timestamps'), K_RESP_TS = key('resp_timestamps'), K_RTT_SYN = key('rtt_syn');
-const K_RTT_ACK = key('rtt_ack'), K_LAST_TS = key('last_ts'), K_IP_VERSION = key('ip_version');
-const K_END_REASON = key('end_reason');
-const EXTRA_KEY: readonly Uint8Array[] = EXTRA_FIELDS.map((f) => Uint8Array.from(Buffer.from(`,${JSON.stringify(f.name)}:`, 'latin1')));
-const TS_KEY = Uint8Array.from(Buffer.from('{"ts":', 'latin1'));
-const TRUE = Uint8Array.from(Buffer.from('true'));
-const FALSE = Uint8Array.from(Buffer.from('false'));
+const K_RESP_WSCALE = key('resp_wscale');
+const K_RTT_SYN = key('rtt_syn'), K_RTT_ACK = key('rtt_ack'), K_LAST_TS = key('last_ts');
+const QUOTE = lit('"');
+/** `,"proto":"tcp"` and the like, by protocol number. */
+const PROTO: readonly Uint8Array[] = Array.from({ length: 256 }, (_, p) => lit(`${String.fromCharCode(...key('proto'))}"${protoName(p)}"`));
+/** `,"orig_state":"ESTABLISHED"` and the like, by netstat state; the same for the responder. */
+const ORIG_STATE: readonly Uint8Array[] = TCP_STATE_NAME.map((n) => lit(`,"orig_state":"${n}"`));
+const RESP_STATE: readonly Uint8Array[] = TCP_STATE_NAME.map((n) => lit(`,"resp_state":"${n}"`));
+/**
+ * The flags between the states and the wire bytes, up to the key of orig_wire_bytes: by `inferred orig << 2 |
+ * inferred resp << 1 | direction guessed` for TCP, by direction guessed alone (GUESSED) for the rest.
+ */
+const TCP_FLAGS: readonly Uint8Array[] = Array.from({ length: 8 }, (_, i) =>
+  lit(`,"orig_state_inferred":${(i & 4) !== 0},"resp_state_inferred":${(i & 2) !== 0},"direction_guessed":${(i & 1) !== 0},"orig_wire_bytes":`),
+);
+const GUESSED: readonly Uint8Array[] = [lit(',"direction_guessed":false,"orig_wire_bytes":'), lit(',"direction_guessed":true,"orig_wire_bytes":')];
+/** Wireshark's analysis counters of both ends when all are zero (most connections). */
+const NO_ANALYSIS = lit(
+  [
+    'orig_retransmissions', 'resp_retransmissions', 'orig_out_of_order', 'resp_out_of_order', 'orig_dup_acks',
+    'resp_dup_acks', 'orig_zero_windows', 'resp_zero_windows', 'orig_keep_alives', 'resp_keep_alives',
+  ].map((n) => `,"${n}":0`).join(''),
+);
+/** `,"orig_sack_permitted":true` and the like: by field (sack orig, sack resp, ts orig, ts resp) * 2 + value. */
+const SYN_FLAGS: readonly Uint8Array[] = ['orig_sack_permitted', 'resp_sack_permitted', 'orig_timestamps', 'resp_timestamps'].flatMap(
+  (n) => [lit(`,"${n}":false`), lit(`,"${n}":true`)],
+);
+/** `,"ip_version":4,"end_reason":"` by IP version (index 4 or 6; others built on use). */
+const VERSION_END: Uint8Array[] = Array.from({ length: 7 }, (_, v) => lit(`,"ip_version":${v},"end_reason":"`));
+const EXTRA_KEY: readonly Uint8Array[] = EXTRA_FIELDS.map((f) => lit(`,${JSON.stringify(f.name)}:`));
+const TRUE = lit('true');
+const FALSE = lit('false');
 /** Room a line needs at most, but for its strings (reserved as they come). */
 const LINE_RESERVE = 4096;
 
-/** Where the line being written is: the chunk and the position in it (one per module: encoding is not reentrant). */
-let buf: Buffer = Buffer.alloc(0);
+/**
+ * Where the line being written is: the chunk (as a plain Uint8Array over the output Buffer's memory: V8 indexes a
+ * Uint8Array faster than a Buffer, a subclass) and the position in it. One per module: encoding is not reentrant.
+ */
+let chunk: Buffer = Buffer.alloc(0);
+let buf: Uint8Array = new Uint8Array(0);
 let pos = 0;
 
+/** Makes `buf` the bytes of `out.buf` and `pos` its fill. */
+function enter(out: ChunkedOut): void {
+  if (out.buf !== chunk) {
+    chunk = out.buf;
+    buf = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+  }
+  pos = out.len;
+}
+
 function bytes(b: Uint8Array): void {
-  for (let i = 0; i < b.length; i++) buf[pos + i] = b[i]!; // i < length
+  buf.set(b, pos);
   pos += b.length;
 }
 
@@ -98,49 +148,56 @@ function num(v: number, interval: boolean): void {
   else pos = writeFraction(buf, pos, v, interval);
 }
 
-/** A string known to be printable ASCII without `"` or `\\` (names, states, addresses, uids). */
+/** Text known to be printable ASCII without `"` or `\\` (names, states, addresses, uids), without quotes. */
 function ascii(s: string): void {
-  buf[pos++] = 0x22;
-  for (let i = 0; i < s.length; i++) buf[pos + i] = s.charCodeAt(i);
-  pos += s.length;
-  buf[pos++] = 0x22;
+  const b = buf, p = pos, n = s.length;
+  for (let i = 0; i < n; i++) b[p + i] = s.charCodeAt(i);
+  pos = p + n;
 }
 
 function bool(v: boolean): void {
   bytes(v ? TRUE : FALSE);
 }
 
-function addr(version: number, w0: number, w1: number, w2: number, w3: number): string {
-  return version === 4 ? formatIpv4(w3 >>> 0) : formatIpv6([w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0]);
+/** An address of the flow's key: IPv4 digits written in place, IPv6 formatted (RFC 5952) first. */
+function addr(version: number, w0: number, w1: number, w2: number, w3: number): void {
+  if (version !== 4) {
+    ascii(formatIpv6([w0 >>> 0, w1 >>> 0, w2 >>> 0, w3 >>> 0]));
+    return;
+  }
+  uint((w3 >>> 24) & 0xff);
+  buf[pos++] = 0x2e;
+  uint((w3 >>> 16) & 0xff);
+  buf[pos++] = 0x2e;
+  uint((w3 >>> 8) & 0xff);
+  buf[pos++] = 0x2e;
+  uint(w3 & 0xff);
 }
 
 /** Appends the ndjson line of flow `f`, written for `reason`, to `out`. */
 export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): void {
   out.reserve(LINE_RESERVE);
-  buf = out.buf;
-  pos = out.len;
+  enter(out);
   const tcp = flowTracker(f);
-  if (f.uid === '') f.uid = flowUid(f.serial);
   const lastSec = tcp === null ? f.lastSec : tcp.lastActivitySec(f.lastSec);
   const duration = Math.max(0, lastSec - f.startSec);
-  const lasted = duration > 0;
   bytes(TS_KEY);
   num(f.startSec, false);
   bytes(K_UID);
-  ascii(f.uid);
+  if (f.uid === '') pos = writeFlowUid(buf, pos, f.serial);
+  else ascii(f.uid);
   bytes(K_ORIG_H);
-  ascii(addr(f.ipVersion, f.oa0, f.oa1, f.oa2, f.oa3));
+  addr(f.ipVersion, f.oa0, f.oa1, f.oa2, f.oa3);
   bytes(K_ORIG_P);
   uint(f.origPort);
   bytes(K_RESP_H);
-  ascii(addr(f.ipVersion, f.ra0, f.ra1, f.ra2, f.ra3));
+  addr(f.ipVersion, f.ra0, f.ra1, f.ra2, f.ra3);
   bytes(K_RESP_P);
   uint(f.respPort);
-  bytes(K_PROTO);
-  ascii(protoName(f.proto));
+  bytes(PROTO[f.proto & 0xff]!); // < 256
   const o = tcp === null ? null : tcp.orig;
   const r = tcp === null ? null : tcp.resp;
-  if (lasted) {
+  if (duration > 0) {
     bytes(K_DURATION);
     num(duration, true);
     bytes(K_ORIG_BYTES);
@@ -148,15 +205,15 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
     bytes(K_RESP_BYTES);
     uint(r === null ? f.rDataBytes : r.seqBytes);
   }
-  const connState = connStateOf(f, tcp);
-  const history = historyOf(f, tcp);
   bytes(K_CONN_STATE);
-  ascii(connState);
+  ascii(connStateOf(f, tcp));
   bytes(K_MISSED);
   uint(tcp === null ? 0 : tcp.missedBytes);
+  const history = historyOf(f, tcp);
   if (history !== '') {
     bytes(K_HISTORY);
     ascii(history);
+    buf[pos++] = 0x22; // "
   }
   bytes(K_ORIG_PKTS);
   uint(f.oPkts);
@@ -168,10 +225,14 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
   uint(f.rIpBytes);
   bytes(K_IP_PROTO);
   uint(f.proto);
-  if (o !== null && r !== null) tcpStates(o, r);
-  bytes(K_GUESSED);
-  bool(f.directionGuessed);
-  bytes(K_ORIG_WIRE);
+  const guessed = f.directionGuessed ? 1 : 0;
+  if (o !== null && r !== null) {
+    bytes(ORIG_STATE[o.state]!); // state < STATE_COUNT
+    bytes(RESP_STATE[r.state]!);
+    bytes(TCP_FLAGS[(o.stateInferred ? 4 : 0) | (r.stateInferred ? 2 : 0) | guessed]!); // < 8
+  } else {
+    bytes(GUESSED[guessed]!); // < 2
+  }
   uint(f.oWireBytes);
   bytes(K_RESP_WIRE);
   uint(f.rWireBytes);
@@ -186,10 +247,9 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
   if (tcp !== null) rtts(tcp);
   bytes(K_LAST_TS);
   num(lastSec, false);
-  bytes(K_IP_VERSION);
-  uint(f.ipVersion);
-  bytes(K_END_REASON);
+  versionEnd(f.ipVersion);
   ascii(reason);
+  bytes(QUOTE);
   if (EXTRA_FIELDS.length > 0) extras(out, f, reason);
   buf[pos++] = 0x7d; // }
   buf[pos++] = 0x0a; // \n
@@ -197,18 +257,21 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
   out.written();
 }
 
-function tcpStates(o: TcpEnd, r: TcpEnd): void {
-  bytes(K_ORIG_STATE);
-  ascii(o.stateName);
-  bytes(K_RESP_STATE);
-  ascii(r.stateName);
-  bytes(K_ORIG_INFERRED);
-  bool(o.stateInferred);
-  bytes(K_RESP_INFERRED);
-  bool(r.stateInferred);
+/** `,"ip_version":V,"end_reason":"`. */
+function versionEnd(v: number): void {
+  let b = VERSION_END[v];
+  if (b === undefined) {
+    b = lit(`,"ip_version":${v},"end_reason":"`);
+    VERSION_END[v] = b;
+  }
+  bytes(b);
 }
 
 function tcpAnalysis(o: TcpEnd, r: TcpEnd): void {
+  if (noAnalysis(o) && noAnalysis(r)) {
+    bytes(NO_ANALYSIS);
+    return;
+  }
   bytes(K_ORIG_RETX);
   uint(o.retransmissions);
   bytes(K_RESP_RETX);
@@ -231,6 +294,11 @@ function tcpAnalysis(o: TcpEnd, r: TcpEnd): void {
   uint(r.keepAlives);
 }
 
+/** Whether every analysis counter of `e` that a line shows is zero. */
+function noAnalysis(e: TcpEnd): boolean {
+  return e.retransmissions === 0 && e.outOfOrder === 0 && e.dupAcks === 0 && e.zeroWindows === 0 && e.keepAlives === 0;
+}
+
 /** The SYN options of both ends, as the fields' nullable getters leave them out. */
 function tcpOptions(o: TcpEnd, r: TcpEnd): void {
   if (o.synSeen && o.mss >= 0) {
@@ -249,22 +317,10 @@ function tcpOptions(o: TcpEnd, r: TcpEnd): void {
     bytes(K_RESP_WSCALE);
     uint(r.wscale);
   }
-  if (o.synSeen) {
-    bytes(K_ORIG_SACK);
-    bool(o.sackPermitted);
-  }
-  if (r.synSeen) {
-    bytes(K_RESP_SACK);
-    bool(r.sackPermitted);
-  }
-  if (o.synSeen) {
-    bytes(K_ORIG_TS);
-    bool(o.timestamps);
-  }
-  if (r.synSeen) {
-    bytes(K_RESP_TS);
-    bool(r.timestamps);
-  }
+  if (o.synSeen) bytes(SYN_FLAGS[o.sackPermitted ? 1 : 0]!);
+  if (r.synSeen) bytes(SYN_FLAGS[r.sackPermitted ? 3 : 2]!);
+  if (o.synSeen) bytes(SYN_FLAGS[o.timestamps ? 5 : 4]!);
+  if (r.synSeen) bytes(SYN_FLAGS[r.timestamps ? 7 : 6]!);
 }
 
 function rtts(tcp: TcpConnection): void {
@@ -282,35 +338,48 @@ function rtts(tcp: TcpConnection): void {
 
 /** Whether every field after the core ones is read from the flow itself (no record is built for a line). */
 const EXTRAS_FROM_FLOW = EXTRA_FIELDS.every((f) => f.fromFlow !== undefined);
+/**
+ * Whether a flow without payload names, tunnel parents, VLAN tags and local view has community_id as its only later
+ * field: true when every later field but community_id is one of those groups (fields.ts says which), so that a new
+ * field of another kind turns the shortcut off rather than being left out.
+ */
+const CID_INDEX = EXTRA_FIELDS.findIndex((f) => f.name === 'community_id');
+const PLAIN_EXTRAS_CID_ONLY = CID_INDEX >= 0 && EXTRA_FIELDS.every((f, i) => i === CID_INDEX || FLOW_GATED_FIELDS.has(f));
+const K_COMMUNITY_ID = CID_INDEX >= 0 ? EXTRA_KEY[CID_INDEX]! : new Uint8Array(0);
 
 /** The fields after the core ones, from the flow or else from its record, as encodeRecordJson writes them. */
 function extras(out: ChunkedOut, flow: Flow, reason: EndReason): void {
+  if (PLAIN_EXTRAS_CID_ONLY && flowGatedFieldsUnset(flow)) {
+    const at = pos + K_COMMUNITY_ID.length + 1;
+    const n = writeCommunityIdOfFlow(flow, buf, at);
+    if (n > 0) {
+      bytes(K_COMMUNITY_ID);
+      buf[pos] = 0x22; // "
+      pos = at + n;
+      buf[pos++] = 0x22;
+    }
+    return;
+  }
   const rec: FlowRecord | null = EXTRAS_FROM_FLOW ? null : flowRecord(flow, reason);
   for (let i = 0; i < EXTRA_FIELDS.length; i++) {
     const f = EXTRA_FIELDS[i]!; // i < length
     const fromFlow = f.fromFlow;
     const v = fromFlow !== undefined ? fromFlow(flow) : f.get(rec ?? flowRecord(flow, reason));
     if (v === undefined) continue;
-    if (typeof v === 'string' && pos + 6 * v.length + 256 > buf.length) {
-      out.len = pos;
-      out.reserve(6 * v.length + LINE_RESERVE);
-      buf = out.buf;
-      pos = out.len;
+    if (typeof v !== 'number' && typeof v !== 'boolean') {
+      // A string or a set (tunnel_parents, an array of uids), as encodeRecordJson writes them.
+      const text = JSON.stringify(v);
+      if (pos + 3 * text.length + 256 > buf.length) {
+        out.len = pos;
+        out.reserve(3 * text.length + LINE_RESERVE);
+        enter(out);
+      }
+      bytes(EXTRA_KEY[i]!); // i < length
+      pos += chunk.write(text, pos, 'utf8');
+      continue;
     }
     bytes(EXTRA_KEY[i]!); // i < length
     if (typeof v === 'number') num(v, f.type === 'interval');
-    else if (typeof v === 'boolean') bool(v);
-    else if (typeof v === 'string') pos += buf.write(JSON.stringify(v), pos, 'utf8');
-    else {
-      // A set (tunnel_parents): an array of uids, as encodeRecordJson writes it.
-      const text = JSON.stringify(v);
-      if (pos + text.length + 256 > buf.length) {
-        out.len = pos;
-        out.reserve(text.length + LINE_RESERVE);
-        buf = out.buf;
-        pos = out.len;
-      }
-      pos += buf.write(text, pos, 'utf8');
-    }
+    else bool(v);
   }
 }

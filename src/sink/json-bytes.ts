@@ -75,7 +75,7 @@ function copyBytes(buf: Buffer, pos: number, bytes: Uint8Array): number {
 }
 
 /** Writes `s`, known to be ASCII (number text), at `pos`. */
-function writeAscii(buf: Buffer, pos: number, s: string): number {
+function writeAscii(buf: Uint8Array, pos: number, s: string): number {
   for (let i = 0; i < s.length; i++) buf[pos + i] = s.charCodeAt(i);
   return pos + s.length;
 }
@@ -106,7 +106,7 @@ const FIXED6_LIMIT = 4294967296;
  * (another decimal of six places or fewer would lie 10^-6 away, farther than the double's spacing there): those are
  * written from the integer count of microseconds, without `String`'s conversion and the string it allocates.
  */
-export function writeFraction(buf: Buffer, pos: number, v: number, rounded: boolean): number {
+export function writeFraction(buf: Uint8Array, pos: number, v: number, rounded: boolean): number {
   const k = Math.round(v * 1e6);
   const r = k / 1e6;
   if (!(r > -FIXED6_LIMIT && r < FIXED6_LIMIT) || (!rounded && r !== v)) {
@@ -135,7 +135,7 @@ export function writeFraction(buf: Buffer, pos: number, v: number, rounded: bool
 }
 
 /** Writes the decimal digits of a non-negative safe integer at `pos`; returns the position after them. */
-function writeUint(buf: Buffer, pos: number, v: number): number {
+function writeUint(buf: Uint8Array, pos: number, v: number): number {
   if (v < 10) {
     buf[pos] = 0x30 + v;
     return pos + 1;

@@ -9,7 +9,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { localNets } from '../../src/cli/options.js';
 import { flowRecord } from '../../src/flow/snapshot.js';
+import { configureNames } from '../../src/inspect/names.js';
+import { configureLocal } from '../../src/local/attribution.js';
 import { Pipeline, type FlowTableOptions } from '../../src/pipeline.js';
 import { encodeFlowJson } from '../../src/sink/flow-json.js';
 import { encodeRecordJson } from '../../src/sink/json-bytes.js';
@@ -48,6 +51,26 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
       }
     }
     expect(lines).toBeGreaterThan(5000);
+  }, 120_000);
+
+  it('writes the bytes of the record with payload names and local networks on (every later field in play)', async () => {
+    configureNames({ payload: true });
+    configureLocal({ nets: localNets('10.0.0.0/8,192.168.0.0/16,172.16.0.0/12,fe80::/10') });
+    try {
+      let lines = 0;
+      let named = 0;
+      for (const c of corpusCaptures()) {
+        const [direct, viaRecord, n] = await bothWays(join(CORPUS, c), {}, false);
+        if (direct !== viaRecord) expect.soft(direct, c).toBe(viaRecord);
+        lines += n;
+        named += direct.split('"service":').length - 1;
+      }
+      expect(lines).toBeGreaterThan(2500);
+      expect(named).toBeGreaterThan(100);
+    } finally {
+      configureNames();
+      configureLocal();
+    }
   }, 120_000);
 
   it('writes the bytes of the record on a port scan (connections in the log tier, resets, evictions)', async () => {
