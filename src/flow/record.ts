@@ -125,4 +125,9 @@ export interface NamesRecord {
   /** SSH identification strings of the originator and the responder. */
   readonly sshClient: string;
   readonly sshServer: string;
+  /**
+   * Passive DNS: the name an earlier DNS answer in the same input gave for the responder's address (A or AAAA; through
+   * CNAMEs, the name that was asked for), as of the flow's first packet; empty when none (inspect/passive-dns.ts).
+   */
+  readonly respName: string;
 }

@@ -89,6 +89,8 @@ export class FlowNames {
   dnsRcode = -1;
   sshClient = '';
   sshServer = '';
+  /** Passive DNS: the name of the responder's address as of the flow's first packet (see NamesRecord.respName). */
+  respName = '';
   /** Payload packets looked at, originator's and responder's. */
   oSeen = 0;
   rSeen = 0;
@@ -128,6 +130,7 @@ export class FlowNames {
     this.dnsRcode = -1;
     this.sshClient = '';
     this.sshServer = '';
+    this.respName = '';
     this.oSeen = 0;
     this.rSeen = 0;
     this.oHints = 0;
@@ -391,7 +394,7 @@ export function namesRecord(n: FlowNames): NamesRecord {
   const last = n.record;
   if (last !== null && last.service === n.service && last.serverName === n.serverName && last.httpHost === n.httpHost &&
       last.dnsQuery === n.dnsQuery && last.dnsRcode === n.dnsRcode && last.sshClient === n.sshClient && last.sshServer === n.sshServer &&
-      last.alpn === n.alpn) {
+      last.alpn === n.alpn && last.respName === n.respName) {
     return last;
   }
   const r: NamesRecord = {
@@ -405,6 +408,7 @@ export function namesRecord(n: FlowNames): NamesRecord {
     dnsRcode: n.dnsRcode,
     sshClient: n.sshClient,
     sshServer: n.sshServer,
+    respName: n.respName,
   };
   n.record = r;
   return r;

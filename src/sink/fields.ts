@@ -106,6 +106,8 @@ export const SOCKSCOPE_FIELDS: readonly Field[] = [
   nameField('dns_rcode', 'count', (n) => n.dnsRcode),
   nameField('ssh_client', 'string', (n) => n.sshClient),
   nameField('ssh_server', 'string', (n) => n.sshServer),
+  // Passive DNS: the name an earlier DNS answer in the input gave for the responder's address (inspect/passive-dns.ts).
+  nameField('resp_name', 'string', (n) => n.respName),
   // Zeek's tunnel_parents, last here (in the zeek format in Zeek's own place, before ip_proto); unset when none.
   gated({
     name: 'tunnel_parents',

@@ -379,7 +379,7 @@ function nameSize(s: string): number {
 /** A flow without names (no --names, or nothing seen): empty strings, no DNS question or response. */
 const NO_NAMES: NamesRecord = {
   service: '', serverName: '', alpn: '', httpHost: '', httpMethod: '', dnsQuery: '', dnsQtype: -1, dnsRcode: -1,
-  sshClient: '', sshServer: '',
+  sshClient: '', sshServer: '', respName: '',
 };
 
 /** dateTimeMilliseconds from capture seconds (microsecond precision, so round to µs before cutting to ms). */
