@@ -64,7 +64,9 @@ const W = new Int32Array(80);
 const DIGEST = new Uint8Array(20);
 const SRC = new Uint32Array(4);
 const DST = new Uint32Array(4);
-const OUT_CODES: number[] = [];
+/** The text of a digest: base64 (28 characters) or hex (40). */
+const B64_CODES: number[] = new Array<number>(28).fill(0);
+const HEX_CODES: number[] = new Array<number>(40).fill(0);
 
 /**
  * The community ID of a flow key: `src`/`dst` are the addresses as four big-endian 32-bit words (IPv4 in word 3, the
@@ -341,8 +343,7 @@ function hexOf(d: Uint8Array): string {
 
 /** The character codes of base64Of(d), in a reused array. */
 function base64Codes(d: Uint8Array): number[] {
-  const codes = OUT_CODES;
-  codes.length = 28;
+  const codes = B64_CODES;
   let o = 0;
   for (let i = 0; i < 18; i += 3) {
     const v = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!; // i + 2 < 20
@@ -361,8 +362,7 @@ function base64Codes(d: Uint8Array): number[] {
 
 /** The character codes of hexOf(d), in a reused array. */
 function hexCodes(d: Uint8Array): number[] {
-  const codes = OUT_CODES;
-  codes.length = 40;
+  const codes = HEX_CODES;
   for (let i = 0; i < 20; i++) {
     codes[2 * i] = HEX[d[i]! >>> 4]!;
     codes[2 * i + 1] = HEX[d[i]! & 15]!;

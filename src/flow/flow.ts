@@ -50,8 +50,6 @@ export class Flow {
   // ── Read by every lookup (an IPv4 one reads no further than oa3/ra3) ─────────────────────────────────────────
   /** Symmetric hash of the key (same for both directions). */
   hash = 0;
-  /** Hash-bucket chain. */
-  nextInBucket: Flow | null = null;
   /** IANA protocol number. */
   proto = 0;
   /** 4 or 6. */
@@ -235,7 +233,6 @@ export class Flow {
   reset(): void {
     TIMES.set(TIME_INITIAL, this.times);
     this.hash = 0;
-    this.nextInBucket = null;
     this.proto = 0;
     this.ipVersion = 0;
     this.origPort = 0;

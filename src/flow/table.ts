@@ -1,5 +1,5 @@
 /**
- * FlowTable: the 5-tuple -> Flow map. Numeric symmetric hash, chained buckets, field-compare confirmation (no string
+ * FlowTable: the 5-tuple -> Flow map. Numeric symmetric hash, open addressing, field-compare confirmation (no string
  * keys on the per-packet path), per-protocol idle timeouts on a timer wheel, and capacity eviction.
  *
  * Timeouts cost nothing per packet: a packet only records its time in the flow (`touch`). Each flow sits in the wheel
@@ -106,7 +106,14 @@ export type EndHandler = (flow: Flow) => void;
 
 export class FlowTable {
   readonly options: ResolvedTableOptions;
-  private buckets: (Flow | null)[];
+  /**
+   * Open addressing with linear probing: `tags[i]` is the hash of the flow in `slots[i]`, 0 for an empty slot (keyHash
+   * never gives 0). A lookup scans the tags, 16 to a cache line, and touches a flow only when its tag matches: a new
+   * flow's miss (every packet of a flood) then costs about one cache miss instead of one per flow of a chain.
+   * Removal shifts the rest of the cluster back (no tombstones). At most half full (see grow).
+   */
+  private tags: Int32Array;
+  private slots: (Flow | null)[];
   private mask: number;
   /** Flows currently held. */
   size = 0;
@@ -159,8 +166,9 @@ export class FlowTable {
     this.options = resolveTableOptions(options);
     this.onEnd = onEnd;
     this.onActive = onActive;
-    this.buckets = new Array<Flow | null>(1 << 12).fill(null);
-    this.mask = (1 << 12) - 1;
+    this.tags = new Int32Array(1 << 13);
+    this.slots = new Array<Flow | null>(1 << 13).fill(null);
+    this.mask = (1 << 13) - 1;
     const o = this.options;
     this.idleSec = Float64Array.of(o.tcpIdleSec, o.udpIdleSec, o.icmpIdleSec, o.otherIdleSec, o.closeDelaySec);
   }
@@ -182,9 +190,11 @@ export class FlowTable {
     // Words 0-2 of an IPv4 address are 0 in both the key and the flow: an IPv4 lookup leaves them (and the cache
     // lines they are on) alone.
     const v4 = version === 4;
-    let f = this.buckets[h & this.mask] ?? null;
-    while (f !== null) {
-      if (f.hash === h && f.proto === proto && f.ipVersion === version) {
+    const tags = this.tags, mask = this.mask;
+    for (let i = h & mask; tags[i] !== 0; i = (i + 1) & mask) {
+      if (tags[i] !== h) continue;
+      const f = this.slots[i]!; // a tagged slot holds a flow
+      if (f.proto === proto && f.ipVersion === version) {
         if (f.origPort === sp && f.respPort === dp && f.oa3 === s3 && f.ra3 === d3 &&
             (v4 || (f.oa0 === k[0] && f.oa1 === k[1] && f.oa2 === k[2] && f.ra0 === k[4] && f.ra1 === k[5] &&
               f.ra2 === k[6]))) {
@@ -196,7 +206,6 @@ export class FlowTable {
           return f;
         }
       }
-      f = f.nextInBucket;
     }
     return null;
   }
@@ -214,7 +223,8 @@ export class FlowTable {
     }
     const sh = endpointHash(k[0]!, k[1]!, k[2]!, k[3]!, p.srcPort);
     const dh = endpointHash(k[4]!, k[5]!, k[6]!, k[7]!, p.dstPort);
-    return (this.h = symmetricHash(sh, dh, p.proto));
+    const h = symmetricHash(sh, dh, p.proto);
+    return (this.h = h === 0 ? 1 : h); // 0 marks an empty slot
   }
 
   /**
@@ -248,9 +258,7 @@ export class FlowTable {
     f.lastSec = tsSec;
     f.lastSeenSec = tsSec;
     f.dueFloor = Math.floor(tsSec + this.idleSec[timeoutClass]!); // timeoutClass < 5
-    const b = this.h & this.mask;
-    f.nextInBucket = this.buckets[b] ?? null;
-    this.buckets[b] = f;
+    this.place(f);
     this.size++;
     f.timeoutClass = timeoutClass;
     this.charge(cost);
@@ -264,7 +272,7 @@ export class FlowTable {
     const active = this.options.activeTimeoutSec;
     if (active > 0 && tsSec + active < first) first = tsSec + active;
     this.schedule(f, first);
-    if (this.size > this.buckets.length) this.grow();
+    if (2 * this.size > this.slots.length) this.grow();
     return f;
   }
 
@@ -430,14 +438,7 @@ export class FlowTable {
 
   /** Removes `f` and hands it to the end handler (its endReason must be set by the caller). */
   remove(f: Flow): void {
-    const b = f.hash & this.mask;
-    let cur = this.buckets[b] ?? null;
-    if (cur === f) this.buckets[b] = f.nextInBucket;
-    else {
-      while (cur !== null && cur.nextInBucket !== f) cur = cur.nextInBucket;
-      if (cur !== null) cur.nextInBucket = f.nextInBucket;
-    }
-    f.nextInBucket = null;
+    this.unplace(f);
     this.unschedule(f);
     this.size--;
     this.charge(-flowBytes(f));
@@ -449,7 +450,7 @@ export class FlowTable {
    * reference to it any more. Optional: a flow never recycled is simply garbage.
    */
   recycle(f: Flow): void {
-    if (f.nextInBucket !== null || f.slot >= 0) throw new Error('FlowTable.recycle: the flow is still in the table');
+    if (f.slot >= 0) throw new Error('FlowTable.recycle: the flow is still in the table');
     f.reset();
     // Every ended flow is kept for reuse: a Flow object keeps its slot of capture times for life (flow.ts), and the
     // pool is never larger than the table was at its fullest, which the memory budget bounds (Suricata keeps its
@@ -588,20 +589,44 @@ export class FlowTable {
     f.slot = -1;
   }
 
+  /** Puts `f` (its hash set) in the first empty slot from its home. */
+  private place(f: Flow): void {
+    const tags = this.tags, mask = this.mask;
+    let i = f.hash & mask;
+    while (tags[i] !== 0) i = (i + 1) & mask;
+    tags[i] = f.hash;
+    this.slots[i] = f;
+  }
+
+  /** Takes `f` out of its slot and moves the flows after it in the cluster back where they may stand (Knuth's R). */
+  private unplace(f: Flow): void {
+    const tags = this.tags, slots = this.slots, mask = this.mask;
+    let i = f.hash & mask;
+    while (slots[i] !== f) {
+      if (tags[i] === 0) throw new Error('FlowTable.remove: the flow is not in the table');
+      i = (i + 1) & mask;
+    }
+    for (let j = (i + 1) & mask; tags[j] !== 0; j = (j + 1) & mask) {
+      // The flow at j may move to the hole at i unless its home lies cyclically in (i, j].
+      const home = tags[j]! & mask; // j <= mask
+      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+      tags[i] = tags[j]!;
+      slots[i] = slots[j]!;
+      i = j;
+    }
+    tags[i] = 0;
+    slots[i] = null;
+  }
+
   private grow(): void {
-    const old = this.buckets;
+    const old = this.slots;
     const n = old.length * 2;
-    this.buckets = new Array<Flow | null>(n).fill(null);
+    this.tags = new Int32Array(n);
+    this.slots = new Array<Flow | null>(n).fill(null);
     this.mask = n - 1;
     for (let i = 0; i < old.length; i++) {
-      let f = old[i] ?? null;
-      while (f !== null) {
-        const next = f.nextInBucket;
-        const b = f.hash & this.mask;
-        f.nextInBucket = this.buckets[b] ?? null;
-        this.buckets[b] = f;
-        f = next;
-      }
+      const f = old[i] ?? null;
+      if (f !== null) this.place(f);
     }
   }
 }

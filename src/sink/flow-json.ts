@@ -16,7 +16,7 @@ import { writeCommunityIdOfFlow } from '../flow/community-id.js';
 import { TCP_STATE_NAME } from '../tcp/state.js';
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
 import { ALL_FIELDS, FLOW_GATED_FIELDS, flowGatedFieldsUnset, type Field } from './fields.js';
-import { writeFraction } from './json-bytes.js';
+import { writeFraction, writeUint } from './json-bytes.js';
 import type { ChunkedOut } from './writers.js';
 
 /** The columns written here, in ALL_FIELDS order. */
@@ -131,15 +131,7 @@ function bytes(b: Uint8Array): void {
 }
 
 function uint(v: number): void {
-  if (v < 10) {
-    buf[pos++] = 0x30 + v;
-    return;
-  }
-  let digits = 1;
-  for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-  let end = pos + digits;
-  for (let t = v; end > pos; t = Math.floor(t / 10)) buf[--end] = 0x30 + (t % 10);
-  pos += digits;
+  pos = writeUint(buf, pos, v);
 }
 
 /** A number as encodeRecordJson writes it (intervals rounded to the microsecond). */

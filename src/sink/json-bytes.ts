@@ -118,24 +118,26 @@ export function writeFraction(buf: Uint8Array, pos: number, v: number, rounded: 
     micros = -micros;
   }
   const whole = Math.floor(micros / 1e6);
-  let frac = micros - whole * 1e6;
+  // The fraction in small-integer arithmetic (exact: both terms are integers below 2^53): a double's % is a call.
+  let frac = (micros - whole * 1e6) | 0;
   pos = writeUint(buf, pos, whole);
   if (frac === 0) return pos;
   let digits = 6;
   while (frac % 10 === 0) {
-    frac /= 10;
+    frac = (frac / 10) | 0;
     digits--;
   }
   buf[pos] = 0x2e; // .
   for (let i = digits; i > 0; i--) {
-    buf[pos + i] = 0x30 + (frac % 10);
-    frac = (frac - (frac % 10)) / 10;
+    const q = (frac / 10) | 0;
+    buf[pos + i] = 0x30 + (frac - 10 * q);
+    frac = q;
   }
   return pos + digits + 1;
 }
 
 /** Writes the decimal digits of a non-negative safe integer at `pos`; returns the position after them. */
-function writeUint(buf: Uint8Array, pos: number, v: number): number {
+export function writeUint(buf: Uint8Array, pos: number, v: number): number {
   if (v < 10) {
     buf[pos] = 0x30 + v;
     return pos + 1;

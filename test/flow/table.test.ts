@@ -39,6 +39,39 @@ describe('FlowTable', () => {
     expect([f.origPort, f.respPort, sentByOrig(f, reply)]).toEqual([51234, 443, false]);
   });
 
+  it('finds every flow held through inserts, removals and growth of the open-addressed slots', () => {
+    // Thousands of flows in long clusters, removed in a scrambled order between inserts: a removal that shifted a
+    // flow past its home (or left a hole in its cluster) would make a later lookup miss it.
+    const t = new FlowTable({}, () => {});
+    const held = new Map<number, Flow>();
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 3000; i++) {
+        const port = 1 + rand(60000);
+        if (held.has(port) || t.lookup(udp(A, port, B, 53)) !== null) continue;
+        held.set(port, t.insert(udp(A, port, B, 53), false, 1, TimeoutClass.UDP));
+      }
+      for (const [port, f] of [...held].filter(() => rand(3) === 0)) {
+        f.endReason = 'evicted';
+        t.remove(f);
+        held.delete(port);
+      }
+      expect(t.size).toBe(held.size);
+      for (const [port, f] of held) {
+        if (t.lookup(udp(B, 53, A, port)) !== f) expect.fail(`flow of port ${port} not found in round ${round}`);
+      }
+      for (let i = 0; i < 500; i++) {
+        const port = 1 + rand(60000);
+        if (!held.has(port)) expect(t.lookup(udp(A, port, B, 53))).toBeNull();
+      }
+    }
+    expect(held.size).toBeGreaterThan(4000);
+  });
+
   it('a lookup finds a flow due at its idle deadline, even when capture time stepped back before it', () => {
     const t = new FlowTable({ udpIdleSec: 60 }, () => {});
     const f = t.insert(udp(A, 1, B, 2), false, 100, TimeoutClass.UDP);
