@@ -6,9 +6,10 @@
  * `or`, as in Wireshark and pcap-filter(7). One parser, compiled once into a predicate over flow records.
  */
 import type { FlowRecord } from '../flow/record.js';
-import { serviceName, shortStateName } from '../sink/format.js';
+import { shortStateName } from '../sink/format.js';
 import { addressBytes, inCidr, parseAddress, parseCidr } from './address.js';
 import { flowText, matchesResp, occurs, parseRespTerm } from './words.js';
+import { hostWithoutPort, respNameOf } from '../tui/cells.js';
 
 /** A bad expression: what is wrong and where (1-based column of the offending token). */
 export class FilterError extends Error {
@@ -312,17 +313,27 @@ function endStateTerm(v: string, t: Token, end: 'orig' | 'resp'): Pred {
   return end === 'orig' ? (r) => r.orig.state === state : (r) => r.resp.state === state;
 }
 
-/** `service:X`: the service confirmed from the payload (--names; Zeek's service, e.g. `ssl`), or the port's name. */
+/**
+ * `service:X`: a service confirmed from the payload (`--names`; Zeek's names: `ssl`, `http`, `dns`, `ssh`), one of a
+ * flow's comma-separated services (`http,ssl` after STARTTLS matches `service:ssl`). A port's name is a guess, not a
+ * service (as Zeek keeps its speculative_service apart): `service:https` does not match a flow to port 443 whose
+ * payload was not seen or not TLS; the plain word `https` (the row's text) or `port:443` does.
+ */
 function serviceTerm(v: string): Pred {
   const s = v.toLowerCase();
   return (r) => {
     const confirmed = r.names?.service;
     if (confirmed) for (const one of confirmed.split(',')) if (one === s) return true;
-    return (r.proto === 'tcp' || r.proto === 'udp') && serviceName(r.respPort, r.ipProto) === s;
+    return false;
   };
 }
 
-/** `name:example.org`: the TLS/QUIC server name, HTTP host or DNS query is that name or one under it (--names). */
+/**
+ * `name:example.org`: the TLS/QUIC server name, the first HTTP request's host (without its port), the first DNS
+ * question, or the name an earlier DNS answer gave the responder's address (`resp_name`, passive DNS) is that name or
+ * one under it: `name:example.org` matches `www.example.org` but not `badexample.org` (a suffix on a dot boundary,
+ * as a DNS zone contains its subdomains). Case and a final dot do not matter. Needs `--names`.
+ */
 function nameTerm(v: string): Pred {
   const n = v.toLowerCase().replace(/\.$/, '');
   const is = (x: string | undefined) => {
@@ -332,6 +343,6 @@ function nameTerm(v: string): Pred {
   };
   return (r) => {
     const names = r.names;
-    return names != null && (is(names.serverName) || is(names.httpHost.replace(/:\d+$/, '')) || is(names.dnsQuery));
+    return names != null && (is(names.serverName) || is(hostWithoutPort(names.httpHost)) || is(names.dnsQuery) || is(respNameOf(names)));
   };
 }

@@ -3,21 +3,21 @@
  * `resp=` terms. The row text is the TUI's cell text (src/tui/cells.ts), so a word matches what a person sees.
  */
 import type { FlowRecord } from '../flow/record.js';
-import { origText, protoText, respText, stateText } from '../tui/cells.js';
+import { flowName, origText, protoText, respText, stateText } from '../tui/cells.js';
 import { sanitize } from '../tui/sanitize.js';
 
 const haystacks = new WeakMap<FlowRecord, string>();
 
 /**
  * Lower-case text a filter word is matched against: protocol (as shown, `icmp6` for ICMPv6), both sockets with the
- * responder's service, both end states (full and short names) and conn_state. Not the uid: it is not on screen, and
+ * responder's service label, the name (`--names`), both end states (full and short names) and conn_state. Not the uid: it is not on screen, and
  * its random letters would match short words; a word equal to a whole uid is matched apart (see {@link filterFlows}).
  */
 export function flowText(r: FlowRecord): string {
   let h = haystacks.get(r);
   if (h === undefined) {
     h = [
-      protoText(r), origText(r), respText(r), r.orig.state ?? '', r.resp.state ?? '',
+      protoText(r), origText(r), respText(r), flowName(r), r.orig.state ?? '', r.resp.state ?? '',
       stateText(r.orig.state, false), stateText(r.resp.state, false), sanitize(r.connState),
     ].join(' ').toLowerCase();
     haystacks.set(r, h);

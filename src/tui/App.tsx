@@ -14,8 +14,9 @@ import { useFlowSnapshots } from './hooks/use-flow-snapshots.js';
 import { useFlowView } from './hooks/use-flow-view.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import {
-  COLUMNS, filterFlows, fit, groupServices, layoutColumns, naturalWidths, nextSortColumn, reselect, scrollTop, serviceFilter,
-  SERVICE_SORT_COLUMNS, sortServices, stepSpeed, type CellContext, type SortOrder,
+  COLUMNS, filterFlows, fit, groupServices, layoutColumns, layoutTwoLines, naturalWidths, nextSortColumn, reselect,
+  ROW_LAYOUTS, scrollTop, serviceFilter, SERVICE_SORT_COLUMNS, sortServices, stepSpeed, twoLinesFor, type CellContext,
+  type RowLayout, type SortOrder,
 } from './model.js';
 import { sanitize } from './sanitize.js';
 import { actionOf } from './keys.js';
@@ -82,6 +83,10 @@ export type Props = {
   readonly health?: ((snapshot: Snapshot) => string) | undefined;
   /** Live: joins the host's listening sockets into the services view (local/services.ts). */
   readonly listeners?: ((groups: readonly ServiceGroup[]) => readonly ServiceGroup[]) | undefined;
+  /** Payload inspection is on (`watch --names`): the flows view has a name column. @default false */
+  readonly names?: boolean;
+  /** How flows are laid out to start with (the `L` key steps through the layouts). @default auto */
+  readonly initialLayout?: RowLayout;
 };
 
 /** Lines around the table body besides the header: the filter bar, the table's title row, the status line. */
@@ -95,7 +100,8 @@ const HEADER_LINES = 3;
  */
 export default function App({
   feed, replay, live = false, columns, rows, now = Date.now, exitAtEnd = false,
-  initialSort, initialFilter = '', notice, keyboard = true, health, listeners, exportPackets,
+  initialSort, initialFilter = '', notice, keyboard = true, health, listeners, exportPackets, names = false,
+  initialLayout = 'auto',
 }: Props) {
   const { exit } = useApp();
   const size = useTerminalSize();
@@ -132,6 +138,8 @@ export default function App({
   const [sort, setSort] = useState<SortOrder>(initialSort ?? { column: live ? 'rate' : 'bytes', reversed: false });
   const [svcSort, setSvcSort] = useState<ServiceSort>({ column: 'connections', reversed: false });
   const [bits, setBits] = useState(false);
+  const [rowLayout, setRowLayout] = useState<RowLayout>(initialLayout);
+  const layoutRef = useRef(rowLayout);
   const [filter, setFilter] = useState(initialFilter);
   const inputs = useRef({ filter, sort });
   inputs.current = { filter, sort };
@@ -161,15 +169,28 @@ export default function App({
 
   const sel = reselect(sorted, selUid, selIdx.current);
   selIdx.current = sel;
-  flowTop.current = scrollTop(flowTop.current, sel, bodyRows, sorted.length);
+  // One line per flow, or two (auto: when an IPv6 socket on screen would be cut, or names would be hidden), decided
+  // on the flows two lines per flow would show: the same whichever layout the last frame had, so it does not flip.
+  const oneTop = scrollTop(flowTop.current, sel, bodyRows, sorted.length);
+  const oneNatural = naturalWidths(sorted.slice(oneTop, oneTop + bodyRows));
+  const onePlaced = useMemo(() => layoutColumns(width, oneNatural, names), [width, oneNatural.orig, oneNatural.resp, oneNatural.respSocket, oneNatural.name, names]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Two lines: one more title line, and two lines per flow.
+  const twoRows = Math.max(1, Math.floor((bodyRows - 1) / 2));
+  const twoTop = scrollTop(flowTop.current, sel, twoRows, sorted.length);
+  // Two lines need a title line more and two lines a flow: not below 3 body lines (auto: not below 5, two flows).
+  const twoLines = bodyRows >= (rowLayout === 'auto' ? 5 : 3) && twoLinesFor(rowLayout, onePlaced, sorted.slice(twoTop, twoTop + twoRows), names);
+  const flowRows = twoLines ? twoRows : bodyRows;
+  flowTop.current = twoLines ? twoTop : oneTop;
   const svcSel = reselect(groups.map((g) => ({ uid: g.key })), svcKey, svcIdx.current);
   svcIdx.current = svcSel;
   svcTop.current = scrollTop(svcTop.current, svcSel, bodyRows, groups.length);
 
   // Column widths follow the rows on screen, so addresses are shown whole whenever the terminal has room.
-  const onScreen = sorted.slice(flowTop.current, flowTop.current + bodyRows);
-  const natural = naturalWidths(onScreen);
-  const placed = useMemo(() => layoutColumns(width, natural), [width, natural.orig, natural.resp, natural.respSocket]); // eslint-disable-line react-hooks/exhaustive-deps
+  const twoNatural = twoLines ? naturalWidths(sorted.slice(flowTop.current, flowTop.current + flowRows)) : oneNatural;
+  const placed = useMemo(
+    () => (twoLines ? layoutTwoLines(width, twoNatural, names) : onePlaced),
+    [twoLines, onePlaced, width, twoNatural.orig, twoNatural.resp, twoNatural.respSocket, twoNatural.name, names], // eslint-disable-line react-hooks/exhaustive-deps
+  );
   const selected = sorted[sel];
   // The detail view follows its flow by uid, even when it leaves the filtered list or ends and expires.
   const liveDetail = useMemo(
@@ -213,7 +234,7 @@ export default function App({
     }
     // Every other key through the one key map (keys.ts), which the status line and the help are written from.
     const binding = actionOf(input, key, view, replay !== undefined);
-    const page = Math.max(1, bodyRows - 1);
+    const page = Math.max(1, (view === 'services' ? bodyRows : flowRows) - 1);
     let action = binding?.action;
     if (action === undefined && input === ' ' && !replay && view !== 'detail') action = 'pageDown'; // live: space pages
     switch (action) {
@@ -251,6 +272,15 @@ export default function App({
       case 'units':
         setBits((b) => !b);
         return;
+      case 'layout': {
+        const next = ROW_LAYOUTS[(ROW_LAYOUTS.indexOf(layoutRef.current) + 1) % ROW_LAYOUTS.length]!; // modulo keeps it in range
+        layoutRef.current = next;
+        setRowLayout(next);
+        // Said for a moment: auto and the layout it chose look alike.
+        setMessage(`rows: ${next}${next === 'auto' ? ' (two lines when an IPv6 socket would be cut or names hidden)' : ''}`);
+        setTimeout(() => setMessage((m) => (m.startsWith('rows: ') ? '' : m)), 2000);
+        return;
+      }
       case 'filter':
         setEditing(true);
         return;
@@ -304,7 +334,7 @@ export default function App({
       setDetailUid(selected.uid);
       lastDetail.current = selected;
       setView('detail');
-    } else if (action === 'nextSort') setSort((o) => ({ column: nextSortColumn(o.column), reversed: false }));
+    } else if (action === 'nextSort') setSort((o) => ({ column: nextSortColumn(o.column, names), reversed: false }));
     else if (action === 'reverseSort') setSort((o) => ({ column: o.column, reversed: !o.reversed }));
     else if (action === 'sortColumn') {
       // The Nth column on screen, as the title row shows them.
@@ -383,14 +413,14 @@ export default function App({
             bits={bits}
           />
         ) : view === 'services' ? (
-          <ServicesView groups={groups} top={svcTop.current} height={bodyRows} selected={svcSel} width={width} />
+          <ServicesView groups={groups} top={svcTop.current} height={bodyRows} selected={svcSel} width={width} names={names} />
         ) : (
           <FlowTable
             rows={sorted}
             columns={placed}
             sort={sort}
             top={flowTop.current}
-            height={bodyRows}
+            height={flowRows}
             selected={sorted.length ? sel : -1}
             ctx={ctx}
           />

@@ -2,7 +2,7 @@
  * The text of the flow cells every view shows (and the filter language's plain words match): sockets, protocol and
  * TCP end states, from one record. Apart from model.ts so that src/filter uses them without the rest of the TUI.
  */
-import type { FlowRecord } from '../flow/record.js';
+import type { FlowRecord, NamesRecord } from '../flow/record.js';
 import { fitSocket, serviceName, shortStateName } from '../sink/format.js';
 import { sanitize } from './sanitize.js';
 
@@ -23,14 +23,51 @@ export function origText(r: FlowRecord): string {
   return `${bracket(r)}${sanitize(r.origAddr)}${bracketEnd(r)}`;
 }
 
-/** Responder socket with the service name of its port: `10.0.0.1:443 https`; ICMP shows the code. */
+/**
+ * The responder's service label: the service confirmed from the payload (`--names`: Zeek's `service`, `ssl`,
+ * `http,ssl` after STARTTLS), else the name of the responder's port (`https`), which is only a guess: `guess` says
+ * which (the table dims a guess, as Zeek keeps its `speculative_service` apart). Empty for protocols without ports and
+ * unnamed ports.
+ */
+export function serviceLabel(r: FlowRecord): { readonly text: string; readonly guess: boolean } {
+  const confirmed = r.names?.service;
+  if (confirmed) return { text: sanitize(confirmed), guess: false };
+  return { text: hasPorts(r) ? serviceName(r.respPort, r.ipProto) : '', guess: true };
+}
+
+/** Responder socket with its service label (see {@link serviceLabel}): `10.0.0.1:443 https`; ICMP shows the code. */
 export function respText(r: FlowRecord): string {
   if (hasPorts(r)) {
-    const service = serviceName(r.respPort, r.ipProto);
+    const service = serviceLabel(r).text;
     const sock = socketText(r.respAddr, r.respPort, r.ipVersion);
     return service ? `${sock} ${service}` : sock;
   }
   return respSocketText(r);
+}
+
+/**
+ * The name a flow went to, from its payload (`--names`): the TLS or QUIC server name, else the first HTTP request's
+ * Host (its port left out), else the name an earlier DNS answer in the same input gave the responder's address
+ * (passive DNS, `resp_name`), else, for DNS itself, the name its first query asked for; empty when none.
+ */
+export function flowName(r: FlowRecord): string {
+  const n = r.names;
+  if (n == null) return '';
+  if (n.serverName) return sanitize(n.serverName);
+  if (n.httpHost) return sanitize(hostWithoutPort(n.httpHost));
+  return sanitize(respNameOf(n) || n.dnsQuery);
+}
+
+/** An HTTP Host header without its port: `example.org:8080` -> `example.org`, `[2001:db8::1]:80` -> `[2001:db8::1]`. */
+export function hostWithoutPort(host: string): string {
+  // An unbracketed IPv6 address (not what RFC 9110 allows, but seen) has no port to take off.
+  return host.replace(/^(\[[^\]]*\]|[^:]*):\d+$/, '$1');
+}
+
+/** The record's `resp_name` (passive DNS, inspect/): empty when none. */
+export function respNameOf(n: NamesRecord): string {
+  // Read through this type while the field is being added to NamesRecord (src/inspect, passive DNS).
+  return (n as NamesRecord & { readonly respName?: string }).respName ?? '';
 }
 
 /** Responder socket without the service name: `10.0.0.1:443`; ICMP with its code, `10.0.0.1 c0`. */

@@ -12,7 +12,7 @@ export type View = 'flows' | 'services' | 'detail' | 'totals';
 export type Action =
   | 'quit' | 'help' | 'pause' | 'faster' | 'slower' | 'step' | 'switchView' | 'up' | 'down' | 'pageUp' | 'pageDown'
   | 'first' | 'last' | 'open' | 'back' | 'nextSort' | 'reverseSort' | 'sortColumn' | 'filter' | 'units' | 'export'
-  | 'exportShown' | 'totals' | 'skipGap';
+  | 'exportShown' | 'totals' | 'skipGap' | 'layout';
 
 /** A key's binding. */
 export interface Binding {
@@ -56,13 +56,15 @@ export const KEY_MAP: readonly Binding[] = [
   { action: 'reverseSort', keys: 'S', match: (i) => i === 'S', views: TABLES },
   { action: 'sortColumn', keys: '1 .. 9  0', match: (i) => i.length === 1 && i >= '0' && i <= '9', views: TABLES,
     help: 'sort by the Nth column shown (0: the tenth); again: reverse', hint: { flows: '1-9 sort by', services: '1-6 sort by' }, rank: 8 },
-  { action: 'filter', keys: '/', match: (i) => i === '/', views: TABLES, help: 'filter: port:443, host:, net:CIDR, proto:, state:, bytes>1M, words; ! and or ( )',
+  { action: 'filter', keys: '/', match: (i) => i === '/', views: TABLES, help: 'filter: port:443, host:, net:CIDR, proto:, state:, name:, service:, bytes>1M, words; ! and or ( )',
     hint: { flows: '/ filter', services: '/ filter' }, rank: 5 },
   { action: 'totals', keys: 't', match: (i) => i === 't', views: ALL, help: 'totals: throughput of the last minute (2 s, 10 s, 40 s) and top talkers',
     hint: { flows: 't totals', services: 't totals', totals: 't back' }, rank: 9 },
   { action: 'export', keys: 'w  W', match: (i) => i === 'w', views: ALL, help: 'write the packets of the selected flow / of every flow shown to a pcap file',
     hint: { flows: 'w/W write pcap', detail: 'w write pcap' }, rank: 14 },
   { action: 'exportShown', keys: 'W', match: (i) => i === 'W', views: TABLES },
+  { action: 'layout', keys: 'L', match: (i) => i === 'L', views: ['flows'], help: 'rows: auto (two lines when an IPv6 socket would be cut or names hidden) / two lines per flow / one line',
+    hint: { flows: 'L lines' }, rank: 16 },
   { action: 'units', keys: 'b', match: (i) => i === 'b', views: ALL, help: 'rates in bits or bytes per second', hint: { flows: 'b bits/bytes', totals: 'b bits/bytes' }, rank: 15 },
   { action: 'pause', keys: 'space', match: (i) => i === ' ', views: ALL, replay: true, help: 'pause / resume the replay', hint: { flows: 'space pause', services: 'space pause', detail: 'space pause', totals: 'space pause' }, rank: 10 },
   { action: 'faster', keys: '+  -', match: (i) => i === '+' || i === '=', views: ALL, replay: true, help: 'speed: 0.25x .. 1x (real time) .. 128x, max',

@@ -43,6 +43,8 @@ export interface RunTuiOptions {
   readonly health?: (snapshot: import('../pipeline-types.js').Snapshot) => string;
   /** Live: joins the host's listening sockets into the services view (local/services.ts). */
   readonly listeners?: (groups: readonly import('./model.js').ServiceGroup[]) => readonly import('./model.js').ServiceGroup[];
+  /** Payload inspection is on (watch --names): the flows view shows a name column. @default false */
+  readonly names?: boolean;
 }
 
 /** A terminal-sized sink for headless runs: Ink renders into it as into a 120x40 screen; the frames are dropped. */
@@ -113,6 +115,7 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
       exportPackets={opts.exportPackets}
       health={opts.health}
       listeners={opts.listeners}
+      names={opts.names === true}
     />
   );
   const instance = render(app(), {

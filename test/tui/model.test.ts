@@ -137,7 +137,7 @@ describe('layoutColumns', () => {
     };
     expect(Object.fromEntries(COLUMN_IDS.map((id) => [id, firstWidth(id)]))).toEqual({
       proto: 20, orig: 20, resp: 20, conn: 20, origState: 66, respState: 66, rate: 74, retx: 80, bytes: 92, pkts: 104,
-      age: 111, rtt: 119,
+      age: 111, rtt: 119, name: -1, // the name column only with --names
     });
   });
 

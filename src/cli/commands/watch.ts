@@ -56,6 +56,12 @@ export function parseSpeed(v: string): number {
   return n;
 }
 
+function seed16(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a whole number from 0 to 65535');
+  return n;
+}
+
 function seconds(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
@@ -103,9 +109,17 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     .option('--icmp-timeout <sec>', 'end an ICMP flow after this much inactivity (Zeek: 60)', seconds)
     .option('--local-nets <cidrs>', localNetsHelp, localNets)
     .option(
+      '--names',
+      "look at each flow's first packets for its service (Zeek's) and names, as flows --names does: a Name column " +
+        '(TLS/QUIC server name, else HTTP host, else the name a DNS answer in the capture gave the address), the ' +
+        'confirmed service beside the responder (a port-only guess dimmed), every name in the detail view, name: and ' +
+        'service: in the filter',
+    )
+    .option('--community-id-seed <n>', 'seed of the community_id flow hash the detail view shows (Community ID v1; default 0)', seed16)
+    .option(
       '--filter <expr>',
       'start with this filter (the filter language of / and flows --filter: port:443, host:, net:CIDR, proto:, state:, ' +
-        'bytes>1M, !, and, or, parentheses)',
+        'name:example.org, service:ssl, bytes>1M, !, and, or, parentheses)',
       filterOption,
     )
     .option('--bpf <expr>', 'replay only the packets this BPF expression matches (pcap-filter(7), as tcpdump -r FILE EXPR)', bpfOption)
@@ -182,6 +196,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
     stderr: env.stderr,
     headless,
     ...(o.filter !== undefined ? { filter: o.filter.source } : {}),
+    names: o.names === true,
     ...(o.interface === undefined && !readsStdin ? { exportPackets: exporter(args, o.bpf) } : {}),
     ...(health === undefined ? {} : { health: (s) => health.headerText(s.stats.packetsRead, s.flows, s.stats.clockSec) }),
     ...(local === undefined ? {} : { listeners: (groups) => withListeners(groups, local.sockets) }),

@@ -3,7 +3,9 @@ import type { DirectionRecord, FlowRecord, StateTransition, TcpOptionsRecord } f
 import {
   clockText, compactDuration, compactRate, fit, groupDigits, origText, respText, sparkline,
 } from '../model.js';
-import { formatRtt } from '../../sink/format.js';
+import { formatRtt, serviceName } from '../../sink/format.js';
+import { communityIdOfRecord } from '../../flow/community-id.js';
+import { hasPorts, respNameOf } from '../cells.js';
 import { sanitize } from '../sanitize.js';
 import { kernelDisagreement, localDetailRows } from '../../local/detail.js';
 
@@ -59,6 +61,52 @@ export function optionsText(o: TcpOptionsRecord | null): string {
   return parts.length ? parts.join(', ') : 'none';
 }
 
+/** DNS query types by number (RFC 1035 §3.2.2 and later RFCs), the common ones; others as `TYPE65399` (RFC 3597). */
+const QTYPES: Readonly<Record<number, string>> = {
+  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 13: 'HINFO', 15: 'MX', 16: 'TXT', 28: 'AAAA', 32: 'NB', 33: 'SRV',
+  35: 'NAPTR', 43: 'DS', 46: 'RRSIG', 47: 'NSEC', 48: 'DNSKEY', 64: 'SVCB', 65: 'HTTPS', 252: 'AXFR', 255: 'ANY',
+};
+/** DNS response codes (RFC 1035 §4.1.1, RFC 2136). */
+const RCODES: readonly string[] = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
+
+/** `A`, `AAAA`, `TYPE65399`. */
+export const qtypeText = (t: number): string => QTYPES[t] ?? `TYPE${t}`;
+/** `NOERROR`, `NXDOMAIN`, `RCODE12`. */
+export const rcodeText = (c: number): string => RCODES[c] ?? `RCODE${c}`;
+
+/**
+ * What the flow is, as label and value, for the detail view: the service confirmed from the payload, or, without one,
+ * the port's name marked as a guess (`guess` true: shown dimmed, never called the service); then every name the
+ * payload gave (server_name and alpn, the HTTP request, the DNS question and answer code, the name passive DNS gave
+ * the responder) and the Community ID. Only the rows that have a value; SSH banners are rows of the two-column part.
+ */
+export function nameRows(r: FlowRecord): Array<{ readonly label: string; readonly value: string; readonly guess?: boolean }> {
+  const rows: Array<{ label: string; value: string; guess?: boolean }> = [];
+  const n = r.names ?? null;
+  if (n !== null && n.service) rows.push({ label: 'service', value: sanitize(n.service) });
+  else {
+    const port = hasPorts(r) ? serviceName(r.respPort, r.ipProto) : '';
+    if (port) rows.push({ label: 'service', value: `- (port ${r.respPort} is usually ${port}: a guess, not seen in the payload)`, guess: true });
+  }
+  if (n !== null) {
+    if (n.serverName) rows.push({ label: 'server_name', value: sanitize(n.serverName) + (n.alpn ? `   alpn ${sanitize(n.alpn)}` : '') });
+    else if (n.alpn) rows.push({ label: 'alpn', value: sanitize(n.alpn) });
+    if (n.httpHost || n.httpMethod) {
+      const host = n.httpHost ? sanitize(n.httpHost) : '-';
+      rows.push({ label: 'http', value: `${n.httpMethod ? `${sanitize(n.httpMethod)} ` : ''}${host}` });
+    }
+    if (n.dnsQuery || n.dnsRcode >= 0) {
+      const q = n.dnsQuery ? `${sanitize(n.dnsQuery)} ${n.dnsQtype >= 0 ? qtypeText(n.dnsQtype) : ''}`.trim() : '-';
+      rows.push({ label: 'dns', value: `${q}${n.dnsRcode >= 0 ? `   answer ${rcodeText(n.dnsRcode)}` : ''}` });
+    }
+    const respName = respNameOf(n);
+    if (respName) rows.push({ label: 'resp_name', value: `${sanitize(respName)} (a DNS answer earlier in the capture)` });
+  }
+  const cid = communityIdOfRecord(r);
+  if (cid !== undefined) rows.push({ label: 'community_id', value: cid });
+  return rows;
+}
+
 const flagsText = (d: DirectionRecord) => `SYN ${d.syn} FIN ${d.fin} RST ${d.rst} ACK ${d.ack} PSH ${d.psh}`;
 
 /** Rows of the two-column part: label, originator value, responder value. */
@@ -75,6 +123,8 @@ export function detailRows(r: FlowRecord): Array<readonly [string, string, strin
     // Zeek's orig_bytes/resp_bytes: TCP's sequence space; for UDP and ICMP their payload (there is no sequence).
     both(tcp ? 'seq bytes' : 'data bytes', (d) => n(d.seqBytes)),
   ];
+  const names = r.names ?? null;
+  if (names !== null && (names.sshClient || names.sshServer)) rows.push(['ssh banner', sanitize(names.sshClient) || '-', sanitize(names.sshServer) || '-']);
   if (tcp) {
     rows.push(
       both('flags', flagsText),
@@ -114,6 +164,11 @@ export default function FlowDetail({ record: r, history, gone, width, flowByUid 
           width,
         )}
       </Text>
+      {nameRows(r).map((x) => (
+        <Text key={x.label} wrap="truncate-end">
+          <Text color="cyan">{fit(x.label, label)}</Text>  <Text dimColor={x.guess === true}>{fit(x.value, Math.max(1, width - label - 2))}</Text>
+        </Text>
+      ))}
       <Text bold underline wrap="truncate-end">{fit('', label)}  {fit('Originator', col - 1)} {fit('Responder', col - 1)}</Text>
       {detailRows(r).map(([k, o, p]) => (
         <Text key={k} wrap="truncate-end">
