@@ -71,8 +71,14 @@ export class EndOrder {
         this.emit(f, ordinal, 0, f.serial, reports[i]!);
       }
     }
-    pending.length = 0;
-    reports.length = 0;
+    // Emptied only when it held more than one: setting an array's length is a call, and most positions end one flow.
+    if (n === 1) {
+      pending.pop();
+      reports.pop();
+    } else {
+      pending.length = 0;
+      reports.length = 0;
+    }
   }
 
   /** Runs `flush` (which ends every open flow, in order) with its flows handed on at once, keyed as end of input. */

@@ -544,9 +544,11 @@ export class FlowTable {
       head++;
     }
     if (head === q.length) {
-      q.length = 0;
-      serials.length = 0;
-      head = 0;
+      if (head > 0) {
+        q.length = 0;
+        serials.length = 0;
+        head = 0;
+      }
     } else if (head > 4096 && head * 2 > q.length) {
       q.splice(0, head);
       serials.splice(0, head);

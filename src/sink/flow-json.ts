@@ -11,7 +11,8 @@
 import { formatIpv6 } from '../decode/address.js';
 import type { Flow } from '../flow/flow.js';
 import type { EndReason, FlowRecord } from '../flow/record.js';
-import { connStateOf, flowRecord, flowTracker, historyOf, protoName, writeFlowUid } from '../flow/snapshot.js';
+import { connStateOf, flowRecord, historyOf, protoName, writeFlowUid } from '../flow/snapshot.js';
+import { trackerForLine } from '../tcp/deferred.js';
 import { writeCommunityIdOfFlow } from '../flow/community-id.js';
 import { TCP_STATE_NAME } from '../tcp/state.js';
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
@@ -170,8 +171,10 @@ function addr(version: number, w0: number, w1: number, w2: number, w3: number): 
 export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): void {
   out.reserve(LINE_RESERVE);
   enter(out);
-  const tcp = flowTracker(f);
-  const lastSec = tcp === null ? f.lastSec : tcp.lastActivitySec(f.lastSec);
+  const log = f.tcp === null ? f.tcpLog : null;
+  const tcp = log !== null ? trackerForLine(log) : f.tcp;
+  // A connection of one logged segment was last active at that segment (trackerForLine's tracker may be another's).
+  const lastSec = tcp === null ? f.lastSec : log !== null && log.n === 1 ? log.ts : tcp.lastActivitySec(f.lastSec);
   const duration = Math.max(0, lastSec - f.startSec);
   bytes(TS_KEY);
   num(f.startSec, false);

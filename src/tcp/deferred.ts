@@ -162,3 +162,48 @@ const recordTracker = new TcpConnection();
 export function replayForRecord(log: SegmentLog): TcpConnection {
   return replay(log, recordTracker);
 }
+
+/**
+ * Trackers that replayed one lone SYN each, by the SYN's signature (loneSynSignature): what a record reads of a
+ * connection whose log holds nothing but its first SYN is the same for every SYN of one signature, whatever its
+ * sequence number and time (a SYN flood's records are all such). Bounded: once full, a SYN of a new signature is
+ * replayed as any log is (no tracker allocated per miss when signatures never repeat, as with random windows).
+ */
+const loneSynTrackers = new Map<number, TcpConnection>();
+const LONE_SYN_TRACKERS_MAX = 1024;
+const TCP_SYN = 0x02;
+
+/**
+ * The signature of a log that holds one segment, a SYN without ACK, payload, acknowledgement number or timestamp echo:
+ * its direction, the initial flip, the window and the SYN options, packed in a safe integer; -1 for any other log.
+ * Left out are exactly what a lone SYN's record does not show: its sequence number, timestamp value and time.
+ */
+function loneSynSignature(log: SegmentLog): number {
+  if (log.n !== 1 || log.flags !== TCP_SYN || log.len !== 0 || log.captured !== 0 || log.ack !== 0 || log.tsEcr !== 0) {
+    return -1;
+  }
+  const mss = log.mss + 1; // -1 (absent) .. 65535
+  const wscale = log.wscale + 1; // -1 .. 255
+  const bits = (log.fromOrig ? 1 : 0) | (log.flipped ? 2 : 0) | (log.sackPerm !== 0 ? 4 : 0) | (log.sack !== 0 ? 8 : 0) |
+    (log.tsOpt !== 0 ? 16 : 0);
+  // window 16 bits, mss 17, wscale 9, bits 5: 47 bits.
+  return ((log.window * 131072 + mss) * 512 + wscale) * 32 + bits;
+}
+
+/**
+ * For writing a connection's line (sink/flow-json.ts): a tracker that holds what replayForRecord(log) would as far as
+ * the line reads it (states, history, conn_state, options, analysis counters, RTTs), but not its times or sequence
+ * space: the line takes the last activity time from the log (a lone SYN's is its own) and writes no byte counts for a
+ * connection without duration. Valid until the next call.
+ */
+export function trackerForLine(log: SegmentLog): TcpConnection {
+  const sig = loneSynSignature(log);
+  if (sig < 0) return replay(log, recordTracker);
+  let t = loneSynTrackers.get(sig);
+  if (t === undefined) {
+    if (loneSynTrackers.size >= LONE_SYN_TRACKERS_MAX) return replay(log, recordTracker);
+    t = replay(log, new TcpConnection());
+    loneSynTrackers.set(sig, t);
+  }
+  return t;
+}

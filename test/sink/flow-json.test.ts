@@ -83,4 +83,16 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
     expect(direct).toContain('"end_reason":"evicted"');
     expect(direct).toContain('"conn_state":"REJ"');
   });
+
+  it('writes the bytes of the record on a SYN flood (lone SYNs of many signatures, retransmitted SYNs)', async () => {
+    const pcap = join(mkdtempSync(join(tmpdir(), 'sockscope-fj-')), 'flood.pcap');
+    const made = spawnSync(process.execPath, [MAKE_FLOOD, '--scenario', 'synflood', '--packets', '30k', '--seed', '3', '--out', pcap, '--quiet']);
+    expect(made.status).toBe(0);
+    const [direct, viaRecord, n] = await bothWays(pcap, { maxFlows: 4000 }, false);
+    expect(n).toBeGreaterThan(25_000);
+    expect(direct === viaRecord).toBe(true);
+    expect(direct).toContain('"history":"S"');
+    expect(direct).toContain('"orig_timestamps":true');
+    expect(direct).toContain('"orig_timestamps":false');
+  });
 });
