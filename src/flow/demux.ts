@@ -9,10 +9,10 @@ import { IpProto, TcpFlag } from '../decode/packet.js';
 import { ipv4HeaderChecksumOk, transportChecksumOk } from '../decode/checksum.js';
 import { Status, STATUS_COUNT } from '../decode/status.js';
 import { TcpConnection, TcpEvent } from '../tcp/connection.js';
-import { LOG_CAPACITY, replay, SegmentLog } from '../tcp/deferred.js';
+import { LOG_CAPACITY, logLoneSyn, replay, SegmentLog, tiers } from '../tcp/deferred.js';
 import { addTunnelParents, Flow, swapDirections, TimeoutClass } from './flow.js';
 import { isLikelyServerPort } from './services.js';
-import { inspect, nameSettings, newFlowNames, releaseFlowNames } from '../inspect/names.js';
+import { inspectFlow, nameSettings, releaseFlowNames, swappedNames } from '../inspect/names.js';
 import { FlowTable, type FlowTableOptions, SEGMENT_LOG_BYTES, sentByOrig, TRACKER_BYTES } from './table.js';
 
 /** Reasons beyond the decoder's statuses for which a packet fits no flow: fragments of a datagram never completed. */
@@ -228,8 +228,11 @@ export class Demux {
     }
     f.lastSec = tsSec;
     // Only a direction's first packets are looked at: tested on its packet count, which this packet just loaded,
-    // so that later packets touch no more of the flow than without names (a field further on is a cache miss).
-    if (this.inspectPayload && p.payloadCaptured > 0 && (fromOrig ? f.oPkts : f.rPkts) <= NAMES_PACKETS) inspectFlow(f, p, fromOrig);
+    // so that later packets touch no more of the flow than without names (a field further on is a cache miss). The
+    // flow's first packet, payload or not, looks up its addresses' names (passive DNS).
+    if (this.inspectPayload && (fromOrig ? f.oPkts : f.rPkts) <= NAMES_PACKETS && (p.payloadCaptured > 0 || f.oPkts + f.rPkts === 1)) {
+      inspectFlow(f, p, fromOrig);
+    }
     if (isTcp) {
       const flags = p.tcpFlags;
       if (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST | TcpFlag.URG)) countRareFlags(f, flags, fromOrig);
@@ -356,6 +359,7 @@ export class Demux {
       const log = this.logPool.pop() ?? new SegmentLog();
       log.flipped = swap;
       f.tcpLog = log;
+      if (!tiers.log) this.ownTracker(f); // (tests) every connection with a tracker of its own from the start
     }
     return f;
   }
@@ -397,6 +401,11 @@ export class Demux {
    */
   private updateLogged(f: Flow, p: DecodedPacket, fromOrig: boolean, tsSec: number): number {
     const log = f.tcpLog!; // a TCP flow without a tracker has a log
+    if (log.n === 0) {
+      // A connection's first segment: a lone SYN of a signature seen before needs no replay (tcp/deferred.ts).
+      const ev = logLoneSyn(log, p, fromOrig, tsSec);
+      if (ev >= 0) return ev;
+    }
     const t = replay(log, this.replayTracker);
     const ev = t.update(p, fromOrig, tsSec);
     if (log.n < LOG_CAPACITY) {
@@ -419,7 +428,7 @@ export class Demux {
     this.table.flipKey(f);
     f.flips++;
     swapDirections(f);
-    f.names?.swap();
+    if (f.names !== null) f.names = swappedNames(f.names);
     f.directionGuessed = false;
   }
 }
@@ -429,18 +438,6 @@ export class Demux {
  * handshake and the 16 payload packets a STARTTLS exchange may need (names.ts stops earlier by itself).
  */
 const NAMES_PACKETS = 32;
-
-/** Hands the payload of `p` to the flow's names (inspect/names.ts), the first packets of TCP and UDP flows only. */
-function inspectFlow(f: Flow, p: DecodedPacket, fromOrig: boolean): void {
-  const proto = p.proto;
-  if (proto !== IpProto.TCP && proto !== IpProto.UDP) return;
-  let names = f.names;
-  if (names === null) {
-    f.names = names = newFlowNames();
-    names.midstream = proto === IpProto.TCP && f.oSyn + f.rSyn === 0;
-  } else if (names.doneFor(fromOrig)) return;
-  inspect(names, p.bytes, p.payload, p.payloadCaptured, fromOrig, proto, p.srcPort, p.dstPort, p.seq);
-}
 
 /** SYN, FIN, RST and URG are rare: counted out of line. */
 function countRareFlags(f: Flow, flags: number, fromOrig: boolean): void {

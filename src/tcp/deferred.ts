@@ -16,6 +16,16 @@ import type { TcpSegmentView } from './segment.js';
 /** Segments a log holds; the next one moves the connection to a tracker of its own. */
 export const LOG_CAPACITY = 2;
 
+/**
+ * Whether new connections start in the log tier, and whether lone SYNs take the LoneSyn shortcut (both on; off only
+ * in tests, which demand the same records either way: test/tcp/deferred.test.ts).
+ */
+export const tiers = { log: true, loneSyn: true };
+export function useTiers(on: { log: boolean; loneSyn: boolean }): void {
+  tiers.log = on.log;
+  tiers.loneSyn = on.loneSyn;
+}
+
 /** A TcpSegmentView whose fields are set from a logged segment (the replay's segment). */
 class ReplayedSegment implements TcpSegmentView {
   tcpFlags = 0;
@@ -164,30 +174,69 @@ export function replayForRecord(log: SegmentLog): TcpConnection {
 }
 
 /**
- * Trackers that replayed one lone SYN each, by the SYN's signature (loneSynSignature): what a record reads of a
- * connection whose log holds nothing but its first SYN is the same for every SYN of one signature, whatever its
- * sequence number and time (a SYN flood's records are all such). Bounded: once full, a SYN of a new signature is
- * replayed as any log is (no tracker allocated per miss when signatures never repeat, as with random windows).
+ * What one lone SYN makes of a new connection, the same for every SYN of its signature (synSignature): a tracker that
+ * replayed it, the events it gave, and what the flow table asks of the attempt after it. A SYN flood's connections
+ * all start so, and a flow's first segment and its record line then need no replay of their own.
  */
-const loneSynTrackers = new Map<number, TcpConnection>();
-const LONE_SYN_TRACKERS_MAX = 1024;
+class LoneSyn {
+  readonly tracker = new TcpConnection();
+  events = 0;
+  attemptPending = false;
+  /** Whether the attempt timer started at the SYN (attemptStartSec is its time), else it did not start (-1). */
+  attemptAtSyn = false;
+}
+
+/** LoneSyn by signature. Bounded: once full, a SYN of a new signature is replayed as any log is. */
+const loneSyns = new Map<number, LoneSyn>();
+const LONE_SYNS_MAX = 1024;
 const TCP_SYN = 0x02;
 
 /**
- * The signature of a log that holds one segment, a SYN without ACK, payload, acknowledgement number or timestamp echo:
- * its direction, the initial flip, the window and the SYN options, packed in a safe integer; -1 for any other log.
- * Left out are exactly what a lone SYN's record does not show: its sequence number, timestamp value and time.
+ * The signature of a first segment that is a SYN without ACK, payload, acknowledgement number or timestamp echo: its
+ * direction, the connection's initial flip, its window and its SYN options, packed in a safe integer; -1 for any other
+ * segment. Left out are exactly what does not change what the tracker makes of a lone SYN but for its times and
+ * sequence space: its sequence number, timestamp value and capture time.
  */
-function loneSynSignature(log: SegmentLog): number {
-  if (log.n !== 1 || log.flags !== TCP_SYN || log.len !== 0 || log.captured !== 0 || log.ack !== 0 || log.tsEcr !== 0) {
-    return -1;
+function synSignature(
+  flags: number, len: number, captured: number, ack: number, tsEcr: number, window: number, mss: number, wscale: number,
+  sackPerm: number, sack: number, tsOpt: number, fromOrig: boolean, flipped: boolean,
+): number {
+  if (flags !== TCP_SYN || len !== 0 || captured !== 0 || ack !== 0 || tsEcr !== 0) return -1;
+  const bits = (fromOrig ? 1 : 0) | (flipped ? 2 : 0) | (sackPerm !== 0 ? 4 : 0) | (sack !== 0 ? 8 : 0) | (tsOpt !== 0 ? 16 : 0);
+  // window 16 bits, mss + 1 17 bits, wscale + 1 9 bits, bits 5: 47 bits.
+  return ((window * 131072 + (mss + 1)) * 512 + (wscale + 1)) * 32 + bits;
+}
+
+/** The LoneSyn of signature `sig` (>= 0), made from segment `s` on first sight; null when the table is full. */
+function loneSyn(sig: number, s: TcpSegmentView, fromOrig: boolean, flipped: boolean, tsSec: number): LoneSyn | null {
+  let m = loneSyns.get(sig);
+  if (m === undefined) {
+    if (loneSyns.size >= LONE_SYNS_MAX) return null;
+    m = new LoneSyn();
+    if (flipped) m.tracker.markFlipped();
+    m.events = m.tracker.update(s, fromOrig, tsSec);
+    m.attemptPending = m.tracker.attemptPending();
+    m.attemptAtSyn = m.tracker.attemptStartSec === tsSec;
+    if (!m.attemptAtSyn && m.tracker.attemptStartSec !== -1) return null; // not a shape this shortcut knows
+    loneSyns.set(sig, m);
   }
-  const mss = log.mss + 1; // -1 (absent) .. 65535
-  const wscale = log.wscale + 1; // -1 .. 255
-  const bits = (log.fromOrig ? 1 : 0) | (log.flipped ? 2 : 0) | (log.sackPerm !== 0 ? 4 : 0) | (log.sack !== 0 ? 8 : 0) |
-    (log.tsOpt !== 0 ? 16 : 0);
-  // window 16 bits, mss 17, wscale 9, bits 5: 47 bits.
-  return ((log.window * 131072 + mss) * 512 + wscale) * 32 + bits;
+  return m;
+}
+
+/**
+ * The first segment `s` of a connection whose log is empty, when it is a lone SYN of a known signature: logs it, notes
+ * the attempt, and returns the tracker's events, as updateLogged would after a replay; -1 otherwise (nothing done).
+ */
+export function logLoneSyn(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean, tsSec: number): number {
+  const sig = synSignature(s.tcpFlags, s.payloadLen, s.payloadCaptured, s.ack, s.tsEcr, s.window, s.optMss, s.optWscale,
+    s.optSackPerm, s.optSack, s.optTs, fromOrig, log.flipped);
+  if (sig < 0 || !tiers.loneSyn) return -1;
+  const m = loneSyn(sig, s, fromOrig, log.flipped, tsSec);
+  if (m === null) return -1;
+  log.append(s, fromOrig, tsSec);
+  log.attemptPending = m.attemptPending;
+  log.attemptSynSec = m.attemptAtSyn ? tsSec : -1;
+  return m.events;
 }
 
 /**
@@ -197,13 +246,14 @@ function loneSynSignature(log: SegmentLog): number {
  * connection without duration. Valid until the next call.
  */
 export function trackerForLine(log: SegmentLog): TcpConnection {
-  const sig = loneSynSignature(log);
-  if (sig < 0) return replay(log, recordTracker);
-  let t = loneSynTrackers.get(sig);
-  if (t === undefined) {
-    if (loneSynTrackers.size >= LONE_SYN_TRACKERS_MAX) return replay(log, recordTracker);
-    t = replay(log, new TcpConnection());
-    loneSynTrackers.set(sig, t);
+  if (log.n === 1 && tiers.loneSyn) {
+    const sig = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
+      log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
+    if (sig >= 0) {
+      log.load(segment);
+      const m = loneSyn(sig, segment, log.fromOrig, log.flipped, log.ts);
+      if (m !== null) return m.tracker;
+    }
   }
-  return t;
+  return replay(log, recordTracker);
 }
