@@ -121,3 +121,117 @@ function labelText(b: Uint8Array, from: number, to: number): string {
   }
   return s;
 }
+
+/** Record types read from answer sections (RFC 1035 §3.2.2, RFC 3596 §2.1). */
+export const RrType = { A: 1, CNAME: 5, AAAA: 28 } as const;
+
+/** Most records of one answer section looked at (a hostile count stops here, or at the message's end before). */
+export const MAX_ANSWERS = 64;
+/** Most CNAME links followed from an address record back to the name asked for. */
+const MAX_CHAIN = 16;
+
+/**
+ * The A, AAAA and CNAME records of class IN in a response's answer section (RFC 1035 §4.1.3), read in place by
+ * {@link parseDnsAnswers} into reused arrays: the record's type, where its owner name starts and where its RDATA
+ * starts (the address bytes, or the CNAME's target name, already checked by nameEnd). Other records are skipped.
+ */
+export class DnsAnswers {
+  count = 0;
+  readonly type = new Uint16Array(MAX_ANSWERS);
+  readonly owner = new Int32Array(MAX_ANSWERS);
+  readonly rdata = new Int32Array(MAX_ANSWERS);
+}
+
+/**
+ * Reads the answer section of the DNS message at b[msg, end) (for DNS over TCP, after its 2-byte length) into `out`:
+ * skips the questions, then walks ANCOUNT records, keeping the A (RDATA of 4 bytes), AAAA (16 bytes) and CNAME
+ * records of class IN (mDNS's cache-flush bit ignored). A hostile message costs bounded work and yields no record
+ * that is not whole: the walk stops at a malformed or looping name, at RDATA running past `end` or at the wrong
+ * length for its type, after MAX_ANSWERS records, and where a lying count runs past the end; the records read before
+ * the stop are kept. Returns the number of records kept.
+ */
+export function parseDnsAnswers(b: Uint8Array, msg: number, end: number, out: DnsAnswers): number {
+  out.count = 0;
+  if (end - msg < 12) return 0;
+  const qd = (b[msg + 4]! << 8) | b[msg + 5]!;
+  const an = (b[msg + 6]! << 8) | b[msg + 7]!;
+  if (qd > MAX_QUESTIONS) return 0;
+  let p = msg + 12;
+  for (let i = 0; i < qd; i++) {
+    const q = nameEnd(b, msg, p, end);
+    if (q < 0 || q + 4 > end) return 0;
+    p = q + 4;
+  }
+  for (let i = 0; i < an && i < MAX_ANSWERS; i++) {
+    const owner = p;
+    const q = nameEnd(b, msg, p, end);
+    if (q < 0 || q + 10 > end) break;
+    const type = (b[q]! << 8) | b[q + 1]!;
+    const klass = ((b[q + 2]! << 8) | b[q + 3]!) & 0x7fff; // mDNS: the top bit is cache-flush (RFC 6762 §10.2)
+    const rdlen = (b[q + 8]! << 8) | b[q + 9]!;
+    const rdata = q + 10;
+    if (rdata + rdlen > end) break;
+    p = rdata + rdlen;
+    if (klass !== 1) continue;
+    if (type === RrType.A ? rdlen !== 4 : type === RrType.AAAA ? rdlen !== 16 : type !== RrType.CNAME) continue;
+    if (type === RrType.CNAME && nameEnd(b, msg, rdata, rdata + rdlen) !== rdata + rdlen) continue; // target not exactly its RDATA
+    const k = out.count++;
+    out.type[k] = type;
+    out.owner[k] = owner;
+    out.rdata[k] = rdata;
+  }
+  return out.count;
+}
+
+/**
+ * Where the name that answer record `i` of `a` answers for starts: its owner, or, when a CNAME of the same section
+ * points to that owner, the CNAME's owner, and so on back (at most MAX_CHAIN links): the name that was asked for.
+ * `www.example.com CNAME cdn.example.net; cdn.example.net A 192.0.2.1` gives www.example.com for the A record.
+ */
+export function chainHead(b: Uint8Array, msg: number, a: DnsAnswers, i: number): number {
+  let name = a.owner[i]!; // i < count
+  for (let links = 0; links < MAX_CHAIN; links++) {
+    let from = -1;
+    for (let j = 0; j < a.count; j++) {
+      if (a.type[j] === RrType.CNAME && sameName(b, msg, a.rdata[j]!, name)) {
+        from = a.owner[j]!; // j < count
+        break;
+      }
+    }
+    if (from < 0) break;
+    name = from;
+  }
+  return name;
+}
+
+/**
+ * Whether the names at `p` and `q` (both checked by nameEnd) are the same name: label by label, ASCII letters
+ * compared without case (RFC 4343), pointers followed (at most MAX_HOPS each).
+ */
+export function sameName(b: Uint8Array, msg: number, p: number, q: number): boolean {
+  for (let hops = 0; hops <= 2 * MAX_HOPS; ) {
+    const lp = b[p]!, lq = b[q]!;
+    if ((lp & 0xc0) === 0xc0) {
+      p = msg + (((lp & 0x3f) << 8) | b[p + 1]!);
+      hops++;
+      continue;
+    }
+    if ((lq & 0xc0) === 0xc0) {
+      q = msg + (((lq & 0x3f) << 8) | b[q + 1]!);
+      hops++;
+      continue;
+    }
+    if (p === q) return true; // the same bytes from here on
+    if (lp !== lq) return false;
+    if (lp === 0) return true;
+    for (let k = 1; k <= lp; k++) {
+      let x = b[p + k]!, y = b[q + k]!;
+      if (x >= 0x41 && x <= 0x5a) x |= 0x20;
+      if (y >= 0x41 && y <= 0x5a) y |= 0x20;
+      if (x !== y) return false;
+    }
+    p += lp + 1;
+    q += lq + 1;
+  }
+  return false;
+}

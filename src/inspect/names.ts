@@ -8,9 +8,12 @@
  * or a STARTTLS upgrade), at most 16 KB gathered for a ClientHello; nothing is reassembled beyond that. A malformed
  * payload is a parse failure for that flow and costs no allocation.
  */
+import type { DecodedPacket } from '../decode/packet.js';
+import type { Flow } from '../flow/flow.js';
 import type { NamesRecord } from '../flow/record.js';
 import { DnsMessage, dnsNameText, parseDns } from './dns.js';
 import { HttpRequest, isHttpStatusLine, parseHttpRequest } from './http.js';
+import { anyAddressNamed, clearPassiveDns, learnAnswers, nameOfAddress } from './passive-dns.js';
 import { feedInitial, MIN_CLIENT_INITIAL, parseInitialHeader, QuicCrypto, QuicHeader } from './quic.js';
 import { SERVICE_NAMES, Svc, servicesOfHints, tcpHints, tcpSoloService, udpService } from './service.js';
 import { findSshBanner } from './ssh.js';
@@ -23,9 +26,10 @@ import { alpnText, MAX_HELLO, parseTlsRecord, Tls, TlsHello } from './tls.js';
  */
 export const nameSettings = { payload: false };
 
-/** Sets nameSettings (unnamed settings go back to their defaults). */
+/** Sets nameSettings (unnamed settings go back to their defaults), and forgets the names of addresses (passive DNS). */
 export function configureNames(s: { payload?: boolean } = {}): void {
   nameSettings.payload = s.payload ?? false;
+  clearPassiveDns();
 }
 
 /** FlowNames.oFirst / rFirst before any payload, and for payload that is neither HTTP nor SSH. */
@@ -89,8 +93,12 @@ export class FlowNames {
   dnsRcode = -1;
   sshClient = '';
   sshServer = '';
-  /** Passive DNS: the name of the responder's address as of the flow's first packet (see NamesRecord.respName). */
+  /**
+   * Passive DNS: the names of the responder's and the originator's addresses as of the flow's first packet (see
+   * NamesRecord.respName; the originator's is kept for a swap of the roles).
+   */
   respName = '';
+  origName = '';
   /** Payload packets looked at, originator's and responder's. */
   oSeen = 0;
   rSeen = 0;
@@ -112,6 +120,11 @@ export class FlowNames {
   quicFailures = 0;
   /** The last record of these names (see namesRecord). */
   record: NamesRecord | null = null;
+  /**
+   * One of the shared, unchanging objects that stand for every flow whose payload showed nothing to keep so far (see
+   * sharedNames): such a flow costs no object of its own.
+   */
+  shared = false;
 
   /** Every field back to its initializer (see newFlowNames / releaseFlowNames). */
   reset(): void {
@@ -131,6 +144,7 @@ export class FlowNames {
     this.sshClient = '';
     this.sshServer = '';
     this.respName = '';
+    this.origName = '';
     this.oSeen = 0;
     this.rSeen = 0;
     this.oHints = 0;
@@ -148,7 +162,8 @@ export class FlowNames {
   swap(): void {
     let t = this.oSeen; this.oSeen = this.rSeen; this.rSeen = t;
     t = this.oHints; this.oHints = this.rHints; this.rHints = t;
-    const s = this.sshClient; this.sshClient = this.sshServer; this.sshServer = s;
+    let s = this.sshClient; this.sshClient = this.sshServer; this.sshServer = s;
+    s = this.respName; this.respName = this.origName; this.origName = s;
   }
 
   /** True once nothing more will be looked at (the demultiplexer may stop calling inspect). */
@@ -202,9 +217,118 @@ export function newFlowNames(): FlowNames {
 
 /** Takes back the names of a flow whose record is written and that nothing refers to any more. */
 export function releaseFlowNames(n: FlowNames): void {
-  if (POOL.length >= MAX_POOLED) return;
+  if (n.shared || POOL.length >= MAX_POOLED) return;
   n.reset();
   POOL.push(n);
+}
+
+// ── Flows whose payload showed nothing to keep ──────────────────────────────────────────────────────────────────
+// Most flows' first payload names nothing (encrypted application data, binary protocols, payload that is not the
+// start of a stream). Such a flow needs no FlowNames of its own: what it still has to remember (how many payload
+// packets of each direction were looked at, whether each direction's first payload was neither HTTP nor SSH,
+// midstream, a failed QUIC Initial) fits a small number, and one shared FlowNames per number stands for all of them.
+// The parsers run on SCRATCH, loaded from the shared one; if it ends with something to keep, it becomes the flow's own.
+
+/** Bits of a shared state's number: oSeen and rSeen (3 bits each), then one bit each for the rest. */
+const SEEN_BITS = 3, MAX_SHARED_SEEN = 7;
+const O_OTHER = 1 << 6, R_OTHER = 1 << 7, MIDSTREAM = 1 << 8, QUIC_FAILED = 1 << 9;
+const SHARED: (FlowNames | undefined)[] = new Array<FlowNames | undefined>(1 << 10);
+
+/** The scratch names the parsers run on for a flow without names of its own (see above). */
+let SCRATCH = new FlowNames();
+
+/** The number of the shared state `n` is in, or -1 when `n` holds something a shared state cannot. */
+function sharedCode(n: FlowNames): number {
+  if (n.serviceBits !== 0 || n.oHints !== 0 || n.rHints !== 0 || n.hello !== null || n.quic !== null || n.quicFailures > 1 ||
+      n.oSeen > MAX_SHARED_SEEN || n.rSeen > MAX_SHARED_SEEN || (n.oFirst !== NOT_YET && n.oFirst !== OTHER) ||
+      (n.rFirst !== NOT_YET && n.rFirst !== OTHER) || n.serverName !== '' || n.alpn !== '' || n.httpHost !== '' ||
+      n.httpMethod !== '' || n.dnsQuery !== '' || n.dnsQtype !== -1 || n.dnsRcode !== -1 || n.sshClient !== '' ||
+      n.sshServer !== '' || n.respName !== '' || n.origName !== '') {
+    return -1;
+  }
+  return n.oSeen | (n.rSeen << SEEN_BITS) | (n.oFirst === OTHER ? O_OTHER : 0) | (n.rFirst === OTHER ? R_OTHER : 0) |
+    (n.midstream ? MIDSTREAM : 0) | (n.quicFailures > 0 ? QUIC_FAILED : 0);
+}
+
+/** The shared FlowNames of state `code` (made on first use). */
+function sharedNames(code: number): FlowNames {
+  let n = SHARED[code];
+  if (n === undefined) {
+    n = new FlowNames();
+    loadShared(n, code);
+    n.shared = true;
+    SHARED[code] = n;
+  }
+  return n;
+}
+
+/** Sets the fields of reset names `n` from shared state `code`. */
+function loadShared(n: FlowNames, code: number): void {
+  n.oSeen = code & MAX_SHARED_SEEN;
+  n.rSeen = (code >>> SEEN_BITS) & MAX_SHARED_SEEN;
+  if (code & O_OTHER) n.oFirst = OTHER;
+  if (code & R_OTHER) n.rFirst = OTHER;
+  n.midstream = (code & MIDSTREAM) !== 0;
+  n.quicFailures = (code & QUIC_FAILED) !== 0 ? 1 : 0;
+}
+
+/** The names of a flow whose roles were swapped: `n` swapped, or for a shared state the shared one swapped. */
+export function swappedNames(n: FlowNames): FlowNames {
+  if (!n.shared) {
+    n.swap();
+    return n;
+  }
+  const s = SCRATCH;
+  s.reset();
+  loadShared(s, sharedCode(n));
+  s.swap();
+  return sharedNames(sharedCode(s));
+}
+
+/**
+ * Hands packet `p` of flow `f` (sent by the originator if `fromOrig`) to the flow's names. The demultiplexer calls it
+ * for a flow's first packet and for the payload packets within the first packets of each direction (names stop
+ * looking by themselves after INSPECT_PACKETS payload packets). At a flow's first packet, the names that DNS answers
+ * gave its addresses (passive DNS) are looked up; then the payload of TCP and UDP packets is inspected.
+ */
+export function inspectFlow(f: Flow, p: DecodedPacket, fromOrig: boolean): void {
+  let names = f.names;
+  if (names === null && f.oPkts + f.rPkts === 1 && anyAddressNamed()) names = nameEnds(f);
+  const len = p.payloadCaptured;
+  const proto = p.proto;
+  if (len <= 0 || (proto !== TCP && proto !== UDP)) return;
+  if (names !== null && names.doneFor(fromOrig)) return;
+  if (names === null || names.shared) {
+    const s = SCRATCH;
+    s.reset();
+    if (names === null) s.midstream = proto === TCP && f.oSyn + f.rSyn === 0;
+    else loadShared(s, sharedCode(names));
+    inspect(s, p.bytes, p.payload, len, fromOrig, proto, p.srcPort, p.dstPort, p.seq);
+    const code = sharedCode(s);
+    if (code >= 0) {
+      f.names = sharedNames(code);
+    } else {
+      f.names = s;
+      SCRATCH = newFlowNames();
+    }
+    return;
+  }
+  // Names made at the flow's first packet for its addresses: this is its first payload.
+  if (names.oSeen + names.rSeen === 0) names.midstream = proto === TCP && f.oSyn + f.rSyn === 0;
+  inspect(names, p.bytes, p.payload, len, fromOrig, proto, p.srcPort, p.dstPort, p.seq);
+}
+
+/** Gives flow `f` names of its own when a DNS answer named one of its addresses; returns them (or null). */
+function nameEnds(f: Flow): FlowNames | null {
+  const v6 = f.ipVersion === 6;
+  const resp = nameOfAddress(v6, f.ra0, f.ra1, f.ra2, f.ra3);
+  const orig = nameOfAddress(v6, f.oa0, f.oa1, f.oa2, f.oa3);
+  if (resp === '' && orig === '') return null;
+  const n = newFlowNames();
+  n.respName = resp;
+  n.origName = orig;
+  f.names = n;
+  return n;
 }
 
 /**
@@ -278,7 +402,7 @@ function inspectTcp(names: FlowNames, b: Uint8Array, off: number, end: number, f
     }
     if (takeSshBanner(names, b, off, end, fromOrig)) return;
     if (dnsPort(sport, dport) && end - off >= 14 && ((b[off]! << 8) | b[off + 1]!) <= end - off - 2 && parseDns(b, off + 2, end, DNS)) {
-      takeDns(names, b, off + 2, sport, dport);
+      takeDns(names, b, off + 2, Math.min(end, off + 2 + ((b[off]! << 8) | b[off + 1]!)), sport, dport);
       return;
     }
     const solo = tcpSoloService(b, off, end);
@@ -351,7 +475,7 @@ function continueHello(names: FlowNames, b: Uint8Array, off: number, end: number
 
 function inspectUdp(names: FlowNames, b: Uint8Array, off: number, end: number, fromOrig: boolean, sport: number, dport: number): void {
   if (dnsPort(sport, dport) && parseDns(b, off, end, DNS)) {
-    takeDns(names, b, off, sport, dport);
+    takeDns(names, b, off, end, sport, dport);
     return;
   }
   const quicDone = ((names.serviceBits & (1 << Svc.QUIC)) !== 0 && names.quic === null) || names.quicFailures >= QUIC_TRIES;
@@ -374,8 +498,11 @@ function inspectUdp(names: FlowNames, b: Uint8Array, off: number, end: number, f
   if (svc >= 0) names.confirm(svc);
 }
 
-/** A DNS message in DNS was parsed from `b` (at `msg`): the first query's name and type, the first response's code. */
-function takeDns(names: FlowNames, b: Uint8Array, msg: number, sport: number, dport: number): void {
+/**
+ * A DNS message in DNS was parsed from b[msg, end): the first query's name and type, the first response's code; a
+ * response's address answers name their addresses (passive DNS).
+ */
+function takeDns(names: FlowNames, b: Uint8Array, msg: number, end: number, sport: number, dport: number): void {
   names.confirm(Svc.DNS);
   // NetBIOS names are encoded (RFC 1001 §14.1), not DNS names: the service only.
   if (sport === 137 || dport === 137) return;
@@ -384,6 +511,7 @@ function takeDns(names: FlowNames, b: Uint8Array, msg: number, sport: number, dp
     names.dnsQtype = DNS.qtype;
   }
   if (DNS.isResponse && names.dnsRcode < 0) names.dnsRcode = DNS.rcode;
+  if (DNS.isResponse) learnAnswers(b, msg, end);
 }
 
 /**
