@@ -593,10 +593,15 @@ export class FlowTable {
 
   /** Puts `f` (its hash set) in the first empty slot from its home. */
   private place(f: Flow): void {
+    this.placeTagged(f, f.hash);
+  }
+
+  /** place(f) with `f.hash` given (growing reads it from the old tags, not from each flow: a cache miss each). */
+  private placeTagged(f: Flow, hash: number): void {
     const tags = this.tags, mask = this.mask;
-    let i = f.hash & mask;
+    let i = hash & mask;
     while (tags[i] !== 0) i = (i + 1) & mask;
-    tags[i] = f.hash;
+    tags[i] = hash;
     this.slots[i] = f;
   }
 
@@ -621,14 +626,14 @@ export class FlowTable {
   }
 
   private grow(): void {
-    const old = this.slots;
+    const old = this.slots, oldTags = this.tags;
     const n = old.length * 2;
     this.tags = new Int32Array(n);
     this.slots = new Array<Flow | null>(n).fill(null);
     this.mask = n - 1;
     for (let i = 0; i < old.length; i++) {
-      const f = old[i] ?? null;
-      if (f !== null) this.place(f);
+      const tag = oldTags[i]!; // i < length
+      if (tag !== 0) this.placeTagged(old[i]!, tag); // a tagged slot holds a flow
     }
   }
 }
