@@ -10,6 +10,7 @@ import type { CaptureStats } from '../pipeline-types.js';
 import { SHARDABLE_FORMATS, type ShardableFormat } from '../shard/protocol.js';
 import { ShardedRun, shardingAvailable } from '../shard/run-sharded.js';
 import { humanCount } from '../sink/format.js';
+import { MAX_ADDRESSES, passiveDnsStats } from '../inspect/passive-dns.js';
 import { type ByteSink, ChunkedOut, type Format, makeWriter, type RecordWriter } from '../sink/writers.js';
 import type { PacketSource } from '../source/types.js';
 import type { TableLayout, TimeZone } from '../sink/table-layout.js';
@@ -240,6 +241,11 @@ export function summaryText(s: CaptureStats): string {
     lines.push(`sockscope: warning: link type ${lt} is not supported: ${n} packets not decoded`);
   }
   if (s.dropped !== undefined) lines.push(`sockscope: ${s.dropped} packets dropped by the kernel`);
+  // Passive DNS (--names) is this thread's: its map of names is process-wide (inspect/passive-dns.ts).
+  const namesDropped = passiveDnsStats().dropped;
+  if (namesDropped > 0) {
+    lines.push(`sockscope: ${namesDropped} names of addresses from DNS answers were forgotten, the oldest first, to keep at most ${MAX_ADDRESSES} (resp_name)`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -82,12 +82,17 @@ export function nameEnd(b: Uint8Array, msg: number, p: number, end: number): num
   }
 }
 
+/** Where dnsNameText writes a name's text: 255 bytes of name, each escaped at worst as 4 characters. */
+const TEXT = Buffer.alloc(255 * 4);
+const HEX_DIGITS = Uint8Array.from(Buffer.from('0123456789abcdef', 'latin1'));
+
 /**
  * The text of the name at `p` (checked by nameEnd first): labels joined by dots, bytes outside printable ASCII and
- * dots or backslashes inside a label escaped as `\xNN`. The root is `<Root>`, as tshark writes it.
+ * dots or backslashes inside a label escaped as `\xNN`. The root is `<Root>`, as tshark writes it. One string, built
+ * from the bytes in a scratch buffer.
  */
 export function dnsNameText(b: Uint8Array, msg: number, p: number): string {
-  let s = '';
+  let n = 0;
   for (let hops = 0; hops <= MAX_HOPS; ) {
     const len = b[p]!;
     if (len === 0) break;
@@ -96,30 +101,22 @@ export function dnsNameText(b: Uint8Array, msg: number, p: number): string {
       hops++;
       continue;
     }
-    if (s !== '') s += '.';
-    s += labelText(b, p + 1, p + 1 + len);
+    if (n !== 0) TEXT[n++] = 0x2e;
+    for (let i = p + 1, to = p + 1 + len; i < to; i++) {
+      const c = b[i]!;
+      if (c <= 0x20 || c > 0x7e || c === 0x2e || c === 0x5c) {
+        TEXT[n] = 0x5c;
+        TEXT[n + 1] = 0x78;
+        TEXT[n + 2] = HEX_DIGITS[c >>> 4]!; // < 16
+        TEXT[n + 3] = HEX_DIGITS[c & 15]!;
+        n += 4;
+      } else {
+        TEXT[n++] = c;
+      }
+    }
     p += 1 + len;
   }
-  return s === '' ? '<Root>' : s;
-}
-
-/** One label's text: as it is when every byte is a plain hostname character (the usual case, one string), else escaped. */
-function labelText(b: Uint8Array, from: number, to: number): string {
-  let plain = true;
-  for (let i = from; i < to; i++) {
-    const c = b[i]!;
-    if (c <= 0x20 || c > 0x7e || c === 0x2e || c === 0x5c) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
-  let s = '';
-  for (let i = from; i < to; i++) {
-    const c = b[i]!;
-    s += c <= 0x20 || c > 0x7e || c === 0x2e || c === 0x5c ? `\\x${c.toString(16).padStart(2, '0')}` : String.fromCharCode(c);
-  }
-  return s;
+  return n === 0 ? '<Root>' : TEXT.toString('latin1', 0, n);
 }
 
 /** Record types read from answer sections (RFC 1035 §3.2.2, RFC 3596 §2.1). */

@@ -14,22 +14,19 @@ import { chainHead, DnsAnswers, dnsNameText, parseDnsAnswers, RrType } from './d
 /** Most addresses named at once. */
 export const MAX_ADDRESSES = 65536;
 
-/** An address and its name. IPv4: words 0-2 are 0, word 3 the address; IPv6: four big-endian words (int32). */
+/**
+ * An address and its name. IPv4: words 0-2 are 0, word 3 the address; IPv6: four big-endian words (int32). `slot`:
+ * its place in ORDER.
+ */
 class Named {
-  v6: boolean;
-  w0: number;
-  w1: number;
-  w2: number;
-  w3: number;
-  name: string;
-  constructor(v6: boolean, w0: number, w1: number, w2: number, w3: number, name: string) {
-    this.v6 = v6;
-    this.w0 = w0;
-    this.w1 = w1;
-    this.w2 = w2;
-    this.w3 = w3;
-    this.name = name;
-  }
+  v6 = false;
+  w0 = 0;
+  w1 = 0;
+  w2 = 0;
+  w3 = 0;
+  name = '';
+  key = 0;
+  slot = 0;
 }
 
 /**
@@ -46,8 +43,14 @@ function keyOf(v6: boolean, w0: number, w1: number, w2: number, w3: number): num
   return (h ^ (h >>> 15)) | 0;
 }
 
-/** The names, in the order they were last set (a Map keeps insertion order: the first key is the oldest). */
+/** The names, by key. */
 const NAMES = new Map<number, Named>();
+/**
+ * The names in the order they were set, a ring of MAX_ADDRESSES slots: the slot written next holds the oldest. A name
+ * set again moves to the newest slot, and its old slot is left behind (its Named's `slot` no longer points there).
+ */
+const ORDER: (Named | undefined)[] = new Array<Named | undefined>(MAX_ADDRESSES);
+let nextSlot = 0;
 
 /** Counters of this run's map (see passiveDnsStats). */
 const STATS = { learned: 0, dropped: 0 };
@@ -60,6 +63,8 @@ export function passiveDnsStats(): { readonly learned: number; readonly dropped:
 /** Forgets every name (a new run). */
 export function clearPassiveDns(): void {
   NAMES.clear();
+  ORDER.fill(undefined);
+  nextSlot = 0;
   STATS.learned = 0;
   STATS.dropped = 0;
 }
@@ -69,20 +74,39 @@ export function anyAddressNamed(): boolean {
   return NAMES.size > 0;
 }
 
-/** Gives an address a name (see Named for the words). */
+/**
+ * Gives an address a name (see Named for the words), as the newest. When the ring's next slot holds a name still in
+ * use, that name (the oldest) is dropped, and counted.
+ */
 export function nameAddress(v6: boolean, w0: number, w1: number, w2: number, w3: number, name: string): void {
   const key = keyOf(v6, w0, w1, w2, w3);
-  const old = NAMES.get(key);
-  if (old !== undefined) {
-    if (old.name === name && old.v6 === v6 && old.w0 === w0 && old.w1 === w1 && old.w2 === w2 && old.w3 === w3) return;
-    NAMES.delete(key); // set again below, as the newest
-    if (old.v6 !== v6 || old.w0 !== w0 || old.w1 !== w1 || old.w2 !== w2 || old.w3 !== w3) STATS.dropped++; // shared key
-  } else if (NAMES.size >= MAX_ADDRESSES) {
-    const oldest = NAMES.keys().next();
-    if (oldest.done !== true) NAMES.delete(oldest.value);
+  let n = NAMES.get(key);
+  if (n !== undefined) {
+    const same = n.v6 === v6 && n.w0 === w0 && n.w1 === w1 && n.w2 === w2 && n.w3 === w3;
+    if (same && n.name === name) return;
+    if (!same) STATS.dropped++; // another address with the same key: the newer is kept
+    ORDER[n.slot] = undefined;
+  }
+  const oldest = ORDER[nextSlot];
+  if (oldest !== undefined) {
+    // The oldest name still in use: dropped (its object is reused for a new address).
+    NAMES.delete(oldest.key);
     STATS.dropped++;
   }
-  NAMES.set(key, new Named(v6, w0, w1, w2, w3, name));
+  if (n === undefined) {
+    n = oldest ?? new Named();
+    n.key = key;
+    NAMES.set(key, n);
+  }
+  n.v6 = v6;
+  n.w0 = w0;
+  n.w1 = w1;
+  n.w2 = w2;
+  n.w3 = w3;
+  n.name = name;
+  n.slot = nextSlot;
+  ORDER[nextSlot] = n;
+  nextSlot = nextSlot + 1 === MAX_ADDRESSES ? 0 : nextSlot + 1;
   STATS.learned++;
 }
 
