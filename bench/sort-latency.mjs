@@ -4,7 +4,7 @@
  * the digit keys 1 (protocol), 2 (originator) and the bytes column pressed in turn, and the pane read every 10 ms
  * until the title row's sort arrow (and the rows) show the new order. Prints each reaction time and the median.
  *
- *   node bench/sort-latency.mjs [CAPTURE] [--presses N] [--size 200x50] [--min-flows N]
+ *   node bench/sort-latency.mjs [CAPTURE] [--presses N] [--size 200x50] [--min-flows N] [--bin PATH] [--speed X] [--gap-ms MS]
  *
  * Needs tmux and the built CLI (npm run -s build). Every wait is bounded (10 s per key, 60 s for the replay to fill
  * the table). Not a test: the figures depend on the machine.
@@ -24,7 +24,10 @@ const opt = (name, dflt) => {
 };
 const presses = Number(opt('--presses', '9'));
 const minFlows = Number(opt('--min-flows', '20000'));
+const gapMs = Number(opt('--gap-ms', '300'));
+const speed = opt('--speed', 'max');
 const [cols, rows] = opt('--size', '200x50').split('x').map(Number);
+const bin = opt('--bin', `${ROOT}bin/sockscope`);
 const capture = args[0] ?? `${ROOT}bench/out/bench-2M-50000.pcap`;
 if (!existsSync(capture)) {
   console.error(`no capture ${capture} (npm run bench makes bench/out/bench-2M-50000.pcap)`);
@@ -44,7 +47,7 @@ const sortTitle = (screen) => {
 };
 
 tmux('new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows),
-  `env -u CI TERM=xterm-256color node ${ROOT}bin/sockscope watch --speed max ${capture}; sleep 30`);
+  `env -u CI TERM=xterm-256color node ${bin} watch --speed ${speed} ${capture}; sleep 30`);
 try {
   // Wait until the table is full of rows and the replay is under way.
   const until = Date.now() + 60_000;
@@ -71,8 +74,10 @@ try {
     }
     const ms = performance.now() - t0;
     times.push(ms);
-    console.log(`key ${key}: ${before} -> ${seen} in ${ms.toFixed(0)} ms`);
-    await sleep(700);
+    const header = tmux('capture-pane', '-p', '-t', session).split('\n').find((l) => l.includes('flows ')) ?? '';
+    const flows = /flows ([\d,]+ active)/.exec(header)?.[1] ?? '?';
+    console.log(`key ${key}: ${before} -> ${seen} in ${ms.toFixed(0)} ms (${flows})`);
+    await sleep(gapMs);
   }
   const sorted = [...times].sort((a, b) => a - b);
   console.log(`median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms, max ${sorted.at(-1).toFixed(0)} ms over ${times.length} presses (${cols}x${rows})`);

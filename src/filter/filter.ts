@@ -332,7 +332,8 @@ function serviceTerm(v: string): Pred {
  * `name:example.org`: the TLS/QUIC server name, the first HTTP request's host (without its port), the first DNS
  * question, or the name an earlier DNS answer gave the responder's address (`resp_name`, passive DNS) is that name or
  * one under it: `name:example.org` matches `www.example.org` but not `badexample.org` (a suffix on a dot boundary,
- * as a DNS zone contains its subdomains). Case and a final dot do not matter. Needs `--names`.
+ * as a DNS zone contains its subdomains). Case, a final dot and a port after the name (HTTP's Host, or a client that
+ * put one in its TLS server name) do not matter. Needs `--names`.
  */
 function nameTerm(v: string): Pred {
   const n = v.toLowerCase().replace(/\.$/, '');
@@ -343,6 +344,6 @@ function nameTerm(v: string): Pred {
   };
   return (r) => {
     const names = r.names;
-    return names != null && (is(names.serverName) || is(hostWithoutPort(names.httpHost)) || is(names.dnsQuery) || is(respNameOf(names)));
+    return names != null && (is(hostWithoutPort(names.serverName)) || is(hostWithoutPort(names.httpHost)) || is(names.dnsQuery) || is(respNameOf(names)));
   };
 }

@@ -191,7 +191,7 @@ export default function App({
     () => (twoLines ? layoutTwoLines(width, twoNatural, names) : onePlaced),
     [twoLines, onePlaced, width, twoNatural.orig, twoNatural.resp, twoNatural.respSocket, twoNatural.name, names], // eslint-disable-line react-hooks/exhaustive-deps
   );
-  const selected = sorted[sel];
+  const selected = sorted.at(sel);
   // The detail view follows its flow by uid, even when it leaves the filtered list or ends and expires.
   const liveDetail = useMemo(
     () => (view === 'detail' && detailUid !== null ? snapshot.flows.find((r) => r.uid === detailUid) : undefined),
@@ -207,8 +207,9 @@ export default function App({
   const moveFlow = (to: number) => {
     const i = Math.max(0, Math.min(sorted.length - 1, to));
     selIdx.current = i;
-    setSelUid(sorted[i]?.uid ?? null);
-    if (view === 'detail' && sorted[i]) setDetailUid(sorted[i].uid);
+    const r = sorted.at(i);
+    setSelUid(r?.uid ?? null);
+    if (view === 'detail' && r) setDetailUid(r.uid);
   };
   const moveService = (to: number) => {
     const i = Math.max(0, Math.min(groups.length - 1, to));
@@ -287,7 +288,7 @@ export default function App({
       case 'export':
       case 'exportShown': {
         // w: the selected flow (in the detail view, the one shown); W: every flow the table shows (the filter's).
-        const flows = action === 'exportShown' ? sorted : view === 'detail' && detail ? [detail] : selected ? [selected] : [];
+        const flows = action === 'exportShown' ? sorted.all() : view === 'detail' && detail ? [detail] : selected ? [selected] : [];
         if (flows.length === 0) return;
         if (exportPackets === undefined) {
           setMessage('w: this input cannot be read again (live or standard input): use the -w file of capture');

@@ -10,6 +10,7 @@ import stringWidth from 'string-width';
 import { sanitize } from './sanitize.js';
 import { FilterError, type FlowFilter, parseFilter } from '../filter/filter.js';
 import { Throughput } from './totals.js';
+import { SortedFlows } from './sort.js';
 import { flowName, hasPorts, origText, protoText, respSocketText, respText, socketText, stateText } from './cells.js';
 
 // ── Columns ────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -476,125 +477,7 @@ export function addressKey(addr: string): string {
   return '4' + addr.split('.').map((o) => o.padStart(3, '0')).join('');
 }
 
-/** Text sort keys of the columns that sort by text (A to Z). */
-function textKey(r: FlowRecord, column: ColumnId): string {
-  switch (column) {
-    case 'proto': return r.proto;
-    case 'origState': return r.orig.state ?? '';
-    case 'respState': return r.resp.state ?? '';
-    case 'conn': return r.connState;
-    default: return flowName(r); // 'name'
-  }
-}
-
-/** Number sort keys of the columns that sort by number. */
-function numberKey(r: FlowRecord, column: ColumnId, ctx: CellContext): number {
-  switch (column) {
-    case 'pkts': return totalPkts(r);
-    case 'bytes': return totalBytes(r);
-    case 'rate': return ctx.rates.get(r.uid) ?? 0;
-    case 'age': return ageSec(r, ctx.clockSec);
-    case 'rtt': return handshakeRtt(r) ?? -1;
-    default: return totalRetx(r); // 'retx'
-  }
-}
-
-const TWO_16 = 65536;
-const TWO_32 = 4294967296;
-
-/**
- * An address as three numbers that sort as {@link addressKey} does (IPv4 numerically before IPv6, IPv6 by its
- * groups), each below 2^53 so that a Float64Array holds them exactly: IPv4 `[addr, 0, 0]`; IPv6 `[2^32 + groups 0-2,
- * groups 3-5, groups 6-7]`. Unparsed text sorts last.
- */
-function addressWords(addr: string): readonly [number, number, number] {
-  if (!addr.includes(':')) {
-    const o = addr.split('.');
-    if (o.length !== 4) return [2 ** 52, 0, 0];
-    return [((Number(o[0]) * 256 + Number(o[1])) * 256 + Number(o[2])) * 256 + Number(o[3]), 0, 0];
-  }
-  const g = addressKey(addr).slice(1); // 32 hex digits
-  const hex = (from: number, to: number) => parseInt(g.slice(from, to), 16);
-  const w = [TWO_32 + hex(0, 12), hex(12, 24), hex(24, 32)] as const;
-  return w.every((x) => Number.isFinite(x)) ? w : [2 ** 52, 0, 0];
-}
-
-/** addressWords by address text, for as long as the addresses keep coming back (cleared when it grows large). */
-const wordsCache = new Map<string, readonly [number, number, number]>();
-const WORDS_CACHE_MAX = 200_000;
-
-function cachedWords(addr: string): readonly [number, number, number] {
-  let w = wordsCache.get(addr);
-  if (w === undefined) {
-    if (wordsCache.size >= WORDS_CACHE_MAX) wordsCache.clear();
-    w = addressWords(addr);
-    wordsCache.set(addr, w);
-  }
-  return w;
-}
-
-/**
- * `flows` sorted by `order` (a new array). Ties fall back to start time then uid, so rows with equal keys keep
- * their place from one snapshot to the next instead of jumping.
- *
- * Every column sorts by numbers in typed arrays, up to three per flow, through an index: no object per row and no
- * string compared in the sort itself (text columns are ranked first: their few distinct values sorted once; sockets
- * are address words and port). 50,000 flows sort in about 20 ms by any column; sorting them by text keys or address
- * strings took 120-170 ms, the time a sort key took to show under load (issue #16).
- */
-export function sortFlows(flows: readonly FlowRecord[], order: SortOrder, ctx: CellContext): FlowRecord[] {
-  const column = order.column;
-  const dir = (COLUMNS[column].descending ? -1 : 1) * (order.reversed ? -1 : 1);
-  const n = flows.length;
-  const k1 = new Float64Array(n);
-  let k2: Float64Array | null = null;
-  let k3: Float64Array | null = null;
-  if (column === 'orig' || column === 'resp') {
-    k2 = new Float64Array(n);
-    k3 = new Float64Array(n);
-    const orig = column === 'orig';
-    for (let i = 0; i < n; i++) {
-      const r = flows[i]!; // i < n
-      const w = cachedWords(orig ? r.origAddr : r.respAddr);
-      k1[i] = w[0];
-      k2[i] = w[1];
-      k3[i] = w[2] * TWO_16 + (orig ? r.origPort : r.respPort);
-    }
-  } else if (column === 'proto' || column === 'origState' || column === 'respState' || column === 'conn' || column === 'name') {
-    const texts = new Array<string>(n);
-    const distinct = new Set<string>();
-    for (let i = 0; i < n; i++) {
-      const t = textKey(flows[i]!, column); // i < n
-      texts[i] = t;
-      distinct.add(t);
-    }
-    const rank = new Map<string, number>();
-    [...distinct].sort().forEach((t, i) => rank.set(t, i));
-    for (let i = 0; i < n; i++) k1[i] = rank.get(texts[i]!)!; // every text was ranked
-  } else {
-    for (let i = 0; i < n; i++) k1[i] = numberKey(flows[i]!, column, ctx); // i < n
-  }
-  const starts = new Float64Array(n);
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    starts[i] = flows[i]!.startSec; // i < n
-    idx[i] = i;
-  }
-  // a, b below: indices from idx, all < n.
-  idx.sort((a, b) => {
-    let d = k1[a]! - k1[b]!;
-    if (d === 0 && k2 !== null) d = k2[a]! - k2[b]! || k3![a]! - k3![b]!; // k3 is set with k2
-    if (d !== 0) return d * dir;
-    const s = starts[a]! - starts[b]!;
-    if (s !== 0) return s;
-    const ua = flows[a]!.uid;
-    const ub = flows[b]!.uid;
-    return ua < ub ? -1 : ua > ub ? 1 : 0;
-  });
-  const out = new Array<FlowRecord>(n);
-  for (let i = 0; i < n; i++) out[i] = flows[idx[i]!]!; // idx is a permutation of 0..n-1
-  return out;
-}
+export { SortedFlows, sortFlows } from './sort.js';
 
 export { flowText as haystack, matchesResp, parseRespTerm, type RespTerm } from '../filter/words.js';
 
@@ -853,7 +736,7 @@ export class FlowView {
   readonly rates = new RateTracker();
   /** Wire bytes over the last minute, for the totals view. */
   readonly totals = new Throughput();
-  private cache: { snap: Snapshot; filter: string; column: ColumnId; reversed: boolean; rows: FlowRecord[] } | null = null;
+  private cache: { snap: Snapshot; filter: string; column: ColumnId; reversed: boolean; rows: SortedFlows } | null = null;
 
   /** Rates from `s` (measured at `nowSec`), then its rows for `filter` and `order`. */
   ingest(s: Snapshot, nowSec: number, filter: string, order: SortOrder, clockSec: number): void {
@@ -862,13 +745,16 @@ export class FlowView {
     this.rows(s, filter, order, clockSec);
   }
 
-  /** Rows of `s` matching `filter`, sorted by `order` (computed once per snapshot, filter and order). */
-  rows(s: Snapshot, filter: string, order: SortOrder, clockSec: number): readonly FlowRecord[] {
+  /**
+   * Rows of `s` matching `filter` in `order` (their keys computed once per snapshot, filter and order; the rows on
+   * screen are sorted as they are asked for: see SortedFlows).
+   */
+  rows(s: Snapshot, filter: string, order: SortOrder, clockSec: number): SortedFlows {
     const c = this.cache;
     if (c !== null && c.snap === s && c.filter === filter && c.column === order.column && c.reversed === order.reversed) {
       return c.rows;
     }
-    const rows = sortFlows(filterFlows(s.flows, filter), order, { clockSec, rates: this.rates.rates });
+    const rows = new SortedFlows(filterFlows(s.flows, filter), order, { clockSec, rates: this.rates.rates });
     this.cache = { snap: s, filter, column: order.column, reversed: order.reversed, rows };
     return rows;
   }
@@ -892,10 +778,10 @@ export function scrollTop(top: number, selected: number, height: number, count: 
  * Index of the row to select after the list changed: the row with uid `uid` when it is still there (selection
  * follows the flow, not the position), else the old index clamped to the list.
  */
-export function reselect(rows: readonly { readonly uid: string }[], uid: string | null, oldIndex: number): number {
+export function reselect(rows: readonly { readonly uid: string }[] | SortedFlows, uid: string | null, oldIndex: number): number {
   if (rows.length === 0) return 0;
   if (uid !== null) {
-    const i = rows.findIndex((r) => r.uid === uid);
+    const i = rows instanceof SortedFlows ? rows.indexOf(uid) : rows.findIndex((r) => r.uid === uid);
     if (i >= 0) return i;
   }
   return Math.max(0, Math.min(oldIndex, rows.length - 1));

@@ -10,6 +10,8 @@ import { FilterError, parseFilter, parseCount, parseSeconds } from '../../src/fi
 import { inCidr, parseAddress, parseCidr } from '../../src/filter/address.js';
 import { filterFlows } from '../../src/tui/model.js';
 import { record } from '../helpers/records.js';
+import type { NamesRecord } from '../../src/flow/record.js';
+import { configureNames } from '../../src/inspect/names.js';
 import { corpus, finalSnapshot, readConnLog, type ConnRow } from '../tui/corpus.js';
 
 describe('addresses', () => {
@@ -164,5 +166,115 @@ describe('filter expressions on corpus captures', () => {
     else answer = readConnLog(corpus(capture.replace(/\.pcap$/, '.conn.log'))).filter(c.zeek!).length;
     expect(answer, 'the answer of the other tool').toBe(c.count);
     expect(n).toBe(c.count);
+  });
+});
+
+// ── Names (--names): name: and service: ──────────────────────────────────────────────────────────────────────────
+
+describe('name: and service: on records', () => {
+  const names = (over: Partial<NamesRecord>): NamesRecord => ({
+    service: '', serverName: '', alpn: '', httpHost: '', httpMethod: '', dnsQuery: '', dnsQtype: -1, dnsRcode: -1,
+    sshClient: '', sshServer: '', ...over,
+  });
+  const tls = record({ respPort: 443, names: names({ service: 'ssl', serverName: 'www.Example.org' }) });
+  const http = record({ respPort: 8080, names: names({ service: 'http', httpHost: 'api.example.org:8080' }) });
+  const dns = record({ proto: 'udp', ipProto: 17, respPort: 53, names: names({ service: 'dns', dnsQuery: 'example.org.' }) });
+  const starttls = record({ respPort: 25, names: names({ service: 'smtp,ssl', serverName: 'mail.example.net' }) });
+  const guess = record({ respPort: 443, names: null }); // port 443, payload never seen
+  const passive = record({ respPort: 443, names: { ...names({}), respName: 'cdn.example.org' } as NamesRecord });
+  const bad = record({ respPort: 80, names: names({ httpHost: 'badexample.org' }) });
+  const all = [tls, http, dns, starttls, guess, passive, bad];
+  const match = (expr: string) => all.filter((r) => parseFilter(expr).test(r)).map((r) => all.indexOf(r));
+
+  it.each([
+    // A suffix on a dot boundary: the name itself and every name under it, never a name that merely ends alike.
+    ['name:example.org', [0, 1, 2, 5]],
+    ['name:EXAMPLE.ORG.', [0, 1, 2, 5]],
+    ['name:www.example.org', [0]],
+    ['name:example.net', [3]],
+    ['name:org', [0, 1, 2, 5, 6]],
+    ['name:badexample.org', [6]],
+    ['name:xample.org', []],
+    ['name:api.example.org', [1]], // the Host header's port is not part of the name
+    ['name:cdn.example.org', [5]], // resp_name, from a DNS answer earlier in the capture
+    // service: the confirmed services only; each of several (STARTTLS) counts; a port's name is no service.
+    ['service:ssl', [0, 3]],
+    ['service:smtp', [3]],
+    ['service:https', []],
+    ['service:http', [1]],
+    ['https', [4, 5]], // the port's name as a plain word: the row's text (the guess the table shows dimmed)
+    ['service:ssl and !name:example.net', [0]],
+    ['wwW.example', [0]], // a plain word matches the name column's text too
+  ] as const)('%j selects %j', (expr, expected) => {
+    expect(match(expr)).toEqual(expected);
+  });
+});
+
+/** Conversations (TCP and UDP) tshark shows with at least one packet matching `displayFilter`. */
+const tsharkBoth = (capture: string, displayFilter: string): number =>
+  tsharkConversations(capture, 'tcp', displayFilter) + tsharkConversations(capture, 'udp', displayFilter);
+
+interface NameCase {
+  readonly capture: string;
+  readonly expr: string;
+  /** A tshark display filter over TCP and UDP conversations that means the same: its count is the expected one. */
+  readonly tshark?: string;
+  /** Or the rows of Zeek's conn.log (default scripts) that should match. */
+  readonly zeek?: (z: ConnRow) => boolean;
+  readonly count: number;
+  /** A tshark filter close to the expression whose count differs, the count, and why. */
+  readonly differs?: { readonly tshark: string; readonly count: number; readonly why: string };
+}
+
+const TCP_PORTS = 'misc/chrissanders-packets/tcp_ports.pcapng';
+/** tshark's equivalent of name:X: the name or one under it (`matches`, a regular expression anchored at a dot). */
+const under = (field: string, name: string) => `${field} matches "(^|\\\\.)${name.replace(/\./g, '\\\\.')}(:[0-9]+)?$"`;
+const anyName = (name: string) =>
+  ['tls.handshake.extensions_server_name', 'http.host', 'dns.qry.name'].map((f) => under(f, name)).join(' || ');
+
+const NAME_CASES: readonly NameCase[] = [
+  {
+    capture: WIKI, expr: 'name:wikimedia.org', tshark: anyName('wikimedia.org'), count: 18,
+    differs: {
+      tshark: 'http.host contains "wikimedia.org" || dns.qry.name contains "wikimedia.org"', count: 22,
+      why: 'the 4 lookups of upload.wikimedia.org.ncsa.uiuc.edu (the resolver\'s search domain appended) contain the text but are names under ncsa.uiuc.edu',
+    },
+  },
+  { capture: WIKI, expr: 'name:upload.wikimedia.org', tshark: 'http.host == "upload.wikimedia.org" || dns.qry.name == "upload.wikimedia.org"', count: 14 },
+  { capture: WIKI, expr: 'name:wikipedia.org', tshark: anyName('wikipedia.org'), count: 1 },
+  {
+    capture: WIKI, expr: 'service:http', zeek: (z) => z['service'] === 'http', count: 8,
+    differs: {
+      tshark: 'http', count: 9,
+      why: 'tshark decodes port 80 as HTTP in the connection picked up mid-stream (no SYN, conn_state OTH); Zeek and sockscope confirm no service there (its Host still names it: name:wikipedia.org)',
+    },
+  },
+  { capture: WIKI, expr: 'service:dns', tshark: 'dns || nbns || mdns || llmnr', count: 24 },
+  { capture: WIKI, expr: 'service:dns and !name:wikimedia.org', tshark: `(dns || nbns || mdns || llmnr) && !(${anyName('wikimedia.org')})`, count: 14 },
+  { capture: WIKI, expr: 'service:https or service:domain', zeek: () => false, count: 0 }, // port names are guesses
+  { capture: TCP_PORTS, expr: 'name:wireshark.org', tshark: anyName('wireshark.org'), count: 7 },
+  { capture: TCP_PORTS, expr: 'name:bbc.co.uk and service:http', tshark: `http && (${anyName('bbc.co.uk')})`, count: 1 },
+  { capture: 'zeek/ppp-quic-retry.pcap', expr: 'name:server4 and service:quic', tshark: `quic && (${anyName('server4')})`, count: 1 },
+  { capture: 'zeek/xmpp-starttls.pcap', expr: 'service:ssl', tshark: 'tls', count: 1 },
+  { capture: 'zeek/pop3-starttls-null.pcap', expr: 'service:ssl', tshark: 'tls', count: 1 },
+  { capture: 'zeek/modbus-and-non-modbus-p502.pcap', expr: 'service:ssl or service:modbus', zeek: (z) => z['service'] === 'ssl' || z['service'] === 'modbus', count: 2 },
+];
+
+describe('name: and service: on corpus captures (--names), against tshark and Zeek', () => {
+  it.each(NAME_CASES.map((c) => [c.capture, c.expr, c] as const))('%s: %s', async (capture, expr, c) => {
+    configureNames({ payload: true });
+    try {
+      const snap = await finalSnapshot(corpus(capture));
+      const f = parseFilter(expr);
+      const n = snap.flows.filter((r) => f.test(r)).length;
+      const answer = c.tshark !== undefined
+        ? tsharkBoth(corpus(capture), c.tshark)
+        : readConnLog(corpus(capture.replace(/\.pcapn?g?$/, '.conn.log'))).filter(c.zeek!).length;
+      expect(answer, 'the answer of the other tool').toBe(c.count);
+      expect(n).toBe(c.count);
+      if (c.differs !== undefined) expect(tsharkBoth(corpus(capture), c.differs.tshark), c.differs.why).toBe(c.differs.count);
+    } finally {
+      configureNames();
+    }
   });
 });

@@ -6,8 +6,8 @@ import {
 } from '../model.js';
 
 export type Props = {
-  /** All rows, sorted and filtered; only `height` of them from `top` are rendered. */
-  readonly rows: readonly FlowRecord[];
+  /** All rows, sorted and filtered (an array, or SortedFlows); only `height` of them from `top` are rendered. */
+  readonly rows: { readonly length: number; slice(from: number, to: number): readonly FlowRecord[] };
   readonly columns: readonly PlacedColumn[];
   readonly sort: SortOrder;
   /** Index of the first visible row. */
