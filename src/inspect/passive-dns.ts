@@ -15,8 +15,8 @@ import { chainHead, DnsAnswers, dnsNameText, parseDnsAnswers, RrType } from './d
 export const MAX_ADDRESSES = 65536;
 
 /**
- * An address and its name. IPv4: words 0-2 are 0, word 3 the address; IPv6: four big-endian words (int32). `slot`:
- * its place in ORDER.
+ * An address and its name. IPv4: words 0-2 are 0, word 3 the address; IPv6: four big-endian words (int32). `older` and
+ * `newer` link the names in the order they were set (see OLDEST).
  */
 class Named {
   v6 = false;
@@ -26,7 +26,8 @@ class Named {
   w3 = 0;
   name = '';
   key = 0;
-  slot = 0;
+  older: Named | null = null;
+  newer: Named | null = null;
 }
 
 /**
@@ -45,12 +46,25 @@ function keyOf(v6: boolean, w0: number, w1: number, w2: number, w3: number): num
 
 /** The names, by key. */
 const NAMES = new Map<number, Named>();
-/**
- * The names in the order they were set, a ring of MAX_ADDRESSES slots: the slot written next holds the oldest. A name
- * set again moves to the newest slot, and its old slot is left behind (its Named's `slot` no longer points there).
- */
-const ORDER: (Named | undefined)[] = new Array<Named | undefined>(MAX_ADDRESSES);
-let nextSlot = 0;
+/** The ends of the list of names in the order they were set: the oldest is dropped first, a name set again moves to the newest end. */
+let OLDEST: Named | null = null;
+let NEWEST: Named | null = null;
+
+function unlink(n: Named): void {
+  if (n.older === null) OLDEST = n.newer;
+  else n.older.newer = n.newer;
+  if (n.newer === null) NEWEST = n.older;
+  else n.newer.older = n.older;
+  n.older = n.newer = null;
+}
+
+function append(n: Named): void {
+  n.older = NEWEST;
+  n.newer = null;
+  if (NEWEST === null) OLDEST = n;
+  else NEWEST.newer = n;
+  NEWEST = n;
+}
 
 /** Counters of this run's map (see passiveDnsStats). */
 const STATS = { learned: 0, dropped: 0 };
@@ -63,8 +77,7 @@ export function passiveDnsStats(): { readonly learned: number; readonly dropped:
 /** Forgets every name (a new run). */
 export function clearPassiveDns(): void {
   NAMES.clear();
-  ORDER.fill(undefined);
-  nextSlot = 0;
+  OLDEST = NEWEST = null;
   STATS.learned = 0;
   STATS.dropped = 0;
 }
@@ -75,8 +88,8 @@ export function anyAddressNamed(): boolean {
 }
 
 /**
- * Gives an address a name (see Named for the words), as the newest. When the ring's next slot holds a name still in
- * use, that name (the oldest) is dropped, and counted.
+ * Gives an address a name (see Named for the words), as the newest. When MAX_ADDRESSES addresses have names already,
+ * the oldest is dropped, and counted.
  */
 export function nameAddress(v6: boolean, w0: number, w1: number, w2: number, w3: number, name: string): void {
   const key = keyOf(v6, w0, w1, w2, w3);
@@ -85,16 +98,16 @@ export function nameAddress(v6: boolean, w0: number, w1: number, w2: number, w3:
     const same = n.v6 === v6 && n.w0 === w0 && n.w1 === w1 && n.w2 === w2 && n.w3 === w3;
     if (same && n.name === name) return;
     if (!same) STATS.dropped++; // another address with the same key: the newer is kept
-    ORDER[n.slot] = undefined;
-  }
-  const oldest = ORDER[nextSlot];
-  if (oldest !== undefined) {
-    // The oldest name still in use: dropped (its object is reused for a new address).
-    NAMES.delete(oldest.key);
-    STATS.dropped++;
-  }
-  if (n === undefined) {
-    n = oldest ?? new Named();
+    unlink(n);
+  } else {
+    if (NAMES.size >= MAX_ADDRESSES && OLDEST !== null) {
+      n = OLDEST; // dropped, and its object reused
+      unlink(n);
+      NAMES.delete(n.key);
+      STATS.dropped++;
+    } else {
+      n = new Named();
+    }
     n.key = key;
     NAMES.set(key, n);
   }
@@ -104,9 +117,7 @@ export function nameAddress(v6: boolean, w0: number, w1: number, w2: number, w3:
   n.w2 = w2;
   n.w3 = w3;
   n.name = name;
-  n.slot = nextSlot;
-  ORDER[nextSlot] = n;
-  nextSlot = nextSlot + 1 === MAX_ADDRESSES ? 0 : nextSlot + 1;
+  append(n);
   STATS.learned++;
 }
 
