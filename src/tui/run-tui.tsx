@@ -45,6 +45,8 @@ export interface RunTuiOptions {
   readonly listeners?: (groups: readonly import('./model.js').ServiceGroup[]) => readonly import('./model.js').ServiceGroup[];
   /** Payload inspection is on (watch --names): the flows view shows a name column. @default false */
   readonly names?: boolean;
+  /** Rows of the flows view to start with (watch --layout; the L key switches). @default auto */
+  readonly layout?: import('./model.js').RowLayout;
 }
 
 /** A terminal-sized sink for headless runs: Ink renders into it as into a 120x40 screen; the frames are dropped. */
@@ -116,6 +118,7 @@ export async function runTui(opts: RunTuiOptions): Promise<TuiResult> {
       health={opts.health}
       listeners={opts.listeners}
       names={opts.names === true}
+      initialLayout={opts.layout ?? 'auto'}
     />
   );
   const instance = render(app(), {

@@ -96,8 +96,9 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux || !existsS
       expect(m, r).not.toBeNull();
       expect(states.has(m![4]!), r).toBe(true);
     }
-    // IPv6 (tunnel-teredo.pcap, 2001:0:4137:9e50:8000:f12a:b9c8:2815 inside Teredo): shortened in the middle.
-    const v6 = start(`node bin/sockscope watch --speed max ${TEREDO}`, 80, 24);
+    // IPv6 (tunnel-teredo.pcap, 2001:0:4137:9e50:8000:f12a:b9c8:2815 inside Teredo), one line per flow: shortened in
+    // the middle (two lines per flow: test/e2e/tui-names-tmux.test.ts).
+    const v6 = start(`node bin/sockscope watch --speed max --layout one-line ${TEREDO}`, 80, 24);
     await waitFor(v6, (x) => x.includes('end of capture') && title.test(x));
     await send(v6, ['/'], ['-l', '[2001'], ['Enter']);
     const rows6 = check(await waitFor(v6, (x) => x.includes('filter: [2001') && title.test(x)));

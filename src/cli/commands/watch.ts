@@ -4,7 +4,7 @@
  */
 import { openSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { openCaptures } from '../../source/lazy.js';
 import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
@@ -15,7 +15,7 @@ import { type LiveLocal, startLiveLocal } from '../../local/live-local.js';
 import { withListeners } from '../../local/services.js';
 import { summaryText } from '../run-flows.js';
 // The key ladder of + and - (model.ts is plain functions: importing it loads neither Ink nor React).
-import { SPEEDS } from '../../tui/model.js';
+import { ROW_LAYOUTS, SPEEDS, type RowLayout } from '../../tui/model.js';
 import { keysSummary } from '../../tui/keys.js';
 import { describeOpenError } from './flows.js';
 import { filterOption } from '../filter-option.js';
@@ -34,6 +34,7 @@ interface WatchOptions extends FlowCliOptions {
   headless?: boolean;
   filter?: FlowFilter;
   bpf?: string;
+  layout?: RowLayout;
 }
 
 /** Slowest and fastest replay speeds as multiples of real time: the ends of the ladder + and - step through. */
@@ -122,6 +123,13 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
         'name:example.org, service:ssl, bytes>1M, !, and, or, parentheses)',
       filterOption,
     )
+    .addOption(
+      new Option(
+        '--layout <layout>',
+        'rows of the flows view: one-line, two-line (sockets on the first line of a flow, states and counters on the ' +
+          'second), auto (two lines when one would cut an IPv6 socket or, with --names, hide the names); L switches',
+      ).choices(ROW_LAYOUTS).default('auto'),
+    )
     .option('--bpf <expr>', 'replay only the packets this BPF expression matches (pcap-filter(7), as tcpdump -r FILE EXPR)', bpfOption)
     .option('-q, --quiet', 'no summary on stderr after a headless run')
     .action(async (args: string[], o: WatchOptions) => {
@@ -197,6 +205,7 @@ async function watch(args: string[], o: WatchOptions, env: Env): Promise<number>
     headless,
     ...(o.filter !== undefined ? { filter: o.filter.source } : {}),
     names: o.names === true,
+    ...(o.layout !== undefined ? { layout: o.layout } : {}),
     ...(o.interface === undefined && !readsStdin ? { exportPackets: exporter(args, o.bpf) } : {}),
     ...(health === undefined ? {} : { health: (s) => health.headerText(s.stats.packetsRead, s.flows, s.stats.clockSec) }),
     ...(local === undefined ? {} : { listeners: (groups) => withListeners(groups, local.sockets) }),

@@ -166,7 +166,7 @@ export default function FlowDetail({ record: r, history, gone, width, flowByUid 
       </Text>
       {nameRows(r).map((x) => (
         <Text key={x.label} wrap="truncate-end">
-          <Text color="cyan">{fit(x.label, label)}</Text>  <Text dimColor={x.guess === true}>{fit(x.value, Math.max(1, width - label - 2))}</Text>
+          <Text color="cyan">{fit(x.label, label)}</Text>  <Text dimColor={x.guess === true} italic={x.guess === true}>{fit(x.value, Math.max(1, width - label - 2))}</Text>
         </Text>
       ))}
       <Text bold underline wrap="truncate-end">{fit('', label)}  {fit('Originator', col - 1)} {fit('Responder', col - 1)}</Text>

@@ -29,7 +29,10 @@ export const TONE_COLOR: Readonly<Record<Tone, string>> = {
   datagram: 'cyan',
 };
 
-/** A piece of a row's line: text, dimmed or not (a port-only service guess is dimmed). */
+/**
+ * A piece of a row's line: text, dimmed or not. A port-only service guess is dimmed and in italics (in an ended flow's
+ * row, already dimmed as a whole, the italics tell it apart).
+ */
 export interface Segment {
   readonly text: string;
   readonly dim: boolean;
@@ -94,7 +97,8 @@ export const twoLineColumns = (columns: readonly PlacedColumn[]): boolean => col
 
 /**
  * The flows view's table. Renders only the visible window, so thousands of flows cost as much as one screenful.
- * Rows are coloured by state; ended flows are dimmed; the selected row is shown in reverse video. `height` counts
+ * Rows are coloured by state; ended flows are dimmed; the selected row is shown in reverse video; a port-only service
+ * guess beside the responder is dimmed and in italics. `height` counts
  * flows, not lines: with the two-line layout each flow takes two.
  */
 export default function FlowTable({ rows, columns, sort, top, height, selected, ctx }: Props) {
@@ -108,7 +112,7 @@ export default function FlowTable({ rows, columns, sort, top, height, selected, 
         const ended = r.endReason !== 'active' && !sel;
         return rowLines(r, columns, ctx).map((segments, n) => (
           <Text key={`${r.uid}:${n}`} color={TONE_COLOR[toneOf(r)]} dimColor={ended} inverse={sel} wrap="truncate-end">
-            {segments.map((x, j) => (x.dim && !ended ? <Text key={j} dimColor>{x.text}</Text> : x.text))}
+            {segments.map((x, j) => (x.dim ? <Text key={j} dimColor italic>{x.text}</Text> : x.text))}
           </Text>
         ));
       })}

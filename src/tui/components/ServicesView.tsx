@@ -103,7 +103,7 @@ export default function ServicesView({ groups, top, height, selected, width, nam
         return (
           <Text key={g.key} inverse={top + i === selected} color={g.active > 0 ? 'green' : undefined} wrap="truncate-end">
             {before}
-            {guess ? <Text dimColor>{guess}</Text> : null}
+            {guess ? <Text dimColor italic>{guess}</Text> : null}
             {after}
           </Text>
         );
