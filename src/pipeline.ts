@@ -15,7 +15,8 @@ import type { FlowRecord } from './flow/record.js';
 import { flowRecord, setUidSeed, uidSeedOf } from './flow/snapshot.js';
 import type { FlowTableOptions } from './flow/table.js';
 import type { CaptureStats, Snapshot, SnapshotFeed } from './pipeline-types.js';
-import { CaptureError, Frame, LinkType, type PacketSource } from './source/types.js';
+import { PaceClock, PacedSource, type PacingOptions, type ReplayControl } from './source/paced.js';
+import { captureSec, CaptureError, Frame, LinkType, type PacketSource } from './source/types.js';
 
 export type { FlowTableOptions } from './flow/table.js';
 
@@ -41,83 +42,8 @@ export function frameOfSerial(serial: number): number {
   return Math.floor(serial / SERIALS_PER_FRAME);
 }
 
-/**
- * A frame's capture time in seconds since the epoch, to the microsecond: nanoseconds are cut as libpcap cuts them
- * when Zeek (or any reader at its default precision) opens a nanosecond capture, so `ts` and `duration` come out as
- * in Zeek's logs. A double at today's epoch resolves only about 0.24 µs anyway.
- */
-export function captureSec(frame: Frame): number {
-  return frame.tsSec + Math.floor(frame.tsNsec / 1000) * 1e-6;
-}
 
-/**
- * Pacing of a file replay on the capture clock. The TUI drives it; the pipeline reads it between packets.
- */
-export class ReplayControl {
-  /** 0 = as fast as possible, 1 = real time, 4 = four times real time. */
-  speed: number;
-  paused = false;
-  /**
-   * Idle gaps in the capture longer than this (seconds of capture time) are skipped: the replay goes on at the next
-   * packet at once, with the capture clock (and so the flows' timeouts) moved on to it. @default Infinity
-   */
-  maxGapSec = Number.POSITIVE_INFINITY;
-  /** Capture time of the packet the replay waits for (its time is not due yet), NaN while none waits. */
-  nextPacketSec = Number.NaN;
-  private steps = 0;
-  private skips = 0;
-  private readonly listeners = new Set<() => void>();
-
-  constructor(speed = 1) {
-    this.speed = speed;
-  }
-  setSpeed(speed: number): void {
-    this.speed = Math.max(0, speed);
-    this.changed();
-  }
-  pause(): void {
-    this.paused = true;
-    this.changed();
-  }
-  resume(): void {
-    this.paused = false;
-    this.changed();
-  }
-  togglePause(): void {
-    this.paused = !this.paused;
-    this.changed();
-  }
-  /** While paused: let one more packet through. */
-  step(): void {
-    this.steps++;
-    this.changed();
-  }
-  /** Skips the gap before the next packet: it is replayed at once, as if it were due. */
-  skipGap(): void {
-    this.skips++;
-    this.changed();
-  }
-  /** @internal Consumes one pending skip; true when there was one. */
-  takeSkip(): boolean {
-    if (this.skips === 0) return false;
-    this.skips--;
-    return true;
-  }
-  /** @internal Consumes one pending step; true when there was one. */
-  takeStep(): boolean {
-    if (this.steps === 0) return false;
-    this.steps--;
-    return true;
-  }
-  /** @internal Calls `fn` on every change until the returned function is called. */
-  onChange(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-  private changed(): void {
-    for (const fn of [...this.listeners]) fn();
-  }
-}
+export { ReplayControl } from './source/paced.js';
 
 export interface PipelineOptions {
   /** Read one after another. */
@@ -226,18 +152,6 @@ export class Pipeline {
   private current: PacketSource | null = null;
   private sourceDone = 0;
   private done = false;
-  // Replay pacing: wall time (ms) that corresponds to capture time `paceCaptureSec`.
-  private paceWallMs = 0;
-  private paceCaptureSec = -1;
-  /**
-   * The frame a replay holds back until its capture time is due (or the next step while paused): a copy, since the
-   * source's bytes are only lent for the callback. One at a time; its buffer is reused.
-   */
-  private readonly heldFrame = new Frame();
-  private heldBytes = new Uint8Array(0);
-  private hasHeld = false;
-  private heldSec = 0;
-
   constructor(opts: PipelineOptions) {
     this.opts = opts;
     this.clock = opts.clock ?? Date.now;
@@ -256,7 +170,10 @@ export class Pipeline {
     const interval = this.opts.snapshotIntervalMs ?? 0;
     const errors: CaptureError[] = [];
     let lastPublish = this.clock();
-    const onFrame = (frame: Frame): boolean => this.onFrame(frame);
+    const onFrame = (frame: Frame): boolean => this.process(frame, captureSec(frame));
+    // A file replayed on the capture clock (ReplayControl) is read through a PacedSource: while it waits for its next
+    // packet, the time passing ends idle flows and shows on the screen.
+    const pacing: PacingOptions = { clock: this.clock, signal, pace: new PaceClock(), onIdle: (sec) => this.idleUntil(sec) };
     // An abort must not wait for input that may never come (a pipe kept open, `tcpdump -w - | sockscope watch -`):
     // closing the source ends its pending read.
     const onAbort = (): void => void this.current?.close().catch(() => undefined);
@@ -273,22 +190,14 @@ export class Pipeline {
     const quiet = interval > 0 ? setInterval(publishIfDue, interval) : undefined;
     quiet?.unref();
     try {
-      for (const source of this.opts.sources) {
+      for (const raw of this.opts.sources) {
         if (signal?.aborted) break;
-        this.current = source;
+        this.current = replay === undefined || raw.live ? raw : new PacedSource(raw, replay, pacing);
+        const source = this.current;
         try {
           let more = true;
-          while (more || this.hasHeld) {
+          while (more) {
             if (signal?.aborted) break;
-            if (replay !== undefined && this.hasHeld) {
-              replay.nextPacketSec = this.heldSec;
-              await this.waitForReplay(replay, signal);
-              replay.nextPacketSec = Number.NaN;
-              if (signal?.aborted) break;
-              this.hasHeld = false;
-              this.process(this.heldFrame, this.heldSec); // a replay has no afterFrame limit (that is live capture's -c)
-              if (!more) break;
-            }
             more = await source.pump(onFrame);
             await this.opts.afterPump?.();
             if (source.live) {
@@ -462,18 +371,10 @@ export class Pipeline {
     this.publishCostMs = this.clock() - started;
   }
 
-  /** The per-packet path: decode, demultiplex, follow tunnels. No allocation. */
-  private onFrame(frame: Frame): boolean {
-    const replay = this.opts.replay;
-    const ts = captureSec(frame);
-    if (replay !== undefined && !this.dueNow(replay, ts)) {
-      this.hold(frame, ts);
-      return false; // the run loop waits, then processes the held frame
-    }
-    return this.process(frame, ts);
-  }
-
-  /** Decodes and demultiplexes one frame stamped `ts` (captureSec); false when `afterFrame` asks the source to stop. */
+  /**
+   * The per-packet path: decodes and demultiplexes one frame stamped `ts` (captureSec), follows its tunnels. No
+   * allocation. False when `afterFrame` asks the source to stop.
+   */
   private process(frame: Frame, ts: number): boolean {
     const bytes = frame.bytes;
     if (bytes !== this.viewBytes) {
@@ -511,26 +412,6 @@ export class Pipeline {
     const seed = uidSeedOf(frame.bytes, frame.offset, frame.caplen, frame.tsSec, frame.tsNsec, frame.wireLen);
     setUidSeed(seed);
     this.opts.dispatch?.seed(seed, this.packetsRead);
-  }
-
-  /** Keeps a copy of `frame` for the run loop (replay pacing). */
-  private hold(frame: Frame, ts: number): void {
-    const n = frame.caplen;
-    if (this.heldBytes.length < n) this.heldBytes = new Uint8Array(Math.max(n, 2 * this.heldBytes.length, 2048));
-    this.heldBytes.set(frame.bytes.subarray(frame.offset, frame.offset + n));
-    const h = this.heldFrame;
-    h.bytes = this.heldBytes;
-    h.offset = 0;
-    h.caplen = n;
-    h.wireLen = frame.wireLen;
-    h.tsSec = frame.tsSec;
-    h.tsNsec = frame.tsNsec;
-    h.linkType = frame.linkType;
-    h.interfaceId = frame.interfaceId;
-    h.number = frame.number;
-    h.fileOffset = frame.fileOffset;
-    this.hasHeld = true;
-    this.heldSec = ts;
   }
 
   /** Reassembles IP fragments; a completed datagram is demultiplexed (with its tunnels) on the frame completing it. */
@@ -587,83 +468,16 @@ export class Pipeline {
     return chain;
   }
 
-  /** Wall time (ms) at which capture time `sec` is due at the replay's speed, from the last anchor. */
-  private dueMs(replay: ReplayControl, sec: number): number {
-    return this.paceWallMs + ((sec - this.paceCaptureSec) * 1000) / replay.speed;
-  }
-
   /**
-   * Whether a frame stamped `sec` may be processed now: not while paused (one frame per step), at once as fast as
-   * possible, else when its capture time is due. The first frame anchors the capture clock to now.
+   * A replay waiting for its next packet reached capture time `sec` (PacedSource's onIdle): ends the flows idle by then
+   * (never moving the clock back) and shows the time passing.
    */
-  private dueNow(replay: ReplayControl, sec: number): boolean {
-    if (replay.paused) return false;
-    if (replay.speed <= 0) return true;
-    if (this.paceCaptureSec < 0) {
-      this.paceCaptureSec = sec;
-      this.paceWallMs = this.clock();
-      return true;
+  private idleUntil(sec: number): void {
+    if (sec > this.clockSec) {
+      this.clockSec = sec;
+      this.demux.expire(sec);
+      this.order.positionDone(this.packetsRead);
     }
-    return this.dueMs(replay, sec) <= this.clock() + 1;
-  }
-
-  /**
-   * Waits until the held frame may be processed: a step or a resume while paused, or its due time. Meanwhile the
-   * capture clock runs on at the replay's speed, so that flows time out when they would have live and snapshots show
-   * the time passing.
-   */
-  private async waitForReplay(replay: ReplayControl, signal: AbortSignal | undefined): Promise<void> {
-    const interval = this.opts.snapshotIntervalMs ?? 0;
-    for (;;) {
-      if (signal?.aborted) return;
-      let waitMs = 100;
-      if (replay.paused) {
-        if (replay.takeStep()) return;
-      } else {
-        if (replay.speed <= 0) return;
-        const now = this.clock();
-        waitMs = this.dueMs(replay, this.heldSec) - now;
-        if (waitMs <= 1) return;
-        const at = this.paceCaptureSec + ((now - this.paceWallMs) * replay.speed) / 1000;
-        if (replay.takeSkip() || this.heldSec - at > replay.maxGapSec) {
-          // A gap skipped: the capture clock moves to the next packet (flows idle over the gap time out), and pacing
-          // goes on from there.
-          this.advanceClock(this.heldSec);
-          this.paceCaptureSec = this.heldSec;
-          this.paceWallMs = now;
-          return;
-        }
-        this.advanceClock(at);
-      }
-      const speedBefore = replay.speed;
-      const pausedBefore = replay.paused;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(done, Math.max(1, Math.min(100, waitMs)));
-        const off = replay.onChange(done);
-        const onAbort = (): void => done();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        function done(): void {
-          clearTimeout(t);
-          off();
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }
-      });
-      if (replay.speed !== speedBefore || replay.paused !== pausedBefore) {
-        // Re-anchor the capture clock to now so a speed change or resume does not jump.
-        this.paceCaptureSec = this.clockSec;
-        this.paceWallMs = this.clock();
-      }
-      if (interval > 0) this.publish();
-    }
-  }
-
-  /** Moves the replay's capture clock to `sec` (never back, never to the held frame's time) and ends idle flows. */
-  private advanceClock(sec: number): void {
-    const to = Math.min(sec, this.heldSec);
-    if (!(to > this.clockSec)) return;
-    this.clockSec = to;
-    this.demux.expire(to);
-    this.order.positionDone(this.packetsRead);
+    if ((this.opts.snapshotIntervalMs ?? 0) > 0) this.publish();
   }
 }

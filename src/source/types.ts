@@ -49,6 +49,15 @@ export class Frame {
 }
 
 /**
+ * A frame's capture time in seconds since the epoch, to the microsecond: nanoseconds are cut as libpcap cuts them
+ * when Zeek (or any reader at its default precision) opens a nanosecond capture, so `ts` and `duration` come out as
+ * in Zeek's logs. A double at today's epoch resolves only about 0.24 µs anyway.
+ */
+export function captureSec(frame: Frame): number {
+  return frame.tsSec + Math.floor(frame.tsNsec / 1000) * 1e-6;
+}
+
+/**
  * Receives each frame of a chunk, synchronously. Returning `false` asks the source to stop delivering after this
  * frame: the next `pump` call resumes with the following packet (replay pacing uses this). Any other return value
  * (including undefined) continues.
