@@ -66,8 +66,7 @@ export function hostWithoutPort(host: string): string {
 
 /** The record's `resp_name` (passive DNS, inspect/): empty when none. */
 export function respNameOf(n: NamesRecord): string {
-  // Read through this type while the field is being added to NamesRecord (src/inspect, passive DNS).
-  return (n as NamesRecord & { readonly respName?: string }).respName ?? '';
+  return n.respName ?? ''; // a record written before passive DNS (or a hand-made one) may lack it
 }
 
 /** Responder socket without the service name: `10.0.0.1:443`; ICMP with its code, `10.0.0.1 c0`. */

@@ -208,8 +208,9 @@ export const SECOND_LINE_INDENT = 2;
  * columns): the first line has the protocol and both sockets, as wide as their text (the responder with its service
  * label when it fits), then the name (`--names`) in what is left; the second line, indented, the end states,
  * conn_state and the counters, which give way by priority as in {@link layoutColumns}. A name with no room on the
- * first line (at least its minimum width) goes at the end of the second, when there is room there. Sockets are
- * shortened in the middle of the address only when both whole are wider than the line.
+ * first line (at least its minimum width) goes at the end of the second, with its priority there: after the end
+ * states, rate and retransmissions, before the counters. Sockets are shortened in the middle of the address only when
+ * both whole are wider than the line.
  */
 export function layoutTwoLines(width: number, natural: NaturalWidths = {}, names = false): PlacedColumn[] {
   const clamp = (id: 'orig' | 'resp', n: number | undefined) =>
@@ -238,21 +239,35 @@ export function layoutTwoLines(width: number, natural: NaturalWidths = {}, names
     first.push({ spec: COLUMNS.name, width: nameWidth(left1) });
     nameOnFirst = true;
   }
-  // Second line: what gives way in the one-line layout, in priority order.
+  // Second line: what gives way in the one-line layout, in priority order; the name, when the first line has no room
+  // for it, among them (after the end states, rate and retransmissions, before the counters), at the line's end.
   const room2 = width - SECOND_LINE_INDENT;
   const second = new Set<ColumnId>(['conn']);
   let used = COLUMNS.conn.min;
-  const rest = COLUMN_IDS.filter((id) => !['proto', 'orig', 'resp', 'name', 'conn'].includes(id));
+  const nameOnSecond = names && !nameOnFirst;
+  const rest = COLUMN_IDS.filter((id) => !['proto', 'orig', 'resp', 'conn'].includes(id) && (id !== 'name' || nameOnSecond));
+  // The name asks for its whole width (up to its maximum) before the counters that give way after it.
+  const wants = (id: ColumnId) => (id === 'name' ? nameWidth(COLUMNS.name.max) : COLUMNS[id].min);
   for (const p of OPTIONAL_PRIORITIES) {
     const ids = rest.filter((id) => COLUMNS[id].priority === p);
     if (ids.length === 0) continue;
-    const need = ids.reduce((n, id) => n + COLUMNS[id].min + 1, 0);
-    if (used + need > room2) break;
+    const need = ids.reduce((n, id) => n + wants(id) + 1, 0);
+    if (used + need > room2) {
+      // Not whole: the name still takes what is left, at least its minimum; nothing after it.
+      if (ids.includes('name') && room2 - used - 1 >= COLUMNS.name.min) {
+        second.add('name');
+        used = room2;
+      }
+      break;
+    }
     for (const id of ids) second.add(id);
     used += need;
   }
-  const line2: PlacedColumn[] = COLUMN_IDS.filter((id) => second.has(id)).map((id) => ({ spec: COLUMNS[id], width: COLUMNS[id].min, line: 2 }));
-  if (names && !nameOnFirst && room2 - used - 1 >= COLUMNS.name.min) line2.push({ spec: COLUMNS.name, width: nameWidth(room2 - used - 1), line: 2 });
+  const line2: PlacedColumn[] = COLUMN_IDS.filter((id) => second.has(id) && id !== 'name').map((id) => ({ spec: COLUMNS[id], width: COLUMNS[id].min, line: 2 }));
+  if (second.has('name')) {
+    const others = line2.reduce((n, c) => n + c.width + 1, -1);
+    line2.push({ spec: COLUMNS.name, width: nameWidth(room2 - others - 1), line: 2 });
+  }
   return [...first, ...line2];
 }
 

@@ -129,6 +129,23 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveT
     await server.send(s, ['q']);
   });
 
+  it('80x24 on Teredo: an ICMPv6 flow named by an earlier DNS answer (resp_name), two lines with its whole sockets', async () => {
+    const TEREDO = corpus('zeek/tunnel-teredo.pcap');
+    const answer = tshark(TEREDO, '-Y', 'dns.aaaa == 2001:4860:0:2001::68', '-T', 'fields', '-e', 'dns.qry.name').split('\n')[0]!;
+    expect(answer).toBe('ipv6.google.com');
+    const s = server.start(`node bin/sockscope watch --names --speed max --filter 'proto:icmp6 and name:google.com' ${TEREDO}`, 80, 24);
+    const scr = await server.waitFor(s, (x) => x.includes('end of capture') && x.includes('1/20'));
+    const lines = scr.split('\n');
+    const i = lines.findIndex((l) => l.startsWith('icmp6'));
+    // Both sockets whole fill the first line: the name goes to the second, before the counters that give way to it.
+    expect(lines[i]).toMatch(/^icmp6\s+\[2001:0:4137:9e50:8000:f12a:b9c8:2815\] t128\s+\[2001:4860:0:2001::68\] c129$/);
+    expect(lines[i + 1]).toMatch(new RegExp(`^ {2}-\\s+-\\s+OTH\\s+52/0\\s+0\\s+0 ${answer}$`));
+    await server.send(s, ['Enter']);
+    const detail = await server.waitFor(s, (x) => x.includes('resp_name'));
+    expect(detail).toContain(`resp_name        ${answer} (a DNS answer earlier in the capture)`);
+    await server.send(s, ['q']);
+  });
+
   it('one filter language: / name:, watch --filter service: and flows --filter count alike, as tshark does', async () => {
     // name:wikimedia.org: the name or one under it; tshark's anchored matches on Host and question say the same.
     const anchored = ['http.host', 'dns.qry.name'].map((f) => `${f} matches "(^|\\\\.)wikimedia\\\\.org$"`).join(' || ');

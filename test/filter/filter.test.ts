@@ -174,14 +174,14 @@ describe('filter expressions on corpus captures', () => {
 describe('name: and service: on records', () => {
   const names = (over: Partial<NamesRecord>): NamesRecord => ({
     service: '', serverName: '', alpn: '', httpHost: '', httpMethod: '', dnsQuery: '', dnsQtype: -1, dnsRcode: -1,
-    sshClient: '', sshServer: '', ...over,
+    sshClient: '', sshServer: '', respName: '', ...over,
   });
   const tls = record({ respPort: 443, names: names({ service: 'ssl', serverName: 'www.Example.org' }) });
   const http = record({ respPort: 8080, names: names({ service: 'http', httpHost: 'api.example.org:8080' }) });
   const dns = record({ proto: 'udp', ipProto: 17, respPort: 53, names: names({ service: 'dns', dnsQuery: 'example.org.' }) });
   const starttls = record({ respPort: 25, names: names({ service: 'smtp,ssl', serverName: 'mail.example.net' }) });
   const guess = record({ respPort: 443, names: null }); // port 443, payload never seen
-  const passive = record({ respPort: 443, names: { ...names({}), respName: 'cdn.example.org' } as NamesRecord });
+  const passive = record({ respPort: 443, names: names({ respName: 'cdn.example.org' }) });
   const bad = record({ respPort: 80, names: names({ httpHost: 'badexample.org' }) });
   const all = [tls, http, dns, starttls, guess, passive, bad];
   const match = (expr: string) => all.filter((r) => parseFilter(expr).test(r)).map((r) => all.indexOf(r));

@@ -161,7 +161,7 @@ describe('two lines per flow', () => {
     expect(twoLinesFor('auto', one, [v4])).toBe(false);
     expect(twoLinesFor('one-line', one, [v6])).toBe(false);
     expect(twoLinesFor('two-line', one, [v4])).toBe(true);
-    const named = record({ names: { service: 'http', serverName: '', alpn: '', httpHost: 'example.org', httpMethod: 'GET', dnsQuery: '', dnsQtype: -1, dnsRcode: -1, sshClient: '', sshServer: '' } });
+    const named = record({ names: { service: 'http', serverName: '', alpn: '', httpHost: 'example.org', httpMethod: 'GET', dnsQuery: '', dnsQtype: -1, dnsRcode: -1, sshClient: '', sshServer: '', respName: '' } });
     expect(twoLinesFor('auto', layoutColumns(80, {}, true), [named], true)).toBe(true);
     expect(twoLinesFor('auto', layoutColumns(160, {}, true), [named], true)).toBe(false);
   });
@@ -172,6 +172,16 @@ describe('two lines per flow', () => {
     expect(first).toMatch(/^tcp {4}\[2001:db8:1:2::1002\]:35023 \[2001:db8:1:2::1000\]:80 http/);
     expect(second).toMatch(/^ {2}ESTAB\s+ESTAB\s+S1\s+1\/1\s+60\/60\s+0\s+1s\s+0$/);
     for (const l of [first!, second!]) expect(l.length).toBeLessThanOrEqual(80);
+  });
+
+  it('a name with no room beside two whole sockets goes to the second line, before the counters that give way to it', () => {
+    const at = (w: number) => layoutTwoLines(w, { orig: 43, resp: 27, respSocket: 27, name: 15 }, true);
+    const line = (w: number, n: 1 | 2) => at(w).filter((c) => (c.line === 2) === (n === 2)).map((c) => `${c.spec.id}:${c.width}`);
+    expect(line(80, 1)).toEqual(['proto:6', 'orig:43', 'resp:27']);
+    expect(line(80, 2)).toEqual(['origState:9', 'respState:9', 'conn:6', 'bytes:11', 'rate:7', 'retx:5', 'name:15']);
+    // Wider: the name beside the sockets, every counter on the second line.
+    expect(line(120, 1)).toEqual(['proto:6', 'orig:43', 'resp:27', 'name:15']);
+    expect(line(120, 2)).toEqual(['origState:9', 'respState:9', 'conn:6', 'pkts:11', 'bytes:11', 'rate:7', 'age:6', 'rtt:7', 'retx:5']);
   });
 
   it('L steps through auto, two-line and one-line; the view keeps its selection', async () => {
@@ -219,7 +229,7 @@ describe('a sort key under a big table', () => {
 });
 
 describe('the name a flow went to', () => {
-  const names = { service: '', serverName: '', alpn: '', httpHost: '', httpMethod: '', dnsQuery: '', dnsQtype: -1, dnsRcode: -1, sshClient: '', sshServer: '' };
+  const names = { service: '', serverName: '', alpn: '', httpHost: '', httpMethod: '', dnsQuery: '', dnsQtype: -1, dnsRcode: -1, sshClient: '', sshServer: '', respName: '' };
   it.each([
     [{ serverName: 'sni.example', httpHost: 'host.example' }, 'sni.example'],
     [{ httpHost: 'host.example:8080' }, 'host.example'],
