@@ -346,8 +346,9 @@ export class ChunkedOut implements TextOut {
   /** Why the sink takes nothing more (a write error), or null. */
   failure: Error | null = null;
   private timer: NodeJS.Timeout | undefined;
-  /** Chunks the sink has written, for reuse (see flush). */
+  /** Chunks the sink has written, for reuse (see flush), and whether the sink queues writes (see flush). */
   private readonly spare: Buffer[] = [];
+  private queues = false;
   private readonly out: ByteSink;
   private readonly maxDelayMs: number;
   private readonly onFailure: ((e: Error) => void) | undefined;
@@ -400,8 +401,17 @@ export class ChunkedOut implements TextOut {
     this.len = 0;
     if (this.failure !== null) return;
     try {
-      if (full.length === CHUNK_BYTES) this.out.write(chunk, () => this.giveBack(full));
-      else this.out.write(chunk);
+      if (full.length !== CHUNK_BYTES) this.out.write(chunk);
+      else if (this.queues) this.out.write(chunk, () => this.giveBack(full));
+      else {
+        // A sink that writes at once (stdout to a file or /dev/null, a pipe with room) holds nothing after the call:
+        // the chunk is free now. No callback is passed to such a sink: Node defers a synchronous write's callback to
+        // the next tick, which a run that keeps awaiting resolved promises never reaches, and every chunk waited
+        // (250 MB more on a 1M-flow UDP flood).
+        this.out.write(chunk);
+        if (this.out.writableLength === 0) this.giveBack(full);
+        else this.queues = true; // it queued: from now on chunks come back through the write callbacks
+      }
     } catch (e) {
       // A stream writing synchronously (a file, /dev/full) throws its error here rather than emitting it.
       this.fail(e instanceof Error ? e : new Error(String(e)));
