@@ -29,6 +29,11 @@ export interface FlowFilter {
   readonly source: string;
   /** True when `r` matches. */
   test(r: FlowRecord): boolean;
+  /**
+   * Whether a `name:` or `service:` term is in it: those read what payload inspection (`--names`) found, and without
+   * it match no flow, which the caller should say.
+   */
+  readonly usesNames: boolean;
 }
 
 type Pred = (r: FlowRecord) => boolean;
@@ -129,14 +134,15 @@ export function parseFilter(text: string): FlowFilter {
     return term(t);
   }
 
-  if (tokens.length === 0) return { source: text, test: () => true };
+  if (tokens.length === 0) return { source: text, test: () => true, usesNames: false };
   try {
     const pred = orExpr();
     if (pos < tokens.length) {
       const t = tokens[pos]!; // pos < length
       throw new FilterError(t.text === ')' ? 'unexpected ) with no ( before it' : `unexpected "${t.text}"`, t.column);
     }
-    return { source: text, test: pred };
+    const usesNames = tokens.some((t) => /^!?(name|service):/i.test(t.text));
+    return { source: text, test: pred, usesNames };
   } catch (e) {
     if (e instanceof FilterError) e.source = text;
     throw e;

@@ -13,8 +13,9 @@ import StatusBar, { type View } from './components/StatusBar.js';
 import { useFlowSnapshots } from './hooks/use-flow-snapshots.js';
 import { useFlowView } from './hooks/use-flow-view.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { FilterError } from '../filter/filter.js';
 import {
-  COLUMNS, filterFlows, fit, groupServices, layoutColumns, layoutTwoLines, naturalWidths, nextSortColumn, reselect,
+  compileFilter, COLUMNS, filterFlows, fit, groupServices, layoutColumns, layoutTwoLines, naturalWidths, nextSortColumn, reselect,
   ROW_LAYOUTS, scrollTop, serviceFilter, SERVICE_SORT_COLUMNS, sortServices, stepSpeed, twoLinesFor, type CellContext,
   type RowLayout, type SortOrder,
 } from './model.js';
@@ -110,7 +111,11 @@ export default function App({
   // One line less than the terminal: a frame as tall as the screen makes Ink clear the whole screen on every update.
   const height = Math.max(1, (rows ?? size.rows) - 1);
   const [message, setMessage] = useState('');
-  const shownNotice = notice ?? (message || undefined);
+  const [filter, setFilter] = useState(initialFilter);
+  // name: and service: read what --names finds: without it they match nothing, and the user is told so.
+  const compiled = compileFilter(filter);
+  const namesOff = !names && !(compiled instanceof FilterError) && compiled.usesNames ? 'name: and service: match nothing without payload inspection: watch --names' : '';
+  const shownNotice = notice ?? (message || namesOff || undefined);
   const fixedLines = BAR_LINES + (shownNotice ? 1 : 0);
   const headerLines = Math.max(0, Math.min(HEADER_LINES, height - fixedLines - 1));
   const bodyRows = Math.max(0, height - fixedLines - headerLines);
@@ -140,7 +145,6 @@ export default function App({
   const [bits, setBits] = useState(false);
   const [rowLayout, setRowLayout] = useState<RowLayout>(initialLayout);
   const layoutRef = useRef(rowLayout);
-  const [filter, setFilter] = useState(initialFilter);
   const inputs = useRef({ filter, sort });
   inputs.current = { filter, sort };
   const flowView = useFlowView(feed, snapshot, live, now, inputs);

@@ -228,6 +228,23 @@ describe('a sort key under a big table', () => {
   });
 });
 
+describe('name: and service: without --names', () => {
+  it('say that they match nothing without payload inspection, and stop saying it once the filter has none', async () => {
+    const snap = { flows: [record()], source: 't.pcap', done: true, paused: false, speed: 1, stats: {
+      packetsRead: 1, packetsAssigned: 1, unassigned: {}, packetsUnassigned: 0, wireBytes: 1, truncatedBySnaplen: 0,
+      activeFlows: 0, totalFlows: 1, evictedFlows: 0, clockSec: 1, firstSec: 1, unsupportedLinkTypes: {}, tunnelledPackets: 0,
+    } } as Snapshot;
+    const off = await start({ feed: new TestFeed(snap), columns: 120, rows: 20, initialFilter: 'service:ssl' });
+    expect(off.frame()).toContain('name: and service: match nothing without payload inspection: watch --names');
+    await off.press('\u001b'); // Esc clears the filter
+    expect(off.frame()).not.toContain('without payload inspection');
+    off.unmount();
+    const on = await start({ feed: new TestFeed(snap), columns: 120, rows: 20, initialFilter: '!name:example.org', names: true });
+    expect(on.frame()).not.toContain('without payload inspection');
+    expect(on.frame()).toContain('filter: !name:example.org  1/1');
+  });
+});
+
 describe('the name a flow went to', () => {
   const names = { service: '', serverName: '', alpn: '', httpHost: '', httpMethod: '', dnsQuery: '', dnsQtype: -1, dnsRcode: -1, sshClient: '', sshServer: '', respName: '' };
   it.each([
