@@ -63,7 +63,7 @@ export const KEY_MAP: readonly Binding[] = [
   { action: 'export', keys: 'w  W', match: (i) => i === 'w', views: ALL, help: 'write the packets of the selected flow / of every flow shown to a pcap file',
     hint: { flows: 'w/W write pcap', detail: 'w write pcap' }, rank: 14 },
   { action: 'exportShown', keys: 'W', match: (i) => i === 'W', views: TABLES },
-  { action: 'layout', keys: 'L', match: (i) => i === 'L', views: ['flows'], help: 'rows: auto (two lines when an IPv6 socket would be cut or names hidden) / two lines per flow / one line',
+  { action: 'layout', keys: 'L', match: (i) => i === 'L', views: ['flows'], help: 'one or two lines per flow: auto (two when an IPv6 socket would be cut or names hidden) / two / one',
     hint: { flows: 'L lines' }, rank: 16 },
   { action: 'units', keys: 'b', match: (i) => i === 'b', views: ALL, help: 'rates in bits or bytes per second', hint: { flows: 'b bits/bytes', totals: 'b bits/bytes' }, rank: 15 },
   { action: 'pause', keys: 'space', match: (i) => i === ' ', views: ALL, replay: true, help: 'pause / resume the replay', hint: { flows: 'space pause', services: 'space pause', detail: 'space pause', totals: 'space pause' }, rank: 10 },
