@@ -7,7 +7,8 @@
  */
 import type { FlowRecord } from '../flow/record.js';
 import { flowName } from './cells.js';
-import { ageSec, COLUMNS, handshakeRtt, totalBytes, totalPkts, totalRetx, type CellContext, type ColumnId, type SortOrder } from './model.js';
+import { COLUMNS, type ColumnId } from './layout.js';
+import { ageSec, handshakeRtt, totalBytes, totalPkts, totalRetx, type CellContext, type SortOrder } from './model.js';
 
 /** Text sort keys of the columns that sort by text (A to Z). */
 function textKey(r: FlowRecord, column: ColumnId): string {
