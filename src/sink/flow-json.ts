@@ -40,13 +40,38 @@ for (let i = 0; i < CORE_NAMES.length; i++) {
 /** Fields after the core ones, written from a record. */
 const EXTRA_FIELDS: readonly Field[] = ALL_FIELDS.slice(CORE_NAMES.length);
 
-/** The bytes of latin-1 text `s`. */
-function lit(s: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(s, 'latin1'));
+/**
+ * Constant text of a line: its bytes, and the same as little-endian 32-bit words. A short run is written a word at a
+ * time through a DataView (inlined stores; the last word may spill up to 3 bytes past the run, into room the line
+ * reserves, overwritten next), a long one with TypedArray#set (a memmove, but a call).
+ */
+class Lit {
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+  readonly length: number;
+  constructor(text: string) {
+    this.bytes = Uint8Array.from(Buffer.from(text, 'latin1'));
+    this.length = this.bytes.length;
+    const padded = new Uint8Array(4 * Math.ceil(this.length / 4));
+    padded.set(this.bytes);
+    this.words = new Int32Array(padded.length / 4);
+    const view = new DataView(padded.buffer);
+    for (let i = 0; i < this.words.length; i++) this.words[i] = view.getInt32(4 * i, true);
+  }
+}
+/** Runs longer than this are copied with TypedArray#set. */
+const SHORT_LIT = 48;
+
+/** The constant `s` (latin-1). */
+function lit(s: string): Lit {
+  return new Lit(s);
 }
 /** `,"name":` of column `name`, and with `"` after it for a string column. */
-function key(name: CoreName, quoted = false): Uint8Array {
-  return lit(`,${JSON.stringify(name)}:${quoted ? '"' : ''}`);
+function keyText(name: CoreName, quoted = false): string {
+  return `,${JSON.stringify(name)}:${quoted ? '"' : ''}`;
+}
+function key(name: CoreName, quoted = false): Lit {
+  return lit(keyText(name, quoted));
 }
 /**
  * The constant text of a line, one Uint8Array each, copied with TypedArray#set (a memmove: about twice as fast as a
@@ -56,13 +81,13 @@ function key(name: CoreName, quoted = false): Uint8Array {
  */
 const TS_KEY = lit('{"ts":');
 const K_UID = key('uid', true);
-const K_ORIG_H = lit(`"${String.fromCharCode(...key('id.orig_h', true))}`);
-const K_ORIG_P = lit(`"${String.fromCharCode(...key('id.orig_p'))}`);
+const K_ORIG_H = lit(`"${keyText('id.orig_h', true)}`);
+const K_ORIG_P = lit(`"${keyText('id.orig_p')}`);
 const K_RESP_H = key('id.resp_h', true);
-const K_RESP_P = lit(`"${String.fromCharCode(...key('id.resp_p'))}`);
+const K_RESP_P = lit(`"${keyText('id.resp_p')}`);
 const K_DURATION = key('duration'), K_ORIG_BYTES = key('orig_bytes'), K_RESP_BYTES = key('resp_bytes');
 const K_CONN_STATE = key('conn_state', true);
-const K_MISSED = lit(`"${String.fromCharCode(...key('missed_bytes'))}`);
+const K_MISSED = lit(`"${keyText('missed_bytes')}`);
 const K_HISTORY = key('history', true);
 const K_ORIG_PKTS = key('orig_pkts'), K_ORIG_IP_BYTES = key('orig_ip_bytes'), K_RESP_PKTS = key('resp_pkts');
 const K_RESP_IP_BYTES = key('resp_ip_bytes'), K_IP_PROTO = key('ip_proto');
@@ -78,18 +103,18 @@ const K_RESP_WSCALE = key('resp_wscale');
 const K_RTT_SYN = key('rtt_syn'), K_RTT_ACK = key('rtt_ack'), K_LAST_TS = key('last_ts');
 const QUOTE = lit('"');
 /** `,"proto":"tcp"` and the like, by protocol number. */
-const PROTO: readonly Uint8Array[] = Array.from({ length: 256 }, (_, p) => lit(`${String.fromCharCode(...key('proto'))}"${protoName(p)}"`));
+const PROTO: readonly Lit[] = Array.from({ length: 256 }, (_, p) => lit(`${keyText('proto')}"${protoName(p)}"`));
 /** `,"orig_state":"ESTABLISHED"` and the like, by netstat state; the same for the responder. */
-const ORIG_STATE: readonly Uint8Array[] = TCP_STATE_NAME.map((n) => lit(`,"orig_state":"${n}"`));
-const RESP_STATE: readonly Uint8Array[] = TCP_STATE_NAME.map((n) => lit(`,"resp_state":"${n}"`));
+const ORIG_STATE: readonly Lit[] = TCP_STATE_NAME.map((n) => lit(`,"orig_state":"${n}"`));
+const RESP_STATE: readonly Lit[] = TCP_STATE_NAME.map((n) => lit(`,"resp_state":"${n}"`));
 /**
  * The flags between the states and the wire bytes, up to the key of orig_wire_bytes: by `inferred orig << 2 |
  * inferred resp << 1 | direction guessed` for TCP, by direction guessed alone (GUESSED) for the rest.
  */
-const TCP_FLAGS: readonly Uint8Array[] = Array.from({ length: 8 }, (_, i) =>
+const TCP_FLAGS: readonly Lit[] = Array.from({ length: 8 }, (_, i) =>
   lit(`,"orig_state_inferred":${(i & 4) !== 0},"resp_state_inferred":${(i & 2) !== 0},"direction_guessed":${(i & 1) !== 0},"orig_wire_bytes":`),
 );
-const GUESSED: readonly Uint8Array[] = [lit(',"direction_guessed":false,"orig_wire_bytes":'), lit(',"direction_guessed":true,"orig_wire_bytes":')];
+const GUESSED: readonly Lit[] = [lit(',"direction_guessed":false,"orig_wire_bytes":'), lit(',"direction_guessed":true,"orig_wire_bytes":')];
 /** Wireshark's analysis counters of both ends when all are zero (most connections). */
 const NO_ANALYSIS = lit(
   [
@@ -98,12 +123,12 @@ const NO_ANALYSIS = lit(
   ].map((n) => `,"${n}":0`).join(''),
 );
 /** `,"orig_sack_permitted":true` and the like: by field (sack orig, sack resp, ts orig, ts resp) * 2 + value. */
-const SYN_FLAGS: readonly Uint8Array[] = ['orig_sack_permitted', 'resp_sack_permitted', 'orig_timestamps', 'resp_timestamps'].flatMap(
+const SYN_FLAGS: readonly Lit[] = ['orig_sack_permitted', 'resp_sack_permitted', 'orig_timestamps', 'resp_timestamps'].flatMap(
   (n) => [lit(`,"${n}":false`), lit(`,"${n}":true`)],
 );
 /** `,"ip_version":4,"end_reason":"` by IP version (index 4 or 6; others built on use). */
-const VERSION_END: Uint8Array[] = Array.from({ length: 7 }, (_, v) => lit(`,"ip_version":${v},"end_reason":"`));
-const EXTRA_KEY: readonly Uint8Array[] = EXTRA_FIELDS.map((f) => lit(`,${JSON.stringify(f.name)}:`));
+const VERSION_END: Lit[] = Array.from({ length: 7 }, (_, v) => lit(`,"ip_version":${v},"end_reason":"`));
+const EXTRA_KEY: readonly Lit[] = EXTRA_FIELDS.map((f) => lit(`,${JSON.stringify(f.name)}:`));
 const TRUE = lit('true');
 const FALSE = lit('false');
 /** Room a line needs at most, but for its strings (reserved as they come). */
@@ -115,6 +140,7 @@ const LINE_RESERVE = 4096;
  */
 let chunk: Buffer = Buffer.alloc(0);
 let buf: Uint8Array = new Uint8Array(0);
+let view: DataView = new DataView(new ArrayBuffer(0));
 let pos = 0;
 
 /** Makes `buf` the bytes of `out.buf` and `pos` its fill. */
@@ -122,13 +148,19 @@ function enter(out: ChunkedOut): void {
   if (out.buf !== chunk) {
     chunk = out.buf;
     buf = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+    view = new DataView(chunk.buffer, chunk.byteOffset, chunk.length);
   }
   pos = out.len;
 }
 
-function bytes(b: Uint8Array): void {
-  buf.set(b, pos);
-  pos += b.length;
+function bytes(b: Lit): void {
+  const n = b.length;
+  if (n > SHORT_LIT) buf.set(b.bytes, pos);
+  else {
+    const w = b.words, v = view, p = pos;
+    for (let i = 0; i < w.length; i++) v.setInt32(p + 4 * i, w[i]!, true); // i < length
+  }
+  pos += n;
 }
 
 function uint(v: number): void {
@@ -340,7 +372,7 @@ const EXTRAS_FROM_FLOW = EXTRA_FIELDS.every((f) => f.fromFlow !== undefined);
  */
 const CID_INDEX = EXTRA_FIELDS.findIndex((f) => f.name === 'community_id');
 const PLAIN_EXTRAS_CID_ONLY = CID_INDEX >= 0 && EXTRA_FIELDS.every((f, i) => i === CID_INDEX || FLOW_GATED_FIELDS.has(f));
-const K_COMMUNITY_ID = CID_INDEX >= 0 ? EXTRA_KEY[CID_INDEX]! : new Uint8Array(0);
+const K_COMMUNITY_ID = CID_INDEX >= 0 ? EXTRA_KEY[CID_INDEX]! : lit('');
 
 /** The fields after the core ones, from the flow or else from its record, as encodeRecordJson writes them. */
 function extras(out: ChunkedOut, flow: Flow, reason: EndReason): void {
