@@ -11,7 +11,7 @@ import type { FlowRecord } from '../../src/flow/record.js';
 import { configureNames } from '../../src/inspect/names.js';
 import type { Snapshot, SnapshotFeed } from '../../src/pipeline-types.js';
 import App from '../../src/tui/App.js';
-import { nameRows } from '../../src/tui/components/FlowDetail.js';
+import { detailRows, nameRows } from '../../src/tui/components/FlowDetail.js';
 import { rowLines } from '../../src/tui/components/FlowTable.js';
 import { serviceRowParts } from '../../src/tui/components/ServicesView.js';
 import { flowName, groupServices, layoutColumns, layoutTwoLines, twoLinesFor, type CellContext } from '../../src/tui/model.js';
@@ -148,6 +148,30 @@ describe('the Name column and the detail view on zeek/wikipedia.pcap (--names)',
     const [before, guess, after] = serviceRowParts(upload, 120, true);
     expect(guess).toBe(''); // confirmed: nothing dimmed
     expect(before + after).toMatch(/^tcp {3}208\.80\.152\.3:80 http\s+6\s+1\s+0\s+\S+\s+upload\.wikimedia\.org\s+S1:6/);
+  });
+});
+
+describe('the detail view on zeek/ssh-basic.pcap (--names)', async () => {
+  const snap = await withNames('zeek/ssh-basic.pcap');
+
+  it('shows both SSH banners as tshark reads them, the client\'s under the originator', () => {
+    const out = execFileSync('tshark', ['-n', '-r', corpus('zeek/ssh-basic.pcap'), '-Y', 'ssh.protocol', '-T', 'fields', '-e', 'ip.src',
+      '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'ssh.protocol'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const banner = new Map(out.split('\n').filter(Boolean).map((l) => l.split('\t')).map(([a, a6, p, b]) => [sock(a || a6!, p!), b!]));
+    let compared = 0;
+    for (const r of snap.flows.filter((x) => x.names?.service === 'ssh')) {
+      const row = detailRows(r).find(([k]) => k === 'ssh banner')!;
+      if (r.respPort !== 22) {
+        // tshark decodes SSH on port 22 only (41644 and 2200 here); sockscope, like Zeek, by the banner.
+        expect(banner.has(sock(r.respAddr, r.respPort))).toBe(false);
+        expect(row[2]).toMatch(/^SSH-2\.0-/);
+        continue;
+      }
+      // tshark's banner of a socket is the last one it saw there: the server's is one for all its connections.
+      expect(row).toEqual(['ssh banner', banner.get(sock(r.origAddr, r.origPort)), banner.get(sock(r.respAddr, r.respPort))]);
+      compared++;
+    }
+    expect(compared).toBeGreaterThanOrEqual(3);
   });
 });
 
