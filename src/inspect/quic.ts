@@ -8,7 +8,8 @@
  * datagrams of at least 1200 bytes (a client pads every datagram with an Initial to that size: RFC 9000 §14.1), for
  * the first packets of a flow.
  */
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { hmacSha256 } from './sha256.js';
 import { parseClientHelloMessage, type TlsHello } from './tls.js';
 
 const V1 = 0x00000001;
@@ -43,20 +44,21 @@ class InitialKeys {
   readonly version: number;
   readonly hp: Buffer;
   private readonly secret: Buffer;
-  private readonly prefix: string;
+  /** The HKDF labels of the version (v2's are "quicv2 ...": RFC 9369 §3.3.2). */
+  private readonly labels: Labels;
   private keyBytes: Buffer | null = null;
   private ivBytes: Buffer | null = null;
   constructor(version: number, secret: Buffer) {
     this.version = version;
     this.secret = secret;
-    this.prefix = version === V2 ? 'quicv2 ' : 'quic ';
-    this.hp = expandLabel(secret, `${this.prefix}hp`, 16);
+    this.labels = version === V2 ? LABELS_V2 : LABELS_V1;
+    this.hp = expandLabel(secret, this.labels.hp, 16);
   }
   get key(): Buffer {
-    return (this.keyBytes ??= expandLabel(this.secret, `${this.prefix}key`, 16));
+    return (this.keyBytes ??= expandLabel(this.secret, this.labels.key, 16));
   }
   get iv(): Buffer {
-    return (this.ivBytes ??= expandLabel(this.secret, `${this.prefix}iv`, 12));
+    return (this.ivBytes ??= expandLabel(this.secret, this.labels.iv, 12));
   }
 }
 
@@ -107,21 +109,44 @@ export function parseInitialHeader(b: Uint8Array, off: number, end: number, out:
   return true;
 }
 
-function hkdfExtract(salt: Buffer, ikm: Uint8Array): Buffer {
-  return createHmac('sha256', salt).update(ikm).digest();
-}
-
-/** HKDF-Expand-Label (RFC 8446 §7.1) with an empty context, for at most 32 bytes (one HMAC block). */
-function expandLabel(secret: Buffer, label: string, length: number): Buffer {
+/** The HkdfLabel (RFC 8446 §7.1) of `label` with an empty context, for `length` bytes: HKDF-Expand's info. */
+function hkdfLabel(label: string, length: number): Buffer {
   const full = Buffer.from(`tls13 ${label}`, 'latin1');
-  const info = Buffer.concat([Buffer.from([length >>> 8, length & 0xff, full.length]), full, Buffer.from([0, 1])]);
-  return createHmac('sha256', secret).update(info).digest().subarray(0, length);
+  return Buffer.concat([Buffer.from([length >>> 8, length & 0xff, full.length]), full, Buffer.from([0])]);
+}
+interface Labels {
+  readonly hp: Buffer;
+  readonly key: Buffer;
+  readonly iv: Buffer;
+}
+const LABELS_V1: Labels = { hp: hkdfLabel('quic hp', 16), key: hkdfLabel('quic key', 16), iv: hkdfLabel('quic iv', 12) };
+const LABELS_V2: Labels = { hp: hkdfLabel('quicv2 hp', 16), key: hkdfLabel('quicv2 key', 16), iv: hkdfLabel('quicv2 iv', 12) };
+const ONE = Buffer.from([1]);
+
+/** `n` bytes of HMAC output as a Buffer (a view, no copy). */
+function bytes(h: Uint8Array, n: number): Buffer {
+  return Buffer.from(h.buffer, h.byteOffset, n);
 }
 
-/** The client's Initial keys for `version` and the client's first Destination Connection ID. */
+/**
+ * HKDF-Expand-Label (RFC 8446 §7.1) with an empty context and the label's info made once (hkdfLabel), for at most 32
+ * bytes: one HMAC block, T(1) = HMAC(secret, info | 0x01). HMAC-SHA256 is sha256.ts's: node:crypto's cost more in set-up
+ * than the hash.
+ */
+function expandLabel(secret: Uint8Array, info: Buffer, length: number): Buffer {
+  return bytes(hmacSha256(secret, info, ONE), length);
+}
+
+const CLIENT_IN = hkdfLabel('client in', 32);
+
+/**
+ * The client's Initial keys for `version` and the client's first Destination Connection ID (RFC 9001 §5.2): the initial
+ * secret is HKDF-Extract(salt of the version, DCID) = HMAC(salt, DCID), the client's secret HKDF-Expand-Label of it,
+ * "client in".
+ */
 export function clientInitialKeys(version: number, dcid: Uint8Array): InitialKeys {
   const salt = version === V2 ? SALT_V2 : version === DRAFT29 ? SALT_DRAFT29 : SALT_V1;
-  return new InitialKeys(version, expandLabel(hkdfExtract(salt, dcid), 'client in', 32));
+  return new InitialKeys(version, expandLabel(hmacSha256(salt, dcid), CLIENT_IN, 32));
 }
 
 /**
@@ -152,6 +177,10 @@ export function decryptInitial(b: Uint8Array, off: number, h: QuicHeader, keys: 
     nonce[11 - i] = nonce[11 - i]! ^ (pn & 0xff);
     pn = Math.floor(pn / 256);
   }
+  // A packet that fails authentication makes final() throw: without a stack trace, the throw costs little (most
+  // packets tried are no client Initial).
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     const d = createDecipheriv('aes-128-gcm', keys.key, nonce);
     d.setAAD(aad);
@@ -161,6 +190,8 @@ export function decryptInitial(b: Uint8Array, off: number, h: QuicHeader, keys: 
     return plain;
   } catch {
     return null; // authentication failed: not a client Initial under these keys
+  } finally {
+    Error.stackTraceLimit = stackLimit;
   }
 }
 
