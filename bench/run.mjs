@@ -95,6 +95,25 @@ if (base && soft) {
 const tui = ok.find((r) => r.name.startsWith('sockscope watch'));
 if (base && tui) console.log(`TUI replay vs flows: ${(tui.secs / base.secs).toFixed(2)}x the time (target <= 1.3x)`);
 
+// ── Names (issue 15): `flows --names` against `flows` on the same capture, in CPU time (user + system: the machine may
+// be shared), best of at least 3 runs of each, run in turns. The issue's limit: at most 10% more.
+{
+  const cpuSecs = (argv) => {
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S', ...argv], { stdio: ['ignore', DEV_NULL, 'pipe'], encoding: 'utf8' });
+    const [user, sys] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+    return r.status === 0 && Number.isFinite(user) && Number.isFinite(sys) ? user + sys : Number.NaN;
+  };
+  const plainArgv = [process.execPath, sockscope, 'flows', '--format', 'ndjson', '--quiet', pcap];
+  let plain = Infinity, named = Infinity;
+  for (let i = 0; i < Math.max(3, runs); i++) {
+    plain = Math.min(plain, cpuSecs(plainArgv));
+    named = Math.min(named, cpuSecs([...plainArgv.slice(0, -1), '--names', pcap]));
+  }
+  if (Number.isFinite(plain) && Number.isFinite(named)) {
+    console.log(`flows --names: ${named.toFixed(2)} s CPU against ${plain.toFixed(2)} s without: ${(((named / plain) - 1) * 100).toFixed(1)}% more (limit 10%)`);
+  } else console.error('flows --names: failed');
+}
+
 // Memory flat in the input's size (issue 12): the same traffic five times longer peaks as the 2M capture does.
 // `--flat none` skips it; the capture (about 9 GB) is generated once into bench/out.
 const flat = opt('flat', '10M');
@@ -118,6 +137,7 @@ if (st.status === 0) {
   const us = (secs) => ((secs * 1e6) / nPackets).toFixed(2).padStart(6);
   console.log('\nstages of sockscope flows (one thread, in-process, no output written), µs per packet:');
   console.log(`  read ${us(s.read)}   + decode ${us(s.decode - s.read)}   + flows and TCP ${us(s.demux - s.decode)}   + records ${us(s.flows - s.demux)}   = ${us(s.flows)}`);
+  if (s.records > 0 && s.flows > s.demux) console.log(`  records: ${s.records}, ${Math.round(s.records / (s.flows - s.demux)).toLocaleString('en')} a second (ndjson, target >= 1,000,000)`);
   if (soft) console.log(`  softflowd, whole run: ${us(soft.secs)}; 3x softflowd would be ${us(soft.secs / 3)}`);
 } else console.error(`stages: failed: ${st.stderr.slice(-500)}`);
 

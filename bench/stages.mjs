@@ -4,8 +4,9 @@
 //   read     the capture reader alone (records walked, frames handed over)
 //   decode   + header decoding into the reused DecodedPacket
 //   demux    + the demultiplexer (flow table, counters, TCP tracking), ended flows recycled without records
-//   flows    + records, ndjson-encoded into memory (what `flows --format ndjson` does, without the write to stdout)
-// Usage: node bench/stages.mjs FILE [--runs N]   (prints one JSON line: seconds per stage)
+//   flows    + records, ndjson-encoded into memory straight from each ended flow (what `flows --format ndjson`
+//            does, without the write to stdout)
+// Usage: node bench/stages.mjs FILE [--runs N]   (prints one JSON line: seconds per stage, and the records written)
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,14 +21,18 @@ async function runStage(stage, file) {
   const { decodeFrame } = await import(dist('decode/index.js'));
   const { DecodedPacket } = await import(dist('decode/packet.js'));
   const { Demux } = await import(dist('flow/demux.js'));
-  const { flowRecord } = await import(dist('flow/snapshot.js'));
-  const { encodeRecordJson } = await import(dist('sink/json-bytes.js'));
+  const { encodeFlowJson } = await import(dist('sink/flow-json.js'));
   const { ChunkedOut } = await import(dist('sink/writers.js'));
-  const out = new ChunkedOut({ write() {} }, 1e9);
+  // A sink that takes each chunk at once (as standard output to a file does), so that chunks are reused.
+  const out = new ChunkedOut({ write() {}, writableLength: 0 }, 1e9);
   const p = new DecodedPacket();
   const records = stage === 'flows';
+  let written = 0;
   const demux = new Demux({}, (f) => {
-    if (records) encodeRecordJson(out, flowRecord(f, f.endReason));
+    if (records) {
+      encodeFlowJson(out, f, f.endReason);
+      written++;
+    }
     demux.recycle(f);
   });
   const decode = stage !== 'read';
@@ -46,12 +51,13 @@ async function runStage(stage, file) {
         view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       }
       decodeFrame(p, f.bytes, view, f.offset, f.caplen, f.linkType);
-      if (flows) demux.packet(p, f.tsSec + f.tsNsec * 1e-9, f.wireLen);
+      // Capture time to the microsecond, as the pipeline takes it (captureSec).
+      if (flows) demux.packet(p, f.tsSec + Math.floor(f.tsNsec / 1000) * 1e-6, f.wireLen);
     })
   );
   if (flows) demux.flush();
   await src.close();
-  return { seconds: (performance.now() - t0) / 1000, packets: n };
+  return { seconds: (performance.now() - t0) / 1000, packets: n, records: written };
 }
 
 const args = process.argv.slice(2);
@@ -68,7 +74,9 @@ if (args[0] === '--stage') {
     for (let k = 0; k < runs; k++) {
       const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--stage', stage, file], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`stage ${stage}: ${r.stderr}`);
-      best = Math.min(best, JSON.parse(r.stdout).seconds);
+      const out = JSON.parse(r.stdout);
+      best = Math.min(best, out.seconds);
+      if (stage === 'flows') result.records = out.records;
     }
     result[stage] = best;
   }
