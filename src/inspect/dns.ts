@@ -119,6 +119,31 @@ export function dnsNameText(b: Uint8Array, msg: number, p: number): string {
   return n === 0 ? '<Root>' : TEXT.toString('latin1', 0, n);
 }
 
+/**
+ * Whether the name at `p` (checked by nameEnd) reads `text` as dnsNameText writes it, for a name whose bytes need no
+ * escape (false otherwise): compares without building the name's text.
+ */
+export function nameIsText(b: Uint8Array, msg: number, p: number, text: string): boolean {
+  let i = 0;
+  for (let hops = 0; hops <= MAX_HOPS; ) {
+    const len = b[p]!;
+    if (len === 0) return i === text.length && i !== 0;
+    if ((len & 0xc0) === 0xc0) {
+      p = msg + (((len & 0x3f) << 8) | b[p + 1]!);
+      hops++;
+      continue;
+    }
+    if (i !== 0 && text.charCodeAt(i++) !== 0x2e) return false;
+    if (i + len > text.length) return false;
+    for (let k = 1; k <= len; k++) {
+      const c = b[p + k]!;
+      if (c <= 0x20 || c > 0x7e || c === 0x2e || c === 0x5c || text.charCodeAt(i++) !== c) return false;
+    }
+    p += 1 + len;
+  }
+  return false;
+}
+
 /** Record types read from answer sections (RFC 1035 §3.2.2, RFC 3596 §2.1). */
 export const RrType = { A: 1, CNAME: 5, AAAA: 28 } as const;
 

@@ -125,6 +125,8 @@ export class FlowNames {
    * sharedNames): such a flow costs no object of its own.
    */
   shared = false;
+  /** For a shared object, the number of its state (see sharedCode); -1 otherwise. */
+  sharedState = -1;
 
   /** Every field back to its initializer (see newFlowNames / releaseFlowNames). */
   reset(): void {
@@ -257,6 +259,7 @@ function sharedNames(code: number): FlowNames {
     n = new FlowNames();
     loadShared(n, code);
     n.shared = true;
+    n.sharedState = code;
     SHARED[code] = n;
   }
   return n;
@@ -280,7 +283,7 @@ export function swappedNames(n: FlowNames): FlowNames {
   }
   const s = SCRATCH;
   s.reset();
-  loadShared(s, sharedCode(n));
+  loadShared(s, n.sharedState);
   s.swap();
   return sharedNames(sharedCode(s));
 }
@@ -299,10 +302,19 @@ export function inspectFlow(f: Flow, p: DecodedPacket, fromOrig: boolean): void 
   if (len <= 0 || (proto !== TCP && proto !== UDP)) return;
   if (names !== null && names.doneFor(fromOrig)) return;
   if (names === null || names.shared) {
+    if (names !== null && proto === TCP && (fromOrig ? names.oSeen : names.rSeen) > 0) {
+      // A later TCP payload of a flow that has shown nothing: only a TLS hello could change that (inspectTcp), and
+      // the packet is counted. Tested here without the scratch.
+      const tls = parseTlsRecord(p.bytes, p.payload, p.payload + len, HELLO);
+      if (tls !== Tls.CLIENT_HELLO && tls !== Tls.SERVER_HELLO && tls !== Tls.MORE) {
+        f.names = sharedNames(names.sharedState + (fromOrig ? 1 : 1 << SEEN_BITS)); // seen < INSPECT_PACKETS < MAX_SHARED_SEEN
+        return;
+      }
+    }
     const s = SCRATCH;
     s.reset();
     if (names === null) s.midstream = proto === TCP && f.oSyn + f.rSyn === 0;
-    else loadShared(s, sharedCode(names));
+    else loadShared(s, names.sharedState);
     inspect(s, p.bytes, p.payload, len, fromOrig, proto, p.srcPort, p.dstPort, p.seq);
     const code = sharedCode(s);
     if (code >= 0) {
@@ -322,7 +334,9 @@ export function inspectFlow(f: Flow, p: DecodedPacket, fromOrig: boolean): void 
 function nameEnds(f: Flow): FlowNames | null {
   const v6 = f.ipVersion === 6;
   const resp = nameOfAddress(v6, f.ra0, f.ra1, f.ra2, f.ra3);
-  const orig = nameOfAddress(v6, f.oa0, f.oa1, f.oa2, f.oa3);
+  // Only a TCP connection whose first packet was no lone SYN may swap its roles later (a SYN+ACK first: see
+  // tcp/connection.ts): the originator's name is needed then only.
+  const orig = f.proto === TCP && f.directionGuessed ? nameOfAddress(v6, f.oa0, f.oa1, f.oa2, f.oa3) : '';
   if (resp === '' && orig === '') return null;
   const n = newFlowNames();
   n.respName = resp;
@@ -511,7 +525,7 @@ function takeDns(names: FlowNames, b: Uint8Array, msg: number, end: number, spor
     names.dnsQtype = DNS.qtype;
   }
   if (DNS.isResponse && names.dnsRcode < 0) names.dnsRcode = DNS.rcode;
-  if (DNS.isResponse) learnAnswers(b, msg, end);
+  if (DNS.isResponse) learnAnswers(b, msg, end, names.dnsQuery);
 }
 
 /**

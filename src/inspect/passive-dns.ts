@@ -9,7 +9,7 @@
  * answer for an address replaces its name and makes it the newest. One map per process, for the thread that runs
  * the payload parsers; configureNames clears it before a run.
  */
-import { chainHead, DnsAnswers, dnsNameText, parseDnsAnswers, RrType } from './dns.js';
+import { chainHead, DnsAnswers, dnsNameText, nameIsText, parseDnsAnswers, RrType } from './dns.js';
 
 /** Most addresses named at once. */
 export const MAX_ADDRESSES = 65536;
@@ -136,9 +136,10 @@ const word = (b: Uint8Array, i: number): number => (b[i]! << 24) | (b[i + 1]! <<
 /**
  * Learns the addresses of the DNS response at b[msg, end) (for DNS over TCP, after its 2-byte length): each A and AAAA
  * record of its answer section names its address with the name asked for. Hostile input costs bounded work (see
- * parseDnsAnswers); the text of a name is built once per message when its records share it.
+ * parseDnsAnswers); the text of a name is built once per message when its records share it, and not at all when it
+ * reads `known` (the flow's question, usually the name asked for), whose string is then shared.
  */
-export function learnAnswers(b: Uint8Array, msg: number, end: number): void {
+export function learnAnswers(b: Uint8Array, msg: number, end: number, known = ''): void {
   const a = ANSWERS;
   if (parseDnsAnswers(b, msg, end, a) === 0) return;
   let lastHead = -1;
@@ -149,7 +150,7 @@ export function learnAnswers(b: Uint8Array, msg: number, end: number): void {
     const head = chainHead(b, msg, a, i);
     if (head !== lastHead) {
       lastHead = head;
-      lastName = dnsNameText(b, msg, head);
+      lastName = known !== '' && nameIsText(b, msg, head, known) ? known : dnsNameText(b, msg, head);
     }
     const r = a.rdata[i]!; // i < count
     if (type === RrType.A) nameAddress(false, 0, 0, 0, word(b, r), lastName);

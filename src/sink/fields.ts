@@ -141,7 +141,7 @@ function nameField(name: string, type: ZeekType, pick: (n: NamesRecord) => strin
 
 /** Whether every field of FLOW_GATED_FIELDS is unset for `f`. */
 export function flowGatedFieldsUnset(f: Flow): boolean {
-  return f.names === null && f.tunnelParents === null && f.vlan < 0 && f.innerVlan < 0 && !localConfigured();
+  return (f.names === null || f.names.shared) && f.tunnelParents === null && f.vlan < 0 && f.innerVlan < 0 && !localConfigured();
 }
 
 /** Every field, Zeek's first. */

@@ -4,7 +4,7 @@
  * then the map of names (capped, oldest dropped first).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { chainHead, DnsAnswers, dnsNameText, parseDnsAnswers, RrType } from '../../src/inspect/dns.js';
+import { chainHead, DnsAnswers, dnsNameText, nameIsText, parseDnsAnswers, RrType } from '../../src/inspect/dns.js';
 import {
   clearPassiveDns, learnAnswers, MAX_ADDRESSES, nameAddress, nameOfAddress, passiveDnsStats,
 } from '../../src/inspect/passive-dns.js';
@@ -55,6 +55,19 @@ describe('DNS answer section (RFC 1035 §4.1.3)', () => {
     learnAnswers(RESPONSE, 0, RESPONSE.length);
     expect([nameOf4(192, 0, 2, 1), nameOf6(), nameOf4(192, 0, 2, 53)]).toEqual(['www.example.com', 'www.example.com', '']);
     expect(passiveDnsStats()).toEqual({ learned: 2, dropped: 0 });
+  });
+
+  it('compares a name with the text of the flow\'s question without building it', () => {
+    expect(['www.example.com', 'www.example.co', 'www.example.comx', 'www.example', 'WWW.example.com', ''].map((t) => nameIsText(RESPONSE, 0, 86, t)))
+      .toEqual([true, false, false, false, false, false]);
+    expect(nameIsText(RESPONSE, 0, 63, 'edge.cdn.example.com')).toBe(true); // through two pointers
+    const odd = hex('0000 8180 0000 0000 0000 0000 | 03 612e62 00'); // the label "a.b": written escaped, never equal
+    expect([nameIsText(odd, 0, 12, 'a.b'), nameIsText(odd, 0, 12, 'a\\x2eb'), dnsNameText(odd, 0, 12)]).toEqual([false, false, 'a\\x2eb']);
+    learnAnswers(RESPONSE, 0, RESPONSE.length, 'www.example.com');
+    expect(nameOf4(192, 0, 2, 1)).toBe('www.example.com');
+    clearPassiveDns();
+    learnAnswers(RESPONSE, 0, RESPONSE.length, 'other.example.com'); // another question's name: built from the bytes
+    expect(nameOf4(192, 0, 2, 1)).toBe('www.example.com');
   });
 
   it('compares names without case (RFC 4343), and takes mDNS cache-flush records', () => {
