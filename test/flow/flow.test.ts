@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Flow } from '../../src/flow/flow.js';
+import { Flow, swapDirections } from '../../src/flow/flow.js';
 import { FlowTable } from '../../src/flow/table.js';
 import { TimeoutClass } from '../../src/flow/flow.js';
 import { DecodedPacket, IpProto } from '../../src/decode/packet.js';
 
 /** The capture times, which live outside the object (flow.ts TIMES) behind accessors. */
-const TIMES = ['lastSeenSec', 'lastSec', 'oFirstSec', 'oLastSec', 'rFirstSec', 'rLastSec', 'closeAtSec', 'startSec', 'recordSeenSec'] as const;
+const TIMES = ['lastSeenSec', 'lastSec', 'oFirstSec', 'oLastSec', 'rFirstSec', 'rLastSec', 'closeAtSec', 'startSec', 'recordSeenSec', 'lastReportSec'] as const;
 
 /** Sets every own field of `f` (but its slot of times) and every time to a value no initializer uses. */
 function scribble(f: Flow): void {
@@ -54,3 +54,31 @@ describe('Flow.reset', () => {
     expect([g.oPkts, g.endReason, g.origPort, g.startSec]).toEqual([0, 'active', 40001, 2]);
   });
 });
+
+describe('swapDirections', () => {
+  it('swaps every per-direction counter and time (each o* field with its r* field), and nothing else', () => {
+    const f = new Flow();
+    const o = f as unknown as Record<string, number>;
+    // Every own numeric field named o<Upper>... with an r<Upper>... twin, but the key's address words (flipKey's).
+    const pairs = Object.keys(f)
+      .filter((k) => /^o[A-Z]/.test(k) && `r${k.slice(1)}` in f && typeof o[k] === 'number')
+      .map((k) => [k, `r${k.slice(1)}`] as const);
+    const all = [...pairs, ['oFirstSec', 'rFirstSec'] as const, ['oLastSec', 'rLastSec'] as const];
+    expect(all.length).toBeGreaterThan(12);
+    let v = 1;
+    for (const [a, b] of all) {
+      o[a] = v++;
+      o[b] = v++;
+    }
+    const others = Object.fromEntries(Object.keys(f).filter((k) => !all.some(([a, b]) => a === k || b === k)).map((k) => [k, o[k]]));
+    swapDirections(f);
+    v = 1;
+    for (const [a, b] of all) {
+      expect([a, o[a]]).toEqual([a, v + 1]);
+      expect([b, o[b]]).toEqual([b, v]);
+      v += 2;
+    }
+    expect(Object.fromEntries(Object.keys(others).map((k) => [k, o[k]]))).toEqual(others);
+  });
+});
+
