@@ -5,8 +5,8 @@
  * as the name the user typed, not the CDN's. A flow carries the name its responder's address had at the flow's first
  * packet (NamesRecord.respName).
  *
- * Bounded memory: at most MAX_ADDRESSES addresses, the oldest answer's dropped first (counted in `dropped`). A later
- * answer for an address replaces its name and makes it the newest. One map per process, for the thread that runs
+ * Bounded memory: at most MAX_ADDRESSES addresses (4.5 MB of tables and the names), the oldest answer's dropped first
+ * (counted in `dropped`). A later answer for an address replaces its name and makes it the newest. One map per process, for the thread that runs
  * the payload parsers; configureNames clears it before a run.
  */
 import { chainHead, DnsAnswers, dnsNameText, nameIsText, parseDnsAnswers, RrType } from './dns.js';
@@ -14,56 +14,92 @@ import { chainHead, DnsAnswers, dnsNameText, nameIsText, parseDnsAnswers, RrType
 /** Most addresses named at once. */
 export const MAX_ADDRESSES = 65536;
 
-/**
- * An address and its name. IPv4: words 0-2 are 0, word 3 the address; IPv6: four big-endian words (int32). `older` and
- * `newer` link the names in the order they were set (see OLDEST).
- */
-class Named {
-  v6 = false;
-  w0 = 0;
-  w1 = 0;
-  w2 = 0;
-  w3 = 0;
-  name = '';
-  key = 0;
-  older: Named | null = null;
-  newer: Named | null = null;
-}
+/** Slots of the hash table: a power of two, twice the entries at most (linear probing stays short). */
+const SLOTS = MAX_ADDRESSES * 2;
+const SLOT_MASK = SLOTS - 1;
+const NONE = -1;
 
 /**
- * The map's key of an address, a small integer (V8 keeps it unboxed): an IPv4 address itself, an IPv6 address a
- * hash of its words. Two addresses may share a key (an IPv6 hash meeting another address): the map keeps the newer,
- * and a lookup compares the whole address, so a shared key loses a name, never gives a wrong one.
+ * The map, in typed arrays (no object per address: the collector has nothing to trace but the names). Entry `e`
+ * holds an address (IPv4: words 0-2 are 0, word 3 the address; IPv6: four big-endian words, as int32; `V6[e]` 1) and
+ * its name, and links to the entries set before and after it (OLDER, NEWER: the order names are dropped in). SLOT_OF
+ * maps a hash slot to its entry + 1 (0: empty); ENTRY_SLOT is an entry's slot. Made at the first answer.
  */
-function keyOf(v6: boolean, w0: number, w1: number, w2: number, w3: number): number {
-  if (!v6) return w3 | 0;
-  let h = Math.imul(w0 ^ 0x5bd1e995, 0x85ebca6b);
-  h = Math.imul(h ^ w1 ^ (h >>> 15), 0xc2b2ae35);
-  h = Math.imul(h ^ w2 ^ (h >>> 13), 0x85ebca6b);
-  h = Math.imul(h ^ w3 ^ (h >>> 16), 0xc2b2ae35);
-  return (h ^ (h >>> 15)) | 0;
+let SLOT_OF = new Int32Array(0);
+let ENTRY_SLOT = new Int32Array(0);
+let W0 = new Int32Array(0), W1 = new Int32Array(0), W2 = new Int32Array(0), W3 = new Int32Array(0);
+let V6 = new Uint8Array(0);
+let OLDER = new Int32Array(0), NEWER = new Int32Array(0);
+let NAME: string[] = [];
+/** Entries in use (entries 0 .. count-1 exist), and the ends of the order their names were set in. */
+let count = 0;
+let oldest = NONE, newest = NONE;
+
+function allocate(): void {
+  SLOT_OF = new Int32Array(SLOTS);
+  ENTRY_SLOT = new Int32Array(MAX_ADDRESSES);
+  W0 = new Int32Array(MAX_ADDRESSES);
+  W1 = new Int32Array(MAX_ADDRESSES);
+  W2 = new Int32Array(MAX_ADDRESSES);
+  W3 = new Int32Array(MAX_ADDRESSES);
+  V6 = new Uint8Array(MAX_ADDRESSES);
+  OLDER = new Int32Array(MAX_ADDRESSES);
+  NEWER = new Int32Array(MAX_ADDRESSES);
+  NAME = new Array<string>(MAX_ADDRESSES).fill('');
 }
 
-/** The names, by key. */
-const NAMES = new Map<number, Named>();
-/** The ends of the list of names in the order they were set: the oldest is dropped first, a name set again moves to the newest end. */
-let OLDEST: Named | null = null;
-let NEWEST: Named | null = null;
-
-function unlink(n: Named): void {
-  if (n.older === null) OLDEST = n.newer;
-  else n.older.newer = n.newer;
-  if (n.newer === null) NEWEST = n.older;
-  else n.newer.older = n.older;
-  n.older = n.newer = null;
+/** The home slot of an address (a mix of its words: the addresses of one subnet spread over the table). */
+function homeOf(v6: boolean, w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w3 ^ (v6 ? 0x5bd1e995 : 0), 0x85ebca6b);
+  if (v6) {
+    h = Math.imul(h ^ w0 ^ (h >>> 15), 0xc2b2ae35);
+    h = Math.imul(h ^ w1 ^ (h >>> 13), 0x85ebca6b);
+    h = Math.imul(h ^ w2 ^ (h >>> 16), 0xc2b2ae35);
+  }
+  return (h ^ (h >>> 15) ^ (h >>> 17)) & SLOT_MASK;
 }
 
-function append(n: Named): void {
-  n.older = NEWEST;
-  n.newer = null;
-  if (NEWEST === null) OLDEST = n;
-  else NEWEST.newer = n;
-  NEWEST = n;
+/** The entry of an address, or NONE. */
+function find(v6: boolean, w0: number, w1: number, w2: number, w3: number): number {
+  const flag = v6 ? 1 : 0;
+  for (let slot = homeOf(v6, w0, w1, w2, w3); ; slot = (slot + 1) & SLOT_MASK) {
+    const e = SLOT_OF[slot]! - 1; // slot < SLOTS
+    if (e < 0) return NONE;
+    if (W3[e] === w3 && V6[e] === flag && W0[e] === w0 && W1[e] === w1 && W2[e] === w2) return e;
+  }
+}
+
+/** Takes entry `e` out of the hash table (backward-shift deletion: no tombstones, probes stay short). */
+function unhash(e: number): void {
+  let hole = ENTRY_SLOT[e]!; // e < MAX_ADDRESSES
+  SLOT_OF[hole] = 0;
+  for (let j = (hole + 1) & SLOT_MASK; SLOT_OF[j] !== 0; j = (j + 1) & SLOT_MASK) {
+    const f = SLOT_OF[j]! - 1; // occupied
+    const home = homeOf(V6[f] === 1, W0[f]!, W1[f]!, W2[f]!, W3[f]!); // f < count
+    // f may move into the hole unless its home lies cyclically in (hole, j].
+    if (((j - home) & SLOT_MASK) >= ((j - hole) & SLOT_MASK)) {
+      SLOT_OF[hole] = f + 1;
+      ENTRY_SLOT[f] = hole;
+      SLOT_OF[j] = 0;
+      hole = j;
+    }
+  }
+}
+
+function unlink(e: number): void {
+  const o = OLDER[e]!, n = NEWER[e]!; // e < MAX_ADDRESSES
+  if (o === NONE) oldest = n;
+  else NEWER[o] = n;
+  if (n === NONE) newest = o;
+  else OLDER[n] = o;
+}
+
+function append(e: number): void {
+  OLDER[e] = newest;
+  NEWER[e] = NONE;
+  if (newest === NONE) oldest = e;
+  else NEWER[newest] = e;
+  newest = e;
 }
 
 /** Counters of this run's map (see passiveDnsStats). */
@@ -76,56 +112,60 @@ export function passiveDnsStats(): { readonly learned: number; readonly dropped:
 
 /** Forgets every name (a new run). */
 export function clearPassiveDns(): void {
-  NAMES.clear();
-  OLDEST = NEWEST = null;
+  if (count > 0) {
+    SLOT_OF.fill(0);
+    NAME.fill('');
+  }
+  count = 0;
+  oldest = newest = NONE;
   STATS.learned = 0;
   STATS.dropped = 0;
 }
 
 /** Whether any address has a name: when none does, a new flow needs no lookup. */
 export function anyAddressNamed(): boolean {
-  return NAMES.size > 0;
+  return count > 0;
 }
 
 /**
- * Gives an address a name (see Named for the words), as the newest. When MAX_ADDRESSES addresses have names already,
- * the oldest is dropped, and counted.
+ * Gives an address a name (IPv4: words 0-2 are 0, word 3 the address; IPv6: four big-endian words, as int32), as the
+ * newest. When MAX_ADDRESSES addresses have names already, the oldest is dropped, and counted.
  */
 export function nameAddress(v6: boolean, w0: number, w1: number, w2: number, w3: number, name: string): void {
-  const key = keyOf(v6, w0, w1, w2, w3);
-  let n = NAMES.get(key);
-  if (n !== undefined) {
-    const same = n.v6 === v6 && n.w0 === w0 && n.w1 === w1 && n.w2 === w2 && n.w3 === w3;
-    if (same && n.name === name) return;
-    if (!same) STATS.dropped++; // another address with the same key: the newer is kept
-    unlink(n);
+  if (SLOT_OF.length === 0) allocate();
+  let e = find(v6, w0, w1, w2, w3);
+  if (e !== NONE) {
+    if (NAME[e] === name) return;
+    unlink(e);
   } else {
-    if (NAMES.size >= MAX_ADDRESSES && OLDEST !== null) {
-      n = OLDEST; // dropped, and its object reused
-      unlink(n);
-      NAMES.delete(n.key);
-      STATS.dropped++;
+    if (count < MAX_ADDRESSES) {
+      e = count++;
     } else {
-      n = new Named();
+      e = oldest; // dropped, its entry reused
+      unlink(e);
+      unhash(e);
+      STATS.dropped++;
     }
-    n.key = key;
-    NAMES.set(key, n);
+    W0[e] = w0;
+    W1[e] = w1;
+    W2[e] = w2;
+    W3[e] = w3;
+    V6[e] = v6 ? 1 : 0;
+    let slot = homeOf(v6, w0, w1, w2, w3);
+    while (SLOT_OF[slot] !== 0) slot = (slot + 1) & SLOT_MASK; // the table is at most half full
+    SLOT_OF[slot] = e + 1;
+    ENTRY_SLOT[e] = slot;
   }
-  n.v6 = v6;
-  n.w0 = w0;
-  n.w1 = w1;
-  n.w2 = w2;
-  n.w3 = w3;
-  n.name = name;
-  append(n);
+  NAME[e] = name;
+  append(e);
   STATS.learned++;
 }
 
-/** The name of an address (see Named for the words), or '' when no answer gave it one. */
+/** The name of an address (words as for nameAddress), or '' when no answer gave it one. */
 export function nameOfAddress(v6: boolean, w0: number, w1: number, w2: number, w3: number): string {
-  const n = NAMES.get(keyOf(v6, w0, w1, w2, w3));
-  if (n === undefined || n.v6 !== v6 || n.w3 !== w3 || n.w0 !== w0 || n.w1 !== w1 || n.w2 !== w2) return '';
-  return n.name;
+  if (count === 0) return '';
+  const e = find(v6, w0, w1, w2, w3);
+  return e === NONE ? '' : NAME[e]!; // e < count
 }
 
 /** Scratch answer records (one thread runs the parsers at a time). */

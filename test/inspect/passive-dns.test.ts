@@ -165,6 +165,21 @@ describe('the map of names', () => {
     expect([0, 9, 10, MAX_ADDRESSES + 9].map((i) => nameOfAddress(false, 0, 0, 0, 0x0a000000 + i))).toEqual(['', '', 'h10', `h${MAX_ADDRESSES + 9}`]);
   });
 
+  it('after names dropped over and over, every address kept is found and none dropped is (IPv4 and IPv6 mixed)', () => {
+    const addr = (i: number): [boolean, number, number, number, number] =>
+      i % 3 === 0 ? [true, 0x20010db8 | 0, 0, i >>> 8, Math.imul(i, 0x9e3779b1) | 0] : [false, 0, 0, 0, Math.imul(i, 0x9e3779b1) | 0];
+    const total = 3 * MAX_ADDRESSES + 1234;
+    for (let i = 0; i < total; i++) nameAddress(...addr(i), `n${i}`);
+    expect(passiveDnsStats().dropped).toBe(total - MAX_ADDRESSES);
+    let found = 0, stale = 0;
+    for (let i = 0; i < total; i++) {
+      const name = nameOfAddress(...addr(i));
+      if (i >= total - MAX_ADDRESSES) found += name === `n${i}` ? 1 : 0;
+      else stale += name === '' ? 0 : 1;
+    }
+    expect([found, stale]).toEqual([MAX_ADDRESSES, 0]);
+  });
+
   it('an address named again becomes the newest; the same name again changes nothing', () => {
     for (let i = 0; i < MAX_ADDRESSES; i++) nameAddress(false, 0, 0, 0, i, `h${i}`);
     nameAddress(false, 0, 0, 0, 0, 'h0'); // the same: still the oldest
