@@ -394,11 +394,13 @@ function inspectTcp(names: FlowNames, b: Uint8Array, off: number, end: number, f
   if (nth > 0 && (names.serviceBits & ~(1 << Svc.SSL)) !== 0) return; // after the first packet, only STARTTLS matters
   if (nth === 0) {
     const sshFirst = end - off >= 4 && b[off] === 0x53 && b[off + 1] === 0x53 && b[off + 2] === 0x48 && b[off + 3] === 0x2d; // SSH-
-    const kind = sshFirst ? Svc.SSH : parseHttpRequest(b, off, end, HTTP) || isHttpStatusLine(b, off, end) ? Svc.HTTP : OTHER;
+    const isRequest = parseHttpRequest(b, off, end, HTTP);
+    const isStatus = !isRequest && isHttpStatusLine(b, off, end);
+    const kind = sshFirst ? Svc.SSH : isRequest || isStatus ? Svc.HTTP : OTHER;
     if (fromOrig) names.oFirst = kind;
     else names.rFirst = kind;
     names.updateService();
-    if (parseHttpRequest(b, off, end, HTTP)) {
+    if (isRequest) {
       if (names.httpMethod === '') {
         names.httpMethod = payloadText(b, off, HTTP.methodLen);
         if (HTTP.hostOff >= 0) names.httpHost = payloadText(b, HTTP.hostOff, HTTP.hostLen);
@@ -410,7 +412,7 @@ function inspectTcp(names: FlowNames, b: Uint8Array, off: number, end: number, f
       names.confirm(Svc.HTTP);
       return;
     }
-    if (isHttpStatusLine(b, off, end)) {
+    if (isStatus) {
       names.confirm(Svc.HTTP);
       return;
     }

@@ -63,17 +63,21 @@ export function tcpHints(b: Uint8Array, off: number, end: number, port: number):
   if (n <= 0) return 0;
   let h = 0;
   const c0 = b[off]!;
-  if (n >= 4 && b[off] === 0x32 && b[off + 1] === 0x32 && b[off + 2] === 0x30 && (b[off + 3] === 0x20 || b[off + 3] === 0x2d)) h |= Hint.GREET_220;
-  if (command(b, off, end, 'EHLO') || command(b, off, end, 'HELO')) h |= Hint.SMTP_CMD;
-  if (command(b, off, end, 'USER') || command(b, off, end, 'AUTH') || command(b, off, end, 'FEAT') || command(b, off, end, 'SYST') || command(b, off, end, 'OPTS')) h |= Hint.FTP_CMD;
-  if (startsWith(b, off, end, '+OK')) h |= Hint.POP3_OK;
-  if (command(b, off, end, 'USER') || command(b, off, end, 'CAPA') || command(b, off, end, 'APOP') || command(b, off, end, 'AUTH') || command(b, off, end, 'STLS')) h |= Hint.POP3_CMD;
-  if (startsWith(b, off, end, '* OK') || startsWith(b, off, end, '* PREAUTH')) h |= Hint.IMAP_OK;
-  if (imapCommand(b, off, end)) h |= Hint.IMAP_CMD;
-  // STARTTLS too (IRCv3), for captures that begin there; IRC_CMD only counts with an IRC server's line in reply.
-  if (command(b, off, end, 'NICK') || command(b, off, end, 'PASS') || startsWith(b, off, end, 'CAP LS') || ircUser(b, off, end) ||
-      command(b, off, end, 'STARTTLS')) h |= Hint.IRC_CMD;
-  if (c0 === 0x3a && ircServer(b, off, end)) h |= Hint.IRC_SERVER;
+  // Every text hint starts with a printable character (a command's letter, a digit, `+`, `*`, an IMAP tag, `:`):
+  // binary payload (most first payloads: TLS records, encrypted or binary protocols) skips them all.
+  if (c0 > 0x20 && c0 < 0x7f) {
+    if (n >= 4 && b[off] === 0x32 && b[off + 1] === 0x32 && b[off + 2] === 0x30 && (b[off + 3] === 0x20 || b[off + 3] === 0x2d)) h |= Hint.GREET_220;
+    if (command(b, off, end, 'EHLO') || command(b, off, end, 'HELO')) h |= Hint.SMTP_CMD;
+    if (command(b, off, end, 'USER') || command(b, off, end, 'AUTH') || command(b, off, end, 'FEAT') || command(b, off, end, 'SYST') || command(b, off, end, 'OPTS')) h |= Hint.FTP_CMD;
+    if (startsWith(b, off, end, '+OK')) h |= Hint.POP3_OK;
+    if (command(b, off, end, 'USER') || command(b, off, end, 'CAPA') || command(b, off, end, 'APOP') || command(b, off, end, 'AUTH') || command(b, off, end, 'STLS')) h |= Hint.POP3_CMD;
+    if (startsWith(b, off, end, '* OK') || startsWith(b, off, end, '* PREAUTH')) h |= Hint.IMAP_OK;
+    if (imapCommand(b, off, end)) h |= Hint.IMAP_CMD;
+    // STARTTLS too (IRCv3), for captures that begin there; IRC_CMD only counts with an IRC server's line in reply.
+    if (command(b, off, end, 'NICK') || command(b, off, end, 'PASS') || startsWith(b, off, end, 'CAP LS') || ircUser(b, off, end) ||
+        command(b, off, end, 'STARTTLS')) h |= Hint.IRC_CMD;
+    if (c0 === 0x3a && ircServer(b, off, end)) h |= Hint.IRC_SERVER;
+  }
   if (c0 === 4 && n >= 9 && (b[off + 1] === 1 || b[off + 1] === 2) && b[end - 1] === 0) h |= Hint.SOCKS4_REQ;
   if (c0 === 0 && n === 8 && b[off + 1]! >= 0x5a && b[off + 1]! <= 0x5d) h |= Hint.SOCKS4_REP;
   if (c0 === 5 && n >= 3 && b[off + 1]! >= 1 && n === 2 + b[off + 1]!) h |= Hint.SOCKS5_REQ;
@@ -231,6 +235,8 @@ const SIP_METHODS = ['INVITE', 'REGISTER', 'OPTIONS', 'ACK', 'BYE', 'CANCEL', 'S
 
 /** A SIP request line (`INVITE sip:...`) or status line (`SIP/2.0 200`), RFC 3261 §7. */
 export function sip(b: Uint8Array, off: number, end: number): boolean {
+  const c0 = b[off];
+  if (c0 === undefined || c0 < 0x41 || c0 > 0x55) return false; // every start below is an upper-case letter from A to U
   if (startsWith(b, off, end, 'SIP/2.0 ')) return end - off >= 11 && isDigit(b[off + 8]!) && isDigit(b[off + 9]!) && isDigit(b[off + 10]!);
   for (const m of SIP_METHODS) {
     if (startsWith(b, off, end, m) && (startsWith(b, off + m.length, end, ' sip:') || startsWith(b, off + m.length, end, ' sips:'))) return true;
