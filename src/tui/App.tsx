@@ -348,23 +348,29 @@ export default function App({
     } else if (action === 'back') setFilter('');
   };
 
-  useInput(
-    (input, key) => {
-      // Esc pressed just before another key reaches Ink as one sequence: Esc Tab as a bare "\t" (no tab flag), Esc
-      // and a letter as that letter with meta. Both are two key presses.
-      if (!modes.current.editing && ((input === '\t' && !key.tab) || (key.meta && !key.escape && /^[\x20-\x7e]$/.test(input)))) {
-        onKey('', { ...key, meta: false, escape: true });
-        onKey(input === '\t' ? '' : input, { ...key, meta: false, tab: input === '\t' });
-        return;
+  const handleInput = (input: string, key: Key): void => {
+    // Esc pressed just before another key reaches Ink as one sequence: Esc Tab as a bare "\t" (no tab flag), Esc
+    // and a letter as that letter with meta. Both are two key presses.
+    if (!modes.current.editing && ((input === '\t' && !key.tab) || (key.meta && !key.escape && /^[\x20-\x7e]$/.test(input)))) {
+      onKey('', { ...key, meta: false, escape: true });
+      onKey(input === '\t' ? '' : input, { ...key, meta: false, tab: input === '\t' });
+      return;
+    }
+    // A filter typed (or pasted) with its Enter in one read: the text, then Enter, then what follows as keys.
+    if (modes.current.editing && input.length > 1 && /[\r\n]/.test(input)) {
+      for (const part of input.split(/([\r\n])/)) {
+        if (part === '\r' || part === '\n') onKey('', { ...key, return: true });
+        else if (part !== '') handleInput(part, key);
       }
-      // Ink hands over a run of printable characters as one input ("nnn" when keys come faster than it reads, or
-      // a paste): each one is a key press of its own, except while typing a filter.
-      if (input.length > 1 && !modes.current.editing && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) {
-        for (const ch of input) onKey(ch, key);
-      } else onKey(input, key);
-    },
-    { isActive: keyboard },
-  );
+      return;
+    }
+    // Ink hands over a run of printable characters as one input ("nnn" when keys come faster than it reads, or
+    // a paste): each one is a key press of its own, except while typing a filter.
+    if (input.length > 1 && !modes.current.editing && !key.ctrl && !key.meta && /^[\x20-\x7e]+$/.test(input)) {
+      for (const ch of input) onKey(ch, key);
+    } else onKey(input, key);
+  };
+  useInput(handleInput, { isActive: keyboard });
 
   const down = COLUMNS[sort.column].descending !== sort.reversed;
   const sortLabel =

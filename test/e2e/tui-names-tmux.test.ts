@@ -9,12 +9,17 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { corpus, sock } from '../tui/corpus.js';
 import { haveTmux, TmuxServer } from '../helpers/tmux.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const server = new TmuxServer('names');
+// A session that lives as long as the file: tmux ends a server with its last session, and a test starting its first
+// session just as the one before ended its own would find the server going away ("server exited unexpectedly").
+beforeAll(() => {
+  if (haveTmux()) server.run('new-session', '-d', '-s', `keep-${process.pid}`, 'sleep 600');
+});
 afterEach(() => server.killSessions());
 afterAll(() => server.close());
 
@@ -51,6 +56,10 @@ function tsharkNames(file: string): Map<string, string> {
 const tsharkCount = (file: string, filter: string): number =>
   (['tcp', 'udp'] as const).reduce((n, p) => n + tshark(file, '-q', '-z', `conv,${p},${filter}`).split('\n').filter((l) => l.includes('<->')).length, 0);
 
+/** Reads the pane until `test` holds, at most 20 s (the machine may be busy with other tests). */
+const wait = (s: string, test: (x: string) => boolean, read = (x: string) => server.screen(x)): Promise<string> =>
+  server.waitFor(s, test, read, 20_000);
+
 const flowRows = (scr: string) => scr.split('\n').filter((l) => /^(tcp|udp|icmp6?)\s/.test(l));
 
 describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveTshark || !existsSync(WIKI))('watch --names (tmux)', () => {
@@ -58,7 +67,7 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveT
 
   it('200x50: a Name column with tshark\'s name for every flow on screen; the detail and services views name them too', async () => {
     const s = server.start(`node bin/sockscope watch --names --speed max ${WIKI}`, 200, 50);
-    let scr = await server.waitFor(s, (x) => x.includes('end of capture') && x.includes('34/34'));
+    let scr = await wait(s, (x) => x.includes('end of capture') && x.includes('34/34'));
     const title = scr.split('\n').find((l) => l.startsWith('Proto'))!;
     expect(title).toMatch(/^Proto\s+Originator\s+Responder\s+Name\s+Orig st\s+Resp st\s+Conn\s+Pkts o\/r\s+Bytes o\/r↓\s+Rate\s+Dur\s+RTT\s+Retx/);
     const [from, to] = [title.indexOf('Name'), title.indexOf('Orig st')];
@@ -78,7 +87,7 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveT
     expect(confirmed).toMatch(/208\.80\.152\.2:80 http /);
     // The detail of the selected (biggest) flow: its request as tshark reads it.
     await server.send(s, ['Enter']);
-    scr = await server.waitFor(s, (x) => x.includes('handshake RTT'));
+    scr = await wait(s, (x) => x.includes('handshake RTT'));
     const client = /TCP {2}(\S+) →/.exec(scr)![1]!;
     expect(scr).toMatch(/service\s+http\s*\n/);
     const method = tshark(WIKI, '-Y', `http.request && tcp.srcport == ${client.split(':')[1]}`, '-T', 'fields', '-e', 'http.request.method').split('\n')[0]!; // the first request's
@@ -86,7 +95,7 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveT
     expect(scr).toMatch(/community_id\s+1:\S+=/);
     // The services view: the listener's confirmed service and the names its clients asked for.
     await server.send(s, ['Escape'], ['Tab']);
-    scr = await server.waitFor(s, (x) => x.includes('[Services]'));
+    scr = await wait(s, (x) => x.includes('[Services]'));
     expect(scr).toMatch(/Proto\s+Listener \(responder socket\)\s+Conns\s+Clients\s+Open\s+Bytes\s+Names\s+States/);
     expect(scr).toMatch(/^tcp {3}208\.80\.152\.3:80 http\s+6\s+1\s+0\s+\S+\s+upload\.wikimedia\.org\s+S1:6/m);
     expect(scr).toMatch(/^udp {3}141\.142\.2\.2:53 dns\s+14\s+1\s+0\s+\S+\s+upload\.wikimedia\.org, upload\.wiki/m);
@@ -95,7 +104,7 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveT
 
   it('80x24: two lines per flow so that the names show; each first line has tshark\'s name, each second the state and counters', async () => {
     const s = server.start(`node bin/sockscope watch --names --speed max ${WIKI}`, 80, 24);
-    const scr = await server.waitFor(s, (x) => x.includes('end of capture') && x.includes('34/34'));
+    const scr = await wait(s, (x) => x.includes('end of capture') && x.includes('34/34'));
     const lines = scr.replace(/\n$/, '').split('\n');
     expect(lines.length).toBeLessThanOrEqual(24);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
@@ -117,13 +126,13 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveT
     const [sni, alpn] = tshark(QUIC, '-Y', 'tls.handshake.extensions_server_name', '-T', 'fields', '-e', 'tls.handshake.extensions_server_name',
       '-e', 'tls.handshake.extensions_alpn_str').trim().split('\t');
     const s = server.start(`node bin/sockscope watch --names --speed max ${QUIC}`, 80, 24);
-    await server.waitFor(s, (x) => x.includes('end of capture'));
+    await wait(s, (x) => x.includes('end of capture'));
     await server.send(s, ['/'], ['-l', 'name:server4'], ['Enter']);
-    let scr = await server.waitFor(s, (x) => x.includes('filter: name:server4') && !x.includes('█'));
+    let scr = await wait(s, (x) => x.includes('filter: name:server4') && !x.includes('█'));
     expect(scr).toMatch(/filter: name:server4\s+1\/3/);
     expect(scr).toMatch(new RegExp(`^udp\\s+193\\.167\\.0\\.100:\\d+\\s+193\\.167\\.100\\.100:443 quic\\s+${sni}$`, 'm'));
     await server.send(s, ['Enter']);
-    scr = await server.waitFor(s, (x) => x.includes('server_name'));
+    scr = await wait(s, (x) => x.includes('server_name'));
     expect(scr).toMatch(/service\s+quic\s*\n/);
     expect(scr).toContain(`server_name      ${sni}   alpn ${alpn}`);
     await server.send(s, ['q']);
@@ -134,14 +143,14 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveT
     const answer = tshark(TEREDO, '-Y', 'dns.aaaa == 2001:4860:0:2001::68', '-T', 'fields', '-e', 'dns.qry.name').split('\n')[0]!;
     expect(answer).toBe('ipv6.google.com');
     const s = server.start(`node bin/sockscope watch --names --speed max --filter 'proto:icmp6 and name:google.com' ${TEREDO}`, 80, 24);
-    const scr = await server.waitFor(s, (x) => x.includes('end of capture') && x.includes('1/20'));
+    const scr = await wait(s, (x) => x.includes('end of capture') && x.includes('1/20'));
     const lines = scr.split('\n');
     const i = lines.findIndex((l) => l.startsWith('icmp6'));
     // Both sockets whole fill the first line: the name goes to the second, before the counters that give way to it.
     expect(lines[i]).toMatch(/^icmp6\s+\[2001:0:4137:9e50:8000:f12a:b9c8:2815\] t128\s+\[2001:4860:0:2001::68\] c129$/);
     expect(lines[i + 1]).toMatch(new RegExp(`^ {2}-\\s+-\\s+OTH\\s+52/0\\s+0\\s+0 ${answer}$`));
     await server.send(s, ['Enter']);
-    const detail = await server.waitFor(s, (x) => x.includes('resp_name'));
+    const detail = await wait(s, (x) => x.includes('resp_name'));
     expect(detail).toContain(`resp_name        ${answer} (a DNS answer earlier in the capture)`);
     await server.send(s, ['q']);
   });
@@ -155,13 +164,13 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveT
       execFileSync('node', ['bin/sockscope', 'flows', '-q', '--names', '-f', 'ndjson', '--filter', expr, WIKI], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').length;
     expect(flows('name:wikimedia.org')).toBe(want);
     const s = server.start(`node bin/sockscope watch --names --speed max --filter service:dns ${WIKI}`, 120, 30);
-    let scr = await server.waitFor(s, (x) => x.includes('end of capture') && x.includes('/34'));
+    let scr = await wait(s, (x) => x.includes('end of capture') && x.includes('/34'));
     const dns = tsharkCount(WIKI, 'dns || nbns || mdns || llmnr'); // Zeek's DNS analyzer reads NetBIOS, mDNS and LLMNR too
     expect(scr).toContain(`filter: service:dns  ${dns}/34`);
     expect(flows('service:dns')).toBe(dns);
     await server.send(s, ['/'], ['C-u'], ['-l', 'name:wikimedia.org'], ['Enter']);
-    scr = await server.waitFor(s, (x) => x.includes('filter: name:wikimedia.org') && !x.includes('█'));
-    expect(scr).toContain(`filter: name:wikimedia.org  ${want}/34`);
+    scr = await wait(s, (x) => x.includes('filter: name:wikimedia.org') && !x.includes('█'));
+    expect(scr, scr).toContain(`filter: name:wikimedia.org  ${want}/34`);
     await server.send(s, ['q']);
   });
 });
@@ -169,7 +178,7 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveT
 describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveTshark || !existsSync(V4V6))('two lines per flow on IPv6 (tmux)', () => {
   it('80x24: whole IPv6 sockets with their ports, and the state and counters tshark\'s conversations have', async () => {
     const s = server.start(`node bin/sockscope watch --speed max ${V4V6}`, 80, 24);
-    const scr = await server.waitFor(s, (x) => x.includes('end of capture') && x.includes('2/2'));
+    const scr = await wait(s, (x) => x.includes('end of capture') && x.includes('2/2'));
     const lines = scr.replace(/\n$/, '').split('\n');
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
     for (const l of lines.filter((x) => /^(tcp|udp) /.test(x))) expect(l).not.toContain('…');
@@ -183,7 +192,7 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`) || !haveTmux() || !haveT
     expect(lines[i]).toMatch(new RegExp(`^tcp\\s+\\[${addr(a!)}\\]:${port(a!)}\\s+\\[${addr(b!)}\\]:${port(b!)} http$`));
     expect(lines[i + 1]).toMatch(new RegExp(`^ {2}TIME_WT\\s+CLOSED\\s+SF\\s+${forth}/${back}\\s`));
     await server.send(s, ['L'], ['L']); // one line per flow: the sockets are cut, the port kept
-    const one = await server.waitFor(s, (x) => x.includes('rows: one-line'));
+    const one = await wait(s, (x) => x.includes('rows: one-line'));
     expect(one).toMatch(/^tcp\s+\[\S*…\S*\]:35023\s+\[\S*…\S*\]:80\s/m);
     await server.send(s, ['q']);
   });

@@ -137,6 +137,14 @@ describe('App acts on the key map (zeek/wikipedia.pcap)', async () => {
 describe('keys that arrive together', async () => {
   const snap = await finalSnapshot(corpus('zeek/wikipedia.pcap'));
 
+  it('a filter and its Enter in one read (typed fast, or pasted) set the filter; keys after the Enter are keys', async () => {
+    const ui = await start({ feed: new TestFeed(snap) });
+    await ui.press('/', 'proto:udp\rS');
+    expect(ui.frame()).toContain('filter: proto:udp');
+    expect(ui.frame()).not.toContain('█'); // no longer typing
+    expect(ui.frame()).toContain('sort: Bytes o/r ↑'); // S reversed the order
+  });
+
   it('Esc followed at once by Tab is two keys: the filter is cleared and the services view shows', async () => {
     const ui = await start({ feed: new TestFeed(snap), initialFilter: 'proto:udp' });
     expect(ui.frame()).toContain('filter: proto:udp');
