@@ -9,17 +9,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { corpus, sock } from '../tui/corpus.js';
 import { haveTmux, TmuxServer } from '../helpers/tmux.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const server = new TmuxServer('names');
-// A session that lives as long as the file: tmux ends a server with its last session, and a test starting its first
-// session just as the one before ended its own would find the server going away ("server exited unexpectedly").
-beforeAll(() => {
-  if (haveTmux()) server.run('new-session', '-d', '-s', `keep-${process.pid}`, 'sleep 600');
-});
 afterEach(() => server.killSessions());
 afterAll(() => server.close());
 

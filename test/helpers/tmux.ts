@@ -46,6 +46,9 @@ export class TmuxServer {
    * DONE=<exit code> after it and keeps the pane 30 s. Returns the session's name.
    */
   start(cmd: string, columns: number, rows: number): string {
+    // A session of its own lives until close(): tmux ends a server with its last session, and a session started just
+    // as the previous test's last one was killed would find the server going away ("server exited unexpectedly").
+    if (this.counter === 0) this.run('new-session', '-d', '-s', `${this.socket}-keep`, 'sleep 3600');
     const session = `${this.socket}-${++this.counter}`;
     this.sessions.push(session);
     this.run('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows),
