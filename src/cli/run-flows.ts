@@ -224,7 +224,7 @@ export function summaryText(s: CaptureStats): string {
   }
   if ((s.closedEarly ?? 0) > 0) {
     const mib = Math.round((s.memoryBudget ?? 0) / 1048576);
-    lines.push(`sockscope: ${s.closedEarly} closed TCP flows were written before their close delay was over, to keep flow state within --memory ${mib} MiB`);
+    lines.push(`sockscope: ${s.closedEarly} closed TCP flows were written before their close delay was over, to keep flow state within its ${mib} MiB (--memory)`);
   }
   if ((s.activeReports ?? 0) > 0) {
     lines.push(`sockscope: ${s.activeReports} intermediate records of long flows (end_reason active: --active-timeout)`);
@@ -233,7 +233,7 @@ export function summaryText(s: CaptureStats): string {
     const mib = Math.round((s.memoryBudget ?? 0) / 1048576);
     const urgent = s.emergencyEnded ?? 0;
     lines.push(
-      `sockscope: ${forMemory} flows were written early (end_reason evicted) to keep flow state within --memory ${mib} MiB: ` +
+      `sockscope: ${forMemory} flows were written early (end_reason evicted) to keep flow state within its ${mib} MiB (--memory): ` +
         `${urgent} unanswered flows ended by the 1 s emergency timeout, ${forMemory - urgent} nearest their timeout`,
     );
   }

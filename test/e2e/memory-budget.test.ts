@@ -40,7 +40,7 @@ describe.skipIf(spawnSync(process.execPath, [MAKE_FLOOD, '--help']).status !== 0
     expect(small.recs.reduce((n, r) => n + r.orig_pkts + r.resp_pkts, 0)).toBe(PACKETS);
     const evicted = small.recs.filter((r) => r.end_reason === 'evicted').length;
     expect(evicted).toBeGreaterThan(PACKETS / 2);
-    const line = /(\d+) flows were written early \(end_reason evicted\) to keep flow state within --memory 16 MiB: (\d+) unanswered flows ended by the 1 s emergency timeout/.exec(small.err);
+    const line = /(\d+) flows were written early \(end_reason evicted\) to keep flow state within its 16 MiB \(--memory\): (\d+) unanswered flows ended by the 1 s emergency timeout/.exec(small.err);
     expect(line).not.toBeNull();
     expect(Number(line![1])).toBe(evicted);
     // An evicted flow's record is whole: an unanswered SYN, as Zeek writes it.
