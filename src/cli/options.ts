@@ -21,6 +21,11 @@ export function positiveInt(v: string): number {
   return n;
 }
 
+/** -j's value: a positive whole number of threads, or `auto` (see pickThreads). */
+export function threadsArg(v: string): number | 'auto' {
+  return v === 'auto' ? 'auto' : positiveInt(v);
+}
+
 /**
  * Checks the capture names given to `flows` and `watch` before any is opened: standard input can be read only once,
  * so a second `-` would find it empty (or eaten by the first) and fail with a misleading error.

@@ -10,7 +10,7 @@ import type { PacketSource } from '../../source/types.js';
 import type { Env } from '../env.js';
 import { Exit, UsageError } from '../errors.js';
 import { addIpfixOptions, type IpfixCliOptions, ipfixFileOptions, openIpfixSinks, outputEnv } from '../ipfix-options.js';
-import { addFlowOptions, applyNameOptions, checkCaptureNames, type FlowCliOptions, applyDecoderOptions, flowTableOptions, positiveInt } from '../options.js';
+import { addFlowOptions, applyNameOptions, checkCaptureNames, type FlowCliOptions, applyDecoderOptions, flowTableOptions, threadsArg } from '../options.js';
 import { pickThreads, runFlows, runFlowsSharded } from '../run-flows.js';
 import { StopOnSignals } from '../signals.js';
 import { sanitize } from '../../tui/sanitize.js';
@@ -31,9 +31,9 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     .option(
       '-j, --threads <n>',
       'worker threads, each holding a share of the flows; the output is the same with any number (ndjson, csv ' +
-        'and zeek formats only; default: on 4 or more cores, one per core up to 4 for files of 64 MiB or more, ' +
-        'else 1)',
-      positiveInt,
+        'and zeek formats only; each worker costs memory of its own); auto: on 4 or more cores, one per core up to 4 ' +
+        'for files of 64 MiB or more, else 1 (default: 1)',
+      threadsArg,
     )
     .addOption(
       new Option(
@@ -66,7 +66,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       'also write the packets of the flows written (with --filter, of the flows it matches) to this pcap file: the ' +
         'input is read a second time (files only, not standard input)',
     )
-    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number; layout?: TableLayout; time?: TimeZone; filter?: FlowFilter; bpf?: string; writePackets?: string }) => {
+    .action(async (captures: string[], o: FlowCliOptions & IpfixCliOptions & { threads?: number | 'auto'; layout?: TableLayout; time?: TimeZone; filter?: FlowFilter; bpf?: string; writePackets?: string }) => {
     checkCaptureNames(captures);
     if (o.writePackets !== undefined && captures.includes('-')) {
       throw new UsageError('--write-packets reads the input a second time: it needs capture files, not standard input');
@@ -106,7 +106,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     // Threads see no payload and keep the default community ID: --names and another seed run on one.
     const threadsSame = applyNameOptions(o);
     const threads = sinks.length > 0 || runOpts.filter !== undefined || o.maxFlows !== undefined || o.memory !== undefined || o.tunnelHeuristics === true || !threadsSame ? 1 : pickThreads(sources, runOpts.format, o.threads);
-    if (o.threads !== undefined && o.threads > 1 && threads === 1) {
+    if (o.threads !== undefined && o.threads !== 1 && threads === 1) {
       // -j asked for and not given: say why rather than ignore it.
       const why = sinks.length > 0 ? '--ipfix sends records from one pipeline'
         : runOpts.filter !== undefined ? '--filter and --write-packets run on one thread'
@@ -114,8 +114,9 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
         : o.tunnelHeuristics === true || !threadsSame ? '--tunnel-heuristics, --names and --community-id-seed run on one thread'
         : !(['ndjson', 'csv', 'zeek'] as readonly string[]).includes(runOpts.format) ? `the ${runOpts.format} format is written by one thread (threads: ndjson, csv, zeek)`
         : sources.some((x) => x.live) ? 'live capture is read by one thread'
+        : o.threads === 'auto' ? '' // auto chose one thread (few cores, a small input)
         : 'worker threads are not available here';
-      env.stderr.write(`sockscope: -j ${o.threads} not used: ${why}\n`);
+      if (why !== '') env.stderr.write(`sockscope: -j ${o.threads} not used: ${why}\n`);
     }
     // Ctrl-C or SIGTERM: stop reading, write every open flow and the summary, exit 130 or 143.
     const stop = new StopOnSignals((line) => {
