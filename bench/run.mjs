@@ -62,7 +62,7 @@ function measure(name, argv, { stdout = DEV_NULL } = {}) {
 const results = [];
 const sockscope = join(root, 'bin', 'sockscope');
 results.push(measure('sockscope flows', [process.execPath, sockscope, 'flows', '--format', 'ndjson', '--quiet', pcap]));
-// Worker threads, each holding a share of the flows (same output); the default below 4 cores is one thread.
+// Worker threads (-j), each holding a share of the flows (same output): asked for, one per core up to 4.
 const threads = Math.min(4, availableParallelism());
 if (threads >= 2) {
   results.push(measure(`sockscope flows -j ${threads}`, [process.execPath, sockscope, 'flows', '--format', 'ndjson', '--quiet', '--threads', String(threads), pcap]));
