@@ -186,17 +186,7 @@ export class PacedSource implements PacketSource {
     const n = frame.caplen;
     if (this.heldBytes.length < n) this.heldBytes = new Uint8Array(Math.max(n, 2 * this.heldBytes.length, 2048));
     this.heldBytes.set(frame.bytes.subarray(frame.offset, frame.offset + n));
-    const h = this.held;
-    h.bytes = this.heldBytes;
-    h.offset = 0;
-    h.caplen = n;
-    h.wireLen = frame.wireLen;
-    h.tsSec = frame.tsSec;
-    h.tsNsec = frame.tsNsec;
-    h.linkType = frame.linkType;
-    h.interfaceId = frame.interfaceId;
-    h.number = frame.number;
-    h.fileOffset = frame.fileOffset;
+    this.held.copyOf(frame, this.heldBytes);
     this.hasHeld = true;
     this.heldSec = ts;
   }

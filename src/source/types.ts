@@ -46,6 +46,23 @@ export class Frame {
   number = 0;
   /** Byte offset of this packet's record header within the (decompressed) input. */
   fileOffset = 0;
+
+  /**
+   * Makes this frame a copy of `f` whose bytes are `bytes` (a copy of f's captured bytes, from offset 0): a frame held
+   * past the callback that lent it (see PacedSource). Beside the fields above, so that a new field is copied too.
+   */
+  copyOf(f: Frame, bytes: Uint8Array): void {
+    this.bytes = bytes;
+    this.offset = 0;
+    this.caplen = f.caplen;
+    this.wireLen = f.wireLen;
+    this.tsSec = f.tsSec;
+    this.tsNsec = f.tsNsec;
+    this.linkType = f.linkType;
+    this.interfaceId = f.interfaceId;
+    this.number = f.number;
+    this.fileOffset = f.fileOffset;
+  }
 }
 
 /**

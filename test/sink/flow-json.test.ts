@@ -4,10 +4,7 @@
  * checksum verification and short timeouts (which end flows in other states), and on a generated port scan whose
  * connections stay in the log tier (tcp/deferred.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localNets } from '../../src/cli/options.js';
 import { flowRecord } from '../../src/flow/snapshot.js';
@@ -19,8 +16,8 @@ import { encodeRecordJson } from '../../src/sink/json-bytes.js';
 import { GrowingOut } from '../../src/sink/writers.js';
 import { openCapture } from '../../src/source/open.js';
 import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
+import { makeFlood } from '../helpers/flood.js';
 
-const MAKE_FLOOD = resolve(import.meta.dirname, '../../../shared/bench/make-flood.mjs');
 
 async function bothWays(path: string, flowTable: FlowTableOptions, verifyChecksums: boolean): Promise<[string, string, number]> {
   const direct = new GrowingOut();
@@ -74,9 +71,7 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
   }, 120_000);
 
   it('writes the bytes of the record on a port scan (connections in the log tier, resets, evictions)', async () => {
-    const pcap = join(mkdtempSync(join(tmpdir(), 'sockscope-fj-')), 'scan.pcap');
-    const made = spawnSync(process.execPath, [MAKE_FLOOD, '--scenario', 'portscan', '--packets', '40k', '--hosts', '1', '--seed', '2', '--out', pcap, '--quiet']);
-    expect(made.status).toBe(0);
+    const pcap = makeFlood(['--scenario', 'portscan', '--packets', '40k', '--hosts', '1', '--seed', '2']);
     const [direct, viaRecord, n] = await bothWays(pcap, { maxFlows: 5000 }, false);
     expect(n).toBeGreaterThan(15_000);
     expect(direct === viaRecord).toBe(true);
@@ -85,9 +80,7 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
   });
 
   it('writes the bytes of the record on a SYN flood (lone SYNs of many signatures, retransmitted SYNs)', async () => {
-    const pcap = join(mkdtempSync(join(tmpdir(), 'sockscope-fj-')), 'flood.pcap');
-    const made = spawnSync(process.execPath, [MAKE_FLOOD, '--scenario', 'synflood', '--packets', '30k', '--seed', '3', '--out', pcap, '--quiet']);
-    expect(made.status).toBe(0);
+    const pcap = makeFlood(['--scenario', 'synflood', '--packets', '30k', '--seed', '3']);
     const [direct, viaRecord, n] = await bothWays(pcap, { maxFlows: 4000 }, false);
     expect(n).toBeGreaterThan(25_000);
     expect(direct === viaRecord).toBe(true);

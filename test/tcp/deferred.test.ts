@@ -3,17 +3,12 @@
  * a generated SYN flood and a port scan give the same records with the segment log and the lone-SYN shortcut as with
  * a tracker of its own for every connection from its first segment.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordJson } from '../../src/sink/fields.js';
 import { useTiers } from '../../src/tcp/deferred.js';
 import type { FlowTableOptions } from '../../src/pipeline.js';
 import { corpusCaptures, HAVE_CORPUS, runCapture } from '../helpers/corpus.js';
-
-const MAKE_FLOOD = resolve(import.meta.dirname, '../../../shared/bench/make-flood.mjs');
+import { makeFlood } from '../helpers/flood.js';
 
 async function lines(path: string, table: FlowTableOptions = {}, verifyChecksums = false): Promise<string[]> {
   const r = await runCapture(path, table, { verifyChecksums });
@@ -28,13 +23,6 @@ async function bothWays(path: string, table: FlowTableOptions = {}, verify = fal
   const tracked = await lines(path, table, verify);
   useTiers({ log: true, loneSyn: true });
   return [tiered, tracked];
-}
-
-function flood(args: string[]): string {
-  const pcap = join(mkdtempSync(join(tmpdir(), 'sockscope-tiers-')), 'flood.pcap');
-  const made = spawnSync(process.execPath, [MAKE_FLOOD, ...args, '--out', pcap, '--quiet']);
-  expect(made.status).toBe(0);
-  return pcap;
 }
 
 describe.skipIf(!HAVE_CORPUS)('TCP state tiers', () => {
@@ -53,11 +41,11 @@ describe.skipIf(!HAVE_CORPUS)('TCP state tiers', () => {
   }, 120_000);
 
   it('give the same records on a SYN flood and a port scan (lone SYNs, retransmitted SYNs, resets, evictions)', async () => {
-    const syn = flood(['--scenario', 'synflood', '--packets', '20k', '--seed', '5']);
+    const syn = makeFlood(['--scenario', 'synflood', '--packets', '20k', '--seed', '5']);
     const [a, b] = await bothWays(syn, { maxFlows: 3000 });
     expect(a.length).toBeGreaterThan(15_000);
     expect(a).toEqual(b);
-    const scan = flood(['--scenario', 'portscan', '--packets', '20k', '--hosts', '1', '--seed', '6']);
+    const scan = makeFlood(['--scenario', 'portscan', '--packets', '20k', '--hosts', '1', '--seed', '6']);
     const [c, d] = await bothWays(scan, { maxFlows: 3000, tcpIdleSec: 2 });
     expect(c.length).toBeGreaterThan(8_000);
     expect(c).toEqual(d);
