@@ -467,8 +467,21 @@ export class FlowTable {
   /** Every flow held, in the order flush ends them (oldest activity first, then serial): for flushing in batches. */
   flushOrder(): Flow[] {
     const all = this.flows();
-    all.sort((a, b) => a.lastSeenSec - b.lastSeenSec || a.serial - b.serial);
-    return all;
+    // Sorted by keys copied into arrays first: a comparison then reads two dense arrays, not two flows and their
+    // times (a cache miss each, with a million flows open at the end of a UDP flood).
+    const n = all.length;
+    const last = new Float64Array(n), serial = new Float64Array(n);
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const f = all[i]!; // i < n
+      last[i] = f.lastSeenSec;
+      serial[i] = f.serial;
+      order[i] = i;
+    }
+    order.sort((a, b) => last[a]! - last[b]! || serial[a]! - serial[b]!); // a, b < n
+    const out = new Array<Flow>(n);
+    for (let k = 0; k < n; k++) out[k] = all[order[k]!]!; // k < n, order[k] < n
+    return out;
   }
 
   /** Ends `f`, one of flushOrder()'s flows, with `reason` (unless it already has one). */
@@ -479,10 +492,10 @@ export class FlowTable {
 
   /** Every flow held, in no particular order (allocates: for snapshots, not the packet path). */
   flows(): Flow[] {
+    // From the slots, in one pass over two dense arrays (the wheel's lists would be a walk from flow to flow).
     const out: Flow[] = [];
-    for (let s = 0; s < WHEEL_SLOTS; s++) {
-      for (let f = this.wheel[s] ?? null; f !== null; f = f.wheelNext) out.push(f);
-    }
+    const tags = this.tags, slots = this.slots;
+    for (let i = 0; i < tags.length; i++) if (tags[i] !== 0) out.push(slots[i]!); // a tagged slot holds a flow
     return out;
   }
 
