@@ -27,20 +27,23 @@ function alive(session: string): boolean {
   }
 }
 
-/** Starts `sockscope watch ARGS` in a new detached tmux session of the given size; the shell prints EXIT=<code>. */
+/**
+ * Starts `sockscope watch ARGS` in a new detached tmux session of the given size; the shell prints EXIT=<code> and
+ * keeps the pane 4 s (long enough for a poll to read it on a busy machine).
+ */
 function startWatch(args: string, columns = 120, rows = 40, after = ''): string {
   const session = `sockscope-tui-${process.pid}-${++counter}`;
   sessions.push(session);
   // CI must not leak into the UI (Ink draws only the last frame in CI); TERM as a real terminal emulator sets it.
-  const cmd = `env -u CI -u CONTINUOUS_INTEGRATION TERM=xterm-256color node bin/sockscope watch ${args}; echo EXIT=$?; ${after} sleep 2`;
+  const cmd = `env -u CI -u CONTINUOUS_INTEGRATION TERM=xterm-256color node bin/sockscope watch ${args}; echo EXIT=$?; ${after} sleep 4`;
   tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), cmd);
   return session;
 }
 
 const screen = (session: string): string => tmux('capture-pane', '-p', '-t', session);
 
-/** Polls the screen until `test` holds (at most `ms`); returns the last screen either way. */
-async function waitFor(session: string, test: (s: string) => boolean, ms = 8000): Promise<string> {
+/** Polls the screen until `test` holds (at most `ms`: a machine busy with other tests is slow); returns the last screen either way. */
+async function waitFor(session: string, test: (s: string) => boolean, ms = 15_000): Promise<string> {
   const until = Date.now() + ms;
   let s = '';
   while (Date.now() < until) {
@@ -132,7 +135,7 @@ describe.skipIf(!existsSync(`${ROOT}/dist/cli/main.js`))('sockscope watch in tmu
     expect(scr).toContain('EXIT=0');
     expect(scr).toMatch(/126 packets read/);
     expect(scr).not.toContain('Originator');
-    const ended = Date.now() + 5000;
+    const ended = Date.now() + 10_000;
     while (alive(s) && Date.now() < ended) await new Promise((r) => setTimeout(r, 100));
     expect(alive(s)).toBe(false);
   });
