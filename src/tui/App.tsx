@@ -413,6 +413,7 @@ export default function App({
             gone={liveDetail === undefined}
             width={width}
             flowByUid={(uid) => snapshot.flows.find((r) => r.uid === uid)}
+            height={bodyRows + 1}
           />
         ) : view === 'totals' ? (
           <TotalsView

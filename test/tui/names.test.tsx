@@ -5,13 +5,14 @@
  * captures.
  */
 import { execFileSync } from 'node:child_process';
+import { renderToString } from 'ink';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../src/flow/record.js';
 import { configureNames } from '../../src/inspect/names.js';
 import type { Snapshot, SnapshotFeed } from '../../src/pipeline-types.js';
 import App from '../../src/tui/App.js';
-import { detailRows, nameRows } from '../../src/tui/components/FlowDetail.js';
+import FlowDetail, { detailRows, nameRows } from '../../src/tui/components/FlowDetail.js';
 import { rowLines } from '../../src/tui/components/FlowTable.js';
 import { serviceRowParts } from '../../src/tui/components/ServicesView.js';
 import { flowName, groupServices, layoutColumns, layoutTwoLines, twoLinesFor, type CellContext } from '../../src/tui/model.js';
@@ -135,6 +136,17 @@ describe('the Name column and the detail view on zeek/wikipedia.pcap (--names)',
     // A DNS flow: its question, type and answer code.
     const dns = snap.flows.find((x) => x.names?.dnsQuery === 'meta.wikimedia.org' && x.names.dnsQtype === 28)!;
     expect(nameRows(dns).find((x) => x.label === 'dns')?.value).toBe('meta.wikimedia.org AAAA   answer NOERROR');
+  });
+
+  it('the detail fits a short terminal: the window events and sequence bytes give way, the names and throughput stay', () => {
+    const r = snap.flows.find((x) => x.origPort === 50001)!;
+    const whole = renderToString(<FlowDetail record={r} history={[]} gone={false} width={80} />, { columns: 80 }).split('\n');
+    const short = renderToString(<FlowDetail record={r} history={[]} gone={false} width={80} height={18} />, { columns: 80 }).split('\n');
+    expect(whole).toHaveLength(20);
+    expect(short).toHaveLength(18);
+    const labels = (ls: string[]) => ls.map((l) => l.slice(0, 15).trim());
+    expect(labels(whole).filter((l) => !labels(short).includes(l))).toEqual(['seq bytes', 'window events']);
+    for (const l of ['service', 'http', 'resp_name', 'community_id', 'throughput']) expect(labels(short)).toContain(l);
   });
 
   it('the services view lists each listener\'s confirmed services and the names its clients asked for', () => {

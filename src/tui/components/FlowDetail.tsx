@@ -18,6 +18,8 @@ export type Props = {
   readonly width: number;
   /** The flows of the snapshot by uid (for the tunnel chain); unknown uids are shown as uids. */
   readonly flowByUid?: (uid: string) => FlowRecord | undefined;
+  /** Lines the view has; the least useful lines give way when the detail is longer. @default as many as it takes */
+  readonly height?: number;
 };
 
 /** Most tunnel layers followed outward in the chain. */
@@ -137,10 +139,18 @@ export function detailRows(r: FlowRecord): Array<readonly [string, string, strin
 }
 
 /**
- * Everything about one flow: both sockets, conn_state and history, each end's state and how it got there, the
- * per-direction counters, TCP options, handshake RTT, retransmission and window events, and a throughput sparkline.
+ * Rows of the two-column part and lines below it that give way, first to last, when the view is shorter than the
+ * detail (80x24 with names): the window events, the sequence-space and payload bytes, the Community ID, the TCP
+ * options and flags. The rest (names, states, packets and bytes, retransmissions, transitions, RTT, throughput) stays.
  */
-export default function FlowDetail({ record: r, history, gone, width, flowByUid }: Props) {
+const GIVES_WAY: readonly string[] = ['window events', 'seq bytes', 'data bytes', 'payload bytes', 'community_id', 'options', 'flags'];
+
+/**
+ * Everything about one flow: both sockets, conn_state and history, what the flow is (names), each end's state and how
+ * it got there, the per-direction counters, TCP options, handshake RTT, retransmission and window events, and a
+ * throughput sparkline. With `height`, lines give way (GIVES_WAY) until it fits.
+ */
+export default function FlowDetail({ record: r, history, gone, width, flowByUid, height }: Props) {
   const chain = tunnelChainText(r, flowByUid ?? (() => undefined));
   const label = 15;
   const col = Math.max(10, Math.floor((width - label - 2) / 2));
@@ -153,6 +163,16 @@ export default function FlowDetail({ record: r, history, gone, width, flowByUid 
     r.proto === 'tcp'
       ? `handshake RTT: SYN→SYN+ACK ${formatRtt(r.rttSynSec)}, SYN+ACK→ACK ${formatRtt(r.rttAckSec)}   missed bytes ${groupDigits(r.missedBytes)}`
       : `missed bytes ${groupDigits(r.missedBytes)}`;
+  const names = nameRows(r);
+  const rows = detailRows(r);
+  const disagreement = kernelDisagreement(r);
+  // Title, conn_state, the two-column title, RTT and throughput, then the rest.
+  const lines = 5 + names.length + rows.length + (disagreement !== undefined ? 1 : 0) + (r.proto === 'tcp' ? 2 : 0) + (chain !== '' ? 1 : 0);
+  const dropped = new Set<string>();
+  for (const k of GIVES_WAY) {
+    if (height === undefined || lines - dropped.size <= height) break;
+    if (names.some((x) => x.label === k) || rows.some(([key]) => key === k)) dropped.add(k);
+  }
   return (
     <Box flexDirection="column" flexShrink={0}>
       <Text bold wrap="truncate-end">
@@ -164,18 +184,18 @@ export default function FlowDetail({ record: r, history, gone, width, flowByUid 
           width,
         )}
       </Text>
-      {nameRows(r).map((x) => (
+      {names.filter((x) => !dropped.has(x.label)).map((x) => (
         <Text key={x.label} wrap="truncate-end">
           <Text color="cyan">{fit(x.label, label)}</Text>  <Text dimColor={x.guess === true} italic={x.guess === true}>{fit(x.value, Math.max(1, width - label - 2))}</Text>
         </Text>
       ))}
       <Text bold underline wrap="truncate-end">{fit('', label)}  {fit('Originator', col - 1)} {fit('Responder', col - 1)}</Text>
-      {detailRows(r).map(([k, o, p]) => (
+      {rows.filter(([k]) => !dropped.has(k)).map(([k, o, p]) => (
         <Text key={k} wrap="truncate-end">
           <Text color="cyan">{fit(k, label)}</Text>  {fit(o, col - 1)} {fit(p, col - 1)}
         </Text>
       ))}
-      {kernelDisagreement(r) !== undefined ? <Text color="red" bold wrap="truncate-end">{fit(kernelDisagreement(r)!, width)}</Text> : null}
+      {disagreement !== undefined ? <Text color="red" bold wrap="truncate-end">{fit(disagreement, width)}</Text> : null}
       {r.proto === 'tcp' ? (
         <>
           <Text wrap="truncate-end">{fit(`orig: ${transitionsText(r.orig.transitions, r.startSec)}`, width)}</Text>
