@@ -77,6 +77,15 @@ describe.skipIf(!haveTcpdump || !existsSync(`${ROOT}/dist/cli/main.js`))('flows 
     expect(sockscope('flows', '-q', '-j', 'many', corpus('zeek/wikipedia.pcap')).err).toContain('expected a positive whole number');
   });
 
+  it('warns that name: and service: match nothing without --names, and not with it', () => {
+    const off = sockscope('flows', '-q', '-f', 'ndjson', '--filter', 'name:wikimedia.org', corpus('zeek/wikipedia.pcap'));
+    expect([off.code, off.out]).toEqual([0, '']);
+    expect(off.err).toContain('sockscope: warning: name: and service: match nothing without payload inspection: flows --names');
+    const on = sockscope('flows', '-q', '-f', 'ndjson', '--names', '--filter', 'name:wikimedia.org', corpus('zeek/wikipedia.pcap'));
+    expect(on.err).toBe('');
+    expect(on.out.trim().split('\n').length).toBeGreaterThan(10);
+  });
+
   it('needs files: standard input cannot be read twice', () => {
     const r = sockscope('flows', '--write-packets', join(dir, 'x.pcap'), '-');
     expect(r.code).toBe(2);

@@ -118,6 +118,10 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
         : 'worker threads are not available here';
       if (why !== '') env.stderr.write(`sockscope: -j ${o.threads} not used: ${why}\n`);
     }
+    if (o.filter?.usesNames === true && o.names !== true) {
+      // A flow has a service and payload names only where its payload was looked at: say so rather than match nothing.
+      env.stderr.write('sockscope: warning: name: and service: match nothing without payload inspection: flows --names\n');
+    }
     // Ctrl-C or SIGTERM: stop reading, write every open flow and the summary, exit 130 or 143.
     const stop = new StopOnSignals((line) => {
       if (o.quiet !== true) env.stderr.write(`\n${line}\n`);
