@@ -457,14 +457,16 @@ function startGathering(names: FlowNames, buf: Uint8Array, b: Uint8Array, off: n
   buf.set(b.subarray(off, end));
   names.hello = buf;
   names.helloLen = end - off;
-  names.helloNext = (seq + (end - off)) >>> 0;
+  // Kept as int32 (| 0), not uint32: a field that stays a small integer keeps the object's shape (a uint32 above 2^31
+  // would make V8 change the field to a double, and throw away the code that relied on it).
+  names.helloNext = (seq + (end - off)) | 0;
   names.helloKind = kind;
 }
 
 /** The next originator segment of a ClientHello or HTTP request head being gathered: appended when it continues it exactly. */
 function continueHello(names: FlowNames, b: Uint8Array, off: number, end: number, seq: number): void {
   const buf = names.hello!; // caller checked
-  if (seq !== names.helloNext) {
+  if ((seq | 0) !== names.helloNext) {
     // A retransmission or a segment out of order: this bounded gathering does not reorder; give up on it.
     if (((seq - names.helloNext) | 0) > 0) names.hello = null;
     return;
@@ -472,7 +474,7 @@ function continueHello(names: FlowNames, b: Uint8Array, off: number, end: number
   const n = Math.min(end - off, buf.length - names.helloLen);
   buf.set(b.subarray(off, off + n), names.helloLen);
   names.helloLen += n;
-  names.helloNext = (names.helloNext + (end - off)) >>> 0;
+  names.helloNext = (names.helloNext + (end - off)) | 0;
   if (names.helloKind === GATHER_HTTP) {
     if (!parseHttpRequest(buf, 0, names.helloLen, HTTP)) {
       names.hello = null;
