@@ -393,6 +393,19 @@ function extras(out: ChunkedOut, flow: Flow, reason: EndReason): void {
     const fromFlow = f.fromFlow;
     const v = fromFlow !== undefined ? fromFlow(flow) : f.get(rec ?? flowRecord(flow, reason));
     if (v === undefined) continue;
+    if (typeof v === 'string' && plainAscii(v)) {
+      // Printable ASCII without `"` or `\\` (names, banners, states, uids): JSON.stringify would only add the quotes.
+      if (pos + v.length + 256 > buf.length) {
+        out.len = pos;
+        out.reserve(v.length + LINE_RESERVE);
+        enter(out);
+      }
+      bytes(EXTRA_KEY[i]!); // i < length
+      buf[pos++] = 0x22; // "
+      ascii(v);
+      buf[pos++] = 0x22;
+      continue;
+    }
     if (typeof v !== 'number' && typeof v !== 'boolean') {
       // A string or a set (tunnel_parents, an array of uids), as encodeRecordJson writes them.
       const text = JSON.stringify(v);
@@ -410,3 +423,13 @@ function extras(out: ChunkedOut, flow: Flow, reason: EndReason): void {
     else bool(v);
   }
 }
+
+/** Whether `s` is printable ASCII without `"` or `\\`: its JSON text is itself in quotes. */
+function plainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
