@@ -1,59 +1,25 @@
-import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../src/flow/record.js';
 import { ReplayControl } from '../../src/pipeline.js';
-import type { Snapshot, SnapshotFeed } from '../../src/pipeline-types.js';
+import type { Snapshot } from '../../src/pipeline-types.js';
 import App from '../../src/tui/App.js';
 import { LIVE_LIMITS } from '../../src/tui/components/Header.js';
 import { displayWidth } from '../../src/tui/model.js';
 import { corpus, finalSnapshot, fixture, readConnLog, sock } from './corpus.js';
 import { direction, record } from './records.js';
+import { startApp, TestFeed, tick } from './harness.js';
 
-/** A feed the test publishes to by hand. */
-class TestFeed implements SnapshotFeed {
-  private listeners = new Set<() => void>();
-  constructor(private snap: Snapshot) {}
-  subscribe = (l: () => void) => {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  };
-  current = () => this.snap;
-  publish(s: Snapshot) {
-    this.snap = s;
-    for (const l of this.listeners) l();
-  }
-}
 
 const KEY = { down: '\u001b[B', up: '\u001b[A', pageDown: '\u001b[6~', enter: '\r', esc: '\u001b', tab: '\t' };
-const tick = () => new Promise((r) => setTimeout(r, 30));
 let unmount: (() => void) | undefined;
 afterEach(() => unmount?.());
 
 async function start(props: Parameters<typeof App>[0]) {
-  const r = render(<App columns={100} rows={30} {...props} />);
-  unmount = r.unmount;
-  await tick();
-  /** Waits until no frame has been drawn for 100 ms (at most 3 s): every key typed so far has been handled. */
-  const settle = async () => {
-    const until = Date.now() + 3000;
-    let n = -1;
-    while (n !== r.frames.length && Date.now() < until) {
-      n = r.frames.length;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  };
-  /** Types keys one at a time, then lets the UI settle. */
-  const press = async (...keys: string[]) => {
-    for (const k of keys) {
-      r.stdin.write(k);
-      await tick();
-    }
-    await settle();
-  };
-  const frame = () => r.lastFrame() ?? '';
+  const app = await startApp({ columns: 100, rows: 30, ...props });
+  unmount = app.unmount;
   /** Lines of the table body (after 3 header lines, the filter bar and the title row; before the status line). */
-  const body = () => frame().split('\n').slice(5, -1).filter((l) => l.trim() !== '');
-  return { ...r, press, frame, body };
+  const body = () => app.frame().split('\n').slice(5, -1).filter((l) => l.trim() !== '');
+  return { ...app, body };
 }
 
 // ── Real capture: Zeek's wikipedia trace ─────────────────────────────────────────────────────────────────────────

@@ -4,24 +4,14 @@
  * replays sort by rate. Checked on Zeek's wikipedia trace against its conn.log.
  */
 import type { Key } from 'ink';
-import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Snapshot, SnapshotFeed } from '../../src/pipeline-types.js';
 import App from '../../src/tui/App.js';
 import { keysText } from '../../src/tui/components/StatusBar.js';
 import { actionOf, helpRows, KEY_MAP, keyHints, keysSummary } from '../../src/tui/keys.js';
 import { compactRate } from '../../src/tui/model.js';
 import { corpus, finalSnapshot, readConnLog } from './corpus.js';
+import { startApp, TestFeed } from './harness.js';
 
-class TestFeed implements SnapshotFeed {
-  private listeners = new Set<() => void>();
-  constructor(private snap: Snapshot) {}
-  subscribe = (l: () => void) => {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  };
-  current = () => this.snap;
-}
 
 const noKey: Key = {
   upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
@@ -59,27 +49,11 @@ let unmount: (() => void) | undefined;
 afterEach(() => unmount?.());
 
 async function start(props: Parameters<typeof App>[0]) {
-  const r = render(<App columns={120} rows={40} {...props} />);
-  unmount = r.unmount;
-  const settle = async () => {
-    const until = Date.now() + 3000;
-    let n = -1;
-    while (n !== r.frames.length && Date.now() < until) {
-      n = r.frames.length;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  };
-  await settle();
-  const press = async (...keys: string[]) => {
-    for (const k of keys) {
-      r.stdin.write(k);
-      await new Promise((res) => setTimeout(res, 30));
-    }
-    await settle();
-  };
-  const frame = () => r.lastFrame() ?? '';
-  const rows = () => frame().split('\n').filter((l) => /^(tcp|udp|icmp6?)\s/.test(l));
-  return { press, frame, rows };
+  const app = await startApp({ columns: 120, rows: 40, ...props });
+  unmount = app.unmount;
+  await app.press(); // settled: the first frames drawn
+  const rows = () => app.frame().split('\n').filter((l) => /^(tcp|udp|icmp6?)\s/.test(l));
+  return { press: app.press, frame: app.frame, rows };
 }
 
 describe('App acts on the key map (zeek/wikipedia.pcap)', async () => {

@@ -6,54 +6,27 @@
  */
 import { execFileSync } from 'node:child_process';
 import { renderToString } from 'ink';
-import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../src/flow/record.js';
 import { configureNames } from '../../src/inspect/names.js';
-import type { Snapshot, SnapshotFeed } from '../../src/pipeline-types.js';
+import type { Snapshot } from '../../src/pipeline-types.js';
 import App from '../../src/tui/App.js';
 import FlowDetail, { detailRows, nameRows } from '../../src/tui/components/FlowDetail.js';
 import { rowLines } from '../../src/tui/components/FlowTable.js';
 import { serviceRowParts } from '../../src/tui/components/ServicesView.js';
 import { flowName, groupServices, layoutColumns, layoutTwoLines, twoLinesFor, type CellContext } from '../../src/tui/model.js';
 import { corpus, finalSnapshot, sock } from './corpus.js';
+import { startApp, TestFeed, tick } from './harness.js';
 import { direction, record } from './records.js';
 
-class TestFeed implements SnapshotFeed {
-  private listeners = new Set<() => void>();
-  constructor(private snap: Snapshot) {}
-  subscribe = (l: () => void) => {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  };
-  current = () => this.snap;
-}
 
-const tick = () => new Promise((r) => setTimeout(r, 30));
 let unmount: (() => void) | undefined;
 afterEach(() => unmount?.());
 
 async function start(props: Parameters<typeof App>[0]) {
-  const r = render(<App {...props} />);
-  unmount = r.unmount;
-  await tick();
-  const settle = async () => {
-    const until = Date.now() + 3000;
-    let n = -1;
-    while (n !== r.frames.length && Date.now() < until) {
-      n = r.frames.length;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  };
-  const press = async (...keys: string[]) => {
-    for (const k of keys) {
-      r.stdin.write(k);
-      await tick();
-    }
-    await settle();
-  };
-  const frame = () => r.lastFrame() ?? '';
-  return { ...r, press, frame };
+  const app = await startApp(props);
+  unmount = app.unmount;
+  return app;
 }
 
 /** A corpus capture's final snapshot with payload inspection on (as watch --names runs). */
