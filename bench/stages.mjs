@@ -26,7 +26,7 @@ async function runStage(stage, file) {
   const { encodeFlowJson } = await import(dist('sink/flow-json.js'));
   const { ChunkedOut } = await import(dist('sink/writers.js'));
   // A sink that takes each chunk at once (as standard output to a file does), so that chunks are reused.
-  const out = new ChunkedOut({ write() {}, writableLength: 0 }, 60_000);
+  const out = new ChunkedOut({ write() {}, writableLength: 0, fd: -1 }, 60_000);
   const p = new DecodedPacket();
   const records = stage === 'flows';
   let written = 0;

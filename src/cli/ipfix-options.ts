@@ -118,6 +118,8 @@ export async function outputEnv(o: IpfixCliOptions, env: Env): Promise<{ env: En
  */
 class FileSink extends Writable {
   readonly path: string;
+  /** The file's descriptor: a sink with one is done with a chunk once it is written (see ChunkedOut). */
+  readonly fd: number;
   constructor(path: string, fd: number) {
     super({
       highWaterMark: 1 << 20,
@@ -139,5 +141,6 @@ class FileSink extends Writable {
       },
     });
     this.path = path;
+    this.fd = fd;
   }
 }

@@ -349,6 +349,12 @@ export class ChunkedOut implements TextOut {
   /** Chunks the sink has written, for reuse (see flush), and whether the sink queues writes (see flush). */
   private readonly spare: Buffer[] = [];
   private queues = false;
+  /**
+   * Whether chunks may be reused: only for a sink that writes to a file descriptor (standard output, a file), which
+   * is done with a chunk once it is written. A stream in the process (a PassThrough) may hand the very chunk on to
+   * its reader, to be read later.
+   */
+  private readonly reusable: boolean;
   private readonly out: ByteSink;
   private readonly maxDelayMs: number;
   private readonly onFailure: ((e: Error) => void) | undefined;
@@ -361,6 +367,7 @@ export class ChunkedOut implements TextOut {
     this.out = out;
     this.maxDelayMs = maxDelayMs;
     this.onFailure = onFailure;
+    this.reusable = typeof (out as { fd?: unknown }).fd === 'number';
   }
   /** Appends `s` as UTF-8. */
   write(s: string): void {
@@ -401,7 +408,7 @@ export class ChunkedOut implements TextOut {
     this.len = 0;
     if (this.failure !== null) return;
     try {
-      if (full.length !== CHUNK_BYTES) this.out.write(chunk);
+      if (full.length !== CHUNK_BYTES || !this.reusable) this.out.write(chunk);
       else if (this.queues) this.out.write(chunk, () => this.giveBack(full));
       else {
         // A sink that writes at once (stdout to a file or /dev/null, a pipe with room) holds nothing after the call:
