@@ -140,4 +140,8 @@ export const ENTERPRISE_ELEMENTS = {
     id: 18, name: 'sockscopeCommunityId', type: 'string', reversible: false,
     description: 'the Community ID v1 of the flow (as community_id in the other formats; empty with --no-community-id)',
   },
+  respName: {
+    id: 19, name: 'sockscopeRespName', type: 'string', reversible: false,
+    description: "with --names: the responder's name from an earlier DNS answer in the input (resp_name, passive DNS)",
+  },
 } as const satisfies Record<string, EnterpriseElement>;

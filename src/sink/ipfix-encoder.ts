@@ -75,7 +75,7 @@ export function templateFields(v6: boolean, biflow: boolean, pen: number): Field
   f.push(own(E.service), own(E.serverName), own(E.alpn), own(E.httpHost), own(E.httpMethod), own(E.dnsQuery));
   f.push(own(E.dnsQtype), own(E.dnsRcode), own(E.sshSoftware));
   if (biflow) f.push(own(E.sshSoftware, true));
-  f.push(own(E.communityId));
+  f.push(own(E.communityId), own(E.respName));
   return f;
 }
 
@@ -329,6 +329,7 @@ export class IpfixEncoder {
     o = this.varString(o + 4, cut(forward ? names.sshClient : names.sshServer));
     if (bi) o = this.varString(o, cut(names.sshServer));
     o = this.varString(o, communityId);
+    o = this.varString(o, cut(names.respName));
     this.len = o;
     this.records++;
     this.recordsEncoded++;
@@ -368,7 +369,7 @@ function cut(s: string): string {
 function namesSize(n: NamesRecord, bi: boolean, forward: boolean): number {
   return nameSize(n.service) + nameSize(n.serverName) + nameSize(n.alpn) + nameSize(n.httpHost) +
     nameSize(n.httpMethod) + nameSize(n.dnsQuery) + nameSize(forward ? n.sshClient : n.sshServer) +
-    (bi ? nameSize(n.sshServer) : 0);
+    (bi ? nameSize(n.sshServer) : 0) + nameSize(n.respName);
 }
 
 function nameSize(s: string): number {

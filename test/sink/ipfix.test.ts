@@ -70,6 +70,7 @@ function expectBiflow(d: IpfixDataRecord, r: FlowRecord): void {
   expect([v.get(own('dnsQtype')), v.get(own('dnsRcode'))]).toEqual(n == null ? [0, 65535] : [Math.max(n.dnsQtype, 0), n.dnsRcode < 0 ? 65535 : n.dnsRcode]);
   expect([v.get(own('sshSoftware')), v.get(own('sshSoftware', true))]).toEqual(n == null ? ['', ''] : [n.sshClient, n.sshServer]);
   expect(v.get(own('communityId'))).toBe(communityIdOfRecord(r) ?? '');
+  expect(v.get(own('respName'))).toBe(n == null ? '' : n.respName);
 }
 
 // ── Addresses ───────────────────────────────────────────────────────────────────────────────────────────────────
@@ -134,7 +135,7 @@ describe('IPFIX file (RFC 5655)', () => {
 
   it('names longer than 255 bytes are cut; names that do not fit a UDP message together are left out and counted', async () => {
     const long = 'a'.repeat(300);
-    const names = { service: 'http', serverName: long, alpn: '', httpHost: long, httpMethod: 'GET', dnsQuery: long, dnsQtype: 1, dnsRcode: 0, sshClient: long, sshServer: long };
+    const names = { service: 'http', serverName: long, alpn: '', httpHost: long, httpMethod: 'GET', dnsQuery: long, dnsQtype: 1, dnsRcode: 0, sshClient: long, sshServer: long, respName: long };
     const d = decodeMessages(fileBytes([record({ names })]))[1]!.records[0]!;
     expect([d.values.get(own('serverName')), d.values.get(own('httpMethod'))]).toEqual(['a'.repeat(255), 'GET']);
     const sock = createSocket('udp4');
