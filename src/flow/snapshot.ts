@@ -76,15 +76,22 @@ function uidCodes(serial: number): number[] {
   let b = Math.imul((serial + 0x6a09e667) ^ (a >>> 15) ^ uidSeed, 0x85ebca6b) >>> 0;
   let c = Math.imul(b ^ (b >>> 13) ^ serial ^ Math.imul(uidSeed, 0x27d4eb2d), 0xc2b2ae35) >>> 0;
   const codes = UID_CODES;
-  for (let i = 0; i < 17; i++) {
-    const w = i < 6 ? a : i < 12 ? b : c;
-    codes[i + 1] = BASE62_CODES[w % 62]!; // w % 62 < 62
-    if (i < 6) a = Math.floor(a / 62) ^ Math.imul(i + 1, 0x27d4eb2d) >>> 0;
-    else if (i < 12) b = Math.floor(b / 62) ^ Math.imul(i + 1, 0x165667b1) >>> 0;
-    else c = Math.floor(c / 62) ^ Math.imul(i + 1, 0x85ebca6b) >>> 0;
-    a >>>= 0; b >>>= 0; c >>>= 0;
-  }
+  base62Digits(codes, a, 0, 6, 0x27d4eb2d);
+  base62Digits(codes, b, 6, 12, 0x165667b1);
+  base62Digits(codes, c, 12, 17, 0x85ebca6b);
   return codes;
+}
+
+/**
+ * Characters `from` to `to` (exclusive) of a uid after its `C`, from the 32-bit word `w`: a base-62 digit each, the
+ * word divided by 62 and stirred with `mul` between them. Integer steps only (a double's % or Math.floor is a call).
+ */
+function base62Digits(codes: number[], w: number, from: number, to: number, mul: number): void {
+  for (let i = from; i < to; i++) {
+    const q = (w / 62) >>> 0; // w < 2^32: the quotient, rounded down
+    codes[i + 1] = BASE62_CODES[w - 62 * q]!; // < 62
+    w = (q ^ Math.imul(i + 1, mul)) >>> 0;
+  }
 }
 
 const BASE62_CODES: readonly number[] = Array.from(BASE62, (ch) => ch.charCodeAt(0));
