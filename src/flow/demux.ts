@@ -189,13 +189,19 @@ export class Demux {
       f = null;
     }
     const isTcp = p.proto === IpProto.TCP;
-    if (f !== null && isTcp && (p.tcpFlags & (TcpFlag.SYN | TcpFlag.RST)) === TcpFlag.SYN &&
-        this.trackerOf(f).isReuse(p, sentByOrig(f, p))) {
-      // A new SYN (or a SYN+ACK before the originator sent anything) on a closed tuple, or with a new initial
-      // sequence number: a new connection (Zeek IsReuse).
-      f.endReason = 'reuse';
-      table.remove(f);
-      f = null;
+    // Whether the replay tracker holds the replay of this flow's log (the reuse check below made it): its update then
+    // goes on from there instead of replaying the log again.
+    let logReplayed = false;
+    if (f !== null && isTcp && (p.tcpFlags & (TcpFlag.SYN | TcpFlag.RST)) === TcpFlag.SYN) {
+      logReplayed = f.tcp === null;
+      if (this.trackerOf(f).isReuse(p, sentByOrig(f, p))) {
+        // A new SYN (or a SYN+ACK before the originator sent anything) on a closed tuple, or with a new initial
+        // sequence number: a new connection (Zeek IsReuse).
+        f.endReason = 'reuse';
+        table.remove(f);
+        f = null;
+        logReplayed = false;
+      }
     }
     if (f === null) f = this.create(p, tsSec, serial);
     if (tunnel !== null && tunnel.length > 0) addTunnelParents(f, tunnel.flows, tunnel.length);
@@ -247,7 +253,7 @@ export class Demux {
       // Every TCP flow has a log or a tracker (see create()).
       const tcp = f.tcp;
       let ev: number;
-      if (tcp === null) ev = this.updateLogged(f, p, fromOrig, tsSec);
+      if (tcp === null) ev = this.updateLogged(f, p, fromOrig, tsSec, logReplayed);
       else ev = fromOrig ? tcp.updateEnds(p, f.tcpOrig!, f.tcpResp!, tsSec) : tcp.updateEnds(p, f.tcpResp!, f.tcpOrig!, tsSec);
       if (ev & TcpEvent.FLIP) this.flip(f);
       if (ev & TcpEvent.CLOSED) table.markClosing(f, tsSec, (ev & TcpEvent.RESET) !== 0 ? 'reset' : 'closed');
@@ -397,16 +403,16 @@ export class Demux {
   /**
    * One segment of a flow in the log tier: the replay tracker, fed the logged segments and then this one, gives the
    * segment's events. The segment is logged while there is room; otherwise the replay tracker, which has now seen
-   * every segment, becomes the flow's own tracker.
+   * every segment, becomes the flow's own tracker. `replayed`: the replay tracker already holds the log's replay.
    */
-  private updateLogged(f: Flow, p: DecodedPacket, fromOrig: boolean, tsSec: number): number {
+  private updateLogged(f: Flow, p: DecodedPacket, fromOrig: boolean, tsSec: number, replayed: boolean): number {
     const log = f.tcpLog!; // a TCP flow without a tracker has a log
     if (log.n === 0) {
       // A connection's first segment: a lone SYN of a signature seen before needs no replay (tcp/deferred.ts).
       const ev = logLoneSyn(log, p, fromOrig, tsSec);
       if (ev >= 0) return ev;
     }
-    const t = replay(log, this.replayTracker);
+    const t = replayed ? this.replayTracker : replay(log, this.replayTracker);
     const ev = t.update(p, fromOrig, tsSec);
     if (log.n < LOG_CAPACITY) {
       log.append(p, fromOrig, tsSec);

@@ -250,7 +250,9 @@ export function trackerForLine(log: SegmentLog): TcpConnection {
     const sig = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
       log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
     if (sig >= 0) {
-      log.load(segment);
+      const known = loneSyns.get(sig);
+      if (known !== undefined) return known.tracker;
+      log.load(segment); // a signature not seen yet: its tracker is made from this SYN
       const m = loneSyn(sig, segment, log.fromOrig, log.flipped, log.ts);
       if (m !== null) return m.tracker;
     }

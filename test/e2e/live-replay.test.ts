@@ -16,23 +16,12 @@ import {register as registerFlows} from '../../src/cli/commands/flows.js';
 import type {Env} from '../../src/cli/env.js';
 import {type CapModule, openLive} from '../../src/source/live.js';
 import {openCapture} from '../../src/source/open.js';
+import { FakeCap } from '../helpers/fake-cap.js';
 
 const DEMO = new URL('../../fixtures/demo.pcap', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'sockscope-live-replay-'));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
-/** cap's behaviour (binding.cc): copy each packet into the buffer given to open(), emit 'packet' synchronously. */
-class FakeCap extends EventEmitter {
-  static last: FakeCap | undefined;
-  static deviceList = () => [{name: 'veth0', addresses: [{addr: '10.99.0.1'}]}];
-  buffer: Buffer = Buffer.alloc(0);
-  open(_device: string, _filter: string, _bufSize: number, buffer: Buffer): string {
-    this.buffer = buffer;
-    FakeCap.last = this;
-    return 'ETHERNET';
-  }
-  close(): void {}
-}
 
 function testEnv(): Env & {out: () => string; err: () => string} {
   let out = '';
