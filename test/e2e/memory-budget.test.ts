@@ -8,22 +8,20 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PEAK_RSS_AT_EXIT, peakRssMb } from '../helpers/hostile.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/sockscope');
 const MAKE_FLOOD = resolve(import.meta.dirname, '../../../shared/bench/make-flood.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'sockscope-mem-'));
-/** Prints the process's peak resident memory (KiB) on stderr as it exits. */
-const PEAK_RSS = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))`;
 
 interface Rec { orig_pkts: number; resp_pkts: number; end_reason: string; history?: string; conn_state: string }
 
 function flows(pcap: string, args: string[]): { recs: Rec[]; err: string; peakMb: number; code: number | null } {
-  const r = spawnSync(process.execPath, ['--import', PEAK_RSS, BIN, 'flows', '-f', 'ndjson', ...args, pcap], {
+  const r = spawnSync(process.execPath, ['--import', PEAK_RSS_AT_EXIT, BIN, 'flows', '-f', 'ndjson', ...args, pcap], {
     encoding: 'utf8', maxBuffer: 1 << 30, timeout: 120_000, killSignal: 'SIGKILL',
   });
   const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Rec);
-  const peak = /maxrss (\d+)/.exec(r.stderr);
-  return { recs, err: r.stderr, peakMb: peak === null ? NaN : Number(peak[1]) / 1024, code: r.status };
+  return { recs, err: r.stderr, peakMb: peakRssMb(r.stderr), code: r.status };
 }
 
 describe.skipIf(spawnSync(process.execPath, [MAKE_FLOOD, '--help']).status !== 0)('--memory on a SYN flood', () => {

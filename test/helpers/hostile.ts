@@ -82,6 +82,21 @@ export function peakRss(pid: number): number {
   return 1024 * Number(/^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 }
 
+/**
+ * A `--import` module that prints `peak-rss KiB` on stderr as the process exits: VmHWM, the peak of this program's
+ * own memory. Not `process.resourceUsage().maxRSS`: Linux carries a spawned child's maxrss over from the parent it was
+ * forked from (a test worker holding hundreds of MB), so a child's figure is never below its parent's.
+ */
+export const PEAK_RSS_AT_EXIT =
+  `data:text/javascript,import{readFileSync}from'node:fs';process.on('exit',()=>process.stderr.write('peak-rss '+` +
+  `/VmHWM:\\s*(\\d+)/.exec(readFileSync('/proc/self/status','utf8'))[1]+'\\n'))`;
+
+/** The peak (MiB) printed by {@link PEAK_RSS_AT_EXIT} in `stderr`; NaN when absent. */
+export function peakRssMb(stderr: string): number {
+  const m = /^peak-rss (\d+)$/m.exec(stderr);
+  return m === null ? NaN : Number(m[1]) / 1024;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Every line of `text` parsed as JSON; a line that is not (a record cut short) throws. */
