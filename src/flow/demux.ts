@@ -233,11 +233,14 @@ export class Demux {
       f.rLastSec = tsSec;
     }
     f.lastSec = tsSec;
-    // Only a direction's first packets are looked at: tested on its packet count, which this packet just loaded,
-    // so that later packets touch no more of the flow than without names (a field further on is a cache miss). The
-    // flow's first packet, payload or not, looks up its addresses' names (passive DNS).
-    if (this.inspectPayload && (fromOrig ? f.oPkts : f.rPkts) <= NAMES_PACKETS && (p.payloadCaptured > 0 || f.oPkts + f.rPkts === 1)) {
-      inspectFlow(f, p, fromOrig);
+    // Only a direction's first packets are looked at, until the names say they are done with it: tested on its
+    // packet count and done flag, beside the counters this packet just loaded, so that later packets touch no more of
+    // the flow than without names (a field further on is a cache miss). The flow's first packet, payload or not, looks
+    // up its addresses' names (passive DNS).
+    if (this.inspectPayload && (fromOrig ? f.oPkts : f.rPkts) <= NAMES_PACKETS && (fromOrig ? f.oNamesDone : f.rNamesDone) === 0 &&
+        (p.payloadCaptured > 0 || f.oPkts + f.rPkts === 1) && !inspectFlow(f, p, fromOrig)) {
+      if (fromOrig) f.oNamesDone = 1;
+      else f.rNamesDone = 1;
     }
     if (isTcp) {
       const flags = p.tcpFlags;

@@ -101,12 +101,18 @@ export class Flow {
   /** TCP ACK and PSH counts of the segments sent (the other flags are rare; below). */
   oAck = 0;
   oPsh = 0;
+  /**
+   * 1 once the flow's names (inspect/names.ts) look at no more of this direction's payload, else 0: kept beside the
+   * direction's counters, which every packet loads, so that later packets skip the names without loading them.
+   */
+  oNamesDone = 0;
   rPkts = 0;
   rIpBytes = 0;
   rWireBytes = 0;
   rPayloadBytes = 0;
   rAck = 0;
   rPsh = 0;
+  rNamesDone = 0;
 
   /** IPv6 address words 0-2 (see oa3/ra3); 0 for IPv4. */
   oa0 = 0; oa1 = 0; oa2 = 0;
@@ -252,6 +258,7 @@ export class Flow {
     this.oPayloadBytes = 0; this.rPayloadBytes = 0;
     this.oAck = 0; this.rAck = 0;
     this.oPsh = 0; this.rPsh = 0;
+    this.oNamesDone = 0; this.rNamesDone = 0;
     this.oDataBytes = 0; this.rDataBytes = 0;
     this.oSyn = 0; this.rSyn = 0;
     this.oFin = 0; this.rFin = 0;
@@ -299,6 +306,7 @@ export function swapDirections(f: Flow): void {
   t = f.oAck; f.oAck = f.rAck; f.rAck = t;
   t = f.oPsh; f.oPsh = f.rPsh; f.rPsh = t;
   t = f.oUrg; f.oUrg = f.rUrg; f.rUrg = t;
+  t = f.oNamesDone; f.oNamesDone = f.rNamesDone; f.rNamesDone = t;
 }
 
 /** Whether `f` is a TCP connection attempt still unanswered in Zeek's model (TcpConnection.attemptPending). */

@@ -290,25 +290,28 @@ export function swappedNames(n: FlowNames): FlowNames {
 
 /**
  * Hands packet `p` of flow `f` (sent by the originator if `fromOrig`) to the flow's names. The demultiplexer calls it
- * for a flow's first packet and for the payload packets within the first packets of each direction (names stop
- * looking by themselves after INSPECT_PACKETS payload packets). At a flow's first packet, the names that DNS answers
- * gave its addresses (passive DNS) are looked up; then the payload of TCP and UDP packets is inspected.
+ * for a flow's first packet and for the payload packets within the first packets of each direction, until it returns
+ * false. At a flow's first packet, the names that DNS answers gave its addresses (passive DNS) are looked up; then the
+ * payload of TCP and UDP packets is inspected. Returns whether this direction's payload is still to be handed over
+ * (false: the names will look at none of it, whatever comes).
  */
-export function inspectFlow(f: Flow, p: DecodedPacket, fromOrig: boolean): void {
+export function inspectFlow(f: Flow, p: DecodedPacket, fromOrig: boolean): boolean {
   let names = f.names;
   if (names === null && f.oPkts + f.rPkts === 1 && anyAddressNamed()) names = nameEnds(f);
   const len = p.payloadCaptured;
   const proto = p.proto;
-  if (len <= 0 || (proto !== TCP && proto !== UDP)) return;
-  if (names !== null && names.doneFor(fromOrig)) return;
+  if (proto !== TCP && proto !== UDP) return false;
+  if (len <= 0) return true;
+  if (names !== null && names.doneFor(fromOrig)) return !finalFor(names, fromOrig, proto);
   if (names === null || names.shared) {
     if (names !== null && proto === TCP && (fromOrig ? names.oSeen : names.rSeen) > 0) {
       // A later TCP payload of a flow that has shown nothing: only a TLS hello could change that (inspectTcp), and
       // the packet is counted. Tested here without the scratch.
       const tls = parseTlsRecord(p.bytes, p.payload, p.payload + len, HELLO);
       if (tls !== Tls.CLIENT_HELLO && tls !== Tls.SERVER_HELLO && tls !== Tls.MORE) {
-        f.names = sharedNames(names.sharedState + (fromOrig ? 1 : 1 << SEEN_BITS)); // seen < INSPECT_PACKETS < MAX_SHARED_SEEN
-        return;
+        const next = sharedNames(names.sharedState + (fromOrig ? 1 : 1 << SEEN_BITS)); // seen < INSPECT_PACKETS < MAX_SHARED_SEEN
+        f.names = next;
+        return !finalFor(next, fromOrig, proto);
       }
     }
     const s = SCRATCH;
@@ -318,16 +321,29 @@ export function inspectFlow(f: Flow, p: DecodedPacket, fromOrig: boolean): void 
     inspect(s, p.bytes, p.payload, len, fromOrig, proto, p.srcPort, p.dstPort, p.seq);
     const code = sharedCode(s);
     if (code >= 0) {
-      f.names = sharedNames(code);
+      names = sharedNames(code);
     } else {
-      f.names = s;
+      names = s;
       SCRATCH = newFlowNames();
     }
-    return;
+    f.names = names;
+    return !finalFor(names, fromOrig, proto);
   }
   // Names made at the flow's first packet for its addresses: this is its first payload.
   if (names.oSeen + names.rSeen === 0) names.midstream = proto === TCP && f.oSyn + f.rSyn === 0;
   inspect(names, p.bytes, p.payload, len, fromOrig, proto, p.srcPort, p.dstPort, p.seq);
+  return !finalFor(names, fromOrig, proto);
+}
+
+/**
+ * Whether `n` (of a flow of protocol `proto`) is done with this direction for good. doneFor's limit grows (to
+ * STARTTLS_PACKETS) only when a protocol that can switch to TLS is confirmed, and that happens at a direction's first
+ * payload (inspectTcp): once the other direction has had its first, or at the larger limit, done stays done. UDP's
+ * limit is INSPECT_PACKETS whatever is confirmed (inspect).
+ */
+function finalFor(n: FlowNames, fromOrig: boolean, proto: number): boolean {
+  if (!n.doneFor(fromOrig)) return false;
+  return proto === UDP || (fromOrig ? n.rSeen : n.oSeen) > 0 || (fromOrig ? n.oSeen : n.rSeen) >= STARTTLS_PACKETS;
 }
 
 /** Gives flow `f` names of its own when a DNS answer named one of its addresses; returns them (or null). */

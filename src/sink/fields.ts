@@ -39,7 +39,7 @@ function perDirection(suffix: string, type: ZeekType, get: (d: DirectionRecord, 
 }
 
 /**
- * The fields that are unset for a flow when flowGatedFieldsUnset says so: those of the payload names, the tunnel
+ * The fields that are unset for a flow without names of its own when otherGatedFieldsUnset says so: those of the payload names, the tunnel
  * parents, the VLAN tags and the local view (sink/flow-json.ts then writes none of them without asking each).
  */
 export const FLOW_GATED_FIELDS = new Set<Field>();
@@ -48,6 +48,13 @@ function gated(f: Field): Field {
   FLOW_GATED_FIELDS.add(f);
   return f;
 }
+
+/**
+ * The fields of the payload names (a subset of FLOW_GATED_FIELDS), each with the FlowNames field it shows: unset when
+ * the flow has no names of its own, for an empty string and for -1. sink/flow-json.ts writes them straight from the
+ * names when otherGatedFieldsUnset says the rest of the gated fields are unset.
+ */
+export const NAME_FIELDS = new Map<Field, keyof NamesRecord>();
 
 /** Zeek conn.log fields (Zeek 9.1 order, without service/local_orig/local_resp/tunnel_parents). */
 export const ZEEK_FIELDS: readonly Field[] = [
@@ -96,18 +103,18 @@ export const SOCKSCOPE_FIELDS: readonly Field[] = [
   /** Community ID v1 of the flow's key, computed here, when a writer asks for it (see flow/community-id.ts). */
   { name: 'community_id', type: 'string', get: communityIdOfRecord, fromFlow: communityIdOfFlow },
   // From the payload, with --names (inspect/names.ts); unset without it and when not seen.
-  nameField('service', 'string', (n) => n.service),
-  nameField('server_name', 'string', (n) => n.serverName),
-  nameField('alpn', 'string', (n) => n.alpn),
-  nameField('http_host', 'string', (n) => n.httpHost),
-  nameField('http_method', 'string', (n) => n.httpMethod),
-  nameField('dns_query', 'string', (n) => n.dnsQuery),
-  nameField('dns_qtype', 'count', (n) => n.dnsQtype),
-  nameField('dns_rcode', 'count', (n) => n.dnsRcode),
-  nameField('ssh_client', 'string', (n) => n.sshClient),
-  nameField('ssh_server', 'string', (n) => n.sshServer),
+  nameField('service', 'string', 'service'),
+  nameField('server_name', 'string', 'serverName'),
+  nameField('alpn', 'string', 'alpn'),
+  nameField('http_host', 'string', 'httpHost'),
+  nameField('http_method', 'string', 'httpMethod'),
+  nameField('dns_query', 'string', 'dnsQuery'),
+  nameField('dns_qtype', 'count', 'dnsQtype'),
+  nameField('dns_rcode', 'count', 'dnsRcode'),
+  nameField('ssh_client', 'string', 'sshClient'),
+  nameField('ssh_server', 'string', 'sshServer'),
   // Passive DNS: the name an earlier DNS answer in the input gave for the responder's address (inspect/passive-dns.ts).
-  nameField('resp_name', 'string', (n) => n.respName),
+  nameField('resp_name', 'string', 'respName'),
   // Zeek's tunnel_parents, last here (in the zeek format in Zeek's own place, before ip_proto); unset when none.
   gated({
     name: 'tunnel_parents',
@@ -130,18 +137,20 @@ function tag(v: number | undefined): number | undefined {
 }
 
 /** A field of the payload names: unset when the flow has none, for an empty string and for -1. */
-function nameField(name: string, type: ZeekType, pick: (n: NamesRecord) => string | number): Field {
+function nameField(name: string, type: ZeekType, key: keyof NamesRecord): Field {
   const value = (n: NamesRecord | null | undefined): FieldValue => {
     if (n === null || n === undefined) return undefined;
-    const v = pick(n);
+    const v = n[key];
     return v === '' || v === -1 ? undefined : v;
   };
-  return gated({ name, type, get: (r) => value(r.names), fromFlow: (f) => value(f.names) });
+  const f = gated({ name, type, get: (r) => value(r.names), fromFlow: (fl) => value(fl.names) });
+  NAME_FIELDS.set(f, key);
+  return f;
 }
 
-/** Whether every field of FLOW_GATED_FIELDS is unset for `f`. */
-export function flowGatedFieldsUnset(f: Flow): boolean {
-  return (f.names === null || f.names.shared) && f.tunnelParents === null && f.vlan < 0 && f.innerVlan < 0 && !localConfigured();
+/** Whether every field of FLOW_GATED_FIELDS but the names (NAME_FIELDS) is unset for `f`. */
+export function otherGatedFieldsUnset(f: Flow): boolean {
+  return f.tunnelParents === null && f.vlan < 0 && f.innerVlan < 0 && !localConfigured();
 }
 
 /** Every field, Zeek's first. */

@@ -16,7 +16,8 @@ import { trackerForLine } from '../tcp/deferred.js';
 import { writeCommunityIdOfFlow } from '../flow/community-id.js';
 import { TCP_STATE_NAME } from '../tcp/state.js';
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
-import { ALL_FIELDS, FLOW_GATED_FIELDS, flowGatedFieldsUnset, type Field } from './fields.js';
+import { ALL_FIELDS, FLOW_GATED_FIELDS, NAME_FIELDS, otherGatedFieldsUnset, type Field } from './fields.js';
+import type { FlowNames } from '../inspect/names.js';
 import { writeFraction, writeUint } from './json-bytes.js';
 import type { ChunkedOut } from './writers.js';
 
@@ -374,18 +375,39 @@ const CID_INDEX = EXTRA_FIELDS.findIndex((f) => f.name === 'community_id');
 const PLAIN_EXTRAS_CID_ONLY = CID_INDEX >= 0 && EXTRA_FIELDS.every((f, i) => i === CID_INDEX || FLOW_GATED_FIELDS.has(f));
 const K_COMMUNITY_ID = CID_INDEX >= 0 ? EXTRA_KEY[CID_INDEX]! : lit('');
 
+/**
+ * The later fields a flow with names of its own writes when the other gated fields are unset (otherGatedFieldsUnset):
+ * community_id and the names, in this order, checked against ALL_FIELDS at load (NAMES_DIRECT).
+ */
+const DIRECT_ORDER = [
+  'community_id', 'service', 'server_name', 'alpn', 'http_host', 'http_method', 'dns_query', 'dns_qtype', 'dns_rcode',
+  'ssh_client', 'ssh_server', 'resp_name',
+] as const;
+const NAMES_DIRECT = PLAIN_EXTRAS_CID_ONLY &&
+  EXTRA_FIELDS.filter((f) => f.name === 'community_id' || NAME_FIELDS.has(f)).map((f) => f.name).join() === DIRECT_ORDER.join();
+/** The key of later field `name` (an empty key when there is none: NAMES_DIRECT is false then). */
+function extraKey(name: (typeof DIRECT_ORDER)[number]): Lit {
+  const i = EXTRA_FIELDS.findIndex((f) => f.name === name);
+  return i >= 0 ? EXTRA_KEY[i]! : lit(''); // i < length
+}
+const K_SERVICE = extraKey('service'), K_SERVER_NAME = extraKey('server_name'), K_ALPN = extraKey('alpn');
+const K_HTTP_HOST = extraKey('http_host'), K_HTTP_METHOD = extraKey('http_method'), K_DNS_QUERY = extraKey('dns_query');
+const K_DNS_QTYPE = extraKey('dns_qtype'), K_DNS_RCODE = extraKey('dns_rcode'), K_SSH_CLIENT = extraKey('ssh_client');
+const K_SSH_SERVER = extraKey('ssh_server'), K_RESP_NAME = extraKey('resp_name');
+
 /** The fields after the core ones, from the flow or else from its record, as encodeRecordJson writes them. */
 function extras(out: ChunkedOut, flow: Flow, reason: EndReason): void {
-  if (PLAIN_EXTRAS_CID_ONLY && flowGatedFieldsUnset(flow)) {
-    const at = pos + K_COMMUNITY_ID.length + 1;
-    const n = writeCommunityIdOfFlow(flow, buf, at);
-    if (n > 0) {
-      bytes(K_COMMUNITY_ID);
-      buf[pos] = 0x22; // "
-      pos = at + n;
-      buf[pos++] = 0x22;
+  if (PLAIN_EXTRAS_CID_ONLY && otherGatedFieldsUnset(flow)) {
+    const names = flow.names;
+    if (names === null || names.shared) {
+      communityId(flow);
+      return;
     }
-    return;
+    if (NAMES_DIRECT) {
+      communityId(flow);
+      namesOf(out, names);
+      return;
+    }
   }
   const rec: FlowRecord | null = EXTRAS_FROM_FLOW ? null : flowRecord(flow, reason);
   for (let i = 0; i < EXTRA_FIELDS.length; i++) {
@@ -393,35 +415,81 @@ function extras(out: ChunkedOut, flow: Flow, reason: EndReason): void {
     const fromFlow = f.fromFlow;
     const v = fromFlow !== undefined ? fromFlow(flow) : f.get(rec ?? flowRecord(flow, reason));
     if (v === undefined) continue;
-    if (typeof v === 'string' && plainAscii(v)) {
-      // Printable ASCII without `"` or `\\` (names, banners, states, uids): JSON.stringify would only add the quotes.
-      if (pos + v.length + 256 > buf.length) {
-        out.len = pos;
-        out.reserve(v.length + LINE_RESERVE);
-        enter(out);
-      }
-      bytes(EXTRA_KEY[i]!); // i < length
-      buf[pos++] = 0x22; // "
-      ascii(v);
-      buf[pos++] = 0x22;
+    if (typeof v === 'string') {
+      text(out, EXTRA_KEY[i]!, v); // i < length
       continue;
     }
     if (typeof v !== 'number' && typeof v !== 'boolean') {
-      // A string or a set (tunnel_parents, an array of uids), as encodeRecordJson writes them.
-      const text = JSON.stringify(v);
-      if (pos + 3 * text.length + 256 > buf.length) {
-        out.len = pos;
-        out.reserve(3 * text.length + LINE_RESERVE);
-        enter(out);
-      }
-      bytes(EXTRA_KEY[i]!); // i < length
-      pos += chunk.write(text, pos, 'utf8');
+      // A set (tunnel_parents, an array of uids), as encodeRecordJson writes it.
+      json(out, EXTRA_KEY[i]!, JSON.stringify(v)); // i < length
       continue;
     }
     bytes(EXTRA_KEY[i]!); // i < length
     if (typeof v === 'number') num(v, f.type === 'interval');
     else bool(v);
   }
+}
+
+/** community_id, written in place (none for a flow without ports it can hash). */
+function communityId(flow: Flow): void {
+  const at = pos + K_COMMUNITY_ID.length + 1;
+  const n = writeCommunityIdOfFlow(flow, buf, at);
+  if (n > 0) {
+    bytes(K_COMMUNITY_ID);
+    buf[pos] = 0x22; // "
+    pos = at + n;
+    buf[pos++] = 0x22;
+  }
+}
+
+/** The names fields of `n` (a flow's own names), in DIRECT_ORDER after community_id: as the generic loop writes them. */
+function namesOf(out: ChunkedOut, n: FlowNames): void {
+  if (n.service !== '') text(out, K_SERVICE, n.service);
+  if (n.serverName !== '') text(out, K_SERVER_NAME, n.serverName);
+  if (n.alpn !== '') text(out, K_ALPN, n.alpn);
+  if (n.httpHost !== '') text(out, K_HTTP_HOST, n.httpHost);
+  if (n.httpMethod !== '') text(out, K_HTTP_METHOD, n.httpMethod);
+  if (n.dnsQuery !== '') text(out, K_DNS_QUERY, n.dnsQuery);
+  if (n.dnsQtype !== -1) {
+    bytes(K_DNS_QTYPE);
+    uint(n.dnsQtype);
+  }
+  if (n.dnsRcode !== -1) {
+    bytes(K_DNS_RCODE);
+    uint(n.dnsRcode);
+  }
+  if (n.sshClient !== '') text(out, K_SSH_CLIENT, n.sshClient);
+  if (n.sshServer !== '') text(out, K_SSH_SERVER, n.sshServer);
+  if (n.respName !== '') text(out, K_RESP_NAME, n.respName);
+}
+
+/** Key and string `v` (of any length or content), as encodeRecordJson writes it. */
+function text(out: ChunkedOut, key: Lit, v: string): void {
+  if (!plainAscii(v)) {
+    json(out, key, JSON.stringify(v));
+    return;
+  }
+  // Printable ASCII without `"` or `\\` (names, banners, states, uids): JSON.stringify would only add the quotes.
+  if (pos + v.length + 256 > buf.length) {
+    out.len = pos;
+    out.reserve(v.length + LINE_RESERVE);
+    enter(out);
+  }
+  bytes(key);
+  buf[pos++] = 0x22; // "
+  ascii(v);
+  buf[pos++] = 0x22;
+}
+
+/** Key and JSON text `t`. */
+function json(out: ChunkedOut, key: Lit, t: string): void {
+  if (pos + 3 * t.length + 256 > buf.length) {
+    out.len = pos;
+    out.reserve(3 * t.length + LINE_RESERVE);
+    enter(out);
+  }
+  bytes(key);
+  pos += chunk.write(t, pos, 'utf8');
 }
 
 /** Whether `s` is printable ASCII without `"` or `\\`: its JSON text is itself in quotes. */

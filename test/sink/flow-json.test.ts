@@ -4,6 +4,8 @@
  * checksum verification and short timeouts (which end flows in other states), and on a generated port scan whose
  * connections stay in the log tier (tcp/deferred.ts).
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localNets } from '../../src/cli/options.js';
@@ -17,7 +19,45 @@ import { GrowingOut } from '../../src/sink/writers.js';
 import { openCapture } from '../../src/source/open.js';
 import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
 import { makeFlood } from '../helpers/flood.js';
+import { pcapHeader, recordHeader } from '../helpers/hostile.js';
 
+
+/** Raw IPv4 (LINKTYPE_RAW) carrying UDP from `src`:`sport` to `dst`:`dport`. */
+function ipv4Udp(src: number[], sport: number, dst: number[], dport: number, payload: Buffer): Buffer {
+  const ip = Buffer.alloc(28);
+  ip.writeUInt8(0x45, 0);
+  ip.writeUInt16BE(28 + payload.length, 2);
+  ip.writeUInt8(64, 8);
+  ip.writeUInt8(17, 9);
+  Buffer.from(src).copy(ip, 12);
+  Buffer.from(dst).copy(ip, 16);
+  ip.writeUInt16BE(sport, 20);
+  ip.writeUInt16BE(dport, 22);
+  ip.writeUInt16BE(8 + payload.length, 24);
+  return Buffer.concat([ip, payload]);
+}
+
+/**
+ * A DNS query and its answer for a name whose first label holds a quote and the byte 0xe9, then a datagram to the
+ * address the answer gave: names JSON escapes, in dns_query and (passive DNS) resp_name.
+ */
+function oddDnsNamePcap(): string {
+  const name = Buffer.concat([Buffer.from([7]), Buffer.from('we"ird', 'latin1'), Buffer.from([0xe9, 7]), Buffer.from('example'), Buffer.from([0])]);
+  const question = Buffer.concat([name, Buffer.from([0, 1, 0, 1])]);
+  const query = Buffer.concat([Buffer.from([0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]), question]);
+  const answer = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 9, 9, 9]);
+  const response = Buffer.concat([Buffer.from([0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]), question, answer]);
+  const frames = [
+    ipv4Udp([10, 0, 0, 1], 40000, [10, 0, 0, 53], 53, query),
+    ipv4Udp([10, 0, 0, 53], 53, [10, 0, 0, 1], 40000, response),
+    ipv4Udp([10, 0, 0, 1], 40001, [10, 9, 9, 9], 9999, Buffer.from('x')),
+  ];
+  const parts = [pcapHeader(65535, 101)];
+  frames.forEach((f, i) => parts.push(recordHeader(f.length, 1_700_000_000, i * 1000), f));
+  const path = join(mkdtempSync(join(tmpdir(), 'sockscope-odd-dns-')), 'odd.pcap');
+  writeFileSync(path, Buffer.concat(parts));
+  return path;
+}
 
 async function bothWays(path: string, flowTable: FlowTableOptions, verifyChecksums: boolean): Promise<[string, string, number]> {
   const direct = new GrowingOut();
@@ -50,25 +90,41 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
     expect(lines).toBeGreaterThan(5000);
   }, 120_000);
 
-  it('writes the bytes of the record with payload names and local networks on (every later field in play)', async () => {
-    configureNames({ payload: true });
-    configureLocal({ nets: localNets('10.0.0.0/8,192.168.0.0/16,172.16.0.0/12,fe80::/10') });
-    try {
-      let lines = 0;
-      let named = 0;
-      for (const c of corpusCaptures()) {
-        const [direct, viaRecord, n] = await bothWays(join(CORPUS, c), {}, false);
-        if (direct !== viaRecord) expect.soft(direct, c).toBe(viaRecord);
-        lines += n;
-        named += direct.split('"service":').length - 1;
+  for (const local of [false, true]) {
+    it(`writes the bytes of the record with payload names${local ? ' and local networks (every later field in play)' : ' (straight from the names)'}`, async () => {
+      configureNames({ payload: true });
+      if (local) configureLocal({ nets: localNets('10.0.0.0/8,192.168.0.0/16,172.16.0.0/12,fe80::/10') });
+      try {
+        let lines = 0;
+        let named = 0;
+        for (const c of corpusCaptures()) {
+          const [direct, viaRecord, n] = await bothWays(join(CORPUS, c), {}, false);
+          if (direct !== viaRecord) expect.soft(direct, c).toBe(viaRecord);
+          lines += n;
+          named += direct.split('"service":').length - 1;
+        }
+        expect(lines).toBeGreaterThan(2500);
+        expect(named).toBeGreaterThan(100);
+      } finally {
+        configureNames();
+        configureLocal();
       }
-      expect(lines).toBeGreaterThan(2500);
-      expect(named).toBeGreaterThan(100);
+    }, 120_000);
+  }
+
+  it('writes names that JSON escapes (a quote, a backslash) as the record does, in dns_query and resp_name', async () => {
+    configureNames({ payload: true });
+    try {
+      const [direct, viaRecord, n] = await bothWays(oddDnsNamePcap(), {}, false);
+      expect(n).toBe(2);
+      expect(direct).toBe(viaRecord);
+      // The label we"ird\xe9 is written by dnsNameText as we"ird\xe9 (the byte escaped), then quoted by JSON.
+      expect(direct).toContain('"dns_query":"we\\"ird\\\\xe9.example"');
+      expect(direct).toContain('"resp_name":"we\\"ird\\\\xe9.example"');
     } finally {
       configureNames();
-      configureLocal();
     }
-  }, 120_000);
+  });
 
   it('writes the bytes of the record on a port scan (connections in the log tier, resets, evictions)', async () => {
     const pcap = makeFlood(['--scenario', 'portscan', '--packets', '40k', '--hosts', '1', '--seed', '2']);
