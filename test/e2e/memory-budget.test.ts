@@ -12,6 +12,7 @@ import { PEAK_RSS_AT_EXIT, peakRssMb } from '../helpers/hostile.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/sockscope');
 const MAKE_FLOOD = resolve(import.meta.dirname, '../../../shared/bench/make-flood.mjs');
+const DEMO = resolve(import.meta.dirname, '../../fixtures/demo.pcap');
 const tmp = mkdtempSync(join(tmpdir(), 'sockscope-mem-'));
 
 interface Rec { orig_pkts: number; resp_pkts: number; end_reason: string; history?: string; conn_state: string }
@@ -49,8 +50,12 @@ describe.skipIf(spawnSync(process.execPath, [MAKE_FLOOD, '--help']).status !== 0
     const roomy = flows(pcap, ['--memory', '4096']);
     expect(roomy.recs.filter((r) => r.end_reason === 'evicted')).toHaveLength(0);
     expect(roomy.recs.reduce((n, r) => n + r.orig_pkts + r.resp_pkts, 0)).toBe(PACKETS);
-    // Budget plus the process's constant (Node, code, output buffers: about 100 MB here).
-    expect(small.peakMb).toBeLessThan(budget + 130);
+    // Budget plus the process's constant: Node and sockscope as a run of a tiny capture holds them (about 63 MB here,
+    // measured on the machine that runs the test), and V8's young generation and the output's chunks on top (about
+    // 50 MB here: 125-139 MB in all through a pipe).
+    const idle = flows(DEMO, []);
+    expect(idle.code).toBe(0);
+    expect(small.peakMb).toBeLessThan(idle.peakMb + budget + 80);
     expect(roomy.peakMb).toBeGreaterThan(small.peakMb + 100);
   }, 180_000);
 });
