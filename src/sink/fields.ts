@@ -39,8 +39,9 @@ function perDirection(suffix: string, type: ZeekType, get: (d: DirectionRecord, 
 }
 
 /**
- * The fields that are unset for a flow without names of its own when otherGatedFieldsUnset says so: those of the payload names, the tunnel
- * parents, the VLAN tags and the local view (sink/flow-json.ts then writes none of them without asking each).
+ * The fields that are unset for a flow without names of its own when otherGatedFieldsUnset says so: the payload
+ * names (NAME_FIELDS), the tunnel parents, the VLAN tags and the local view (sink/flow-json.ts then writes none of
+ * them without asking each).
  */
 export const FLOW_GATED_FIELDS = new Set<Field>();
 
@@ -50,11 +51,11 @@ function gated(f: Field): Field {
 }
 
 /**
- * The fields of the payload names (a subset of FLOW_GATED_FIELDS), each with the FlowNames field it shows: unset when
- * the flow has no names of its own, for an empty string and for -1. sink/flow-json.ts writes them straight from the
- * names when otherGatedFieldsUnset says the rest of the gated fields are unset.
+ * The fields of the payload names (a subset of FLOW_GATED_FIELDS): unset when the flow has no names of its own, for
+ * an empty string and for -1. sink/flow-json.ts writes them straight from the names when otherGatedFieldsUnset says
+ * the rest of the gated fields are unset.
  */
-export const NAME_FIELDS = new Map<Field, keyof NamesRecord>();
+export const NAME_FIELDS = new Set<Field>();
 
 /** Zeek conn.log fields (Zeek 9.1 order, without service/local_orig/local_resp/tunnel_parents). */
 export const ZEEK_FIELDS: readonly Field[] = [
@@ -144,7 +145,7 @@ function nameField(name: string, type: ZeekType, key: keyof NamesRecord): Field 
     return v === '' || v === -1 ? undefined : v;
   };
   const f = gated({ name, type, get: (r) => value(r.names), fromFlow: (fl) => value(fl.names) });
-  NAME_FIELDS.set(f, key);
+  NAME_FIELDS.add(f);
   return f;
 }
 

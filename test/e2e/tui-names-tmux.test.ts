@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { corpus, sock } from '../tui/corpus.js';
+import { corpus, sock, tsharkNames } from '../tui/corpus.js';
 import { haveTmux, TmuxServer } from '../helpers/tmux.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,20 +32,6 @@ const haveTshark = (() => {
 
 const tshark = (file: string, ...args: string[]): string =>
   execFileSync('tshark', ['-n', '-r', file, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-
-/** tshark's first name per connection, by the client's socket: HTTP Host, DNS question or TLS/QUIC server name. */
-function tsharkNames(file: string): Map<string, string> {
-  const out = tshark(file, '-Y', 'http.request || (dns.flags.response == 0) || tls.handshake.extensions_server_name', '-T', 'fields',
-    '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'udp.srcport', '-e', 'tls.handshake.extensions_server_name',
-    '-e', 'http.host', '-e', 'dns.qry.name');
-  const names = new Map<string, string>();
-  for (const line of out.split('\n').filter(Boolean)) {
-    const [v4 = '', v6 = '', tport = '', uport = '', sni = '', host = '', query = ''] = line.split('\t');
-    const key = sock(v4 || v6, tport || uport);
-    if (!names.has(key)) names.set(key, (sni || host || query).split(',')[0]!);
-  }
-  return names;
-}
 
 /** Conversations tshark shows (TCP and UDP) with a packet matching `filter`. */
 const tsharkCount = (file: string, filter: string): number =>

@@ -2,6 +2,7 @@
  * Real inputs for the component tests: the pipeline run over a corpus capture, and Zeek's conn.log for the same
  * trace (the independent answer the rendered rows are checked against).
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Pipeline } from '../../src/pipeline.js';
@@ -35,3 +36,20 @@ export function readConnLog(path: string): ConnRow[] {
 
 /** `addr:port`, IPv6 in brackets, as the TUI writes sockets. */
 export const sock = (addr: string, port: string | number): string => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+
+/**
+ * tshark's first name per connection, by the socket that sent it (`addr:port`, the client's): the HTTP request's
+ * Host, the DNS question's name, the TLS/QUIC ClientHello's server name, whichever the connection's first has.
+ */
+export function tsharkNames(path: string): Map<string, string> {
+  const out = execFileSync('tshark', ['-n', '-r', path, '-Y', 'http.request || (dns.flags.response == 0) || tls.handshake.extensions_server_name',
+    '-T', 'fields', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'udp.srcport', '-e', 'tls.handshake.extensions_server_name',
+    '-e', 'http.host', '-e', 'dns.qry.name'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const names = new Map<string, string>();
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [v4 = '', v6 = '', tport = '', uport = '', sni = '', host = '', query = ''] = line.split('\t');
+    const key = sock(v4 || v6, tport || uport);
+    if (!names.has(key)) names.set(key, (sni || host || query).split(',')[0]!);
+  }
+  return names;
+}

@@ -15,7 +15,7 @@ import FlowDetail, { detailRows, nameRows } from '../../src/tui/components/FlowD
 import { rowLines } from '../../src/tui/components/FlowTable.js';
 import { serviceRowParts } from '../../src/tui/components/ServicesView.js';
 import { flowName, groupServices, layoutColumns, layoutTwoLines, twoLinesFor, type CellContext } from '../../src/tui/model.js';
-import { corpus, finalSnapshot, sock } from './corpus.js';
+import { corpus, finalSnapshot, sock, tsharkNames } from './corpus.js';
 import { startApp, TestFeed, tick } from './harness.js';
 import { direction, record } from './records.js';
 
@@ -39,28 +39,11 @@ async function withNames(capture: string): Promise<Snapshot> {
   }
 }
 
-/**
- * tshark's first name per connection, by the socket that sent it (`addr:port`, the client's): the HTTP request's
- * Host, the DNS question's name, the TLS/QUIC ClientHello's server name, whichever the connection's first has.
- */
-function tsharkNames(capture: string): Map<string, string> {
-  const out = execFileSync('tshark', ['-n', '-r', corpus(capture), '-Y', 'http.request || (dns.flags.response == 0) || tls.handshake.extensions_server_name',
-    '-T', 'fields', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'udp.srcport', '-e', 'tls.handshake.extensions_server_name',
-    '-e', 'http.host', '-e', 'dns.qry.name'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const names = new Map<string, string>();
-  for (const line of out.split('\n').filter(Boolean)) {
-    const [v4 = '', v6 = '', tport = '', uport = '', sni = '', host = '', query = ''] = line.split('\t');
-    const key = sock(v4 || v6, tport || uport);
-    if (!names.has(key)) names.set(key, (sni || host || query).split(',')[0]!);
-  }
-  return names;
-}
-
 const ctx: CellContext = { clockSec: 0, rates: new Map() };
 
 describe('the Name column and the detail view on zeek/wikipedia.pcap (--names)', async () => {
   const snap = await withNames('zeek/wikipedia.pcap');
-  const theirs = tsharkNames('zeek/wikipedia.pcap');
+  const theirs = tsharkNames(corpus('zeek/wikipedia.pcap'));
 
   it('names every flow tshark names, as tshark does: HTTP Host for the web flows, the question for DNS', async () => {
     const ui = await start({ feed: new TestFeed(snap), columns: 200, rows: 50, names: true });
