@@ -178,7 +178,11 @@ export function writeCommunityIdOfFlow(f: Flow, out: Uint8Array, at: number): nu
   if (!digestOfFlow(f)) return 0;
   out[at] = 0x31; // 1
   out[at + 1] = 0x3a; // :
-  const codes = communityIdSettings.base64 ? base64Codes(DIGEST) : hexCodes(DIGEST);
+  if (communityIdSettings.base64) {
+    writeBase64(DIGEST, out, at + 2);
+    return 30;
+  }
+  const codes = hexCodes(DIGEST);
   for (let i = 0; i < codes.length; i++) out[at + 2 + i] = codes[i]!; // i < length
   return 2 + codes.length;
 }
@@ -297,23 +301,41 @@ export function sha1OneBlock(m: Uint8Array, len: number, out: Uint8Array): void 
     w[t] = (x << 1) | (x >>> 31);
   }
   let a = 0x67452301, b = 0xefcdab89 | 0, c = 0x98badcfe | 0, d = 0x10325476, e = 0xc3d2e1f0 | 0;
-  // The four stages of 20 rounds each (FIPS 180-4 §6.1.2), a loop each: no branch on the round in the loop.
+  // The four stages of 20 rounds each (FIPS 180-4 §6.1.2), five rounds to a turn of a loop: the variables take
+  // their turns as a..e instead of being shifted along every round. Ch(b, c, d) = d ^ (b & (c ^ d)) and
+  // Maj(b, c, d) = (b & c) | (d & (b | c)): the same functions in fewer operations.
   let t = 0;
-  for (; t < 20; t++) {
-    const tmp = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + w[t]!) | 0; // t < 80
-    e = d; d = c; c = (b << 30) | (b >>> 2); b = a; a = tmp;
+  for (; t < 20; t += 5) {
+    const K = 0x5a827999;
+    e = (((a << 5) | (a >>> 27)) + (d ^ (b & (c ^ d))) + e + K + w[t]!) | 0; b = (b << 30) | (b >>> 2); // t + 4 < 80
+    d = (((e << 5) | (e >>> 27)) + (c ^ (a & (b ^ c))) + d + K + w[t + 1]!) | 0; a = (a << 30) | (a >>> 2);
+    c = (((d << 5) | (d >>> 27)) + (b ^ (e & (a ^ b))) + c + K + w[t + 2]!) | 0; e = (e << 30) | (e >>> 2);
+    b = (((c << 5) | (c >>> 27)) + (a ^ (d & (e ^ a))) + b + K + w[t + 3]!) | 0; d = (d << 30) | (d >>> 2);
+    a = (((b << 5) | (b >>> 27)) + (e ^ (c & (d ^ e))) + a + K + w[t + 4]!) | 0; c = (c << 30) | (c >>> 2);
   }
-  for (; t < 40; t++) {
-    const tmp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + w[t]!) | 0; // t < 80
-    e = d; d = c; c = (b << 30) | (b >>> 2); b = a; a = tmp;
+  for (; t < 40; t += 5) {
+    const K = 0x6ed9eba1;
+    e = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + K + w[t]!) | 0; b = (b << 30) | (b >>> 2); // t + 4 < 80
+    d = (((e << 5) | (e >>> 27)) + (a ^ b ^ c) + d + K + w[t + 1]!) | 0; a = (a << 30) | (a >>> 2);
+    c = (((d << 5) | (d >>> 27)) + (e ^ a ^ b) + c + K + w[t + 2]!) | 0; e = (e << 30) | (e >>> 2);
+    b = (((c << 5) | (c >>> 27)) + (d ^ e ^ a) + b + K + w[t + 3]!) | 0; d = (d << 30) | (d >>> 2);
+    a = (((b << 5) | (b >>> 27)) + (c ^ d ^ e) + a + K + w[t + 4]!) | 0; c = (c << 30) | (c >>> 2);
   }
-  for (; t < 60; t++) {
-    const tmp = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + (0x8f1bbcdc | 0) + w[t]!) | 0; // t < 80
-    e = d; d = c; c = (b << 30) | (b >>> 2); b = a; a = tmp;
+  for (; t < 60; t += 5) {
+    const K = 0x8f1bbcdc | 0;
+    e = (((a << 5) | (a >>> 27)) + ((b & c) | (d & (b | c))) + e + K + w[t]!) | 0; b = (b << 30) | (b >>> 2); // t + 4 < 80
+    d = (((e << 5) | (e >>> 27)) + ((a & b) | (c & (a | b))) + d + K + w[t + 1]!) | 0; a = (a << 30) | (a >>> 2);
+    c = (((d << 5) | (d >>> 27)) + ((e & a) | (b & (e | a))) + c + K + w[t + 2]!) | 0; e = (e << 30) | (e >>> 2);
+    b = (((c << 5) | (c >>> 27)) + ((d & e) | (a & (d | e))) + b + K + w[t + 3]!) | 0; d = (d << 30) | (d >>> 2);
+    a = (((b << 5) | (b >>> 27)) + ((c & d) | (e & (c | d))) + a + K + w[t + 4]!) | 0; c = (c << 30) | (c >>> 2);
   }
-  for (; t < 80; t++) {
-    const tmp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + (0xca62c1d6 | 0) + w[t]!) | 0; // t < 80
-    e = d; d = c; c = (b << 30) | (b >>> 2); b = a; a = tmp;
+  for (; t < 80; t += 5) {
+    const K = 0xca62c1d6 | 0;
+    e = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + K + w[t]!) | 0; b = (b << 30) | (b >>> 2); // t + 4 < 80
+    d = (((e << 5) | (e >>> 27)) + (a ^ b ^ c) + d + K + w[t + 1]!) | 0; a = (a << 30) | (a >>> 2);
+    c = (((d << 5) | (d >>> 27)) + (e ^ a ^ b) + c + K + w[t + 2]!) | 0; e = (e << 30) | (e >>> 2);
+    b = (((c << 5) | (c >>> 27)) + (d ^ e ^ a) + b + K + w[t + 3]!) | 0; d = (d << 30) | (d >>> 2);
+    a = (((b << 5) | (b >>> 27)) + (c ^ d ^ e) + a + K + w[t + 4]!) | 0; c = (c << 30) | (c >>> 2);
   }
   putWord(out, 0, (a + 0x67452301) | 0);
   putWord(out, 4, (b + (0xefcdab89 | 0)) | 0);
@@ -330,6 +352,7 @@ function putWord(out: Uint8Array, at: number, v: number): void {
 }
 
 const B64 = Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', (ch) => ch.charCodeAt(0));
+const B64_TABLE = Uint8Array.from(B64);
 const HEX = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
 
 /** Standard base64 with padding (RFC 4648 §4) of the 20-byte digest: 28 characters. */
@@ -358,6 +381,25 @@ function base64Codes(d: Uint8Array): number[] {
   codes[o++] = B64[(v >>> 6) & 63]!;
   codes[o] = 0x3d; // =
   return codes;
+}
+
+/** base64Of(d) written as character codes into `out` at `at` (28 bytes). */
+function writeBase64(d: Uint8Array, out: Uint8Array, at: number): void {
+  const b64 = B64_TABLE;
+  let o = at;
+  for (let i = 0; i < 18; i += 3) {
+    const v = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!; // i + 2 < 20
+    out[o] = b64[v >>> 18]!; // < 64
+    out[o + 1] = b64[(v >>> 12) & 63]!;
+    out[o + 2] = b64[(v >>> 6) & 63]!;
+    out[o + 3] = b64[v & 63]!;
+    o += 4;
+  }
+  const v = (d[18]! << 16) | (d[19]! << 8);
+  out[o] = b64[v >>> 18]!; // < 64
+  out[o + 1] = b64[(v >>> 12) & 63]!;
+  out[o + 2] = b64[(v >>> 6) & 63]!;
+  out[o + 3] = 0x3d; // =
 }
 
 /** The character codes of hexOf(d), in a reused array. */

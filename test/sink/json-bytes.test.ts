@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordJson, round6 } from '../../src/sink/fields.js';
-import { encodeRecordJson, writeFraction } from '../../src/sink/json-bytes.js';
+import { encodeRecordJson, writeFraction, writeUint } from '../../src/sink/json-bytes.js';
 import { ChunkedOut } from '../../src/sink/writers.js';
 import { corpusCaptures, HAVE_CORPUS, runCapture } from '../helpers/corpus.js';
 import { record } from '../helpers/records.js';
@@ -66,5 +66,18 @@ describe('writeFraction', () => {
       const interval = (rand() - 0.1) * 10 ** Math.floor(rand() * 8 - 4);
       if (text(interval, true) !== String(round6(interval))) expect(text(interval, true)).toBe(String(round6(interval)));
     }
+  });
+});
+
+describe('writeUint', () => {
+  const buf = Buffer.alloc(32);
+  const text = (v: number): string => buf.toString('latin1', 0, writeUint(buf, 0, v));
+
+  it('writes what String writes, at every change of digit count and on the paths between', () => {
+    const values: number[] = [0, 9, 10, 99, 100, 101, 2 ** 31 - 1, 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER];
+    for (let p = 10; p <= 1e15; p *= 10) values.push(p - 1, p, p + 1, 2 * p - 1, 3 * p + 7);
+    // Numbers whose two-digit groups include 0x and x0 (the pairs table) and odd digit counts.
+    for (let v = 0; v < 20_000; v += 7) values.push(v, v * 10_007, v * 104_729 + 3);
+    for (const v of values) expect(text(v), String(v)).toBe(String(v));
   });
 });
