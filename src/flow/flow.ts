@@ -47,6 +47,11 @@ export class Flow {
    * field so that every flow has it at the same place.
    */
   readonly times = allocTimes();
+  /**
+   * Its number in the flow table that made it (FlowTable.byId), fixed for the object's life, which it spends in that
+   * table or its pool (reset leaves it); -1 until a table takes it.
+   */
+  id = -1;
   // ── Read by every lookup (an IPv4 one reads no further than oa3/ra3) ─────────────────────────────────────────
   /** Symmetric hash of the key (same for both directions). */
   hash = 0;

@@ -107,13 +107,20 @@ export type EndHandler = (flow: Flow) => void;
 export class FlowTable {
   readonly options: ResolvedTableOptions;
   /**
-   * Open addressing with linear probing: `tags[i]` is the hash of the flow in `slots[i]`, 0 for an empty slot (keyHash
-   * never gives 0). A lookup scans the tags, 16 to a cache line, and touches a flow only when its tag matches: a new
-   * flow's miss (every packet of a flood) then costs about one cache miss instead of one per flow of a chain.
-   * Removal shifts the rest of the cluster back (no tombstones). At most half full (see grow).
+   * Open addressing with linear probing over slots of two int32 cells: `cells[2i]` the hash of the flow in slot i, 0
+   * for an empty slot (keyHash never gives 0), `cells[2i + 1]` its id (byId). A lookup scans the hashes, 8 slots
+   * to a cache line, and touches a flow only when its hash matches: a new flow's miss (every packet of a flood) then
+   * costs about one cache miss instead of one per flow of a chain. Ids rather than references: growing copies
+   * integers without a write barrier per flow (a reference stored into this large, old array costs one), and the
+   * collector has no pointers to follow here. Removal shifts the rest of the cluster back (no tombstones). At most
+   * half full (see grow).
    */
-  private tags: Int32Array;
-  private slots: (Flow | null)[];
+  private cells: Int32Array;
+  /**
+   * Every Flow this table made, by id: flows are reused through the pool, never dropped, so an id names one object
+   * for the table's life (and the table's flows go with it).
+   */
+  private readonly byId: Flow[] = [];
   private mask: number;
   /** Flows currently held. */
   size = 0;
@@ -166,8 +173,7 @@ export class FlowTable {
     this.options = resolveTableOptions(options);
     this.onEnd = onEnd;
     this.onActive = onActive;
-    this.tags = new Int32Array(1 << 13);
-    this.slots = new Array<Flow | null>(1 << 13).fill(null);
+    this.cells = new Int32Array(2 << 13);
     this.mask = (1 << 13) - 1;
     const o = this.options;
     this.idleSec = Float64Array.of(o.tcpIdleSec, o.udpIdleSec, o.icmpIdleSec, o.otherIdleSec, o.closeDelaySec);
@@ -190,10 +196,10 @@ export class FlowTable {
     // Words 0-2 of an IPv4 address are 0 in both the key and the flow: an IPv4 lookup leaves them (and the cache
     // lines they are on) alone.
     const v4 = version === 4;
-    const tags = this.tags, mask = this.mask;
-    for (let i = h & mask; tags[i] !== 0; i = (i + 1) & mask) {
-      if (tags[i] !== h) continue;
-      const f = this.slots[i]!; // a tagged slot holds a flow
+    const cells = this.cells, mask = this.mask, byId = this.byId;
+    for (let i = h & mask; cells[2 * i] !== 0; i = (i + 1) & mask) {
+      if (cells[2 * i] !== h) continue;
+      const f = byId[cells[2 * i + 1]!]!; // a tagged slot holds a flow's id
       if (f.proto === proto && f.ipVersion === version) {
         if (f.origPort === sp && f.respPort === dp && f.oa3 === s3 && f.ra3 === d3 &&
             (v4 || (f.oa0 === k[0] && f.oa1 === k[1] && f.oa2 === k[2] && f.ra0 === k[4] && f.ra1 === k[5] &&
@@ -241,7 +247,7 @@ export class FlowTable {
       if (!this.endClosedEarly()) this.evictOldest(true);
     }
     this.keyHash(p);
-    const f = this.pool.pop() ?? new Flow();
+    const f = this.pool.pop() ?? this.newFlow();
     f.proto = p.proto;
     f.ipVersion = p.ipVersion;
     const k = this.k;
@@ -272,7 +278,7 @@ export class FlowTable {
     const active = this.options.activeTimeoutSec;
     if (active > 0 && tsSec + active < first) first = tsSec + active;
     this.schedule(f, first);
-    if (2 * this.size > this.slots.length) this.grow();
+    if (2 * this.size > this.mask + 1) this.grow();
     return f;
   }
 
@@ -451,6 +457,7 @@ export class FlowTable {
    */
   recycle(f: Flow): void {
     if (f.slot >= 0) throw new Error('FlowTable.recycle: the flow is still in the table');
+    if (this.byId[f.id] !== f) throw new Error('FlowTable.recycle: the flow is another table\'s');
     f.reset();
     // Every ended flow is kept for reuse: a Flow object keeps its slot of capture times for life (flow.ts), and the
     // pool is never larger than the table was at its fullest, which the memory budget bounds (Suricata keeps its
@@ -490,10 +497,10 @@ export class FlowTable {
 
   /** Every flow held, in no particular order (allocates: for snapshots, not the packet path). */
   flows(): Flow[] {
-    // From the slots, in one pass over two dense arrays (the wheel's lists would be a walk from flow to flow).
+    // From the slots, in one pass over the cells (the wheel's lists would be a walk from flow to flow).
     const out: Flow[] = [];
-    const tags = this.tags, slots = this.slots;
-    for (let i = 0; i < tags.length; i++) if (tags[i] !== 0) out.push(slots[i]!); // a tagged slot holds a flow
+    const cells = this.cells, byId = this.byId;
+    for (let i = 0; i < cells.length; i += 2) if (cells[i] !== 0) out.push(byId[cells[i + 1]!]!); // a tagged slot holds an id
     return out;
   }
 
@@ -602,49 +609,49 @@ export class FlowTable {
     f.slot = -1;
   }
 
-  /** Puts `f` (its hash set) in the first empty slot from its home. */
-  private place(f: Flow): void {
-    this.placeTagged(f, f.hash);
+  /** A Flow of this table's own (see byId). */
+  private newFlow(): Flow {
+    const f = new Flow();
+    f.id = this.byId.length;
+    this.byId.push(f);
+    return f;
   }
 
-  /** place(f) with `f.hash` given (growing reads it from the old tags, not from each flow: a cache miss each). */
-  private placeTagged(f: Flow, hash: number): void {
-    const tags = this.tags, mask = this.mask;
-    let i = hash & mask;
-    while (tags[i] !== 0) i = (i + 1) & mask;
-    tags[i] = hash;
-    this.slots[i] = f;
+  /** Puts `f` (its hash set) in the first empty slot from its home. */
+  private place(f: Flow): void {
+    placeCell(this.cells, this.mask, f.hash, f.id);
   }
 
   /** Takes `f` out of its slot and moves the flows after it in the cluster back where they may stand (Knuth's R). */
   private unplace(f: Flow): void {
-    const tags = this.tags, slots = this.slots, mask = this.mask;
+    const cells = this.cells, mask = this.mask, id = f.id;
     let i = f.hash & mask;
-    while (slots[i] !== f) {
-      if (tags[i] === 0) throw new Error('FlowTable.remove: the flow is not in the table');
+    for (;;) {
+      if (cells[2 * i] === 0) throw new Error('FlowTable.remove: the flow is not in the table');
+      if (cells[2 * i + 1] === id) break;
       i = (i + 1) & mask;
     }
-    for (let j = (i + 1) & mask; tags[j] !== 0; j = (j + 1) & mask) {
+    for (let j = (i + 1) & mask; cells[2 * j] !== 0; j = (j + 1) & mask) {
       // The flow at j may move to the hole at i unless its home lies cyclically in (i, j].
-      const home = tags[j]! & mask; // j <= mask
+      const home = cells[2 * j]! & mask; // j <= mask
       if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
-      tags[i] = tags[j]!;
-      slots[i] = slots[j]!;
+      cells[2 * i] = cells[2 * j]!;
+      cells[2 * i + 1] = cells[2 * j + 1]!;
       i = j;
     }
-    tags[i] = 0;
-    slots[i] = null;
+    cells[2 * i] = 0;
+    cells[2 * i + 1] = 0;
   }
 
+  /** Twice the slots, every flow placed again from its cells alone (no flow is loaded). */
   private grow(): void {
-    const old = this.slots, oldTags = this.tags;
-    const n = old.length * 2;
-    this.tags = new Int32Array(n);
-    this.slots = new Array<Flow | null>(n).fill(null);
-    this.mask = n - 1;
-    for (let i = 0; i < old.length; i++) {
-      const tag = oldTags[i]!; // i < length
-      if (tag !== 0) this.placeTagged(old[i]!, tag); // a tagged slot holds a flow
+    const old = this.cells;
+    const slots = old.length; // twice the old slot count
+    this.cells = new Int32Array(2 * slots);
+    this.mask = slots - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const tag = old[i]!; // i < length
+      if (tag !== 0) placeCell(this.cells, this.mask, tag, old[i + 1]!);
     }
   }
 }
@@ -700,4 +707,12 @@ export function lastThenSerial(last: Float64Array, serial: Float64Array): Uint32
   }
   for (let i = 0; i < n; i++) order[i] = i;
   return order.sort(before);
+}
+
+/** Puts hash `hash` and flow id `id` in the first empty slot from the hash's home. */
+function placeCell(cells: Int32Array, mask: number, hash: number, id: number): void {
+  let i = hash & mask;
+  while (cells[2 * i] !== 0) i = (i + 1) & mask;
+  cells[2 * i] = hash;
+  cells[2 * i + 1] = id;
 }

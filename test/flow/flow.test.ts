@@ -21,7 +21,8 @@ function scribble(f: Flow): void {
 describe('Flow.reset', () => {
   it('puts back every field as a new Flow has it (a pooled flow carries nothing over)', () => {
     const f = new Flow();
-    const fresh = (g: Flow) => ({ ...g, times: 0, ...Object.fromEntries(TIMES.map((t) => [t, g[t]])) });
+    // Its times' slot and its id in the table that made it are its own for life: reset keeps them.
+    const fresh = (g: Flow) => ({ ...g, times: 0, id: 0, ...Object.fromEntries(TIMES.map((t) => [t, g[t]])) });
     scribble(f);
     expect(fresh(f)).not.toEqual(fresh(new Flow()));
     f.reset();
@@ -44,6 +45,8 @@ describe('Flow.reset', () => {
     p.dstPort = 53;
     const f = t.insert(p, false, 1, TimeoutClass.UDP);
     expect(() => t.recycle(f)).toThrow(/still in the table/);
+    const other = new FlowTable({}, () => {});
+    expect(() => other.recycle(new Flow())).toThrow(/another table/);
     f.oPkts = 3;
     f.endReason = 'closed';
     t.remove(f);
