@@ -140,9 +140,7 @@ export class Flow {
   directionGuessed = false;
   /** Why the flow ended ('active' while open). */
   endReason: EndReason = 'active';
-  /** Timer-wheel list links, and the wheel slot the flow is in (-1 when none). */
-  wheelPrev: Flow | null = null;
-  wheelNext: Flow | null = null;
+  /** The timer-wheel slot the flow is in (-1 when none); its list links are the table's (FlowTable.wheelNext). */
   slot = -1;
   /** The last record built for this flow (flowRecord reuses it while nothing changed: see recordSeenSec, recordPkts). */
   record: FlowRecord | null = null;
@@ -274,8 +272,6 @@ export class Flow {
     this.udpHistory = 0;
     this.directionGuessed = false;
     this.endReason = 'active';
-    this.wheelPrev = null;
-    this.wheelNext = null;
     this.slot = -1;
     this.record = null;
     this.recordPkts = -1;

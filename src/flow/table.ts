@@ -141,8 +141,14 @@ export class FlowTable {
   emergency = false;
   /** Times emergency mode was entered. */
   emergencies = 0;
-  /** Timer wheel: heads of the lists of flows due in each one-second slot. */
-  private readonly wheel: (Flow | null)[] = new Array<Flow | null>(WHEEL_SLOTS).fill(null);
+  /**
+   * Timer wheel: the id of the first flow of the list of flows due in each one-second slot (-1: none), and each flow's
+   * neighbours in its list, by id (-1: none). Ids in typed arrays, as in the slots: rescheduling a flow writes no
+   * reference from an older flow to a younger one (a write barrier each).
+   */
+  private readonly wheel = new Int32Array(WHEEL_SLOTS).fill(-1);
+  private wheelNext: Int32Array = new Int32Array(1024).fill(-1);
+  private wheelPrev: Int32Array = new Int32Array(1024).fill(-1);
   /** The last whole second of capture time the wheel has processed (NaN before the first flow). */
   private wheelSec = Number.NaN;
   /** Idle timeout of each TimeoutClass (CLOSING flows use their closeAtSec instead). */
@@ -399,12 +405,13 @@ export class FlowTable {
     let n = 0;
     for (let i = 1; i <= steps; i++) {
       const slot = (this.wheelSec + i) & WHEEL_MASK;
-      let f = this.wheel[slot] ?? null;
-      this.wheel[slot] = null;
-      while (f !== null) {
-        const next = f.wheelNext;
-        f.wheelPrev = null;
-        f.wheelNext = null;
+      let id = this.wheel[slot]!; // slot <= WHEEL_MASK
+      this.wheel[slot] = -1;
+      while (id >= 0) {
+        const f = this.byId[id]!; // a listed id is a flow's
+        const following = this.wheelNext[id]!; // id < length
+        this.wheelNext[id] = -1;
+        this.wheelPrev[id] = -1;
         f.slot = -1;
         const due = this.deadline(f);
         if (due <= nowSec || this.attemptOver(f, nowSec)) { // isDue, with the deadline reused below
@@ -428,7 +435,7 @@ export class FlowTable {
           }
           this.schedule(f, next < target + 1 ? target + 1 : next);
         }
-        f = next;
+        id = following;
       }
     }
     if (steps > 0) this.wheelSec = target;
@@ -513,9 +520,10 @@ export class FlowTable {
     for (let i = 0; i < WHEEL_SLOTS; i++) {
       const second = start + i;
       const slot = second & WHEEL_MASK;
-      let f = this.wheel[slot] ?? null;
-      while (f !== null) {
-        const next = f.wheelNext;
+      let id = this.wheel[slot]!; // slot <= WHEEL_MASK
+      while (id >= 0) {
+        const f = this.byId[id]!; // a listed id is a flow's
+        const following = this.wheelNext[id]!; // id < length
         const due = Math.floor(this.deadline(f));
         if (due <= second) {
           this.evict(f, forMemory);
@@ -525,14 +533,14 @@ export class FlowTable {
           this.unschedule(f);
           this.schedule(f, due);
         }
-        f = next;
+        id = following;
       }
     }
     // Every flow is further out than one turn of the wheel: take any.
     for (let s = 0; s < WHEEL_SLOTS; s++) {
-      const f = this.wheel[s] ?? null;
-      if (f !== null) {
-        this.evict(f, forMemory);
+      const id = this.wheel[s]!; // s < WHEEL_SLOTS
+      if (id >= 0) {
+        this.evict(this.byId[id]!, forMemory); // a listed id is a flow's
         return;
       }
     }
@@ -591,21 +599,23 @@ export class FlowTable {
   private schedule(f: Flow, atSec: number): void {
     const second = Math.floor(atSec);
     const slot = (second > this.wheelSec ? second : this.wheelSec + 1) & WHEEL_MASK;
-    const head = this.wheel[slot] ?? null;
-    f.wheelPrev = null;
-    f.wheelNext = head;
-    if (head !== null) head.wheelPrev = f;
-    this.wheel[slot] = f;
+    const head = this.wheel[slot]!; // slot <= WHEEL_MASK
+    const id = f.id;
+    this.wheelPrev[id] = -1;
+    this.wheelNext[id] = head;
+    if (head >= 0) this.wheelPrev[head] = id;
+    this.wheel[slot] = id;
     f.slot = slot;
   }
 
   private unschedule(f: Flow): void {
     if (f.slot < 0) return;
-    if (f.wheelPrev !== null) f.wheelPrev.wheelNext = f.wheelNext;
-    else this.wheel[f.slot] = f.wheelNext;
-    if (f.wheelNext !== null) f.wheelNext.wheelPrev = f.wheelPrev;
-    f.wheelPrev = null;
-    f.wheelNext = null;
+    const id = f.id, prev = this.wheelPrev[id]!, next = this.wheelNext[id]!; // id < length
+    if (prev >= 0) this.wheelNext[prev] = next;
+    else this.wheel[f.slot] = next;
+    if (next >= 0) this.wheelPrev[next] = prev;
+    this.wheelPrev[id] = -1;
+    this.wheelNext[id] = -1;
     f.slot = -1;
   }
 
@@ -614,6 +624,10 @@ export class FlowTable {
     const f = new Flow();
     f.id = this.byId.length;
     this.byId.push(f);
+    if (f.id >= this.wheelNext.length) {
+      this.wheelNext = grownLinks(this.wheelNext);
+      this.wheelPrev = grownLinks(this.wheelPrev);
+    }
     return f;
   }
 
@@ -715,4 +729,11 @@ function placeCell(cells: Int32Array, mask: number, hash: number, id: number): v
   while (cells[2 * i] !== 0) i = (i + 1) & mask;
   cells[2 * i] = hash;
   cells[2 * i + 1] = id;
+}
+
+/** `links` at twice its length, the new entries -1. */
+function grownLinks(links: Int32Array): Int32Array {
+  const grown = new Int32Array(2 * links.length).fill(-1);
+  grown.set(links);
+  return grown;
 }
