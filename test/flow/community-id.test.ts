@@ -77,6 +77,16 @@ describe('Community ID building blocks', () => {
       sha1OneBlock(m, len, out);
       expect(Buffer.from(out).toString('hex'), `length ${len}`).toBe(createHash('sha1').update(data).digest('hex'));
     }
+    // Bytes of every value (the words' sign bits included), the buffer reused with old bytes past the message.
+    let seed = 7;
+    for (let k = 0; k < 2000; k++) {
+      const len = k % 56;
+      const data = Uint8Array.from({ length: len }, () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24);
+      m.fill(0xa5);
+      m.set(data);
+      sha1OneBlock(m, len, out);
+      expect(Buffer.from(out).toString('hex'), `input ${k}`).toBe(createHash('sha1').update(data).digest('hex'));
+    }
   });
 
   it('reads record address text (RFC 5952, mapped IPv4, leading zeros) and refuses what is no address', () => {
