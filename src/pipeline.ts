@@ -348,7 +348,7 @@ export class Pipeline {
    */
   private async flushOpenFlows(): Promise<void> {
     const table = this.demux.table;
-    const all = table.flushOrder();
+    const all = table.beginFlush();
     for (let i = 0; i < all.length; i += FLUSH_BATCH) {
       const end = Math.min(all.length, i + FLUSH_BATCH);
       this.order.flushWith(() => {

@@ -123,7 +123,7 @@ function main(job: ShardJob): void {
   // records' Infinity, so the merge still waits for the other shards' ones), so that neither this thread nor the
   // reading thread holds every open flow's record at the same time.
   const table = demux.table;
-  const all = table.flushOrder();
+  const all = table.beginFlush();
   for (let i = 0; i < all.length; i += FLUSH_BATCH) {
     const end = Math.min(all.length, i + FLUSH_BATCH);
     order.flushWith(() => {

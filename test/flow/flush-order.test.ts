@@ -1,5 +1,5 @@
 /**
- * The order flows are flushed in at the end of input (FlowTable.flushOrder): last activity, then serial. lastThenSerial
+ * The order flows are flushed in at the end of input (FlowTable.beginFlush): last activity, then serial. lastThenSerial
  * sorts packed 64-bit keys natively where it can; it must give exactly what the comparison sort gives, on every input.
  */
 import { describe, expect, it } from 'vitest';
