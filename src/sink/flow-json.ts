@@ -12,7 +12,7 @@ import { formatIpv6 } from '../decode/address.js';
 import type { Flow } from '../flow/flow.js';
 import type { EndReason, FlowRecord } from '../flow/record.js';
 import { connStateOf, flowRecord, historyOf, protoName, writeFlowUid } from '../flow/snapshot.js';
-import { trackerForLine } from '../tcp/deferred.js';
+import { loneSynTracker, replayForRecord } from '../tcp/deferred.js';
 import { writeCommunityIdOfFlow } from '../flow/community-id.js';
 import { TCP_STATE_NAME } from '../tcp/state.js';
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
@@ -205,8 +205,9 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
   out.reserve(LINE_RESERVE);
   enter(out);
   const log = f.tcp === null ? f.tcpLog : null;
-  const tcp = log !== null ? trackerForLine(log) : f.tcp;
-  // A connection of one logged segment was last active at that segment (trackerForLine's tracker may be another's).
+  const shared = log !== null ? loneSynTracker(log) : null;
+  const tcp = log === null ? f.tcp : shared ?? replayForRecord(log);
+  // A connection of one logged segment was last active at that segment (a lone SYN's tracker is its signature's).
   const lastSec = tcp === null ? f.lastSec : log !== null && log.n === 1 ? log.ts : tcp.lastActivitySec(f.lastSec);
   const duration = Math.max(0, lastSec - f.startSec);
   bytes(TS_KEY);
@@ -233,6 +234,24 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
     bytes(K_RESP_BYTES);
     uint(r === null ? f.rDataBytes : r.seqBytes);
   }
+  if (shared === null) middle(f, tcp);
+  else memoMiddle(f, shared);
+  bytes(K_LAST_TS);
+  num(lastSec, false);
+  versionEnd(f.ipVersion);
+  ascii(reason);
+  bytes(QUOTE);
+  if (EXTRA_FIELDS.length > 0) extras(out, f, reason);
+  buf[pos++] = 0x7d; // }
+  buf[pos++] = 0x0a; // \n
+  out.len = pos;
+  out.written();
+}
+
+/** The line from conn_state to the RTTs: the columns that come from the tracker and the flow's counters. */
+function middle(f: Flow, tcp: TcpConnection | null): void {
+  const o = tcp === null ? null : tcp.orig;
+  const r = tcp === null ? null : tcp.resp;
   bytes(K_CONN_STATE);
   ascii(connStateOf(f, tcp));
   bytes(K_MISSED);
@@ -273,16 +292,55 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
     tcpOptions(o, r);
   }
   if (tcp !== null) rtts(tcp);
-  bytes(K_LAST_TS);
-  num(lastSec, false);
-  versionEnd(f.ipVersion);
-  ascii(reason);
-  bytes(QUOTE);
-  if (EXTRA_FIELDS.length > 0) extras(out, f, reason);
-  buf[pos++] = 0x7d; // }
-  buf[pos++] = 0x0a; // \n
-  out.len = pos;
-  out.written();
+}
+
+/**
+ * What middle() last wrote for the lines of one lone-SYN signature's tracker (loneSynTracker: it never changes), and
+ * the flow counters it wrote them from. A SYN flood's lines are mostly the same there: one copy then, not some twenty
+ * keys and numbers.
+ */
+class MiddleMemo {
+  bytes = new Uint8Array(0);
+  oPkts = -1;
+  oIpBytes = -1;
+  rPkts = -1;
+  rIpBytes = -1;
+  oWireBytes = -1;
+  rWireBytes = -1;
+  oPayloadBytes = -1;
+  rPayloadBytes = -1;
+  guessed = false;
+  proto = -1;
+}
+const MEMOS = new WeakMap<TcpConnection, MiddleMemo>();
+
+/** middle(f, tcp) for `tcp` a lone-SYN signature's tracker: copied from its memo when the flow's counters match. */
+function memoMiddle(f: Flow, tcp: TcpConnection): void {
+  let m = MEMOS.get(tcp);
+  if (m === undefined) {
+    m = new MiddleMemo();
+    MEMOS.set(tcp, m);
+  }
+  if (m.oPkts === f.oPkts && m.oIpBytes === f.oIpBytes && m.rPkts === f.rPkts && m.rIpBytes === f.rIpBytes &&
+      m.oWireBytes === f.oWireBytes && m.rWireBytes === f.rWireBytes && m.oPayloadBytes === f.oPayloadBytes &&
+      m.rPayloadBytes === f.rPayloadBytes && m.guessed === f.directionGuessed && m.proto === f.proto) {
+    buf.set(m.bytes, pos);
+    pos += m.bytes.length;
+    return;
+  }
+  const start = pos;
+  middle(f, tcp);
+  m.bytes = buf.slice(start, pos);
+  m.oPkts = f.oPkts;
+  m.oIpBytes = f.oIpBytes;
+  m.rPkts = f.rPkts;
+  m.rIpBytes = f.rIpBytes;
+  m.oWireBytes = f.oWireBytes;
+  m.rWireBytes = f.rWireBytes;
+  m.oPayloadBytes = f.oPayloadBytes;
+  m.rPayloadBytes = f.rPayloadBytes;
+  m.guessed = f.directionGuessed;
+  m.proto = f.proto;
 }
 
 /** `,"ip_version":V,"end_reason":"`. */

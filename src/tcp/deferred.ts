@@ -240,22 +240,21 @@ export function logLoneSyn(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean
 }
 
 /**
- * For writing a connection's line (sink/flow-json.ts): a tracker that holds what replayForRecord(log) would as far as
- * the line reads it (states, history, conn_state, options, analysis counters, RTTs), but not its times or sequence
- * space: the line takes the last activity time from the log (a lone SYN's is its own) and writes no byte counts for a
- * connection without duration. Valid until the next call.
+ * For writing the line of a connection whose log is one lone SYN of a signature the shortcut knows
+ * (sink/flow-json.ts; other logs are replayed, replayForRecord): the signature's tracker, which holds what
+ * replayForRecord(log) would as far as the line reads it (states, history, conn_state, options, analysis counters,
+ * RTTs), but not its times or sequence space (the line takes the last activity time from the log and writes no byte
+ * counts for a connection without duration). It never changes after it is made, and is the same object for every
+ * line of that signature: a writer may keep what it wrote from it. Null for any other log.
  */
-export function trackerForLine(log: SegmentLog): TcpConnection {
-  if (log.n === 1 && tiers.loneSyn) {
-    const sig = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
-      log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
-    if (sig >= 0) {
-      const known = loneSyns.get(sig);
-      if (known !== undefined) return known.tracker;
-      log.load(segment); // a signature not seen yet: its tracker is made from this SYN
-      const m = loneSyn(sig, segment, log.fromOrig, log.flipped, log.ts);
-      if (m !== null) return m.tracker;
-    }
-  }
-  return replay(log, recordTracker);
+export function loneSynTracker(log: SegmentLog): TcpConnection | null {
+  if (log.n !== 1 || !tiers.loneSyn) return null;
+  const sig = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
+    log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
+  if (sig < 0) return null;
+  const known = loneSyns.get(sig);
+  if (known !== undefined) return known.tracker;
+  log.load(segment); // a signature not seen yet: its tracker is made from this SYN
+  const m = loneSyn(sig, segment, log.fromOrig, log.flipped, log.ts);
+  return m === null ? null : m.tracker;
 }

@@ -59,6 +59,43 @@ function oddDnsNamePcap(): string {
   return path;
 }
 
+/**
+ * Lone SYNs of one signature (window, MSS option) from 10.0.0.1 to 10.0.0.2:80, one per source port, that differ in
+ * what a line writes from the flow rather than from the signature's tracker: IPv4 options (orig_ip_bytes) and bytes
+ * after the IP packet (orig_wire_bytes), in turns, so that each kind follows another (and one with other IP bytes
+ * follows one with the same wire bytes).
+ */
+function loneSynsPcap(): string {
+  const syn = (sport: number, ipOptions: boolean, trailer: number): Buffer => {
+    const ihl = ipOptions ? 24 : 20;
+    const ip = Buffer.alloc(ihl + 24 + trailer);
+    ip.writeUInt8(0x40 | (ihl / 4), 0);
+    ip.writeUInt16BE(ihl + 24, 2);
+    ip.writeUInt8(64, 8);
+    ip.writeUInt8(6, 9);
+    Buffer.from([10, 0, 0, 1]).copy(ip, 12);
+    Buffer.from([10, 0, 0, 2]).copy(ip, 16);
+    if (ipOptions) ip.writeUInt32BE(0x01010100, 20); // NOP, NOP, NOP, End of options list
+    ip.writeUInt16BE(sport, ihl);
+    ip.writeUInt16BE(80, ihl + 2);
+    ip.writeUInt32BE(1000 + sport, ihl + 4); // sequence number
+    ip.writeUInt8(0x60, ihl + 12); // data offset 6: one option word
+    ip.writeUInt8(0x02, ihl + 13); // SYN
+    ip.writeUInt16BE(64240, ihl + 14);
+    ip.writeUInt32BE(0x020405b4, ihl + 20); // MSS 1460
+    return ip;
+  };
+  const kinds: [boolean, number][] = [[false, 0], [true, 0], [false, 4], [false, 0], [false, 6], [false, 0], [true, 0], [true, 6], [false, 6], [true, 2]];
+  const parts = [pcapHeader(65535, 101)];
+  kinds.forEach(([opts, trailer], i) => {
+    const f = syn(40000 + i, opts, trailer);
+    parts.push(recordHeader(f.length, 1_700_000_000, i * 1000), f);
+  });
+  const path = join(mkdtempSync(join(tmpdir(), 'sockscope-lone-syns-')), 'syns.pcap');
+  writeFileSync(path, Buffer.concat(parts));
+  return path;
+}
+
 async function bothWays(path: string, flowTable: FlowTableOptions, verifyChecksums: boolean): Promise<[string, string, number]> {
   const direct = new GrowingOut();
   const viaRecord = new GrowingOut();
@@ -143,5 +180,18 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
     expect(direct).toContain('"history":"S"');
     expect(direct).toContain('"orig_timestamps":true');
     expect(direct).toContain('"orig_timestamps":false');
+  });
+
+  it('writes what each lone SYN of one signature counts itself (IP options, trailing bytes), whatever the line before wrote', async () => {
+    const [direct, viaRecord, n] = await bothWays(loneSynsPcap(), {}, false);
+    expect(n).toBe(10);
+    expect(direct).toBe(viaRecord);
+    const counts = direct.trim().split('\n').map((l) => {
+      const r = JSON.parse(l) as Record<string, unknown>;
+      return [r.history, r.orig_ip_bytes, r.orig_wire_bytes];
+    });
+    expect(counts).toEqual([
+      ['S', 44, 44], ['S', 48, 48], ['S', 44, 48], ['S', 44, 44], ['S', 44, 50], ['S', 44, 44], ['S', 48, 48], ['S', 48, 54], ['S', 44, 50], ['S', 48, 50],
+    ]);
   });
 });
