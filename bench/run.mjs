@@ -59,8 +59,17 @@ function measure(name, argv, { stdout = DEV_NULL } = {}) {
   return best;
 }
 
+/**
+ * Reads `file` once, untimed, so that the first tool timed on it does not pay for the disk alone: the page cache then
+ * serves every tool alike (bench-10M, read in the previous run, evicts the other captures from it).
+ */
+function warm(file) {
+  spawnSync('cat', [file], { stdio: ['ignore', DEV_NULL, 'ignore'] });
+}
+
 const results = [];
 const sockscope = join(root, 'bin', 'sockscope');
+warm(pcap);
 results.push(measure('sockscope flows', [process.execPath, sockscope, 'flows', '--format', 'ndjson', '--quiet', pcap]));
 // Worker threads (-j), each holding a share of the flows (same output): asked for, one per core up to 4.
 const threads = Math.min(4, availableParallelism());
@@ -123,6 +132,7 @@ if (flat !== 'none' && base) {
     console.error(`generating ${big} ...`);
     execFileSync(process.execPath, [maker, '--packets', flat, '--flows', flows, '--seed', '1', '--out', big, '--quiet'], { stdio: 'inherit' });
   }
+  warm(big);
   const m = measure(`sockscope flows bench-${flat}`, [process.execPath, sockscope, 'flows', '--format', 'ndjson', '--quiet', big]);
   if (m) {
     console.log(`\nmemory flat in input size: bench-${flat} ${m.secs.toFixed(2)} s, peak ${m.rssMb.toFixed(0)} MB; bench-${packets} peak ${base.rssMb.toFixed(0)} MB` +
@@ -131,6 +141,7 @@ if (flat !== 'none' && base) {
 }
 
 // Where the time goes: the pipeline's stages, each timed alone in the same run (bench/stages.mjs).
+warm(pcap);
 const st = spawnSync(process.execPath, [join(root, 'bench', 'stages.mjs'), pcap, '--runs', String(runs)], { encoding: 'utf8' });
 if (st.status === 0) {
   const s = JSON.parse(st.stdout);
@@ -163,6 +174,7 @@ if (chosen.length > 0 && existsSync(floodMaker)) {
     }
     const t = JSON.parse(readFileSync(`${file}.truth.json`, 'utf8'));
     const pkts = t.totals?.packets ?? t.packets;
+    warm(file);
     // Not --quiet: the summary (flows, evictions) is read from the run's own stderr.
     const ss = measure(`sockscope flows ${name}`, [process.execPath, sockscope, 'flows', '--format', 'ndjson', file]);
     // softflowd's -m must hold every flow (it evicts otherwise); the flow count is ours, taken from the run above.
