@@ -234,8 +234,9 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
     bytes(K_RESP_BYTES);
     uint(r === null ? f.rDataBytes : r.seqBytes);
   }
-  if (shared === null) middle(f, tcp);
-  else memoMiddle(f, shared);
+  if (shared !== null) memoMiddle(f, shared);
+  else if (tcp === null) datagramMiddle(f);
+  else middle(f, tcp);
   bytes(K_LAST_TS);
   num(lastSec, false);
   versionEnd(f.ipVersion);
@@ -341,6 +342,43 @@ function memoMiddle(f: Flow, tcp: TcpConnection): void {
   m.rPayloadBytes = f.rPayloadBytes;
   m.guessed = f.directionGuessed;
   m.proto = f.proto;
+}
+
+/**
+ * The middles of lines of one-datagram UDP flows (a UDP flood's), by the counts they are written from (datagramKey):
+ * such a line's middle depends on nothing else. Bounded: emptied when full.
+ */
+const DATAGRAM_MIDDLES = new Map<number, Uint8Array>();
+const DATAGRAM_MIDDLES_MAX = 4096;
+
+/**
+ * For a UDP flow of one datagram with payload from its originator (no answer, no flip, no bad checksum): its IP, wire
+ * and payload bytes and whether its direction was guessed, packed in a safe integer; -1 for any other flow.
+ */
+function datagramKey(f: Flow): number {
+  if (f.proto !== 17 || f.oPkts !== 1 || f.rPkts !== 0 || f.udpHistory !== 1) return -1;
+  const frame = f.oWireBytes - f.oIpBytes;
+  if (f.oIpBytes > 0x1ffff || frame < 0 || frame > 0xffff || f.oPayloadBytes > 0x1ffff) return -1;
+  return ((f.oIpBytes * 0x10000 + frame) * 0x20000 + f.oPayloadBytes) * 2 + (f.directionGuessed ? 1 : 0); // < 2^51
+}
+
+/** middle(f, null), copied from what the last line of the same datagramKey wrote when there is one. */
+function datagramMiddle(f: Flow): void {
+  const key = datagramKey(f);
+  if (key < 0) {
+    middle(f, null);
+    return;
+  }
+  const known = DATAGRAM_MIDDLES.get(key);
+  if (known !== undefined) {
+    buf.set(known, pos);
+    pos += known.length;
+    return;
+  }
+  const start = pos;
+  middle(f, null);
+  if (DATAGRAM_MIDDLES.size >= DATAGRAM_MIDDLES_MAX) DATAGRAM_MIDDLES.clear();
+  DATAGRAM_MIDDLES.set(key, buf.slice(start, pos));
 }
 
 /** `,"ip_version":V,"end_reason":"`. */

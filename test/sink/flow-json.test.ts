@@ -96,6 +96,37 @@ function loneSynsPcap(): string {
   return path;
 }
 
+/**
+ * One-datagram UDP flows whose lines differ only in what the middle of a line writes from the flow: payload and IP
+ * bytes (IPv4 options), and wire bytes (bytes after the IP packet), in turns; then one answered and one without payload.
+ */
+function datagramsPcap(): string {
+  const datagram = (src: number[], sport: number, dst: number[], dport: number, payload: number, ipOptions: boolean, trailer: number): Buffer => {
+    const ihl = ipOptions ? 24 : 20;
+    const ip = Buffer.alloc(ihl + 8 + payload + trailer);
+    ip.writeUInt8(0x40 | (ihl / 4), 0);
+    ip.writeUInt16BE(ihl + 8 + payload, 2);
+    ip.writeUInt8(64, 8);
+    ip.writeUInt8(17, 9);
+    Buffer.from(src).copy(ip, 12);
+    Buffer.from(dst).copy(ip, 16);
+    if (ipOptions) ip.writeUInt32BE(0x01010100, 20);
+    ip.writeUInt16BE(sport, ihl);
+    ip.writeUInt16BE(dport, ihl + 2);
+    ip.writeUInt16BE(8 + payload, ihl + 4);
+    return ip;
+  };
+  const a = [10, 0, 0, 1], b = [10, 0, 0, 2];
+  const kinds: [number, boolean, number][] = [[10, false, 0], [14, false, 0], [10, true, 0], [10, false, 4], [10, false, 0], [14, false, 0], [10, true, 0], [0, false, 0]];
+  const frames = kinds.map(([payload, opts, trailer], i) => datagram(a, 30000 + i, b, 9999, payload, opts, trailer));
+  frames.push(datagram(a, 31000, b, 9999, 10, false, 0), datagram(b, 9999, a, 31000, 10, false, 0)); // answered
+  const parts = [pcapHeader(65535, 101)];
+  frames.forEach((f, i) => parts.push(recordHeader(f.length, 1_700_000_000, i * 1000), f));
+  const path = join(mkdtempSync(join(tmpdir(), 'sockscope-datagrams-')), 'udp.pcap');
+  writeFileSync(path, Buffer.concat(parts));
+  return path;
+}
+
 async function bothWays(path: string, flowTable: FlowTableOptions, verifyChecksums: boolean): Promise<[string, string, number]> {
   const direct = new GrowingOut();
   const viaRecord = new GrowingOut();
@@ -192,6 +223,21 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
     });
     expect(counts).toEqual([
       ['S', 44, 44], ['S', 48, 48], ['S', 44, 48], ['S', 44, 44], ['S', 44, 50], ['S', 44, 44], ['S', 48, 48], ['S', 48, 54], ['S', 44, 50], ['S', 48, 50],
+    ]);
+  });
+
+  it('writes what each one-datagram UDP flow counts itself (payload, IP options, trailing bytes), whatever the line before wrote', async () => {
+    const [direct, viaRecord, n] = await bothWays(datagramsPcap(), {}, false);
+    expect(n).toBe(9);
+    expect(direct).toBe(viaRecord);
+    const counts = direct.trim().split('\n').map((l) => {
+      const r = JSON.parse(l) as Record<string, unknown>;
+      return [r['id.orig_p'], r.conn_state, r.history ?? '', r.orig_ip_bytes, r.orig_wire_bytes, r.orig_payload_bytes, r.resp_pkts];
+    });
+    expect(counts).toEqual([
+      [30000, 'S0', 'D', 38, 38, 10, 0], [30001, 'S0', 'D', 42, 42, 14, 0], [30002, 'S0', 'D', 42, 42, 10, 0],
+      [30003, 'S0', 'D', 38, 42, 10, 0], [30004, 'S0', 'D', 38, 38, 10, 0], [30005, 'S0', 'D', 42, 42, 14, 0],
+      [30006, 'S0', 'D', 42, 42, 10, 0], [30007, 'S0', 'D', 28, 28, 0, 0], [31000, 'SF', 'Dd', 38, 38, 10, 1],
     ]);
   });
 });
