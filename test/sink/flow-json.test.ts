@@ -52,11 +52,7 @@ function oddDnsNamePcap(): string {
     ipv4Udp([10, 0, 0, 53], 53, [10, 0, 0, 1], 40000, response),
     ipv4Udp([10, 0, 0, 1], 40001, [10, 9, 9, 9], 9999, Buffer.from('x')),
   ];
-  const parts = [pcapHeader(65535, 101)];
-  frames.forEach((f, i) => parts.push(recordHeader(f.length, 1_700_000_000, i * 1000), f));
-  const path = join(mkdtempSync(join(tmpdir(), 'sockscope-odd-dns-')), 'odd.pcap');
-  writeFileSync(path, Buffer.concat(parts));
-  return path;
+  return rawPcap('odd-dns', frames);
 }
 
 /**
@@ -86,14 +82,7 @@ function loneSynsPcap(): string {
     return ip;
   };
   const kinds: [boolean, number][] = [[false, 0], [true, 0], [false, 4], [false, 0], [false, 6], [false, 0], [true, 0], [true, 6], [false, 6], [true, 2]];
-  const parts = [pcapHeader(65535, 101)];
-  kinds.forEach(([opts, trailer], i) => {
-    const f = syn(40000 + i, opts, trailer);
-    parts.push(recordHeader(f.length, 1_700_000_000, i * 1000), f);
-  });
-  const path = join(mkdtempSync(join(tmpdir(), 'sockscope-lone-syns-')), 'syns.pcap');
-  writeFileSync(path, Buffer.concat(parts));
-  return path;
+  return rawPcap('lone-syns', kinds.map(([opts, trailer], i) => syn(40000 + i, opts, trailer)));
 }
 
 /**
@@ -120,9 +109,22 @@ function datagramsPcap(): string {
   const kinds: [number, boolean, number][] = [[10, false, 0], [14, false, 0], [10, true, 0], [10, false, 4], [10, false, 0], [14, false, 0], [10, true, 0], [0, false, 0]];
   const frames = kinds.map(([payload, opts, trailer], i) => datagram(a, 30000 + i, b, 9999, payload, opts, trailer));
   frames.push(datagram(a, 31000, b, 9999, 10, false, 0), datagram(b, 9999, a, 31000, 10, false, 0)); // answered
+  return rawPcap('datagrams', frames);
+}
+
+/** The values of columns `names` of each line of `ndjson` (absent ones as ''). */
+function columns(ndjson: string, ...names: string[]): unknown[][] {
+  return ndjson.trim().split('\n').map((l) => {
+    const r = JSON.parse(l) as Record<string, unknown>;
+    return names.map((n) => r[n] ?? '');
+  });
+}
+
+/** Raw IPv4 frames (LINKTYPE_RAW) written as a capture, a millisecond apart; returns its path. */
+function rawPcap(prefix: string, frames: Buffer[]): string {
   const parts = [pcapHeader(65535, 101)];
   frames.forEach((f, i) => parts.push(recordHeader(f.length, 1_700_000_000, i * 1000), f));
-  const path = join(mkdtempSync(join(tmpdir(), 'sockscope-datagrams-')), 'udp.pcap');
+  const path = join(mkdtempSync(join(tmpdir(), `sockscope-${prefix}-`)), `${prefix}.pcap`);
   writeFileSync(path, Buffer.concat(parts));
   return path;
 }
@@ -217,11 +219,7 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
     const [direct, viaRecord, n] = await bothWays(loneSynsPcap(), {}, false);
     expect(n).toBe(10);
     expect(direct).toBe(viaRecord);
-    const counts = direct.trim().split('\n').map((l) => {
-      const r = JSON.parse(l) as Record<string, unknown>;
-      return [r.history, r.orig_ip_bytes, r.orig_wire_bytes];
-    });
-    expect(counts).toEqual([
+    expect(columns(direct, 'history', 'orig_ip_bytes', 'orig_wire_bytes')).toEqual([
       ['S', 44, 44], ['S', 48, 48], ['S', 44, 48], ['S', 44, 44], ['S', 44, 50], ['S', 44, 44], ['S', 48, 48], ['S', 48, 54], ['S', 44, 50], ['S', 48, 50],
     ]);
   });
@@ -230,10 +228,7 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
     const [direct, viaRecord, n] = await bothWays(datagramsPcap(), {}, false);
     expect(n).toBe(9);
     expect(direct).toBe(viaRecord);
-    const counts = direct.trim().split('\n').map((l) => {
-      const r = JSON.parse(l) as Record<string, unknown>;
-      return [r['id.orig_p'], r.conn_state, r.history ?? '', r.orig_ip_bytes, r.orig_wire_bytes, r.orig_payload_bytes, r.resp_pkts];
-    });
+    const counts = columns(direct, 'id.orig_p', 'conn_state', 'history', 'orig_ip_bytes', 'orig_wire_bytes', 'orig_payload_bytes', 'resp_pkts');
     expect(counts).toEqual([
       [30000, 'S0', 'D', 38, 38, 10, 0], [30001, 'S0', 'D', 42, 42, 14, 0], [30002, 'S0', 'D', 42, 42, 10, 0],
       [30003, 'S0', 'D', 38, 42, 10, 0], [30004, 'S0', 'D', 38, 38, 10, 0], [30005, 'S0', 'D', 42, 42, 14, 0],
