@@ -64,7 +64,7 @@ const DIGEST = new Uint8Array(20);
 const SRC = new Uint32Array(4);
 const DST = new Uint32Array(4);
 /** The text of a digest: base64 (28 characters) or hex (40). */
-const B64_CODES: number[] = new Array<number>(28).fill(0);
+const B64_TEXT = Buffer.alloc(28);
 const HEX_CODES: number[] = new Array<number>(40).fill(0);
 
 /**
@@ -341,30 +341,12 @@ const HEX = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
 
 /** Standard base64 with padding (RFC 4648 §4) of the 20-byte digest: 28 characters. */
 function base64Of(d: Uint8Array): string {
-  return String.fromCharCode.apply(null, base64Codes(d));
+  writeBase64(d, B64_TEXT, 0);
+  return B64_TEXT.toString('latin1');
 }
 
 function hexOf(d: Uint8Array): string {
   return String.fromCharCode.apply(null, hexCodes(d));
-}
-
-/** The character codes of base64Of(d), in a reused array. */
-function base64Codes(d: Uint8Array): number[] {
-  const codes = B64_CODES;
-  let o = 0;
-  for (let i = 0; i < 18; i += 3) {
-    const v = (d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!; // i + 2 < 20
-    codes[o++] = B64[v >>> 18]!;
-    codes[o++] = B64[(v >>> 12) & 63]!;
-    codes[o++] = B64[(v >>> 6) & 63]!;
-    codes[o++] = B64[v & 63]!;
-  }
-  const v = (d[18]! << 16) | (d[19]! << 8);
-  codes[o++] = B64[v >>> 18]!;
-  codes[o++] = B64[(v >>> 12) & 63]!;
-  codes[o++] = B64[(v >>> 6) & 63]!;
-  codes[o] = 0x3d; // =
-  return codes;
 }
 
 /** base64Of(d) written as character codes into `out` at `at` (28 bytes). */

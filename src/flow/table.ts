@@ -453,6 +453,11 @@ export class FlowTable {
   remove(f: Flow): void {
     this.unplace(f);
     this.unschedule(f);
+    this.release(f);
+  }
+
+  /** The end of removing `f`, out of the slots and the wheel: uncounted, uncharged, handed to the end handler. */
+  private release(f: Flow): void {
     this.size--;
     this.charge(-flowBytes(f));
     this.onEnd(f);
@@ -517,9 +522,7 @@ export class FlowTable {
   endFlushed(f: Flow, reason: 'eof'): void {
     if (f.endReason === 'active') f.endReason = reason;
     f.slot = -1; // the wheel was emptied by beginFlush
-    this.size--;
-    this.charge(-flowBytes(f));
-    this.onEnd(f);
+    this.release(f);
   }
 
   /** Every flow held, in no particular order (allocates: for snapshots, not the packet path). */

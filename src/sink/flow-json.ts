@@ -234,8 +234,8 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
     bytes(K_RESP_BYTES);
     uint(r === null ? f.rDataBytes : r.seqBytes);
   }
-  if (shared !== null) memoMiddle(f, shared);
-  else if (tcp === null) datagramMiddle(f);
+  if (shared !== null) cachedMiddle(f, shared, loneSynMiddles(shared));
+  else if (tcp === null && f.proto === 17 && f.udpHistory === 1) cachedMiddle(f, null, DATAGRAM_MIDDLES);
   else middle(f, tcp);
   bytes(K_LAST_TS);
   num(lastSec, false);
@@ -296,89 +296,56 @@ function middle(f: Flow, tcp: TcpConnection | null): void {
 }
 
 /**
- * What middle() last wrote for the lines of one lone-SYN signature's tracker (loneSynTracker: it never changes), and
- * the flow counters it wrote them from. A SYN flood's lines are mostly the same there: one copy then, not some twenty
- * keys and numbers.
- */
-class MiddleMemo {
-  bytes = new Uint8Array(0);
-  oPkts = -1;
-  oIpBytes = -1;
-  rPkts = -1;
-  rIpBytes = -1;
-  oWireBytes = -1;
-  rWireBytes = -1;
-  oPayloadBytes = -1;
-  rPayloadBytes = -1;
-  guessed = false;
-  proto = -1;
-}
-const MEMOS = new WeakMap<TcpConnection, MiddleMemo>();
-
-/** middle(f, tcp) for `tcp` a lone-SYN signature's tracker: copied from its memo when the flow's counters match. */
-function memoMiddle(f: Flow, tcp: TcpConnection): void {
-  let m = MEMOS.get(tcp);
-  if (m === undefined) {
-    m = new MiddleMemo();
-    MEMOS.set(tcp, m);
-  }
-  if (m.oPkts === f.oPkts && m.oIpBytes === f.oIpBytes && m.rPkts === f.rPkts && m.rIpBytes === f.rIpBytes &&
-      m.oWireBytes === f.oWireBytes && m.rWireBytes === f.rWireBytes && m.oPayloadBytes === f.oPayloadBytes &&
-      m.rPayloadBytes === f.rPayloadBytes && m.guessed === f.directionGuessed && m.proto === f.proto) {
-    buf.set(m.bytes, pos);
-    pos += m.bytes.length;
-    return;
-  }
-  const start = pos;
-  middle(f, tcp);
-  m.bytes = buf.slice(start, pos);
-  m.oPkts = f.oPkts;
-  m.oIpBytes = f.oIpBytes;
-  m.rPkts = f.rPkts;
-  m.rIpBytes = f.rIpBytes;
-  m.oWireBytes = f.oWireBytes;
-  m.rWireBytes = f.rWireBytes;
-  m.oPayloadBytes = f.oPayloadBytes;
-  m.rPayloadBytes = f.rPayloadBytes;
-  m.guessed = f.directionGuessed;
-  m.proto = f.proto;
-}
-
-/**
- * The middles of lines of one-datagram UDP flows (a UDP flood's), by the counts they are written from (datagramKey):
- * such a line's middle depends on nothing else. Bounded: emptied when full.
+ * Middles already written, by what they were written from. A flow of one packet has a middle that depends only on its
+ * tracker (a lone SYN's is its signature's, which never changes once made: LONE_SYN_MIDDLES has a map per tracker) or,
+ * without one, on its protocol and UDP history (DATAGRAM_MIDDLES: one UDP datagram from the originator), and on the
+ * packet's counts (onePacketKey). A SYN flood's and a UDP flood's lines mostly repeat there: one copy then, not some
+ * twenty keys and numbers. Each map is bounded: emptied when full.
  */
 const DATAGRAM_MIDDLES = new Map<number, Uint8Array>();
-const DATAGRAM_MIDDLES_MAX = 4096;
+const LONE_SYN_MIDDLES = new WeakMap<TcpConnection, Map<number, Uint8Array>>();
+const MIDDLES_MAX = 4096;
 
 /**
- * For a UDP flow of one datagram with payload from its originator (no answer, no flip, no bad checksum): its IP, wire
- * and payload bytes and whether its direction was guessed, packed in a safe integer; -1 for any other flow.
+ * For a flow of one packet: its direction, IP, wire and payload bytes and whether its direction was guessed, packed in
+ * a safe integer; -1 for any other flow.
  */
-function datagramKey(f: Flow): number {
-  if (f.proto !== 17 || f.oPkts !== 1 || f.rPkts !== 0 || f.udpHistory !== 1) return -1;
-  const frame = f.oWireBytes - f.oIpBytes;
-  if (f.oIpBytes > 0x1ffff || frame < 0 || frame > 0xffff || f.oPayloadBytes > 0x1ffff) return -1;
-  return ((f.oIpBytes * 0x10000 + frame) * 0x20000 + f.oPayloadBytes) * 2 + (f.directionGuessed ? 1 : 0); // < 2^51
+function onePacketKey(f: Flow): number {
+  if (f.oPkts + f.rPkts !== 1) return -1;
+  const o = f.oPkts === 1;
+  const ip = o ? f.oIpBytes : f.rIpBytes, payload = o ? f.oPayloadBytes : f.rPayloadBytes;
+  const frame = (o ? f.oWireBytes : f.rWireBytes) - ip;
+  if (ip > 0x1ffff || frame < 0 || frame > 0xffff || payload > 0x1ffff) return -1;
+  return (((ip * 0x10000 + frame) * 0x20000 + payload) * 2 + (f.directionGuessed ? 1 : 0)) * 2 + (o ? 1 : 0); // < 2^52
 }
 
-/** middle(f, null), copied from what the last line of the same datagramKey wrote when there is one. */
-function datagramMiddle(f: Flow): void {
-  const key = datagramKey(f);
+/** The middles written from lone-SYN tracker `t` (see DATAGRAM_MIDDLES). */
+function loneSynMiddles(t: TcpConnection): Map<number, Uint8Array> {
+  let m = LONE_SYN_MIDDLES.get(t);
+  if (m === undefined) {
+    m = new Map();
+    LONE_SYN_MIDDLES.set(t, m);
+  }
+  return m;
+}
+
+/** middle(f, tcp), copied from `cache` when a line of the same onePacketKey wrote it there, else written and kept. */
+function cachedMiddle(f: Flow, tcp: TcpConnection | null, cache: Map<number, Uint8Array>): void {
+  const key = onePacketKey(f);
   if (key < 0) {
-    middle(f, null);
+    middle(f, tcp);
     return;
   }
-  const known = DATAGRAM_MIDDLES.get(key);
+  const known = cache.get(key);
   if (known !== undefined) {
     buf.set(known, pos);
     pos += known.length;
     return;
   }
   const start = pos;
-  middle(f, null);
-  if (DATAGRAM_MIDDLES.size >= DATAGRAM_MIDDLES_MAX) DATAGRAM_MIDDLES.clear();
-  DATAGRAM_MIDDLES.set(key, buf.slice(start, pos));
+  middle(f, tcp);
+  if (cache.size >= MIDDLES_MAX) cache.clear();
+  cache.set(key, buf.slice(start, pos));
 }
 
 /** `,"ip_version":V,"end_reason":"`. */
