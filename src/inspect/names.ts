@@ -204,8 +204,15 @@ export class FlowNames {
     const noHttp = (bits & (1 << Svc.HTTP)) !== 0 && (this.midstream || this.oFirst === Svc.SSH || this.rFirst === Svc.SSH);
     const noSsh = (bits & (1 << Svc.SSH)) !== 0 && this.oFirst === Svc.HTTP;
     if (!noHttp && !noSsh) return this.confirmed;
-    return this.confirmed.split(',').filter((s) => !(noHttp && s === 'http') && !(noSsh && s === 'ssh')).join(',');
+    return withoutServices(this.confirmed, noHttp ? 'http' : '', noSsh ? 'ssh' : '');
   }
+}
+
+/** The comma-separated services `list` without `a` and `b` (either may be ''). */
+function withoutServices(list: string, a: string, b: string): string {
+  let out = '';
+  for (const s of list.split(',')) if (s !== a && s !== b) out = out === '' ? s : `${out},${s}`;
+  return out;
 }
 
 /** Names of ended flows, reset, for new flows: a FlowNames per flow would be garbage promoted with its flow. */

@@ -287,20 +287,32 @@ export function udpService(b: Uint8Array, off: number, end: number, sport: numbe
   return -1;
 }
 
-/** Services both directions' hint bits confirm together (as a bit set over Svc numbers). */
+/**
+ * Services both directions' hint bits confirm together (as a bit set over Svc numbers): a service counts when one
+ * direction shows its first hint and the other its second (PAIRS). Most flows show no hint at all.
+ */
 export function servicesOfHints(a: number, z: number): number {
+  if (a === 0 || z === 0) return 0;
   let s = 0;
-  const pair = (x: number, y: number): boolean => ((a & x) !== 0 && (z & y) !== 0) || ((z & x) !== 0 && (a & y) !== 0);
-  if (pair(Hint.GREET_220, Hint.SMTP_CMD)) s |= 1 << Svc.SMTP;
-  if (pair(Hint.GREET_220, Hint.FTP_CMD)) s |= 1 << Svc.FTP;
-  if (pair(Hint.POP3_OK, Hint.POP3_CMD)) s |= 1 << Svc.POP3;
-  if (pair(Hint.IMAP_OK, Hint.IMAP_CMD)) s |= 1 << Svc.IMAP;
-  if (pair(Hint.IRC_CMD, Hint.IRC_SERVER)) s |= 1 << Svc.IRC;
-  if (pair(Hint.SOCKS4_REQ, Hint.SOCKS4_REP) || pair(Hint.SOCKS5_REQ, Hint.SOCKS5_REP)) s |= 1 << Svc.SOCKS;
-  if (pair(Hint.RDP_CR, Hint.RDP_CC)) s |= 1 << Svc.RDP;
-  if (pair(Hint.REDIS_CMD, Hint.REDIS_REPLY)) s |= 1 << Svc.REDIS;
-  if (pair(Hint.LDAP, Hint.LDAP)) s |= 1 << Svc.LDAP;
-  if (pair(Hint.PG_SSLREQ, Hint.PG_SSLREP)) s |= 1 << Svc.POSTGRESQL;
-  if (pair(Hint.MODBUS, Hint.MODBUS)) s |= 1 << Svc.MODBUS;
+  for (let i = 0; i < PAIRS.length; i += 3) {
+    const x = PAIRS[i]!, y = PAIRS[i + 1]!; // i + 2 < PAIRS.length
+    if (((a & x) !== 0 && (z & y) !== 0) || ((z & x) !== 0 && (a & y) !== 0)) s |= 1 << PAIRS[i + 2]!;
+  }
   return s;
 }
+
+/** (hint of one side, hint of the other, service they confirm together), as triples. */
+const PAIRS = Int32Array.of(
+  Hint.GREET_220, Hint.SMTP_CMD, Svc.SMTP,
+  Hint.GREET_220, Hint.FTP_CMD, Svc.FTP,
+  Hint.POP3_OK, Hint.POP3_CMD, Svc.POP3,
+  Hint.IMAP_OK, Hint.IMAP_CMD, Svc.IMAP,
+  Hint.IRC_CMD, Hint.IRC_SERVER, Svc.IRC,
+  Hint.SOCKS4_REQ, Hint.SOCKS4_REP, Svc.SOCKS,
+  Hint.SOCKS5_REQ, Hint.SOCKS5_REP, Svc.SOCKS,
+  Hint.RDP_CR, Hint.RDP_CC, Svc.RDP,
+  Hint.REDIS_CMD, Hint.REDIS_REPLY, Svc.REDIS,
+  Hint.LDAP, Hint.LDAP, Svc.LDAP,
+  Hint.PG_SSLREQ, Hint.PG_SSLREP, Svc.POSTGRESQL,
+  Hint.MODBUS, Hint.MODBUS, Svc.MODBUS,
+);

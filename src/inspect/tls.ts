@@ -51,8 +51,9 @@ const u16 = (b: Uint8Array, i: number): number => (b[i]! << 8) | b[i + 1]!; // c
  * caller may gather more of the stream and call again), unless its stated length is beyond MAX_HELLO.
  */
 export function parseTlsRecord(b: Uint8Array, off: number, end: number, out: TlsHello): TlsResult {
-  out.reset();
+  // Most payloads tried are no handshake record: told from the first bytes, before `out` is touched.
   if (end - off < 5 || b[off] !== HANDSHAKE || b[off + 1] !== 3 || b[off + 2]! > 4) return Tls.NOT;
+  out.reset();
   const recLen = u16(b, off + 3);
   if (recLen < 4 || recLen > 16384 + 2048) return Tls.NOT;
   if (end - off < 9) {
