@@ -9,7 +9,7 @@ import { IpProto, TcpFlag } from '../decode/packet.js';
 import { ipv4HeaderChecksumOk, transportChecksumOk } from '../decode/checksum.js';
 import { Status, STATUS_COUNT } from '../decode/status.js';
 import { TcpConnection, TcpEvent } from '../tcp/connection.js';
-import { LOG_CAPACITY, logLoneSyn, replay, SegmentLog, tiers } from '../tcp/deferred.js';
+import { LOG_CAPACITY, logLoneSyn, logSynAnswer, replay, SegmentLog, tiers } from '../tcp/deferred.js';
 import { addTunnelParents, Flow, swapDirections, TimeoutClass } from './flow.js';
 import { isLikelyServerPort } from './services.js';
 import { inspectFlow, nameSettings, releaseFlowNames, swappedNames } from '../inspect/names.js';
@@ -413,6 +413,10 @@ export class Demux {
     if (log.n === 0) {
       // A connection's first segment: a lone SYN of a signature seen before needs no replay (tcp/deferred.ts).
       const ev = logLoneSyn(log, p, fromOrig, tsSec);
+      if (ev >= 0) return ev;
+    } else if (log.n === 1) {
+      // Its second, after a lone SYN: an answer of a signature seen before needs no replay either (a port scan's RSTs).
+      const ev = logSynAnswer(log, p, fromOrig, tsSec);
       if (ev >= 0) return ev;
     }
     const t = replayed ? this.replayTracker : replay(log, this.replayTracker);

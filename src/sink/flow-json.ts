@@ -12,7 +12,7 @@ import { formatIpv6 } from '../decode/address.js';
 import type { Flow } from '../flow/flow.js';
 import type { EndReason, FlowRecord } from '../flow/record.js';
 import { connStateOf, flowRecord, historyOf, protoName, writeFlowUid } from '../flow/snapshot.js';
-import { loneSynTracker, replayForRecord } from '../tcp/deferred.js';
+import { loneSynTracker, replayForRecord, synAnswerOf } from '../tcp/deferred.js';
 import { writeCommunityIdOfFlow } from '../flow/community-id.js';
 import { TCP_STATE_NAME } from '../tcp/state.js';
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
@@ -206,9 +206,11 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
   enter(out);
   const log = f.tcp === null ? f.tcpLog : null;
   const shared = log !== null ? loneSynTracker(log) : null;
-  const tcp = log === null ? f.tcp : shared ?? replayForRecord(log);
-  // A connection of one logged segment was last active at that segment (a lone SYN's tracker is its signature's).
-  const lastSec = tcp === null ? f.lastSec : log !== null && log.n === 1 ? log.ts : tcp.lastActivitySec(f.lastSec);
+  const answered = log !== null && shared === null ? synAnswerOf(log) : null;
+  const tcp = log === null ? f.tcp : shared ?? (answered !== null ? answered.tracker : replayForRecord(log));
+  // A connection of one logged segment was last active at that segment (a lone SYN's tracker is its signature's), one
+  // of a SYN and its answer at the one of them its signatures' tracker says.
+  const lastSec = tcp === null ? f.lastSec : log !== null && log.n === 1 ? log.ts : answered !== null ? answered.lastActivitySec(log!) : tcp.lastActivitySec(f.lastSec);
   const duration = Math.max(0, lastSec - f.startSec);
   bytes(TS_KEY);
   num(f.startSec, false);
@@ -234,8 +236,9 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
     bytes(K_RESP_BYTES);
     uint(r === null ? f.rDataBytes : r.seqBytes);
   }
-  if (shared !== null) cachedMiddle(f, shared, loneSynMiddles(shared));
-  else if (tcp === null && f.proto === 17 && f.udpHistory === 1) cachedMiddle(f, null, DATAGRAM_MIDDLES);
+  if (shared !== null) cachedMiddle(f, shared, trackerMiddles(shared), onePacketKey(f));
+  else if (answered !== null) cachedMiddle(f, answered.tracker, trackerMiddles(answered.tracker), twoPacketKey(f));
+  else if (tcp === null && f.proto === 17 && f.udpHistory === 1) cachedMiddle(f, null, DATAGRAM_MIDDLES, onePacketKey(f));
   else middle(f, tcp);
   bytes(K_LAST_TS);
   num(lastSec, false);
@@ -297,13 +300,15 @@ function middle(f: Flow, tcp: TcpConnection | null): void {
 
 /**
  * Middles already written, by what they were written from. A flow of one packet has a middle that depends only on its
- * tracker (a lone SYN's is its signature's, which never changes once made: LONE_SYN_MIDDLES has a map per tracker) or,
+ * tracker (a lone SYN's is its signature's, which never changes once made: TRACKER_MIDDLES has a map per tracker) or,
  * without one, on its protocol and UDP history (DATAGRAM_MIDDLES: one UDP datagram from the originator), and on the
- * packet's counts (onePacketKey). A SYN flood's and a UDP flood's lines mostly repeat there: one copy then, not some
- * twenty keys and numbers. Each map is bounded: emptied when full.
+ * packet's counts (onePacketKey); a connection of a lone SYN and its answer has one that depends only on their
+ * signatures' tracker (TRACKER_MIDDLES again) and the two packets' counts (twoPacketKey). A SYN flood's, a port scan's
+ * and a UDP flood's lines mostly repeat there: one copy then, not some twenty keys and numbers. Each map is bounded:
+ * emptied when full.
  */
 const DATAGRAM_MIDDLES = new Map<number, Uint8Array>();
-const LONE_SYN_MIDDLES = new WeakMap<TcpConnection, Map<number, Uint8Array>>();
+const TRACKER_MIDDLES = new WeakMap<TcpConnection, Map<number, Uint8Array>>();
 const MIDDLES_MAX = 4096;
 
 /**
@@ -319,19 +324,33 @@ function onePacketKey(f: Flow): number {
   return (((ip * 0x10000 + frame) * 0x20000 + payload) * 2 + (f.directionGuessed ? 1 : 0)) * 2 + (o ? 1 : 0); // < 2^52
 }
 
-/** The middles written from lone-SYN tracker `t` (see DATAGRAM_MIDDLES). */
-function loneSynMiddles(t: TcpConnection): Map<number, Uint8Array> {
-  let m = LONE_SYN_MIDDLES.get(t);
+/**
+ * For a flow of two packets without payload: how many came from the originator, their IP bytes and frame bytes by
+ * direction and whether its direction was guessed, packed in a safe integer; -1 for any other flow (or counts too
+ * large to pack, which a SYN and its answer never have).
+ */
+function twoPacketKey(f: Flow): number {
+  if (f.oPkts + f.rPkts !== 2 || f.oPayloadBytes !== 0 || f.rPayloadBytes !== 0) return -1;
+  const oFrame = f.oWireBytes - f.oIpBytes, rFrame = f.rWireBytes - f.rIpBytes;
+  if (f.oIpBytes > 0xfff || f.rIpBytes > 0xfff || oFrame < 0 || oFrame > 0xff || rFrame < 0 || rFrame > 0xff) return -1;
+  return ((((f.oIpBytes * 0x1000 + f.rIpBytes) * 0x100 + oFrame) * 0x100 + rFrame) * 4 + f.oPkts) * 2 + (f.directionGuessed ? 1 : 0); // < 2^44
+}
+
+/** The middles written from a signature's tracker `t`, a lone SYN's or a SYN and answer's (see DATAGRAM_MIDDLES). */
+function trackerMiddles(t: TcpConnection): Map<number, Uint8Array> {
+  let m = TRACKER_MIDDLES.get(t);
   if (m === undefined) {
     m = new Map();
-    LONE_SYN_MIDDLES.set(t, m);
+    TRACKER_MIDDLES.set(t, m);
   }
   return m;
 }
 
-/** middle(f, tcp), copied from `cache` when a line of the same onePacketKey wrote it there, else written and kept. */
-function cachedMiddle(f: Flow, tcp: TcpConnection | null, cache: Map<number, Uint8Array>): void {
-  const key = onePacketKey(f);
+/**
+ * middle(f, tcp), copied from `cache` when a line of the same `key` (onePacketKey or twoPacketKey of `f`, for all that
+ * the middle reads of the flow itself) wrote it there, else written and kept.
+ */
+function cachedMiddle(f: Flow, tcp: TcpConnection | null, cache: Map<number, Uint8Array>, key: number): void {
   if (key < 0) {
     middle(f, tcp);
     return;

@@ -184,7 +184,37 @@ class LoneSyn {
   attemptPending = false;
   /** Whether the attempt timer started at the SYN (attemptStartSec is its time), else it did not start (-1). */
   attemptAtSyn = false;
+  /** What the answers seen after SYNs of this signature make of a connection, by answerSignature (bounded). */
+  readonly answers = new Map<number, SynAnswer>();
 }
+
+/**
+ * What a lone SYN of one signature and one answer of one signature (answerSignature: a port scan's RST+ACK from a
+ * closed port, or the originator's RST) make of a connection: a tracker that replayed the two, the second's events,
+ * what the flow table asks of the attempt after it, and which of the two was its last activity. Like LoneSyn, the same
+ * for every connection of the pair of signatures; never changed once made.
+ */
+class SynAnswer {
+  readonly tracker: TcpConnection;
+  readonly events: number;
+  readonly attemptPending: boolean;
+  readonly attemptAtSyn: boolean;
+  /** Whether tracker.lastActivitySec() is the answer's time (else the SYN's). */
+  readonly lastAtAnswer: boolean;
+  constructor(tracker: TcpConnection, events: number, attemptAtSyn: boolean, lastAtAnswer: boolean) {
+    this.tracker = tracker;
+    this.events = events;
+    this.attemptPending = tracker.attemptPending();
+    this.attemptAtSyn = attemptAtSyn;
+    this.lastAtAnswer = lastAtAnswer;
+  }
+
+  /** The last activity's time of a connection whose log is a SYN and answer of these signatures. */
+  lastActivitySec(log: SegmentLog): number {
+    return this.lastAtAnswer ? log.next!.ts : log.ts; // the log holds two segments
+  }
+}
+const ANSWERS_MAX = 64;
 
 /** LoneSyn by signature. Bounded: once full, a SYN of a new signature is replayed as any log is. */
 const loneSyns = new Map<number, LoneSyn>();
@@ -258,3 +288,91 @@ export function loneSynTracker(log: SegmentLog): TcpConnection | null {
   const m = loneSyn(sig, segment, log.fromOrig, log.flipped, log.ts);
   return m === null ? null : m.tracker;
 }
+
+/**
+ * The signature of a connection's second segment `s` after a lone SYN logged in `log`: one without SYN, payload or
+ * options whose acknowledgement number is 0 or acknowledges the SYN and whose sequence number is 0 or the SYN's next,
+ * captured no earlier than the SYN; its flags, direction (as the SYN's or not), window and those two relations, packed
+ * in a safe integer; -1 for any other segment. Left out, as for the SYN, are its absolute sequence space and times.
+ */
+function answerSignature(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean, tsSec: number): number {
+  if ((s.tcpFlags & TCP_SYN) !== 0 || s.payloadLen !== 0 || s.payloadCaptured !== 0 || s.optMss !== -1 || s.optWscale !== -1 ||
+      s.optSackPerm !== 0 || s.optSack !== 0 || s.optTs !== 0 || !(tsSec >= log.ts)) {
+    return -1;
+  }
+  const next = (log.seq + 1) | 0;
+  const ack = s.ack | 0, seq = s.seq | 0;
+  const ackRel = ack === 0 ? 0 : ack === next ? 1 : -1;
+  const seqRel = seq === 0 ? 0 : seq === next ? 1 : -1;
+  if (ackRel < 0 || seqRel < 0) return -1;
+  // flags 12 bits, window 16 bits, then 3 bits.
+  return ((s.tcpFlags & 0xfff) * 65536 + s.window) * 8 + (fromOrig === log.fromOrig ? 4 : 0) + ackRel * 2 + seqRel;
+}
+
+/** The LoneSyn of the lone SYN that is all `log` holds, when the shortcut made one; null otherwise. */
+function loneSynOf(log: SegmentLog): LoneSyn | null {
+  if (log.n !== 1 || !tiers.loneSyn) return null;
+  const sig = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
+    log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
+  return sig < 0 ? null : loneSyns.get(sig) ?? null;
+}
+
+/**
+ * The second segment `s` of a connection whose log holds one lone SYN of a known signature, when it is an answer
+ * answerSignature knows or can learn: logs it, notes the attempt, and returns the tracker's events, as updateLogged
+ * would after a replay; -1 otherwise (nothing done).
+ */
+export function logSynAnswer(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean, tsSec: number): number {
+  const syn = loneSynOf(log);
+  if (syn === null) return -1;
+  const sig = answerSignature(log, s, fromOrig, tsSec);
+  if (sig < 0) return -1;
+  let a = syn.answers.get(sig);
+  if (a === undefined) {
+    if (syn.answers.size >= ANSWERS_MAX) return -1;
+    const learned = learnAnswer(log, s, fromOrig, tsSec);
+    if (learned === null) return -1;
+    syn.answers.set(sig, learned);
+    a = learned;
+  }
+  log.append(s, fromOrig, tsSec);
+  log.attemptPending = a.attemptPending;
+  log.attemptSynSec = a.attemptAtSyn ? log.ts : -1;
+  return a.events;
+}
+
+/** The tracker learnAnswer tries a new answer on (one at a time, single-threaded); given away when it is kept. */
+let answerTracker = new TcpConnection();
+
+/**
+ * What lone SYN `log` and its answer `s` make of a connection, as a SynAnswer to keep for their signatures; null when
+ * the connection's shape does not carry over to others of the same signatures (an attempt timer not started at the
+ * SYN, or SYN and answer captured at the same time, so that the last activity's time cannot be told by which it was).
+ */
+function learnAnswer(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean, tsSec: number): SynAnswer | null {
+  const t = replay(log, answerTracker);
+  const events = t.update(s, fromOrig, tsSec);
+  const attemptAtSyn = t.attemptStartSec === log.ts;
+  const last = t.lastActivitySec(Number.NaN);
+  if ((!attemptAtSyn && t.attemptStartSec !== -1) || tsSec === log.ts || (last !== tsSec && last !== log.ts)) return null;
+  answerTracker = new TcpConnection();
+  return new SynAnswer(t, events, attemptAtSyn, last === tsSec);
+}
+
+/**
+ * For writing the line of a connection whose log is a lone SYN and an answer of signatures the shortcut knows
+ * (logSynAnswer): what replayForRecord(log) would hold as far as the line reads it, as loneSynTracker gives for a lone
+ * SYN (not its times or sequence space), and whether its last activity was the answer; null for any other log.
+ */
+export function synAnswerOf(log: SegmentLog): SynAnswer | null {
+  if (log.n !== 2 || !tiers.loneSyn) return null;
+  const second = log.next!; // n === 2
+  const sig1 = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
+    log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
+  const syn = sig1 < 0 ? undefined : loneSyns.get(sig1);
+  if (syn === undefined) return null;
+  second.load(segment);
+  const sig = answerSignature(log, segment, second.fromOrig, second.ts);
+  return sig < 0 ? null : syn.answers.get(sig) ?? null;
+}
+export type { SynAnswer };

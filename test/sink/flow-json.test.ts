@@ -19,6 +19,7 @@ import { GrowingOut } from '../../src/sink/writers.js';
 import { openCapture } from '../../src/source/open.js';
 import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
 import { makeFlood } from '../helpers/flood.js';
+import { useTiers } from '../../src/tcp/deferred.js';
 import { pcapHeader, recordHeader } from '../helpers/hostile.js';
 
 
@@ -83,6 +84,58 @@ function loneSynsPcap(): string {
   };
   const kinds: [boolean, number][] = [[false, 0], [true, 0], [false, 4], [false, 0], [false, 6], [false, 0], [true, 0], [true, 6], [false, 6], [true, 2]];
   return rawPcap('lone-syns', kinds.map(([opts, trailer], i) => syn(40000 + i, opts, trailer)));
+}
+
+/**
+ * Connections of a lone SYN and one answer, of a few pairs of signatures (the responder's RST+ACK, its RST+ACK with a
+ * window, the originator's RST), one per source port, that differ in what a line writes from the flow rather than
+ * from the signatures' tracker: IPv4 options (ip bytes) and bytes after the IP packet (wire bytes) on either packet,
+ * and initial sequence numbers, in turns; the last answers at the same capture time as its SYN.
+ */
+function synAnswersPcap(): string {
+  const tcp = (src: number, sport: number, dst: number, dport: number, seq: number, ack: number, flags: number, window: number, mss: boolean, ipOptions: boolean, trailer: number): Buffer => {
+    const ihl = ipOptions ? 24 : 20;
+    const thl = mss ? 24 : 20;
+    const ip = Buffer.alloc(ihl + thl + trailer);
+    ip.writeUInt8(0x40 | (ihl / 4), 0);
+    ip.writeUInt16BE(ihl + thl, 2);
+    ip.writeUInt8(64, 8);
+    ip.writeUInt8(6, 9);
+    ip.writeUInt32BE(src, 12);
+    ip.writeUInt32BE(dst, 16);
+    if (ipOptions) ip.writeUInt32BE(0x01010100, 20);
+    ip.writeUInt16BE(sport, ihl);
+    ip.writeUInt16BE(dport, ihl + 2);
+    ip.writeUInt32BE(seq >>> 0, ihl + 4);
+    ip.writeUInt32BE(ack >>> 0, ihl + 8);
+    ip.writeUInt8((thl / 4) << 4, ihl + 12);
+    ip.writeUInt8(flags, ihl + 13);
+    ip.writeUInt16BE(window, ihl + 14);
+    if (mss) ip.writeUInt32BE(0x020405b4, ihl + 20);
+    return ip;
+  };
+  const A = 0x0a000001, B = 0x0a000002;
+  const SYN = 0x02, RST = 0x04, ACK = 0x10;
+  // [answer kind, SYN IP options, SYN trailer, answer IP options, answer trailer]: 0 RST+ACK, 1 RST+ACK window 512, 2 the originator's RST
+  const kinds: [number, boolean, number, boolean, number][] = [
+    [0, false, 0, false, 0], [0, true, 0, false, 0], [0, false, 0, false, 6], [0, false, 0, true, 0], [0, false, 4, false, 0],
+    [1, false, 0, false, 0], [0, false, 0, false, 0], [2, false, 0, false, 0], [2, true, 0, false, 2], [0, false, 0, true, 6],
+    [1, false, 0, false, 0], [2, false, 0, false, 0], [0, false, 0, false, 0],
+  ];
+  const frames: Buffer[] = [];
+  const times: number[] = [];
+  kinds.forEach(([kind, synOpts, synTrailer, ansOpts, ansTrailer], i) => {
+    const sport = 41000 + i, isn = (0x9e3779b9 * (i + 1)) >>> 0;
+    frames.push(tcp(A, sport, B, 80, isn, 0, SYN, 64240, true, synOpts, synTrailer));
+    if (kind === 2) frames.push(tcp(A, sport, B, 80, isn + 1, 0, RST, 0, false, ansOpts, ansTrailer));
+    else frames.push(tcp(B, 80, A, sport, 0, isn + 1, RST | ACK, kind === 1 ? 512 : 0, false, ansOpts, ansTrailer));
+    times.push(i * 10_000, i * 10_000 + (i === kinds.length - 1 ? 0 : 1000 + 37 * i));
+  });
+  const parts = [pcapHeader(65535, 101)];
+  frames.forEach((f, i) => parts.push(recordHeader(f.length, 1_700_000_000, times[i]!), f));
+  const path = join(mkdtempSync(join(tmpdir(), 'sockscope-syn-answers-')), 'syn-answers.pcap');
+  writeFileSync(path, Buffer.concat(parts));
+  return path;
 }
 
 /**
@@ -221,6 +274,27 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
     expect(direct).toBe(viaRecord);
     expect(columns(direct, 'history', 'orig_ip_bytes', 'orig_wire_bytes')).toEqual([
       ['S', 44, 44], ['S', 48, 48], ['S', 44, 48], ['S', 44, 44], ['S', 44, 50], ['S', 44, 44], ['S', 48, 48], ['S', 48, 54], ['S', 44, 50], ['S', 48, 50],
+    ]);
+  });
+
+  it('writes what each SYN and answer of one pair of signatures counts itself, whatever the line before wrote, as a tracker of its own would', async () => {
+    const pcap = synAnswersPcap();
+    const [direct, viaRecord, n] = await bothWays(pcap, {}, false);
+    expect(n).toBe(13);
+    expect(direct).toBe(viaRecord);
+    useTiers({ log: false, loneSyn: false });
+    try {
+      const [tracked] = await bothWays(pcap, {}, false);
+      expect(direct).toBe(tracked);
+    } finally {
+      useTiers({ log: true, loneSyn: true });
+    }
+    expect(columns(direct, 'conn_state', 'history', 'orig_ip_bytes', 'orig_wire_bytes', 'resp_ip_bytes', 'resp_wire_bytes', 'end_reason')).toEqual([
+      ['REJ', 'Sr', 44, 44, 40, 40, 'eof'], ['REJ', 'Sr', 48, 48, 40, 40, 'eof'], ['REJ', 'Sr', 44, 44, 40, 46, 'eof'],
+      ['REJ', 'Sr', 44, 44, 44, 44, 'eof'], ['REJ', 'Sr', 44, 48, 40, 40, 'eof'], ['REJ', 'Sr', 44, 44, 40, 40, 'eof'],
+      ['REJ', 'Sr', 44, 44, 40, 40, 'eof'], ['RSTOS0', 'SR', 84, 84, 0, 0, 'eof'], ['RSTOS0', 'SR', 88, 90, 0, 0, 'eof'],
+      ['REJ', 'Sr', 44, 44, 44, 50, 'eof'], ['REJ', 'Sr', 44, 44, 40, 40, 'eof'], ['RSTOS0', 'SR', 84, 84, 0, 0, 'eof'],
+      ['REJ', 'Sr', 44, 44, 40, 40, 'eof'],
     ]);
   });
 
