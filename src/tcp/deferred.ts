@@ -116,6 +116,12 @@ export class SegmentLog extends LoggedSegment {
   /** After the last segment: the tracker's attemptPending(), and the time of the originator's first SYN (or -1). */
   attemptPending = false;
   attemptSynSec = -1;
+  /**
+   * What the shortcuts made of the log, when they took it: the lone SYN's signature (logLoneSyn), and the SYN and
+   * answer's (logSynAnswer), so that its line finds them without working out the signatures again.
+   */
+  loneSyn: LoneSyn | null = null;
+  answer: SynAnswer | null = null;
 
   /** Empties the log for reuse (its linked segment objects are kept for the next connection). */
   reset(): void {
@@ -123,6 +129,8 @@ export class SegmentLog extends LoggedSegment {
     this.flipped = false;
     this.attemptPending = false;
     this.attemptSynSec = -1;
+    this.loneSyn = null;
+    this.answer = null;
   }
 
   /** Appends segment `s` (n < LOG_CAPACITY). */
@@ -266,6 +274,7 @@ export function logLoneSyn(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean
   log.append(s, fromOrig, tsSec);
   log.attemptPending = m.attemptPending;
   log.attemptSynSec = m.attemptAtSyn ? tsSec : -1;
+  log.loneSyn = m;
   return m.events;
 }
 
@@ -279,6 +288,7 @@ export function logLoneSyn(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean
  */
 export function loneSynTracker(log: SegmentLog): TcpConnection | null {
   if (log.n !== 1 || !tiers.loneSyn) return null;
+  if (log.loneSyn !== null) return log.loneSyn.tracker;
   const sig = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
     log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
   if (sig < 0) return null;
@@ -312,6 +322,7 @@ function answerSignature(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean, 
 /** The LoneSyn of the lone SYN that is all `log` holds, when the shortcut made one; null otherwise. */
 function loneSynOf(log: SegmentLog): LoneSyn | null {
   if (log.n !== 1 || !tiers.loneSyn) return null;
+  if (log.loneSyn !== null) return log.loneSyn;
   const sig = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
     log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
   return sig < 0 ? null : loneSyns.get(sig) ?? null;
@@ -338,6 +349,7 @@ export function logSynAnswer(log: SegmentLog, s: TcpSegmentView, fromOrig: boole
   log.append(s, fromOrig, tsSec);
   log.attemptPending = a.attemptPending;
   log.attemptSynSec = a.attemptAtSyn ? log.ts : -1;
+  log.answer = a;
   return a.events;
 }
 
@@ -366,6 +378,7 @@ function learnAnswer(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean, tsSe
  */
 export function synAnswerOf(log: SegmentLog): SynAnswer | null {
   if (log.n !== 2 || !tiers.loneSyn) return null;
+  if (log.answer !== null) return log.answer;
   const second = log.next!; // n === 2
   const sig1 = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
     log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
