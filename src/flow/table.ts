@@ -156,12 +156,16 @@ export class FlowTable {
   private readonly onEnd: EndHandler;
   private readonly onActive: EndHandler;
   /**
-   * Flows in their close delay, in the order they closed, with the serial each had then (a flow ended meanwhile and
-   * reused for another has another serial): over the memory budget these go first, since their records are final.
+   * Flows in their close delay, in the order they closed, as a ring of their ids with the serial each had then (a
+   * flow ended meanwhile and reused for another has another serial): over the memory budget these go first, since
+   * their records are final. Ids in typed arrays, as the slots and the wheel keep them: no reference stored per flow
+   * into a large array of the old generation (each a write barrier), no array compacted. `closingHead` is the first
+   * entry's index, `closingCount` how many there are; the ring doubles when full.
    */
-  private readonly closing: Flow[] = [];
-  private readonly closingSerials: number[] = [];
+  private closingIds = new Int32Array(1024);
+  private closingSerials = new Float64Array(1024);
   private closingHead = 0;
+  private closingCount = 0;
   /** Flows reported by the active timeout (still open). */
   reported = 0;
   /**
@@ -387,8 +391,7 @@ export class FlowTable {
     f.timeoutClass = TimeoutClass.CLOSING;
     const closeAt = tsSec + this.options.closeDelaySec;
     f.closeAtSec = closeAt;
-    this.closing.push(f);
-    this.closingSerials.push(f.serial);
+    this.pushClosing(f);
     f.dueFloor = Math.floor(closeAt);
     this.schedule(f, closeAt);
   }
@@ -494,9 +497,8 @@ export class FlowTable {
     const all = this.flushOrder();
     this.cells.fill(0);
     this.wheel.fill(-1);
-    this.closing.length = 0;
-    this.closingSerials.length = 0;
     this.closingHead = 0;
+    this.closingCount = 0;
     return all;
   }
 
@@ -579,35 +581,48 @@ export class FlowTable {
    */
   private endClosedEarly(): boolean {
     this.dropStaleClosing();
-    if (this.closingHead >= this.closing.length) return false;
-    const f = this.closing[this.closingHead++]!; // closingHead < length
+    if (this.closingCount === 0) return false;
+    const f = this.byId[this.closingIds[this.closingHead]!]!; // a live entry (dropStaleClosing): the id of a flow
+    this.closingHead = (this.closingHead + 1) & (this.closingIds.length - 1);
+    this.closingCount--;
     f.endReason = f.closingReason;
     this.closedEarly++;
     this.remove(f);
     return true;
   }
 
-  /** Skips the closing-queue entries of flows no longer closing (ended, or reused for another flow); compacts it. */
+  /** Skips the closing queue's first entries while their flows are no longer closing (ended, or reused for another flow). */
   private dropStaleClosing(): void {
-    const q = this.closing, serials = this.closingSerials;
-    let head = this.closingHead;
-    while (head < q.length) {
-      const f = q[head]!; // head < length
+    const ids = this.closingIds, serials = this.closingSerials, mask = ids.length - 1;
+    let head = this.closingHead, count = this.closingCount;
+    while (count > 0) {
+      const f = this.byId[ids[head]!]!; // head <= mask; queued ids are flows'
       if (f.serial === serials[head] && f.timeoutClass === TimeoutClass.CLOSING && f.slot >= 0) break;
-      head++;
+      head = (head + 1) & mask;
+      count--;
     }
-    if (head === q.length) {
-      if (head > 0) {
-        q.length = 0;
-        serials.length = 0;
-        head = 0;
+    this.closingHead = count === 0 ? 0 : head;
+    this.closingCount = count;
+  }
+
+  /** Appends `f` to the closing queue (see closingIds), doubling the ring when it is full. */
+  private pushClosing(f: Flow): void {
+    let ids = this.closingIds, serials = this.closingSerials;
+    if (this.closingCount === ids.length) {
+      const grownIds = new Int32Array(ids.length * 2);
+      const grownSerials = new Float64Array(ids.length * 2);
+      for (let i = 0, at = this.closingHead; i < this.closingCount; i++, at = (at + 1) & (ids.length - 1)) {
+        grownIds[i] = ids[at]!; // at < length
+        grownSerials[i] = serials[at]!;
       }
-    } else if (head > 4096 && head * 2 > q.length) {
-      q.splice(0, head);
-      serials.splice(0, head);
-      head = 0;
+      this.closingIds = ids = grownIds;
+      this.closingSerials = serials = grownSerials;
+      this.closingHead = 0;
     }
-    this.closingHead = head;
+    const at = (this.closingHead + this.closingCount) & (ids.length - 1);
+    ids[at] = f.id;
+    serials[at] = f.serial;
+    this.closingCount++;
   }
 
   private evict(f: Flow, forMemory: boolean): void {
