@@ -100,6 +100,16 @@ function digestOfKey(
   oneWay: boolean,
   seed: number,
 ): void {
+  if (ipVersion === 4 && ports) {
+    // The common case, without the message's bytes: its four words straight from the key (see sha1Of16).
+    const a = src[3]! >>> 0, b = dst[3]! >>> 0; // words 3 are the IPv4 addresses
+    const swap4 = !oneWay && (a > b || (a === b && sport > dport));
+    const x = swap4 ? b : a, y = swap4 ? a : b;
+    const p1 = swap4 ? dport : sport, p2 = swap4 ? sport : dport;
+    sha1Of16(((seed & 0xffff) << 16) | (x >>> 16), (x << 16) | (y >>> 16), (y << 16) | ((proto & 0xff) << 8),
+      ((p1 & 0xffff) << 16) | (p2 & 0xffff), DIGEST);
+    return;
+  }
   const words = ipVersion === 6 ? 4 : 1;
   const first = 4 - words;
   // Order the endpoints: smaller address first, on equal addresses the smaller port (unless one-way).
@@ -309,8 +319,28 @@ const compressBlock = unrolledCompression();
  * Ch(b, c, d) = d ^ (b & (c ^ d)), Maj(b, c, d) = (b & c) | (d & (b | c)): the standard functions in fewer operations.
  */
 function unrolledCompression(): (m: Uint8Array, out: Uint8Array) => void {
+  const words = Array.from({ length: 16 }, (_, t) => `(m[${4 * t}] << 24) | (m[${4 * t + 1}] << 16) | (m[${4 * t + 2}] << 8) | m[${4 * t + 3}]`);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('put', `return function compressBlock(m, out) {\n${compressionSource(words)}\n};`)(putWord) as (m: Uint8Array, out: Uint8Array) => void;
+}
+
+/**
+ * SHA-1 of a 16-byte message given as its four big-endian words (as int32), into `out`: a community ID of IPv4 with
+ * ports (seed, two addresses, protocol and a zero byte, two ports). The padded block's other twelve words are always
+ * the same (0x80 after the message, its length of 128 bits at the end), and are written into the rounds as constants,
+ * so the message needs no bytes of its own.
+ */
+const sha1Of16 = ((): ((w0: number, w1: number, w2: number, w3: number, out: Uint8Array) => void) => {
+  const words = ['w0a', 'w1a', 'w2a', 'w3a', String(0x80000000 | 0), '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '128'];
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('put', `return function sha1Of16(w0a, w1a, w2a, w3a, out) {\n${compressionSource(words)}\n};`)(putWord) as (
+    w0: number, w1: number, w2: number, w3: number, out: Uint8Array) => void;
+})();
+
+/** The body of an unrolled compression of the block whose sixteen words are the expressions `words`, into `out`. */
+function compressionSource(words: string[]): string {
   const src: string[] = [];
-  for (let t = 0; t < 16; t++) src.push(`let w${t} = (m[${4 * t}] << 24) | (m[${4 * t + 1}] << 16) | (m[${4 * t + 2}] << 8) | m[${4 * t + 3}];`);
+  for (let t = 0; t < 16; t++) src.push(`let w${t} = ${words[t]!};`);
   src.push('let a = 0x67452301, b = 0xefcdab89 | 0, c = 0x98badcfe | 0, d = 0x10325476, e = 0xc3d2e1f0 | 0, x = 0;');
   let v = ['a', 'b', 'c', 'd', 'e'];
   for (let t = 0; t < 80; t++) {
@@ -324,8 +354,7 @@ function unrolledCompression(): (m: Uint8Array, out: Uint8Array) => void {
   }
   const init = [0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476, 0xc3d2e1f0 | 0];
   v.forEach((name, i) => src.push(`put(out, ${4 * i}, (${name} + (${init[i]})) | 0);`));
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('put', `return function compressBlock(m, out) {\n${src.join('\n')}\n};`)(putWord) as (m: Uint8Array, out: Uint8Array) => void;
+  return src.join('\n');
 }
 
 function putWord(out: Uint8Array, at: number, v: number): void {
