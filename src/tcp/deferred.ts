@@ -372,20 +372,11 @@ function learnAnswer(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean, tsSe
 }
 
 /**
- * For writing the line of a connection whose log is a lone SYN and an answer of signatures the shortcut knows
- * (logSynAnswer): what replayForRecord(log) would hold as far as the line reads it, as loneSynTracker gives for a lone
- * SYN (not its times or sequence space), and whether its last activity was the answer; null for any other log.
+ * For writing the line of a connection whose log is a lone SYN and an answer the shortcut took (logSynAnswer): what
+ * replayForRecord(log) would hold as far as the line reads it, as loneSynTracker gives for a lone SYN (not its times
+ * or sequence space), and whether its last activity was the answer; null for any other log, which is replayed.
  */
 export function synAnswerOf(log: SegmentLog): SynAnswer | null {
-  if (log.n !== 2 || !tiers.loneSyn) return null;
-  if (log.answer !== null) return log.answer;
-  const second = log.next!; // n === 2
-  const sig1 = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
-    log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
-  const syn = sig1 < 0 ? undefined : loneSyns.get(sig1);
-  if (syn === undefined) return null;
-  second.load(segment);
-  const sig = answerSignature(log, segment, second.fromOrig, second.ts);
-  return sig < 0 ? null : syn.answers.get(sig) ?? null;
+  return log.n === 2 && tiers.loneSyn ? log.answer : null;
 }
 export type { SynAnswer };
