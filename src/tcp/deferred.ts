@@ -192,7 +192,7 @@ class LoneSyn {
   attemptPending = false;
   /** Whether the attempt timer started at the SYN (attemptStartSec is its time), else it did not start (-1). */
   attemptAtSyn = false;
-  /** What the answers seen after SYNs of this signature make of a connection, by answerSignature (bounded). */
+  /** What the answers seen after SYNs of this signature make of a connection, by answerSignature (bounded: see ANSWERS_MAX). */
   readonly answers = new Map<number, SynAnswer>();
 }
 
@@ -222,7 +222,14 @@ class SynAnswer {
     return this.lastAtAnswer ? log.next!.ts : log.ts; // the log holds two segments
   }
 }
+/**
+ * Answers kept per SYN signature, and in all: each holds a tracker (some 2 KB), outside the flow table's budget, so
+ * the total stays small (about 4 MB) whatever the traffic varies (a window per RST). Past either bound, answers of
+ * new signatures are replayed as any log is.
+ */
 const ANSWERS_MAX = 64;
+const ANSWERS_TOTAL_MAX = 2048;
+let answersHeld = 0;
 
 /** LoneSyn by signature. Bounded: once full, a SYN of a new signature is replayed as any log is. */
 const loneSyns = new Map<number, LoneSyn>();
@@ -340,10 +347,11 @@ export function logSynAnswer(log: SegmentLog, s: TcpSegmentView, fromOrig: boole
   if (sig < 0) return -1;
   let a = syn.answers.get(sig);
   if (a === undefined) {
-    if (syn.answers.size >= ANSWERS_MAX) return -1;
+    if (syn.answers.size >= ANSWERS_MAX || answersHeld >= ANSWERS_TOTAL_MAX) return -1;
     const learned = learnAnswer(log, s, fromOrig, tsSec);
     if (learned === null) return -1;
     syn.answers.set(sig, learned);
+    answersHeld++;
     a = learned;
   }
   log.append(s, fromOrig, tsSec);

@@ -86,6 +86,29 @@ function loneSynsPcap(): string {
   return rawPcap('lone-syns', kinds.map(([opts, trailer], i) => syn(40000 + i, opts, trailer)));
 }
 
+/** An IPv4 TCP segment (LINKTYPE_RAW) without payload, with an MSS option if `mss`, IPv4 options, and `trailer` bytes after the packet. */
+function ipv4Tcp(src: number, sport: number, dst: number, dport: number, seq: number, ack: number, flags: number, window: number, mss: boolean, ipOptions: boolean, trailer: number): Buffer {
+  const ihl = ipOptions ? 24 : 20;
+  const thl = mss ? 24 : 20;
+  const ip = Buffer.alloc(ihl + thl + trailer);
+  ip.writeUInt8(0x40 | (ihl / 4), 0);
+  ip.writeUInt16BE(ihl + thl, 2);
+  ip.writeUInt8(64, 8);
+  ip.writeUInt8(6, 9);
+  ip.writeUInt32BE(src, 12);
+  ip.writeUInt32BE(dst, 16);
+  if (ipOptions) ip.writeUInt32BE(0x01010100, 20);
+  ip.writeUInt16BE(sport, ihl);
+  ip.writeUInt16BE(dport, ihl + 2);
+  ip.writeUInt32BE(seq >>> 0, ihl + 4);
+  ip.writeUInt32BE(ack >>> 0, ihl + 8);
+  ip.writeUInt8((thl / 4) << 4, ihl + 12);
+  ip.writeUInt8(flags, ihl + 13);
+  ip.writeUInt16BE(window, ihl + 14);
+  if (mss) ip.writeUInt32BE(0x020405b4, ihl + 20);
+  return ip;
+}
+
 /**
  * Connections of a lone SYN and one answer, of a few pairs of signatures (the responder's RST+ACK, its RST+ACK with a
  * window, the originator's RST), one per source port, that differ in what a line writes from the flow rather than
@@ -93,27 +116,7 @@ function loneSynsPcap(): string {
  * and initial sequence numbers, in turns; the last answers at the same capture time as its SYN.
  */
 function synAnswersPcap(): string {
-  const tcp = (src: number, sport: number, dst: number, dport: number, seq: number, ack: number, flags: number, window: number, mss: boolean, ipOptions: boolean, trailer: number): Buffer => {
-    const ihl = ipOptions ? 24 : 20;
-    const thl = mss ? 24 : 20;
-    const ip = Buffer.alloc(ihl + thl + trailer);
-    ip.writeUInt8(0x40 | (ihl / 4), 0);
-    ip.writeUInt16BE(ihl + thl, 2);
-    ip.writeUInt8(64, 8);
-    ip.writeUInt8(6, 9);
-    ip.writeUInt32BE(src, 12);
-    ip.writeUInt32BE(dst, 16);
-    if (ipOptions) ip.writeUInt32BE(0x01010100, 20);
-    ip.writeUInt16BE(sport, ihl);
-    ip.writeUInt16BE(dport, ihl + 2);
-    ip.writeUInt32BE(seq >>> 0, ihl + 4);
-    ip.writeUInt32BE(ack >>> 0, ihl + 8);
-    ip.writeUInt8((thl / 4) << 4, ihl + 12);
-    ip.writeUInt8(flags, ihl + 13);
-    ip.writeUInt16BE(window, ihl + 14);
-    if (mss) ip.writeUInt32BE(0x020405b4, ihl + 20);
-    return ip;
-  };
+  const tcp = ipv4Tcp;
   const A = 0x0a000001, B = 0x0a000002;
   const SYN = 0x02, RST = 0x04, ACK = 0x10;
   // [answer kind, SYN IP options, SYN trailer, answer IP options, answer trailer]: 0 RST+ACK, 1 RST+ACK window 512, 2 the originator's RST
@@ -296,6 +299,29 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
       ['REJ', 'Sr', 44, 44, 44, 50, 'eof'], ['REJ', 'Sr', 44, 44, 40, 40, 'eof'], ['RSTOS0', 'SR', 84, 84, 0, 0, 'eof'],
       ['REJ', 'Sr', 44, 44, 40, 40, 'eof'],
     ]);
+  });
+
+  it('writes SYNs answered by RST+ACKs of more windows than the shortcut keeps for one SYN signature as a tracker of its own would', async () => {
+    // 150 answers of 150 windows after SYNs of one signature (window 29200, MSS): past the bound of 64 per signature,
+    // the rest are replayed as any log is; every line must be the same either way.
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 150; i++) {
+      const sport = 50000 + i, isn = (0x27d4eb2d * (i + 7)) >>> 0;
+      frames.push(ipv4Tcp(0x0a000001, sport, 0x0a000003, 443, isn, 0, 0x02, 29200, true, false, 0));
+      frames.push(ipv4Tcp(0x0a000003, 443, 0x0a000001, sport, 0, isn + 1, 0x14, 1000 + i, false, false, 0));
+    }
+    const pcap = rawPcap('many-answers', frames);
+    const [direct, viaRecord, n] = await bothWays(pcap, {}, false);
+    expect(n).toBe(150);
+    expect(direct).toBe(viaRecord);
+    useTiers({ log: false, loneSyn: false });
+    try {
+      const [tracked] = await bothWays(pcap, {}, false);
+      expect(direct).toBe(tracked);
+    } finally {
+      useTiers({ log: true, loneSyn: true });
+    }
+    expect(new Set(columns(direct, 'conn_state', 'history').map((c) => c.join(' ')))).toEqual(new Set(['REJ Sr']));
   });
 
   it('writes what each one-datagram UDP flow counts itself (payload, IP options, trailing bytes), whatever the line before wrote', async () => {
