@@ -185,6 +185,23 @@ function rawPcap(prefix: string, frames: Buffer[]): string {
   return path;
 }
 
+/**
+ * The lines of `path` written straight from flow state, after checking that they equal the records' and the lines
+ * written with a tracker per connection from its first segment (the TCP tiers and shortcuts off); and how many.
+ */
+async function threeWays(path: string): Promise<[string, number]> {
+  const [direct, viaRecord, n] = await bothWays(path, {}, false);
+  expect(direct).toBe(viaRecord);
+  useTiers({ log: false, loneSyn: false });
+  try {
+    const [tracked] = await bothWays(path, {}, false);
+    expect(direct).toBe(tracked);
+  } finally {
+    useTiers({ log: true, loneSyn: true });
+  }
+  return [direct, n];
+}
+
 async function bothWays(path: string, flowTable: FlowTableOptions, verifyChecksums: boolean): Promise<[string, string, number]> {
   const direct = new GrowingOut();
   const viaRecord = new GrowingOut();
@@ -281,17 +298,8 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
   });
 
   it('writes what each SYN and answer of one pair of signatures counts itself, whatever the line before wrote, as a tracker of its own would', async () => {
-    const pcap = synAnswersPcap();
-    const [direct, viaRecord, n] = await bothWays(pcap, {}, false);
+    const [direct, n] = await threeWays(synAnswersPcap());
     expect(n).toBe(13);
-    expect(direct).toBe(viaRecord);
-    useTiers({ log: false, loneSyn: false });
-    try {
-      const [tracked] = await bothWays(pcap, {}, false);
-      expect(direct).toBe(tracked);
-    } finally {
-      useTiers({ log: true, loneSyn: true });
-    }
     expect(columns(direct, 'conn_state', 'history', 'orig_ip_bytes', 'orig_wire_bytes', 'resp_ip_bytes', 'resp_wire_bytes', 'end_reason')).toEqual([
       ['REJ', 'Sr', 44, 44, 40, 40, 'eof'], ['REJ', 'Sr', 48, 48, 40, 40, 'eof'], ['REJ', 'Sr', 44, 44, 40, 46, 'eof'],
       ['REJ', 'Sr', 44, 44, 44, 44, 'eof'], ['REJ', 'Sr', 44, 48, 40, 40, 'eof'], ['REJ', 'Sr', 44, 44, 40, 40, 'eof'],
@@ -310,17 +318,8 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
       frames.push(ipv4Tcp(0x0a000001, sport, 0x0a000003, 443, isn, 0, 0x02, 29200, true, false, 0));
       frames.push(ipv4Tcp(0x0a000003, 443, 0x0a000001, sport, 0, isn + 1, 0x14, 1000 + i, false, false, 0));
     }
-    const pcap = rawPcap('many-answers', frames);
-    const [direct, viaRecord, n] = await bothWays(pcap, {}, false);
+    const [direct, n] = await threeWays(rawPcap('many-answers', frames));
     expect(n).toBe(150);
-    expect(direct).toBe(viaRecord);
-    useTiers({ log: false, loneSyn: false });
-    try {
-      const [tracked] = await bothWays(pcap, {}, false);
-      expect(direct).toBe(tracked);
-    } finally {
-      useTiers({ log: true, loneSyn: true });
-    }
     expect(new Set(columns(direct, 'conn_state', 'history').map((c) => c.join(' ')))).toEqual(new Set(['REJ Sr']));
   });
 
