@@ -41,12 +41,23 @@ export function decodeTcp(p: DecodedPacket, off: number, statedEnd: number, capE
   return Status.OK;
 }
 
+/** The first word of NOP, NOP, then a timestamps option's kind and length. */
+const NOP_NOP_TIMESTAMPS = (TCP_OPT.NOP << 24) | (TCP_OPT.NOP << 16) | (TCP_OPT.TIMESTAMPS << 8) | TCP_OPT.TIMESTAMPS_LEN;
+
 /**
  * Walks the TCP options in `[pos, end)`. Stops at EOL, at a length < 2 or one that runs past `end` (malformed),
  * so the loop always advances and ends. Options with an unexpected length are skipped, not trusted.
  */
 export function parseTcpOptions(p: DecodedPacket, pos: number, end: number): void {
   const view = p.view;
+  if (end - pos === 12 && view.getUint32(pos) === NOP_NOP_TIMESTAMPS) {
+    // NOP, NOP, timestamps: the options of most segments of a connection that negotiated timestamps (Linux, the BSDs,
+    // macOS), read at once; the walk below gives the same.
+    p.optTs = 1;
+    p.tsVal = view.getUint32(pos + 4);
+    p.tsEcr = view.getUint32(pos + 8);
+    return;
+  }
   OPTIONS: while (pos < end) {
     const kind = view.getUint8(pos);
     switch (kind) {

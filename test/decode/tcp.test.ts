@@ -44,6 +44,23 @@ describe('TCP deconstruct', () => {
     expect([p.payload, p.payloadLen, p.payloadCaptured]).toEqual([52, 5, 5]);
   });
 
+  // The same segment with 12 bytes of options: nop nop ts (the layout of most segments with timestamps), the timestamps
+  // first, or a timestamps option whose length is wrong; values above 2^31 read unsigned.
+  const tsOptions = (opts: string): Uint8Array => hex(`
+    45 00 00 39  00 00 40 00  40 06 00 00  0a 01 01 01  0a 01 01 02
+    00 16 c3 50  00 00 00 01  00 00 00 01  80 10 01 f5  00 00 00 00
+    ${opts}
+    68 65 6c 6c 6f
+  `);
+  it('reads timestamps after two NOPs, and in any other layout, the same', () => {
+    for (const opts of ['01 01 08 0a  f0 00 00 01  00 00 00 c8', '08 0a f0 00  00 01 00 00  00 c8 01 00', '01 08 0a f0  00 00 01 00  00 00 c8 01']) {
+      const p = decode(tsOptions(opts), LinkType.RAW);
+      expect([p.status, p.optTs, p.tsVal, p.tsEcr, p.optSack, p.optMss, p.payloadLen], opts).toEqual([Status.OK, 1, 0xf0000001, 200, 0, -1, 5]);
+    }
+    const wrong = decode(tsOptions('01 01 08 08  f0 00 00 01  00 00 00 c8'), LinkType.RAW);
+    expect([wrong.status, wrong.optTs, wrong.payloadLen]).toEqual([Status.OK, 0, 5]);
+  });
+
   it('counts payload the snap length cut as stated but not captured', () => {
     const p = decode(SACK_DATA, LinkType.RAW, SACK_DATA.length - 3);
     expect([p.status, p.payloadLen, p.payloadCaptured]).toEqual([Status.OK, 5, 2]);
