@@ -84,8 +84,12 @@ export function resolveTableOptions(o: FlowTableOptions = {}): ResolvedTableOpti
 
 /** Mixes one endpoint (address words + port) into 32 bits. */
 function endpointHash(a0: number, a1: number, a2: number, a3: number, port: number): number {
-  let h = a3 ^ Math.imul(a2, 0x27d4eb2d) ^ Math.imul(a1, 0x165667b1) ^ Math.imul(a0, 0x9e3779b1);
-  h = Math.imul(h ^ (port * 0x10001), 0x85ebca6b);
+  return portHash(a3 ^ Math.imul(a2, 0x27d4eb2d) ^ Math.imul(a1, 0x165667b1) ^ Math.imul(a0, 0x9e3779b1), port);
+}
+
+/** The end of endpointHash: the address words' mix `a` with the port. */
+function portHash(a: number, port: number): number {
+  let h = Math.imul(a ^ (port * 0x10001), 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
@@ -230,13 +234,16 @@ export class FlowTable {
   keyHash(p: DecodedPacket): number {
     const k = this.k;
     if (p.ipVersion === 4) {
-      k[0] = 0; k[1] = 0; k[2] = 0; k[3] = p.src4;
-      k[4] = 0; k[5] = 0; k[6] = 0; k[7] = p.dst4;
-    } else {
-      const s = p.src6, d = p.dst6;
-      k[0] = s[0]!; k[1] = s[1]!; k[2] = s[2]!; k[3] = s[3]!; // src6/dst6 have length 4
-      k[4] = d[0]!; k[5] = d[1]!; k[6] = d[2]!; k[7] = d[3]!;
+      const s = p.src4 | 0, d = p.dst4 | 0;
+      k[0] = 0; k[1] = 0; k[2] = 0; k[3] = s;
+      k[4] = 0; k[5] = 0; k[6] = 0; k[7] = d;
+      // endpointHash with the three zero words left out (each term of theirs is 0).
+      const h = symmetricHash(portHash(s, p.srcPort), portHash(d, p.dstPort), p.proto);
+      return (this.h = h === 0 ? 1 : h); // 0 marks an empty slot
     }
+    const s = p.src6, d = p.dst6;
+    k[0] = s[0]!; k[1] = s[1]!; k[2] = s[2]!; k[3] = s[3]!; // src6/dst6 have length 4
+    k[4] = d[0]!; k[5] = d[1]!; k[6] = d[2]!; k[7] = d[3]!;
     const sh = endpointHash(k[0]!, k[1]!, k[2]!, k[3]!, p.srcPort);
     const dh = endpointHash(k[4]!, k[5]!, k[6]!, k[7]!, p.dstPort);
     const h = symmetricHash(sh, dh, p.proto);
