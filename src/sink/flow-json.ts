@@ -12,7 +12,7 @@ import { formatIpv6 } from '../decode/address.js';
 import type { Flow } from '../flow/flow.js';
 import type { EndReason, FlowRecord } from '../flow/record.js';
 import { connStateOf, flowRecord, historyOf, protoName, writeFlowUid } from '../flow/snapshot.js';
-import { loneSynTracker, replayForRecord, synAnswerOf } from '../tcp/deferred.js';
+import { lastActivityOfLog, replayForRecord, sharedTracker } from '../tcp/deferred.js';
 import { writeCommunityIdOfFlow } from '../flow/community-id.js';
 import { TCP_STATE_NAME } from '../tcp/state.js';
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
@@ -205,12 +205,9 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
   out.reserve(LINE_RESERVE);
   enter(out);
   const log = f.tcp === null ? f.tcpLog : null;
-  const shared = log !== null ? loneSynTracker(log) : null;
-  const answered = log !== null && shared === null ? synAnswerOf(log) : null;
-  const tcp = log === null ? f.tcp : shared ?? (answered !== null ? answered.tracker : replayForRecord(log));
-  // A connection of one logged segment was last active at that segment (a lone SYN's tracker is its signature's), one
-  // of a SYN and its answer at the one of them its signatures' tracker says.
-  const lastSec = tcp === null ? f.lastSec : log !== null && log.n === 1 ? log.ts : answered !== null ? answered.lastActivitySec(log!) : tcp.lastActivitySec(f.lastSec);
+  const shared = log !== null ? sharedTracker(log) : null;
+  const tcp = log === null ? f.tcp : shared ?? replayForRecord(log);
+  const lastSec = tcp === null ? f.lastSec : log !== null ? lastActivityOfLog(log, tcp, f.lastSec) : tcp.lastActivitySec(f.lastSec);
   const duration = Math.max(0, lastSec - f.startSec);
   bytes(TS_KEY);
   num(f.startSec, false);
@@ -236,8 +233,8 @@ export function encodeFlowJson(out: ChunkedOut, f: Flow, reason: EndReason): voi
     bytes(K_RESP_BYTES);
     uint(r === null ? f.rDataBytes : r.seqBytes);
   }
-  if (shared !== null) cachedMiddle(f, shared, trackerMiddles(shared), onePacketKey(f));
-  else if (answered !== null) cachedMiddle(f, answered.tracker, trackerMiddles(answered.tracker), twoPacketKey(f));
+  // A shared tracker's connection is one packet (a lone SYN) or two (a SYN and its answer).
+  if (shared !== null) cachedMiddle(f, shared, trackerMiddles(shared), log!.n === 1 ? onePacketKey(f) : twoPacketKey(f));
   else if (tcp === null && f.proto === 17 && f.udpHistory === 1) cachedMiddle(f, null, DATAGRAM_MIDDLES, onePacketKey(f));
   else middle(f, tcp);
   bytes(K_LAST_TS);

@@ -286,24 +286,29 @@ export function logLoneSyn(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean
 }
 
 /**
- * For writing the line of a connection whose log is one lone SYN of a signature the shortcut knows
- * (sink/flow-json.ts; other logs are replayed, replayForRecord): the signature's tracker, which holds what
- * replayForRecord(log) would as far as the line reads it (states, history, conn_state, options, analysis counters,
- * RTTs), but not its times or sequence space (the line takes the last activity time from the log and writes no byte
- * counts for a connection without duration). It never changes after it is made, and is the same object for every
- * line of that signature: a writer may keep what it wrote from it. Null for any other log.
+ * For writing the line of a connection in the log tier (sink/flow-json.ts; other logs are replayed, replayForRecord):
+ * the tracker of the signatures the shortcuts took it by, when they did (a lone SYN, logLoneSyn; a lone SYN and its
+ * answer, logSynAnswer). It holds what replayForRecord(log) would as far as the line reads it (states, history,
+ * conn_state, options, analysis counters, RTTs), but not its times or sequence space (see lastActivityOfLog; the line
+ * writes no byte counts that differ for a connection without payload). It never changes after it is made, and is the
+ * same object for every line of those signatures: a writer may keep what it wrote from it. Null for any other log.
  */
-export function loneSynTracker(log: SegmentLog): TcpConnection | null {
-  if (log.n !== 1 || !tiers.loneSyn) return null;
-  if (log.loneSyn !== null) return log.loneSyn.tracker;
-  const sig = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
-    log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
-  if (sig < 0) return null;
-  const known = loneSyns.get(sig);
-  if (known !== undefined) return known.tracker;
-  log.load(segment); // a signature not seen yet: its tracker is made from this SYN
-  const m = loneSyn(sig, segment, log.fromOrig, log.flipped, log.ts);
-  return m === null ? null : m.tracker;
+export function sharedTracker(log: SegmentLog): TcpConnection | null {
+  if (!tiers.loneSyn) return null;
+  if (log.n === 1) return log.loneSyn === null ? null : log.loneSyn.tracker;
+  if (log.n === 2) return log.answer === null ? null : log.answer.tracker;
+  return null;
+}
+
+/**
+ * The time a connection in the log tier was last active, whose tracker as the line reads it is `t` (sharedTracker's, or
+ * the replay's): its one segment's time, a SYN and answer's by their signatures, else the tracker's (`fallbackSec` when
+ * it saw nothing).
+ */
+export function lastActivityOfLog(log: SegmentLog, t: TcpConnection, fallbackSec: number): number {
+  if (log.n === 1) return log.ts;
+  if (log.n === 2 && log.answer !== null && t === log.answer.tracker) return log.answer.lastActivitySec(log);
+  return t.lastActivitySec(fallbackSec);
 }
 
 /**
@@ -326,22 +331,13 @@ function answerSignature(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean, 
   return ((s.tcpFlags & 0xfff) * 65536 + s.window) * 8 + (fromOrig === log.fromOrig ? 4 : 0) + ackRel * 2 + seqRel;
 }
 
-/** The LoneSyn of the lone SYN that is all `log` holds, when the shortcut made one; null otherwise. */
-function loneSynOf(log: SegmentLog): LoneSyn | null {
-  if (log.n !== 1 || !tiers.loneSyn) return null;
-  if (log.loneSyn !== null) return log.loneSyn;
-  const sig = synSignature(log.flags, log.len, log.captured, log.ack, log.tsEcr, log.window, log.mss, log.wscale,
-    log.sackPerm, log.sack, log.tsOpt, log.fromOrig, log.flipped);
-  return sig < 0 ? null : loneSyns.get(sig) ?? null;
-}
-
 /**
  * The second segment `s` of a connection whose log holds one lone SYN of a known signature, when it is an answer
  * answerSignature knows or can learn: logs it, notes the attempt, and returns the tracker's events, as updateLogged
  * would after a replay; -1 otherwise (nothing done).
  */
 export function logSynAnswer(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean, tsSec: number): number {
-  const syn = loneSynOf(log);
+  const syn = log.n === 1 && tiers.loneSyn ? log.loneSyn : null; // the shortcut took the SYN
   if (syn === null) return -1;
   const sig = answerSignature(log, s, fromOrig, tsSec);
   if (sig < 0) return -1;
@@ -379,12 +375,3 @@ function learnAnswer(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean, tsSe
   return new SynAnswer(t, events, attemptAtSyn, last === tsSec);
 }
 
-/**
- * For writing the line of a connection whose log is a lone SYN and an answer the shortcut took (logSynAnswer): what
- * replayForRecord(log) would hold as far as the line reads it, as loneSynTracker gives for a lone SYN (not its times
- * or sequence space), and whether its last activity was the answer; null for any other log, which is replayed.
- */
-export function synAnswerOf(log: SegmentLog): SynAnswer | null {
-  return log.n === 2 && tiers.loneSyn ? log.answer : null;
-}
-export type { SynAnswer };
