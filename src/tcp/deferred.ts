@@ -344,8 +344,17 @@ export function logSynAnswer(log: SegmentLog, s: TcpSegmentView, fromOrig: boole
   let a = syn.answers.get(sig);
   if (a === undefined) {
     if (syn.answers.size >= ANSWERS_MAX || answersHeld >= ANSWERS_TOTAL_MAX) return -1;
-    const learned = learnAnswer(log, s, fromOrig, tsSec);
-    if (learned === null) return -1;
+    const t = replay(log, answerTracker);
+    const events = t.update(s, fromOrig, tsSec);
+    const learned = answerOf(log, t, events, tsSec);
+    if (learned === null) {
+      // A shape that does not carry over to other connections: this one is logged from the tracker just fed, as
+      // updateLogged would log it after its own replay.
+      log.append(s, fromOrig, tsSec);
+      log.noteAttempt(t);
+      return events;
+    }
+    answerTracker = new TcpConnection(); // the kept one is the answer's now
     syn.answers.set(sig, learned);
     answersHeld++;
     a = learned;
@@ -357,21 +366,19 @@ export function logSynAnswer(log: SegmentLog, s: TcpSegmentView, fromOrig: boole
   return a.events;
 }
 
-/** The tracker learnAnswer tries a new answer on (one at a time, single-threaded); given away when it is kept. */
+/** The tracker a new answer is tried on (one at a time, single-threaded); given away when its SynAnswer is kept. */
 let answerTracker = new TcpConnection();
 
 /**
- * What lone SYN `log` and its answer `s` make of a connection, as a SynAnswer to keep for their signatures; null when
- * the connection's shape does not carry over to others of the same signatures (an attempt timer not started at the
- * SYN, or SYN and answer captured at the same time, so that the last activity's time cannot be told by which it was).
+ * What lone SYN `log` and its answer make of a connection, from tracker `t` fed both (the answer at `tsSec`, giving
+ * `events`), as a SynAnswer to keep for their signatures; null when the connection's shape does not carry over to
+ * others of the same signatures (an attempt timer not started at the SYN, or SYN and answer captured at the same
+ * time, so that the last activity's time cannot be told by which it was).
  */
-function learnAnswer(log: SegmentLog, s: TcpSegmentView, fromOrig: boolean, tsSec: number): SynAnswer | null {
-  const t = replay(log, answerTracker);
-  const events = t.update(s, fromOrig, tsSec);
+function answerOf(log: SegmentLog, t: TcpConnection, events: number, tsSec: number): SynAnswer | null {
   const attemptAtSyn = t.attemptStartSec === log.ts;
   const last = t.lastActivitySec(Number.NaN);
   if ((!attemptAtSyn && t.attemptStartSec !== -1) || tsSec === log.ts || (last !== tsSec && last !== log.ts)) return null;
-  answerTracker = new TcpConnection();
   return new SynAnswer(t, events, attemptAtSyn, last === tsSec);
 }
 

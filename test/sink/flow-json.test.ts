@@ -323,6 +323,26 @@ describe.skipIf(!HAVE_CORPUS)('encodeFlowJson', () => {
     expect(new Set(columns(direct, 'conn_state', 'history').map((c) => c.join(' ')))).toEqual(new Set(['REJ Sr']));
   });
 
+  it('writes SYNs answered at their own capture time (a shape the shortcut does not keep) as a tracker of its own would', async () => {
+    // Answers of a window no earlier test used, the first ones captured at the SYN's time: those are logged from the
+    // tracker they were tried on; the later ones, a millisecond after, are kept and shared.
+    const parts = [pcapHeader(65535, 101)];
+    for (let i = 0; i < 6; i++) {
+      const sport = 52000 + i, isn = (0x165667b1 * (i + 3)) >>> 0;
+      const syn = ipv4Tcp(0x0a000001, sport, 0x0a000004, 8080, isn, 0, 0x02, 14600, true, false, 0);
+      const rst = ipv4Tcp(0x0a000004, 8080, 0x0a000001, sport, 0, isn + 1, 0x14, 4321, false, false, 0);
+      parts.push(recordHeader(syn.length, 1_700_000_000, i * 10_000), syn);
+      parts.push(recordHeader(rst.length, 1_700_000_000, i * 10_000 + (i < 3 ? 0 : 1000)), rst);
+    }
+    const path = join(mkdtempSync(join(tmpdir(), 'sockscope-same-time-')), 'same-time.pcap');
+    writeFileSync(path, Buffer.concat(parts));
+    const [direct, n] = await threeWays(path);
+    expect(n).toBe(6);
+    expect(columns(direct, 'conn_state', 'history', 'duration')).toEqual([
+      ['REJ', 'Sr', ''], ['REJ', 'Sr', ''], ['REJ', 'Sr', ''], ['REJ', 'Sr', 0.001], ['REJ', 'Sr', 0.001], ['REJ', 'Sr', 0.001],
+    ]);
+  });
+
   it('writes what each one-datagram UDP flow counts itself (payload, IP options, trailing bytes), whatever the line before wrote', async () => {
     const [direct, viaRecord, n] = await bothWays(datagramsPcap(), {}, false);
     expect(n).toBe(9);
