@@ -218,6 +218,11 @@ function withoutServices(list: string, a: string, b: string): string {
 /** Names of ended flows, reset, for new flows: a FlowNames per flow would be garbage promoted with its flow. */
 const POOL: FlowNames[] = [];
 const MAX_POOLED = 1 << 16;
+// An empty array literal starts with V8's elements kind for small integers, and the first push of an object changes
+// its map: compiled code that had only seen the empty pool (newFlowNames, inlined into inspectFlow) would be thrown
+// away then, and compiled again. One push and pop now gives the pool the kind it keeps.
+POOL.push(new FlowNames());
+POOL.pop();
 
 /** A FlowNames as good as new, from the pool when it has one. */
 export function newFlowNames(): FlowNames {

@@ -195,35 +195,70 @@ function modbus(b: Uint8Array, off: number, end: number): boolean {
  * Services a direction's first payload confirms by itself, without the other side: MySQL's server greeting,
  * PostgreSQL's startup message, SMB over NetBIOS, MQTT CONNECT, XMPP's stream header, SIP, Kerberos over TCP.
  * Returns a Svc number or -1.
+ *
+ * The tests are called in order from one call site of a table. V8 then compiles each on its own, when it is hot,
+ * instead of inlining all seven here: a payload that first takes one of their rarer branches late in a capture (one
+ * that starts with 0x10 or `<`, say) would otherwise throw the whole compiled function away, to be compiled again.
  */
 export function tcpSoloService(b: Uint8Array, off: number, end: number): number {
+  if (end - off < 5) return -1;
+  for (let i = 0; i < SOLO_TESTS.length; i++) {
+    const svc = SOLO_TESTS[i]!(b, off, end); // i < length
+    if (svc >= 0) return svc;
+  }
+  return -1;
+}
+
+/** MySQL handshake v10: 3-byte length, sequence 0, protocol 10, a NUL-terminated version such as `8.0.36`. */
+function mysqlGreeting(b: Uint8Array, off: number, end: number): number {
   const n = end - off;
-  if (n < 5) return -1;
-  // MySQL handshake v10: 3-byte length, sequence 0, protocol 10, a NUL-terminated version such as `8.0.36`.
   if (b[off + 3] === 0 && b[off + 4] === 10 && (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16)) === n - 4 && n > 10 && isDigit(b[off + 5]!)) {
     for (let p = off + 5; p < end && p < off + 64; p++) if (b[p] === 0) return Svc.MYSQL;
   }
-  // PostgreSQL StartupMessage: length, protocol 3.0, then `user` NUL ...
-  if (n >= 9 && u32(b, off) === n && u32(b, off + 4) === 0x00030000) return Svc.POSTGRESQL;
-  // NetBIOS session message carrying SMB1 (\xffSMB) or SMB2/3 (\xfeSMB).
-  if (n >= 8 && b[off] === 0 && ((b[off + 1]! << 16) | u16(b, off + 2)) <= n - 4 + 65536 &&
-      (b[off + 4] === 0xff || b[off + 4] === 0xfe) && b[off + 5] === 0x53 && b[off + 6] === 0x4d && b[off + 7] === 0x42) return Svc.SMB;
-  // MQTT CONNECT: 0x10, remaining length, protocol name MQTT (3.1.1, 5) or MQIsdp (3.1).
-  if (b[off] === 0x10) {
-    let p = off + 1;
-    for (let i = 0; i < 4 && p < end && (b[p]! & 0x80) !== 0; i++) p++;
-    p++;
-    if (startsWith(b, p, end, '\x00\x04MQTT') || startsWith(b, p, end, '\x00\x06MQIsdp')) return Svc.MQTT;
-  }
-  // XMPP: an XML stream header in the jabber namespaces (RFC 6120 §4.2).
-  if (b[off] === 0x3c && (contains(b, off, end, '<stream:stream') || contains(b, off, end, 'jabber:client') || contains(b, off, end, 'jabber:server'))) {
-    return Svc.XMPP;
-  }
-  if (sip(b, off, end)) return Svc.SIP;
-  // Kerberos over TCP (RFC 4120 §7.2.2): 4-byte length, then a KDC message.
-  if (n >= 10 && u32(b, off) === n - 4 && krb(b, off + 4, end)) return Svc.KRB;
   return -1;
 }
+
+/** PostgreSQL StartupMessage: length, protocol 3.0, then `user` NUL ... */
+function postgresStartup(b: Uint8Array, off: number, end: number): number {
+  const n = end - off;
+  return n >= 9 && u32(b, off) === n && u32(b, off + 4) === 0x00030000 ? Svc.POSTGRESQL : -1;
+}
+
+/** NetBIOS session message carrying SMB1 (\xffSMB) or SMB2/3 (\xfeSMB). */
+function smbSession(b: Uint8Array, off: number, end: number): number {
+  const n = end - off;
+  return n >= 8 && b[off] === 0 && ((b[off + 1]! << 16) | u16(b, off + 2)) <= n - 4 + 65536 &&
+    (b[off + 4] === 0xff || b[off + 4] === 0xfe) && b[off + 5] === 0x53 && b[off + 6] === 0x4d && b[off + 7] === 0x42 ? Svc.SMB : -1;
+}
+
+/** MQTT CONNECT: 0x10, remaining length, protocol name MQTT (3.1.1, 5) or MQIsdp (3.1). */
+function mqttConnect(b: Uint8Array, off: number, end: number): number {
+  if (b[off] !== 0x10) return -1;
+  let p = off + 1;
+  for (let i = 0; i < 4 && p < end && (b[p]! & 0x80) !== 0; i++) p++;
+  p++;
+  return startsWith(b, p, end, '\x00\x04MQTT') || startsWith(b, p, end, '\x00\x06MQIsdp') ? Svc.MQTT : -1;
+}
+
+/** XMPP: an XML stream header in the jabber namespaces (RFC 6120 §4.2). */
+function xmppStream(b: Uint8Array, off: number, end: number): number {
+  return b[off] === 0x3c && (contains(b, off, end, '<stream:stream') || contains(b, off, end, 'jabber:client') || contains(b, off, end, 'jabber:server'))
+    ? Svc.XMPP
+    : -1;
+}
+
+function sipService(b: Uint8Array, off: number, end: number): number {
+  return sip(b, off, end) ? Svc.SIP : -1;
+}
+
+/** Kerberos over TCP (RFC 4120 §7.2.2): 4-byte length, then a KDC message. */
+function krbTcp(b: Uint8Array, off: number, end: number): number {
+  return end - off >= 10 && u32(b, off) === end - off - 4 && krb(b, off + 4, end) ? Svc.KRB : -1;
+}
+
+const SOLO_TESTS: readonly ((b: Uint8Array, off: number, end: number) => number)[] = [
+  mysqlGreeting, postgresStartup, smbSession, mqttConnect, xmppStream, sipService, krbTcp,
+];
 
 function contains(b: Uint8Array, off: number, end: number, lit: string): boolean {
   const last = Math.min(end, off + 512) - lit.length;
