@@ -1,4 +1,4 @@
-// Heap bytes per flow in each tier (node --expose-gc bench/flow-memory.mjs): UDP flows, TCP flows in the log tier
+// Bytes per flow in each tier (V8's heap and typed arrays, whose flow numbers are outside the heap) (node --expose-gc bench/flow-memory.mjs): UDP flows, TCP flows in the log tier
 // (one SYN) and TCP flows with a tracker of their own (a handshake), 200,000 of each, measured after full collections.
 import { Demux } from '../dist/flow/demux.js';
 import { DecodedPacket, IpProto } from '../dist/decode/packet.js';
@@ -16,12 +16,13 @@ function pkt(i, proto, flags, fromClient = true) {
 }
 function measure(name, feed) {
   globalThis.gc(); globalThis.gc();
-  const before = process.memoryUsage().heapUsed;
+  const used = () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
+  const before = used();
   const d = new Demux({ maxFlows: 10_000_000, memoryBytes: 1e12 }, () => {});
   for (let i = 0; i < N; i++) feed(d, i);
   globalThis.gc(); globalThis.gc();
-  const after = process.memoryUsage().heapUsed;
-  console.log(`${name}: ${((after - before) / N).toFixed(0)} bytes per flow (heap, after GC; ${d.table.size} flows)`);
+  const after = used();
+  console.log(`${name}: ${((after - before) / N).toFixed(0)} bytes per flow (heap and typed arrays, after GC; ${d.table.size} flows)`);
   return d;
 }
 const keep = [];

@@ -12,34 +12,51 @@ export const TimeoutClass = { TCP: 0, UDP: 1, ICMP: 2, OTHER: 3, CLOSING: 4 } as
 export type TimeoutClass = (typeof TimeoutClass)[keyof typeof TimeoutClass];
 
 /**
- * The capture times of every Flow of this thread, TIME_FIELDS per flow, at the flow's `times` offset: a flow's times
- * are doubles, and V8 keeps each double field of an object in a heap box of its own (nine more objects per flow for
- * the collector to trace, and 16 bytes each); here they are plain numbers in one array. A Flow object keeps its slot
- * for life: flows are reused through the flow table's pool, not dropped (see FlowTable.recycle).
+ * The numbers a flow keeps outside its object, in the order of their accessors' offsets, with their initial values:
+ * its capture times, and the counters and marks that neither a lookup nor the byte counts of every packet need (TCP
+ * flag counts, UDP and ICMP data bytes, the record's marks, VLAN IDs). The one list of them: the accessors below read them at
+ * these offsets (test/flow/flow.test.ts checks each against it), and reset and new blocks take these values.
+ *
+ * Why outside: a flow's times are doubles, and V8 keeps each double field of an object in a heap box of its own; and
+ * every field of the object is copied by each young-generation collection the flow survives (twice before it is
+ * old), which on a flood of new flows was the largest part of the collector's work. Numbers in a typed array are
+ * neither boxed nor copied.
  */
-const TIME_FIELDS = 10;
-/** Initial values of a flow's times, in accessor order (lastSeenSec ... lastReportSec). */
-const TIME_INITIAL = Float64Array.of(0, 0, -1, -1, -1, -1, Number.NaN, 0, Number.NaN, Number.NaN);
-let TIMES = new Float64Array(TIME_FIELDS * 4096);
-let timeSlots = 0;
+export const FLOW_NUMBERS = [
+  ['lastSeenSec', 0], ['lastSec', 0], ['oFirstSec', -1], ['oLastSec', -1], ['rFirstSec', -1], ['rLastSec', -1],
+  ['closeAtSec', Number.NaN], ['startSec', 0], ['recordSeenSec', Number.NaN], ['lastReportSec', Number.NaN],
+  ['oDataBytes', 0], ['rDataBytes', 0], ['oSyn', 0], ['rSyn', 0], ['oFin', 0], ['rFin', 0], ['oRst', 0], ['rRst', 0],
+  ['oUrg', 0], ['rUrg', 0], ['oAck', 0], ['rAck', 0], ['oPsh', 0], ['rPsh', 0], ['flips', 0], ['recordFlips', 0],
+  ['recordPkts', -1], ['vlan', -1], ['innerVlan', -1],
+] as const;
+const BLOCK = FLOW_NUMBERS.length;
+const BLOCK_INITIAL = Float64Array.from(FLOW_NUMBERS, ([, v]) => v);
 
-/** Takes a fresh slot of TIME_FIELDS times (growing the store), set to their initial values; returns its offset. */
-function allocTimes(): number {
-  const at = timeSlots * TIME_FIELDS;
-  if (at + TIME_FIELDS > TIMES.length) {
-    const grown = new Float64Array(TIMES.length * 2);
-    grown.set(TIMES);
-    TIMES = grown;
+/**
+ * Blocks of BLOCK numbers, PAGE_FLOWS flows to a page. A flow takes a block when it is made and keeps it for life
+ * (flows are reused through the flow table's pool, not dropped): its page and offset are fields of its own. Pages
+ * never move, so the store grows without copying (a single array doubled in size would need both copies at once, on
+ * a flood of a million flows some hundreds of MB).
+ */
+const PAGE_FLOWS = 4096;
+let openPage = new Float64Array(0);
+let openPageUsed = PAGE_FLOWS;
+
+/** Takes a fresh block (in the open page, or a new one), set to its initial values; returns its offset in openPage. */
+function takeBlock(): number {
+  if (openPageUsed === PAGE_FLOWS) {
+    openPage = new Float64Array(PAGE_FLOWS * BLOCK);
+    openPageUsed = 0;
   }
-  initTimes(at);
-  timeSlots++;
+  const at = openPageUsed++ * BLOCK;
+  initBlock(openPage, at);
   return at;
 }
 
-/** Sets the TIME_FIELDS times at `at` to their initial values (a loop: TypedArray#set is a call into the runtime). */
-function initTimes(at: number): void {
-  const t = TIMES, init = TIME_INITIAL;
-  for (let i = 0; i < TIME_FIELDS; i++) t[at + i] = init[i]!; // i < TIME_FIELDS = init.length
+/** Sets the block at `at` of `page` to its initial values (a loop: TypedArray#set is a call into the runtime). */
+function initBlock(page: Float64Array, at: number): void {
+  const init = BLOCK_INITIAL;
+  for (let i = 0; i < BLOCK; i++) page[at + i] = init[i]!; // i < BLOCK = init.length
 }
 
 /**
@@ -49,10 +66,11 @@ function initTimes(at: number): void {
  */
 export class Flow {
   /**
-   * Where this flow's capture times are, in TIMES (see the accessors below): fixed for the object's life, the first
-   * field so that every flow has it at the same place.
+   * Where this flow's numbers are (FLOW_NUMBERS, read through the accessors below): the offset of its block and its
+   * page, fixed for the object's life, the first fields so that every flow has them at the same place.
    */
-  readonly times = allocTimes();
+  readonly numsAt = takeBlock();
+  readonly nums = openPage;
   /**
    * Its number in the flow table that made it (FlowTable.byId), fixed for the object's life, which it spends in that
    * table or its pool (reset leaves it); -1 until a table takes it.
@@ -96,7 +114,7 @@ export class Flow {
   tcp: TcpConnection | null = null;
   tcpLog: SegmentLog | null = null;
   timeoutClass: TimeoutClass = TimeoutClass.OTHER;
-  // Capture times (lastSeenSec, lastSec, oFirstSec, ...) are accessors over TIMES: see below.
+  // Capture times (lastSeenSec, lastSec, oFirstSec, ...) and rarer counters are accessors over `nums`: see below.
   // Per-direction counters, `o*` for what the originator sent and `r*` for the responder, kept in the flow itself
   // rather than in two objects of their own: a packet then touches one object less (with tens of thousands of open
   // flows every separate object is a likely cache miss). Each side's counters are together, so that a packet touches
@@ -109,9 +127,6 @@ export class Flow {
   oWireBytes = 0;
   /** Transport payload bytes as stated by headers, retransmissions included. */
   oPayloadBytes = 0;
-  /** TCP ACK and PSH counts of the segments sent (the other flags are rare; below). */
-  oAck = 0;
-  oPsh = 0;
   /**
    * 1 once the flow's names (inspect/names.ts) look at no more of this direction's payload, else 0: kept beside the
    * direction's counters, which every packet loads, so that later packets skip the names without loading them.
@@ -121,8 +136,6 @@ export class Flow {
   rIpBytes = 0;
   rWireBytes = 0;
   rPayloadBytes = 0;
-  rAck = 0;
-  rPsh = 0;
   rNamesDone = 0;
 
   /** IPv6 address words 0-2 (see oa3/ra3); 0 for IPv4. */
@@ -130,13 +143,6 @@ export class Flow {
   ra0 = 0; ra1 = 0; ra2 = 0;
 
   // ── The rest ──────────────────────────────────────────────────────────────────────────────────────────────────
-  /** Zeek orig_bytes for UDP (sum of UDP length - 8) and ICMP (IP payload - 8). TCP uses sequence space instead. */
-  oDataBytes = 0; rDataBytes = 0;
-  /** Rarer TCP flag counts. */
-  oSyn = 0; rSyn = 0;
-  oFin = 0; rFin = 0;
-  oRst = 0; rRst = 0;
-  oUrg = 0; rUrg = 0;
   /** Position in the creation order; the uid is derived from it. */
   serial = 0;
   uid = '';
@@ -150,15 +156,8 @@ export class Flow {
   slot = -1;
   /** The last record built for this flow (flowRecord reuses it while nothing changed: see recordSeenSec, recordPkts). */
   record: FlowRecord | null = null;
-  recordPkts = -1;
-  /** Times the flow's roles were swapped, and that count when `record` was built. */
-  flips = 0;
-  recordFlips = 0;
   /** How a CLOSING flow ended: both ends closed with FIN, or an RST. */
   closingReason: 'closed' | 'reset' = 'closed';
-  /** VLAN IDs of the flow's first packet (outer and inner tag; Zeek's vlan-logging), -1 when untagged. */
-  vlan = -1;
-  innerVlan = -1;
   /** What the payload says the flow is (service, server names: inspect/names.ts); null until payload is looked at. */
   names: FlowNames | null = null;
   /**
@@ -170,74 +169,74 @@ export class Flow {
 
   /** Last packet of any kind (drives idle expiry). */
   get lastSeenSec(): number {
-    return TIMES[this.times + 0]!; // times + 0 < TIMES.length
+    return this.nums[this.numsAt + 0]!; // numsAt + 0 < nums.length
   }
   set lastSeenSec(v: number) {
-    TIMES[this.times + 0] = v;
+    this.nums[this.numsAt + 0] = v;
   }
 
   /** Last packet that counts as activity (Zeek: not packets after both ends closed). */
   get lastSec(): number {
-    return TIMES[this.times + 1]!; // times + 1 < TIMES.length
+    return this.nums[this.numsAt + 1]!; // numsAt + 1 < nums.length
   }
   set lastSec(v: number) {
-    TIMES[this.times + 1] = v;
+    this.nums[this.numsAt + 1] = v;
   }
 
   /** Capture time of the originator's first packet, seconds since the epoch; -1 before any. */
   get oFirstSec(): number {
-    return TIMES[this.times + 2]!; // times + 2 < TIMES.length
+    return this.nums[this.numsAt + 2]!; // numsAt + 2 < nums.length
   }
   set oFirstSec(v: number) {
-    TIMES[this.times + 2] = v;
+    this.nums[this.numsAt + 2] = v;
   }
 
   /** Capture time of the originator's last packet; -1 before any. */
   get oLastSec(): number {
-    return TIMES[this.times + 3]!; // times + 3 < TIMES.length
+    return this.nums[this.numsAt + 3]!; // numsAt + 3 < nums.length
   }
   set oLastSec(v: number) {
-    TIMES[this.times + 3] = v;
+    this.nums[this.numsAt + 3] = v;
   }
 
   /** Capture time of the responder's first packet; -1 before any. */
   get rFirstSec(): number {
-    return TIMES[this.times + 4]!; // times + 4 < TIMES.length
+    return this.nums[this.numsAt + 4]!; // numsAt + 4 < nums.length
   }
   set rFirstSec(v: number) {
-    TIMES[this.times + 4] = v;
+    this.nums[this.numsAt + 4] = v;
   }
 
   /** Capture time of the responder's last packet; -1 before any. */
   get rLastSec(): number {
-    return TIMES[this.times + 5]!; // times + 5 < TIMES.length
+    return this.nums[this.numsAt + 5]!; // numsAt + 5 < nums.length
   }
   set rLastSec(v: number) {
-    TIMES[this.times + 5] = v;
+    this.nums[this.numsAt + 5] = v;
   }
 
   /** For CLOSING flows: capture time at which the flow is removed; NaN before. */
   get closeAtSec(): number {
-    return TIMES[this.times + 6]!; // times + 6 < TIMES.length
+    return this.nums[this.numsAt + 6]!; // numsAt + 6 < nums.length
   }
   set closeAtSec(v: number) {
-    TIMES[this.times + 6] = v;
+    this.nums[this.numsAt + 6] = v;
   }
 
   /** First packet's capture time (seconds since the epoch). */
   get startSec(): number {
-    return TIMES[this.times + 7]!; // times + 7 < TIMES.length
+    return this.nums[this.numsAt + 7]!; // numsAt + 7 < nums.length
   }
   set startSec(v: number) {
-    TIMES[this.times + 7] = v;
+    this.nums[this.numsAt + 7] = v;
   }
 
   /** The activity `record` reflects (see flowRecord); NaN before the first record. */
   get recordSeenSec(): number {
-    return TIMES[this.times + 8]!; // times + 8 < TIMES.length
+    return this.nums[this.numsAt + 8]!; // numsAt + 8 < nums.length
   }
   set recordSeenSec(v: number) {
-    TIMES[this.times + 8] = v;
+    this.nums[this.numsAt + 8] = v;
   }
 
   /**
@@ -246,7 +245,7 @@ export class Flow {
    * as garbage in the old generation (every flow lives long enough to be promoted there).
    */
   reset(): void {
-    initTimes(this.times);
+    initBlock(this.nums, this.numsAt);
     this.hash = 0;
     this.proto = 0;
     this.ipVersion = 0;
@@ -265,14 +264,7 @@ export class Flow {
     this.oIpBytes = 0; this.rIpBytes = 0;
     this.oWireBytes = 0; this.rWireBytes = 0;
     this.oPayloadBytes = 0; this.rPayloadBytes = 0;
-    this.oAck = 0; this.rAck = 0;
-    this.oPsh = 0; this.rPsh = 0;
     this.oNamesDone = 0; this.rNamesDone = 0;
-    this.oDataBytes = 0; this.rDataBytes = 0;
-    this.oSyn = 0; this.rSyn = 0;
-    this.oFin = 0; this.rFin = 0;
-    this.oRst = 0; this.rRst = 0;
-    this.oUrg = 0; this.rUrg = 0;
     this.serial = 0;
     this.uid = '';
     this.udpHistory = 0;
@@ -280,21 +272,136 @@ export class Flow {
     this.endReason = 'active';
     this.slot = -1;
     this.record = null;
-    this.recordPkts = -1;
-    this.flips = 0;
-    this.recordFlips = 0;
     this.closingReason = 'closed';
-    this.vlan = -1;
-    this.innerVlan = -1;
     this.names = null;
     this.tunnelParents = null;
   }
   /** When the last intermediate report of the flow was written (active timeout, see FlowTable); NaN before any. */
   get lastReportSec(): number {
-    return TIMES[this.times + 9]!; // times + 9 < TIMES.length
+    return this.nums[this.numsAt + 9]!; // numsAt + 9 < nums.length
   }
   set lastReportSec(v: number) {
-    TIMES[this.times + 9] = v;
+    this.nums[this.numsAt + 9] = v;
+  }
+
+  /** Zeek orig_bytes for UDP (sum of UDP length - 8) and ICMP (IP payload - 8); resp_bytes in rDataBytes. TCP uses sequence space instead. */
+  get oDataBytes(): number {
+    return this.nums[this.numsAt + 10]!; // numsAt + 10 < nums.length
+  }
+  set oDataBytes(v: number) {
+    this.nums[this.numsAt + 10] = v;
+  }
+  get rDataBytes(): number {
+    return this.nums[this.numsAt + 11]!; // numsAt + 11 < nums.length
+  }
+  set rDataBytes(v: number) {
+    this.nums[this.numsAt + 11] = v;
+  }
+  /** Rarer TCP flag counts, and ACK and PSH counts, of the segments each side sent. */
+  get oSyn(): number {
+    return this.nums[this.numsAt + 12]!; // numsAt + 12 < nums.length
+  }
+  set oSyn(v: number) {
+    this.nums[this.numsAt + 12] = v;
+  }
+  get rSyn(): number {
+    return this.nums[this.numsAt + 13]!; // numsAt + 13 < nums.length
+  }
+  set rSyn(v: number) {
+    this.nums[this.numsAt + 13] = v;
+  }
+  get oFin(): number {
+    return this.nums[this.numsAt + 14]!; // numsAt + 14 < nums.length
+  }
+  set oFin(v: number) {
+    this.nums[this.numsAt + 14] = v;
+  }
+  get rFin(): number {
+    return this.nums[this.numsAt + 15]!; // numsAt + 15 < nums.length
+  }
+  set rFin(v: number) {
+    this.nums[this.numsAt + 15] = v;
+  }
+  get oRst(): number {
+    return this.nums[this.numsAt + 16]!; // numsAt + 16 < nums.length
+  }
+  set oRst(v: number) {
+    this.nums[this.numsAt + 16] = v;
+  }
+  get rRst(): number {
+    return this.nums[this.numsAt + 17]!; // numsAt + 17 < nums.length
+  }
+  set rRst(v: number) {
+    this.nums[this.numsAt + 17] = v;
+  }
+  get oUrg(): number {
+    return this.nums[this.numsAt + 18]!; // numsAt + 18 < nums.length
+  }
+  set oUrg(v: number) {
+    this.nums[this.numsAt + 18] = v;
+  }
+  get rUrg(): number {
+    return this.nums[this.numsAt + 19]!; // numsAt + 19 < nums.length
+  }
+  set rUrg(v: number) {
+    this.nums[this.numsAt + 19] = v;
+  }
+  get oAck(): number {
+    return this.nums[this.numsAt + 20]!; // numsAt + 20 < nums.length
+  }
+  set oAck(v: number) {
+    this.nums[this.numsAt + 20] = v;
+  }
+  get rAck(): number {
+    return this.nums[this.numsAt + 21]!; // numsAt + 21 < nums.length
+  }
+  set rAck(v: number) {
+    this.nums[this.numsAt + 21] = v;
+  }
+  get oPsh(): number {
+    return this.nums[this.numsAt + 22]!; // numsAt + 22 < nums.length
+  }
+  set oPsh(v: number) {
+    this.nums[this.numsAt + 22] = v;
+  }
+  get rPsh(): number {
+    return this.nums[this.numsAt + 23]!; // numsAt + 23 < nums.length
+  }
+  set rPsh(v: number) {
+    this.nums[this.numsAt + 23] = v;
+  }
+  /** Times the flow's roles were swapped, and that count when `record` was built (recordFlips). */
+  get flips(): number {
+    return this.nums[this.numsAt + 24]!; // numsAt + 24 < nums.length
+  }
+  set flips(v: number) {
+    this.nums[this.numsAt + 24] = v;
+  }
+  get recordFlips(): number {
+    return this.nums[this.numsAt + 25]!; // numsAt + 25 < nums.length
+  }
+  set recordFlips(v: number) {
+    this.nums[this.numsAt + 25] = v;
+  }
+  /** Packets (both sides) when `record` was built; -1 before. */
+  get recordPkts(): number {
+    return this.nums[this.numsAt + 26]!; // numsAt + 26 < nums.length
+  }
+  set recordPkts(v: number) {
+    this.nums[this.numsAt + 26] = v;
+  }
+  /** VLAN IDs of the flow's first packet (outer, and inner in innerVlan; Zeek's vlan-logging), -1 when untagged. */
+  get vlan(): number {
+    return this.nums[this.numsAt + 27]!; // numsAt + 27 < nums.length
+  }
+  set vlan(v: number) {
+    this.nums[this.numsAt + 27] = v;
+  }
+  get innerVlan(): number {
+    return this.nums[this.numsAt + 28]!; // numsAt + 28 < nums.length
+  }
+  set innerVlan(v: number) {
+    this.nums[this.numsAt + 28] = v;
   }
 }
 
