@@ -13,8 +13,8 @@ export type TimeoutClass = (typeof TimeoutClass)[keyof typeof TimeoutClass];
 
 /**
  * The numbers a flow keeps outside its object, in the order of their accessors' offsets, with their initial values:
- * its capture times, and the counters and marks that neither a lookup nor the byte counts of every packet need (TCP
- * flag counts, UDP and ICMP data bytes, the record's marks, VLAN IDs). The one list of them: the accessors below read them at
+ * its capture times and counters (but the packet counts, which packet() tests most), and marks the record and the
+ * output read. Those every packet writes come first, so that a packet touches few of the block's cache lines. The one list of them: the accessors below read them at
  * these offsets (test/flow/flow.test.ts checks each against it), and reset and new blocks take these values.
  *
  * Why outside: a flow's times are doubles, and V8 keeps each double field of an object in a heap box of its own; and
@@ -23,11 +23,13 @@ export type TimeoutClass = (typeof TimeoutClass)[keyof typeof TimeoutClass];
  * neither boxed nor copied.
  */
 export const FLOW_NUMBERS = [
-  ['lastSeenSec', 0], ['lastSec', 0], ['oFirstSec', -1], ['oLastSec', -1], ['rFirstSec', -1], ['rLastSec', -1],
-  ['closeAtSec', Number.NaN], ['startSec', 0], ['recordSeenSec', Number.NaN], ['lastReportSec', Number.NaN],
-  ['oDataBytes', 0], ['rDataBytes', 0], ['oSyn', 0], ['rSyn', 0], ['oFin', 0], ['rFin', 0], ['oRst', 0], ['rRst', 0],
-  ['oUrg', 0], ['rUrg', 0], ['oAck', 0], ['rAck', 0], ['oPsh', 0], ['rPsh', 0], ['flips', 0], ['recordFlips', 0],
-  ['recordPkts', -1], ['vlan', -1], ['innerVlan', -1],
+  ['lastSeenSec', 0], ['lastSec', 0], ['oLastSec', -1], ['rLastSec', -1], ['oIpBytes', 0], ['rIpBytes', 0],
+  ['oWireBytes', 0], ['rWireBytes', 0], ['oPayloadBytes', 0], ['rPayloadBytes', 0], ['oAck', 0], ['rAck', 0],
+  ['oPsh', 0], ['rPsh', 0], ['oDataBytes', 0], ['rDataBytes', 0], ['udpHistory', 0], ['oFirstSec', -1],
+  ['rFirstSec', -1], ['startSec', 0], ['closeAtSec', Number.NaN], ['recordSeenSec', Number.NaN],
+  ['lastReportSec', Number.NaN], ['oSyn', 0], ['rSyn', 0], ['oFin', 0], ['rFin', 0], ['oRst', 0], ['rRst', 0],
+  ['oUrg', 0], ['rUrg', 0], ['flips', 0], ['recordFlips', 0], ['recordPkts', -1], ['vlan', -1], ['innerVlan', -1],
+  ['serial', 0],
 ] as const;
 const BLOCK = FLOW_NUMBERS.length;
 const BLOCK_INITIAL = Float64Array.from(FLOW_NUMBERS, ([, v]) => v);
@@ -114,28 +116,17 @@ export class Flow {
   tcp: TcpConnection | null = null;
   tcpLog: SegmentLog | null = null;
   timeoutClass: TimeoutClass = TimeoutClass.OTHER;
-  // Capture times (lastSeenSec, lastSec, oFirstSec, ...) and rarer counters are accessors over `nums`: see below.
-  // Per-direction counters, `o*` for what the originator sent and `r*` for the responder, kept in the flow itself
-  // rather than in two objects of their own: a packet then touches one object less (with tens of thousands of open
-  // flows every separate object is a likely cache miss). Each side's counters are together, so that a packet touches
-  // the cache lines of its own side only. `swapDirections` flips them with the roles.
+  // Capture times and the other counters (oIpBytes, oFirstSec, ...) are accessors over `nums`: see below.
+  // Per-direction counters, `o*` for what the originator sent and `r*` for the responder: `swapDirections` flips them
+  // with the roles.
   /** Packets sent. */
   oPkts = 0;
-  /** Sum of IPv4 total length / IPv6 payload length + 40 (Zeek *_ip_bytes). */
-  oIpBytes = 0;
-  /** Sum of frame lengths on the wire (tshark bytes). */
-  oWireBytes = 0;
-  /** Transport payload bytes as stated by headers, retransmissions included. */
-  oPayloadBytes = 0;
   /**
    * 1 once the flow's names (inspect/names.ts) look at no more of this direction's payload, else 0: kept beside the
    * direction's counters, which every packet loads, so that later packets skip the names without loading them.
    */
   oNamesDone = 0;
   rPkts = 0;
-  rIpBytes = 0;
-  rWireBytes = 0;
-  rPayloadBytes = 0;
   rNamesDone = 0;
 
   /** IPv6 address words 0-2 (see oa3/ra3); 0 for IPv4. */
@@ -143,11 +134,7 @@ export class Flow {
   ra0 = 0; ra1 = 0; ra2 = 0;
 
   // ── The rest ──────────────────────────────────────────────────────────────────────────────────────────────────
-  /** Position in the creation order; the uid is derived from it. */
-  serial = 0;
   uid = '';
-  /** Non-TCP history: bit 0 orig sent data, bit 1 resp sent data, bit 2 flipped, bits 3/4 orig/resp bad checksum. */
-  udpHistory = 0;
   /** True when orientation was guessed from ports rather than seen (no SYN). */
   directionGuessed = false;
   /** Why the flow ended ('active' while open). */
@@ -174,7 +161,6 @@ export class Flow {
   set lastSeenSec(v: number) {
     this.nums[this.numsAt + 0] = v;
   }
-
   /** Last packet that counts as activity (Zeek: not packets after both ends closed). */
   get lastSec(): number {
     return this.nums[this.numsAt + 1]!; // numsAt + 1 < nums.length
@@ -182,61 +168,237 @@ export class Flow {
   set lastSec(v: number) {
     this.nums[this.numsAt + 1] = v;
   }
-
-  /** Capture time of the originator's first packet, seconds since the epoch; -1 before any. */
-  get oFirstSec(): number {
-    return this.nums[this.numsAt + 2]!; // numsAt + 2 < nums.length
-  }
-  set oFirstSec(v: number) {
-    this.nums[this.numsAt + 2] = v;
-  }
-
   /** Capture time of the originator's last packet; -1 before any. */
   get oLastSec(): number {
-    return this.nums[this.numsAt + 3]!; // numsAt + 3 < nums.length
+    return this.nums[this.numsAt + 2]!; // numsAt + 2 < nums.length
   }
   set oLastSec(v: number) {
-    this.nums[this.numsAt + 3] = v;
+    this.nums[this.numsAt + 2] = v;
   }
-
-  /** Capture time of the responder's first packet; -1 before any. */
-  get rFirstSec(): number {
-    return this.nums[this.numsAt + 4]!; // numsAt + 4 < nums.length
-  }
-  set rFirstSec(v: number) {
-    this.nums[this.numsAt + 4] = v;
-  }
-
   /** Capture time of the responder's last packet; -1 before any. */
   get rLastSec(): number {
-    return this.nums[this.numsAt + 5]!; // numsAt + 5 < nums.length
+    return this.nums[this.numsAt + 3]!; // numsAt + 3 < nums.length
   }
   set rLastSec(v: number) {
+    this.nums[this.numsAt + 3] = v;
+  }
+  /** Sum of IPv4 total length / IPv6 payload length + 40 (Zeek *_ip_bytes), of what the originator sent. */
+  get oIpBytes(): number {
+    return this.nums[this.numsAt + 4]!; // numsAt + 4 < nums.length
+  }
+  set oIpBytes(v: number) {
+    this.nums[this.numsAt + 4] = v;
+  }
+  get rIpBytes(): number {
+    return this.nums[this.numsAt + 5]!; // numsAt + 5 < nums.length
+  }
+  set rIpBytes(v: number) {
     this.nums[this.numsAt + 5] = v;
   }
-
-  /** For CLOSING flows: capture time at which the flow is removed; NaN before. */
-  get closeAtSec(): number {
+  /** Sum of frame lengths on the wire (tshark bytes). */
+  get oWireBytes(): number {
     return this.nums[this.numsAt + 6]!; // numsAt + 6 < nums.length
   }
-  set closeAtSec(v: number) {
+  set oWireBytes(v: number) {
     this.nums[this.numsAt + 6] = v;
   }
-
-  /** First packet's capture time (seconds since the epoch). */
-  get startSec(): number {
+  get rWireBytes(): number {
     return this.nums[this.numsAt + 7]!; // numsAt + 7 < nums.length
   }
-  set startSec(v: number) {
+  set rWireBytes(v: number) {
     this.nums[this.numsAt + 7] = v;
   }
-
-  /** The activity `record` reflects (see flowRecord); NaN before the first record. */
-  get recordSeenSec(): number {
+  /** Transport payload bytes as stated by headers, retransmissions included. */
+  get oPayloadBytes(): number {
     return this.nums[this.numsAt + 8]!; // numsAt + 8 < nums.length
   }
-  set recordSeenSec(v: number) {
+  set oPayloadBytes(v: number) {
     this.nums[this.numsAt + 8] = v;
+  }
+  get rPayloadBytes(): number {
+    return this.nums[this.numsAt + 9]!; // numsAt + 9 < nums.length
+  }
+  set rPayloadBytes(v: number) {
+    this.nums[this.numsAt + 9] = v;
+  }
+  /** TCP ACK and PSH counts of the segments each side sent. */
+  get oAck(): number {
+    return this.nums[this.numsAt + 10]!; // numsAt + 10 < nums.length
+  }
+  set oAck(v: number) {
+    this.nums[this.numsAt + 10] = v;
+  }
+  get rAck(): number {
+    return this.nums[this.numsAt + 11]!; // numsAt + 11 < nums.length
+  }
+  set rAck(v: number) {
+    this.nums[this.numsAt + 11] = v;
+  }
+  get oPsh(): number {
+    return this.nums[this.numsAt + 12]!; // numsAt + 12 < nums.length
+  }
+  set oPsh(v: number) {
+    this.nums[this.numsAt + 12] = v;
+  }
+  get rPsh(): number {
+    return this.nums[this.numsAt + 13]!; // numsAt + 13 < nums.length
+  }
+  set rPsh(v: number) {
+    this.nums[this.numsAt + 13] = v;
+  }
+  /**
+   * Zeek orig_bytes for UDP (sum of UDP length - 8) and ICMP (IP payload - 8); resp_bytes in rDataBytes. TCP uses
+   * sequence space instead.
+   */
+  get oDataBytes(): number {
+    return this.nums[this.numsAt + 14]!; // numsAt + 14 < nums.length
+  }
+  set oDataBytes(v: number) {
+    this.nums[this.numsAt + 14] = v;
+  }
+  get rDataBytes(): number {
+    return this.nums[this.numsAt + 15]!; // numsAt + 15 < nums.length
+  }
+  set rDataBytes(v: number) {
+    this.nums[this.numsAt + 15] = v;
+  }
+  /** Non-TCP history: bit 0 orig sent data, bit 1 resp sent data, bit 2 flipped, bits 3/4 orig/resp bad checksum. */
+  get udpHistory(): number {
+    return this.nums[this.numsAt + 16]!; // numsAt + 16 < nums.length
+  }
+  set udpHistory(v: number) {
+    this.nums[this.numsAt + 16] = v;
+  }
+  /** Capture time of the originator's first packet, seconds since the epoch; -1 before any. */
+  get oFirstSec(): number {
+    return this.nums[this.numsAt + 17]!; // numsAt + 17 < nums.length
+  }
+  set oFirstSec(v: number) {
+    this.nums[this.numsAt + 17] = v;
+  }
+  /** Capture time of the responder's first packet; -1 before any. */
+  get rFirstSec(): number {
+    return this.nums[this.numsAt + 18]!; // numsAt + 18 < nums.length
+  }
+  set rFirstSec(v: number) {
+    this.nums[this.numsAt + 18] = v;
+  }
+  /** First packet's capture time (seconds since the epoch). */
+  get startSec(): number {
+    return this.nums[this.numsAt + 19]!; // numsAt + 19 < nums.length
+  }
+  set startSec(v: number) {
+    this.nums[this.numsAt + 19] = v;
+  }
+  /** For CLOSING flows: capture time at which the flow is removed; NaN before. */
+  get closeAtSec(): number {
+    return this.nums[this.numsAt + 20]!; // numsAt + 20 < nums.length
+  }
+  set closeAtSec(v: number) {
+    this.nums[this.numsAt + 20] = v;
+  }
+  /** The activity `record` reflects (see flowRecord); NaN before the first record. */
+  get recordSeenSec(): number {
+    return this.nums[this.numsAt + 21]!; // numsAt + 21 < nums.length
+  }
+  set recordSeenSec(v: number) {
+    this.nums[this.numsAt + 21] = v;
+  }
+  /** When the last intermediate report of the flow was written (active timeout, see FlowTable); NaN before any. */
+  get lastReportSec(): number {
+    return this.nums[this.numsAt + 22]!; // numsAt + 22 < nums.length
+  }
+  set lastReportSec(v: number) {
+    this.nums[this.numsAt + 22] = v;
+  }
+  /** Rarer TCP flag counts of the segments each side sent. */
+  get oSyn(): number {
+    return this.nums[this.numsAt + 23]!; // numsAt + 23 < nums.length
+  }
+  set oSyn(v: number) {
+    this.nums[this.numsAt + 23] = v;
+  }
+  get rSyn(): number {
+    return this.nums[this.numsAt + 24]!; // numsAt + 24 < nums.length
+  }
+  set rSyn(v: number) {
+    this.nums[this.numsAt + 24] = v;
+  }
+  get oFin(): number {
+    return this.nums[this.numsAt + 25]!; // numsAt + 25 < nums.length
+  }
+  set oFin(v: number) {
+    this.nums[this.numsAt + 25] = v;
+  }
+  get rFin(): number {
+    return this.nums[this.numsAt + 26]!; // numsAt + 26 < nums.length
+  }
+  set rFin(v: number) {
+    this.nums[this.numsAt + 26] = v;
+  }
+  get oRst(): number {
+    return this.nums[this.numsAt + 27]!; // numsAt + 27 < nums.length
+  }
+  set oRst(v: number) {
+    this.nums[this.numsAt + 27] = v;
+  }
+  get rRst(): number {
+    return this.nums[this.numsAt + 28]!; // numsAt + 28 < nums.length
+  }
+  set rRst(v: number) {
+    this.nums[this.numsAt + 28] = v;
+  }
+  get oUrg(): number {
+    return this.nums[this.numsAt + 29]!; // numsAt + 29 < nums.length
+  }
+  set oUrg(v: number) {
+    this.nums[this.numsAt + 29] = v;
+  }
+  get rUrg(): number {
+    return this.nums[this.numsAt + 30]!; // numsAt + 30 < nums.length
+  }
+  set rUrg(v: number) {
+    this.nums[this.numsAt + 30] = v;
+  }
+  /** Times the flow's roles were swapped, and that count when `record` was built (recordFlips). */
+  get flips(): number {
+    return this.nums[this.numsAt + 31]!; // numsAt + 31 < nums.length
+  }
+  set flips(v: number) {
+    this.nums[this.numsAt + 31] = v;
+  }
+  get recordFlips(): number {
+    return this.nums[this.numsAt + 32]!; // numsAt + 32 < nums.length
+  }
+  set recordFlips(v: number) {
+    this.nums[this.numsAt + 32] = v;
+  }
+  /** Packets (both sides) when `record` was built; -1 before. */
+  get recordPkts(): number {
+    return this.nums[this.numsAt + 33]!; // numsAt + 33 < nums.length
+  }
+  set recordPkts(v: number) {
+    this.nums[this.numsAt + 33] = v;
+  }
+  /** VLAN IDs of the flow's first packet (outer, and inner in innerVlan; Zeek's vlan-logging), -1 when untagged. */
+  get vlan(): number {
+    return this.nums[this.numsAt + 34]!; // numsAt + 34 < nums.length
+  }
+  set vlan(v: number) {
+    this.nums[this.numsAt + 34] = v;
+  }
+  get innerVlan(): number {
+    return this.nums[this.numsAt + 35]!; // numsAt + 35 < nums.length
+  }
+  set innerVlan(v: number) {
+    this.nums[this.numsAt + 35] = v;
+  }
+  /** Position in the creation order; the uid is derived from it. */
+  get serial(): number {
+    return this.nums[this.numsAt + 36]!; // numsAt + 36 < nums.length
+  }
+  set serial(v: number) {
+    this.nums[this.numsAt + 36] = v;
   }
 
   /**
@@ -261,13 +423,8 @@ export class Flow {
     this.tcpLog = null;
     this.timeoutClass = TimeoutClass.OTHER;
     this.oPkts = 0; this.rPkts = 0;
-    this.oIpBytes = 0; this.rIpBytes = 0;
-    this.oWireBytes = 0; this.rWireBytes = 0;
-    this.oPayloadBytes = 0; this.rPayloadBytes = 0;
     this.oNamesDone = 0; this.rNamesDone = 0;
-    this.serial = 0;
     this.uid = '';
-    this.udpHistory = 0;
     this.directionGuessed = false;
     this.endReason = 'active';
     this.slot = -1;
@@ -275,133 +432,6 @@ export class Flow {
     this.closingReason = 'closed';
     this.names = null;
     this.tunnelParents = null;
-  }
-  /** When the last intermediate report of the flow was written (active timeout, see FlowTable); NaN before any. */
-  get lastReportSec(): number {
-    return this.nums[this.numsAt + 9]!; // numsAt + 9 < nums.length
-  }
-  set lastReportSec(v: number) {
-    this.nums[this.numsAt + 9] = v;
-  }
-
-  /** Zeek orig_bytes for UDP (sum of UDP length - 8) and ICMP (IP payload - 8); resp_bytes in rDataBytes. TCP uses sequence space instead. */
-  get oDataBytes(): number {
-    return this.nums[this.numsAt + 10]!; // numsAt + 10 < nums.length
-  }
-  set oDataBytes(v: number) {
-    this.nums[this.numsAt + 10] = v;
-  }
-  get rDataBytes(): number {
-    return this.nums[this.numsAt + 11]!; // numsAt + 11 < nums.length
-  }
-  set rDataBytes(v: number) {
-    this.nums[this.numsAt + 11] = v;
-  }
-  /** Rarer TCP flag counts, and ACK and PSH counts, of the segments each side sent. */
-  get oSyn(): number {
-    return this.nums[this.numsAt + 12]!; // numsAt + 12 < nums.length
-  }
-  set oSyn(v: number) {
-    this.nums[this.numsAt + 12] = v;
-  }
-  get rSyn(): number {
-    return this.nums[this.numsAt + 13]!; // numsAt + 13 < nums.length
-  }
-  set rSyn(v: number) {
-    this.nums[this.numsAt + 13] = v;
-  }
-  get oFin(): number {
-    return this.nums[this.numsAt + 14]!; // numsAt + 14 < nums.length
-  }
-  set oFin(v: number) {
-    this.nums[this.numsAt + 14] = v;
-  }
-  get rFin(): number {
-    return this.nums[this.numsAt + 15]!; // numsAt + 15 < nums.length
-  }
-  set rFin(v: number) {
-    this.nums[this.numsAt + 15] = v;
-  }
-  get oRst(): number {
-    return this.nums[this.numsAt + 16]!; // numsAt + 16 < nums.length
-  }
-  set oRst(v: number) {
-    this.nums[this.numsAt + 16] = v;
-  }
-  get rRst(): number {
-    return this.nums[this.numsAt + 17]!; // numsAt + 17 < nums.length
-  }
-  set rRst(v: number) {
-    this.nums[this.numsAt + 17] = v;
-  }
-  get oUrg(): number {
-    return this.nums[this.numsAt + 18]!; // numsAt + 18 < nums.length
-  }
-  set oUrg(v: number) {
-    this.nums[this.numsAt + 18] = v;
-  }
-  get rUrg(): number {
-    return this.nums[this.numsAt + 19]!; // numsAt + 19 < nums.length
-  }
-  set rUrg(v: number) {
-    this.nums[this.numsAt + 19] = v;
-  }
-  get oAck(): number {
-    return this.nums[this.numsAt + 20]!; // numsAt + 20 < nums.length
-  }
-  set oAck(v: number) {
-    this.nums[this.numsAt + 20] = v;
-  }
-  get rAck(): number {
-    return this.nums[this.numsAt + 21]!; // numsAt + 21 < nums.length
-  }
-  set rAck(v: number) {
-    this.nums[this.numsAt + 21] = v;
-  }
-  get oPsh(): number {
-    return this.nums[this.numsAt + 22]!; // numsAt + 22 < nums.length
-  }
-  set oPsh(v: number) {
-    this.nums[this.numsAt + 22] = v;
-  }
-  get rPsh(): number {
-    return this.nums[this.numsAt + 23]!; // numsAt + 23 < nums.length
-  }
-  set rPsh(v: number) {
-    this.nums[this.numsAt + 23] = v;
-  }
-  /** Times the flow's roles were swapped, and that count when `record` was built (recordFlips). */
-  get flips(): number {
-    return this.nums[this.numsAt + 24]!; // numsAt + 24 < nums.length
-  }
-  set flips(v: number) {
-    this.nums[this.numsAt + 24] = v;
-  }
-  get recordFlips(): number {
-    return this.nums[this.numsAt + 25]!; // numsAt + 25 < nums.length
-  }
-  set recordFlips(v: number) {
-    this.nums[this.numsAt + 25] = v;
-  }
-  /** Packets (both sides) when `record` was built; -1 before. */
-  get recordPkts(): number {
-    return this.nums[this.numsAt + 26]!; // numsAt + 26 < nums.length
-  }
-  set recordPkts(v: number) {
-    this.nums[this.numsAt + 26] = v;
-  }
-  /** VLAN IDs of the flow's first packet (outer, and inner in innerVlan; Zeek's vlan-logging), -1 when untagged. */
-  get vlan(): number {
-    return this.nums[this.numsAt + 27]!; // numsAt + 27 < nums.length
-  }
-  set vlan(v: number) {
-    this.nums[this.numsAt + 27] = v;
-  }
-  get innerVlan(): number {
-    return this.nums[this.numsAt + 28]!; // numsAt + 28 < nums.length
-  }
-  set innerVlan(v: number) {
-    this.nums[this.numsAt + 28] = v;
   }
 }
 
