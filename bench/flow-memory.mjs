@@ -1,5 +1,6 @@
-// Bytes per flow in each tier (V8's heap and typed arrays, whose flow numbers are outside the heap) (node --expose-gc bench/flow-memory.mjs): UDP flows, TCP flows in the log tier
-// (one SYN) and TCP flows with a tracker of their own (a handshake), 200,000 of each, measured after full collections.
+// Bytes per flow in each tier (node --expose-gc bench/flow-memory.mjs): UDP flows, TCP flows in the log tier (one SYN)
+// and TCP flows with a tracker of their own (a handshake), 200,000 of each, measured after full collections: V8's heap
+// and the typed arrays (a flow's numbers live outside the heap, src/flow/flow.ts FLOW_NUMBERS).
 import { Demux } from '../dist/flow/demux.js';
 import { DecodedPacket, IpProto } from '../dist/decode/packet.js';
 const N = 200000;

@@ -457,7 +457,8 @@ function countRareFlags(f: Flow, flags: number, fromOrig: boolean): void {
   // Without a branch per flag: every counter is read and written at every call, so the code V8 compiles for it has
   // seen them all, and a flag first seen late in the capture (an URG, the responder's first RST) does not throw away
   // the compiled packet() that inlines this (to be compiled again).
-  const syn = (flags >>> 1) & 1, fin = flags & 1, rst = (flags >>> 2) & 1, urg = (flags >>> 5) & 1; // TcpFlag bits
+  const fin = flags & TcpFlag.FIN, syn = (flags & TcpFlag.SYN) >>> 1; // 0x01, 0x02
+  const rst = (flags & TcpFlag.RST) >>> 2, urg = (flags & TcpFlag.URG) >>> 5; // 0x04, 0x20
   if (fromOrig) {
     f.oSyn += syn;
     f.oFin += fin;

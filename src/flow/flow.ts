@@ -14,8 +14,9 @@ export type TimeoutClass = (typeof TimeoutClass)[keyof typeof TimeoutClass];
 /**
  * The numbers a flow keeps outside its object, in the order of their accessors' offsets, with their initial values:
  * its capture times and counters (but the packet counts, which packet() tests most), and marks the record and the
- * output read. Those every packet writes come first, so that a packet touches few of the block's cache lines. The one list of them: the accessors below read them at
- * these offsets (test/flow/flow.test.ts checks each against it), and reset and new blocks take these values.
+ * output read. Those every packet writes come first, so that a packet touches few of the block's cache lines. The
+ * one list of them: the accessors below read them at these offsets (test/flow/flow.test.ts checks each against it),
+ * and reset and new blocks take these values.
  *
  * Why outside: a flow's times are doubles, and V8 keeps each double field of an object in a heap box of its own; and
  * every field of the object is copied by each young-generation collection the flow survives (twice before it is

@@ -18,7 +18,7 @@ import { TCP_STATE_NAME } from '../tcp/state.js';
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
 import { ALL_FIELDS, FLOW_GATED_FIELDS, NAME_FIELDS, otherGatedFieldsUnset, type Field } from './fields.js';
 import type { FlowNames } from '../inspect/names.js';
-import { writeFraction, writeUint } from './json-bytes.js';
+import { writeFraction, writeJsonString, writeUint } from './json-bytes.js';
 import type { ChunkedOut } from './writers.js';
 
 /** The columns written here, in ALL_FIELDS order. */
@@ -561,34 +561,16 @@ function namesOf(out: ChunkedOut, n: FlowNames): void {
   }
 }
 
-/**
- * Key and string `v` (of any length or content), as encodeRecordJson writes it. Printable ASCII without `"` or `\\`
- * (names, banners, states, uids), whose JSON text is itself in quotes, is copied as it is checked; anything else is
- * written again from the start by JSON.stringify.
- */
+/** Key and string `v` (of any length or content), as encodeRecordJson writes it (writeJsonString). */
 function text(out: ChunkedOut, key: Lit, v: string): void {
-  const n = v.length;
-  if (pos + n + 256 > buf.length) {
+  const room = 6 * v.length + 2; // writeJsonString's most
+  if (pos + room + 256 > buf.length) {
     out.len = pos;
-    out.reserve(n + LINE_RESERVE);
+    out.reserve(room + LINE_RESERVE);
     enter(out);
   }
-  const start = pos;
   bytes(key);
-  const b = buf;
-  let p = pos;
-  b[p++] = 0x22; // "
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
-      pos = start;
-      json(out, key, JSON.stringify(v));
-      return;
-    }
-    b[p++] = c;
-  }
-  b[p++] = 0x22;
-  pos = p;
+  pos = writeJsonString(buf, pos, v);
 }
 
 /** Key and JSON text `t`. */

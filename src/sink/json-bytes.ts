@@ -80,16 +80,19 @@ function writeAscii(buf: Uint8Array, pos: number, s: string): number {
   return pos + s.length;
 }
 
+const UTF8 = new TextEncoder();
+
 /**
- * Writes `s` as a JSON string at `pos` (room for 6 bytes per character is reserved). Printable ASCII without `"` and
- * `\\` is its own JSON text and is copied as it is; anything else goes through JSON.stringify, as recordJson does.
+ * Writes `s` as a JSON string at `pos` (the caller reserves room for 6 bytes per character and the quotes). Printable
+ * ASCII without `"` and `\\` is its own JSON text and is copied as it is checked; anything else is written again from
+ * `pos` through JSON.stringify (UTF-8), as recordJson does. Returns the position after it.
  */
-function writeJsonString(buf: Buffer, pos: number, s: string): number {
+export function writeJsonString(buf: Uint8Array, pos: number, s: string): number {
   buf[pos] = 0x22; // "
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return pos + buf.write(JSON.stringify(s), pos, 'utf8');
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return pos + UTF8.encodeInto(JSON.stringify(s), buf.subarray(pos)).written;
     buf[pos + 1 + i] = c;
   }
   buf[pos + 1 + n] = 0x22;
