@@ -42,8 +42,8 @@ export interface ShardCounters {
 }
 
 /**
- * Records of ended flows: `bytes` holds them one after another in the output format, record i ending at `ends[i]`,
- * with order key (keys[3i], keys[3i+1], keys[3i+2]) (see PipelineOptions.onFlowEnd). Every record still to come from
+ * Records of ended flows: `bytes` holds them one after another in the output format, record i ending at `ends[i]`
+ * (the bytes after the last end are unused room), with order key (keys[3i], keys[3i+1], keys[3i+2]) (see PipelineOptions.onFlowEnd). Every record still to come from
  * this worker has an ordinal above `watermark`.
  */
 export interface BatchMessage {

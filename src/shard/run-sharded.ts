@@ -62,7 +62,8 @@ export interface ShardedSummary {
 /** One worker's stream of records: batches waiting to be merged, and how far its input has got. */
 class Lane {
   readonly batches: BatchMessage[] = [];
-  /** Index of the head record in batches[0], and the byte offset where it starts. */
+  /** The bytes of batches[0]; the index of its head record, and the byte offset where that starts. */
+  bytes: Uint8Array = new Uint8Array(0);
   rec = 0;
   start = 0;
   /** Every record still to come from this worker has an ordinal above this. */
@@ -72,6 +73,19 @@ class Lane {
     assigned: 0, activeFlows: 0, totalFlows: 0, evictedFlows: 0, evictedForMemory: 0, emergencyEnded: 0, emergencies: 0,
     peakFlowMemory: 0, memoryBudget: 0, activeReports: 0, closedEarly: 0, badChecksums: 0,
   };
+  /** Queues a batch with records. */
+  add(b: BatchMessage): void {
+    this.batches.push(b);
+    if (this.batches.length === 1) this.bytes = new Uint8Array(b.bytes);
+  }
+  /** Drops the head batch, all of it written. */
+  next(): void {
+    this.batches.shift();
+    this.rec = 0;
+    this.start = 0;
+    const head = this.batches[0];
+    this.bytes = head === undefined ? new Uint8Array(0) : new Uint8Array(head.bytes);
+  }
 }
 
 /** Passes each packet to the ring of its shard (see DemuxOptions.dispatch). */
@@ -151,7 +165,7 @@ export class ShardedRun {
         w.on('message', (m: WorkerMessage) => {
           if (failed) return;
           if (m.t === 'batch') {
-            if (m.ends.length > 0) lane.batches.push(m);
+            if (m.ends.length > 0) lane.add(m);
             lane.watermark = m.watermark;
             lane.counters = m.counters;
           } else if (m.t === 'done') {
@@ -225,7 +239,8 @@ export class ShardedRun {
 
   /**
    * Writes out every record that is certainly next: the smallest head record of all lanes, as long as no lane
-   * without records waiting could still send a smaller one (its watermark is below the record's ordinal).
+   * without records waiting could still send a smaller one (its watermark is below the record's ordinal). The records
+   * of one lane that come next in a row are copied at once.
    */
   private drain(): void {
     const lanes = this.lanes;
@@ -245,22 +260,42 @@ export class ShardedRun {
         }
       }
       if (best === null) return;
+      // How far best's head batch may go: below every other lane's head record (n0, n1, n2), and within the
+      // watermark of every other lane that has nothing waiting (wm).
+      let n0 = Infinity, n1 = Infinity, n2 = Infinity;
+      let wm = Infinity;
       for (const l of lanes) {
-        if (l !== best && l.batches.length === 0 && !l.done && !(b0 <= l.watermark)) return;
+        if (l === best) continue;
+        const head = l.batches[0];
+        if (head === undefined) {
+          if (!l.done) wm = Math.min(wm, l.watermark);
+          continue;
+        }
+        const k = head.keys;
+        const i = 3 * l.rec;
+        const k0 = k[i]!, k1 = k[i + 1]!, k2 = k[i + 2]!; // rec < records in the head batch
+        if (k0 < n0 || (k0 === n0 && (k1 < n1 || (k1 === n1 && k2 < n2)))) {
+          n0 = k0; n1 = k1; n2 = k2;
+        }
       }
+      if (!(b0 <= wm)) return;
       const batch = best.batches[0]!; // best has a head batch
-      const end = batch.ends[best.rec]!;
+      const ends = batch.ends, keys = batch.keys;
+      let last = best.rec + 1;
+      while (last < ends.length) {
+        const k0 = keys[3 * last]!, k1 = keys[3 * last + 1]!, k2 = keys[3 * last + 2]!; // last < records
+        if (!(k0 <= wm) || !(k0 < n0 || (k0 === n0 && (k1 < n1 || (k1 === n1 && k2 < n2))))) break;
+        last++;
+      }
+      const end = ends[last - 1]!; // last - 1 < records
       const n = end - best.start;
       out.reserve(n);
-      out.buf.set(new Uint8Array(batch.bytes, best.start, n), out.len);
+      out.buf.set(best.bytes.subarray(best.start, end), out.len);
       out.len += n;
       out.written();
       best.start = end;
-      if (++best.rec === batch.ends.length) {
-        best.batches.shift();
-        best.rec = 0;
-        best.start = 0;
-      }
+      best.rec = last;
+      if (last === ends.length) best.next();
     }
   }
 }

@@ -18,6 +18,8 @@ import type { BatchMessage, DoneMessage, FatalMessage, ShardCounters, ShardJob }
 
 /** Post a batch once this many bytes of records are gathered, or this long after the last post. */
 const BATCH_BYTES = 1 << 18;
+/** Room of each batch's buffer: a batch is posted at the first input position that fills BATCH_BYTES. */
+const BATCH_ROOM = BATCH_BYTES + (1 << 16);
 const BATCH_MS = 50;
 /** Open flows ended at a time at end of input, between posts. */
 const FLUSH_BATCH = 4096;
@@ -26,7 +28,7 @@ const WAIT_MS = 20;
 
 function main(job: ShardJob): void {
   const port = parentPort!; // this module only runs as a worker
-  const out = new GrowingOut();
+  const out = new GrowingOut(BATCH_ROOM);
   const writer = makeWriter(job.format, out);
   let ends: number[] = [];
   let keys: number[] = [];
@@ -72,7 +74,7 @@ function main(job: ShardJob): void {
   function post(watermark: number): void {
     const msg: BatchMessage = {
       t: 'batch',
-      bytes: out.take(),
+      bytes: out.len > 0 ? out.handOver() : new ArrayBuffer(0), // its used part ends at the last of ends
       ends: Int32Array.from(ends),
       keys: Float64Array.from(keys),
       watermark,
@@ -101,6 +103,8 @@ function main(job: ShardJob): void {
       }
       if (reader.ordinal !== current) {
         order.positionDone(current);
+        // Every record of `current` is written: a full batch goes now, before its buffer has to grow (a copy).
+        if (out.len >= BATCH_BYTES) post(current);
         current = reader.ordinal;
       }
       if (reader.kind === RecordKind.EXPIRE) demux.expire(reader.tsSec);

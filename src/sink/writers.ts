@@ -482,16 +482,21 @@ export class ChunkedOut implements TextOut {
 const EMPTY = new Uint8Array(0);
 
 /**
- * A ChunkedOut that never passes anything on: it grows to hold everything written until {@link take} (a shard
- * worker gathers records this way and posts them in batches).
+ * A ChunkedOut that never passes anything on: it grows to hold everything written until {@link take} or
+ * {@link handOver} (a shard worker gathers records this way and posts them in batches). Its memory is an ArrayBuffer of
+ * its own (never Node's shared pool), so that it can be handed over whole.
  */
 export class GrowingOut extends ChunkedOut {
-  constructor() {
+  /** Room of a new buffer. */
+  private readonly initial: number;
+  constructor(initial = 1 << 16) {
     super({ write: () => undefined });
+    this.initial = initial;
+    this.buf = Buffer.from(new ArrayBuffer(initial));
   }
   override reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    const grown = Buffer.from(new ArrayBuffer(Math.max(this.buf.length * 2, this.len + n)));
     this.buf.copy(grown, 0, 0, this.len);
     this.buf = grown;
   }
@@ -501,6 +506,16 @@ export class GrowingOut extends ChunkedOut {
   take(): ArrayBuffer {
     const ab = new ArrayBuffer(this.len);
     new Uint8Array(ab).set(this.buf.subarray(0, this.len));
+    this.len = 0;
+    return ab;
+  }
+  /**
+   * The buffer itself, without a copy (to be transferred): the bytes gathered are its first `len`, which the caller
+   * notes before (the rest is room, unwritten). A new buffer takes its place, empty.
+   */
+  handOver(): ArrayBuffer {
+    const ab = this.buf.buffer as ArrayBuffer; // allocated here, whole and unshared
+    this.buf = Buffer.from(new ArrayBuffer(this.initial));
     this.len = 0;
     return ab;
   }
