@@ -7,6 +7,7 @@
  */
 import type { FlowTableOptions } from '../flow/table.js';
 import type { CaptureStats } from '../pipeline-types.js';
+import type { MessagePort } from 'node:worker_threads';
 import type { RingBuffers } from './packet-ring.js';
 
 /** The formats whose records are written one at a time as flows end (no sorting, no column widths). */
@@ -21,6 +22,11 @@ export interface ShardJob {
   count: number;
   format: ShardableFormat;
   flowTable: FlowTableOptions;
+  /**
+   * Where the reading thread sends back the buffers of batches it has merged (BatchMessage.bytes, each an ArrayBuffer),
+   * for the worker to fill again: read with receiveMessageOnPort, without waiting.
+   */
+  spent: MessagePort;
 }
 
 /** A worker's flow counters (the reading thread counts the packets). */

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { DecodedPacket } from '../decode/packet.js';
 import type { PacketDispatch } from '../flow/demux.js';
 import { type FlowTableOptions, resolveTableOptions } from '../flow/table.js';
@@ -62,6 +62,8 @@ export interface ShardedSummary {
 /** One worker's stream of records: batches waiting to be merged, and how far its input has got. */
 class Lane {
   readonly batches: BatchMessage[] = [];
+  /** Where spent batch buffers go back to the worker (see ShardJob.spent). */
+  spent: MessagePort | null = null;
   /** The bytes of batches[0]; the index of its head record, and the byte offset where that starts. */
   bytes: Uint8Array = new Uint8Array(0);
   rec = 0;
@@ -78,9 +80,10 @@ class Lane {
     this.batches.push(b);
     if (this.batches.length === 1) this.bytes = new Uint8Array(b.bytes);
   }
-  /** Drops the head batch, all of it written. */
+  /** Drops the head batch, all of it written, and sends its buffer back to the worker to fill again. */
   next(): void {
-    this.batches.shift();
+    const done = this.batches.shift()!; // called with a head batch
+    if (this.spent !== null && !this.done) this.spent.postMessage(done.bytes, [done.bytes]);
     this.rec = 0;
     this.start = 0;
     const head = this.batches[0];
@@ -150,8 +153,10 @@ export class ShardedRun {
         reject(e);
       };
       for (let index = 0; index < opts.threads; index++) {
+        const spent = new MessageChannel();
         const job: ShardJob = {
           ring: rings[index]!, // index < threads
+          spent: spent.port2,
           index,
           count: opts.threads,
           format: opts.format,
@@ -159,7 +164,8 @@ export class ShardedRun {
           // threads themselves leave of it (shardMemoryBytes).
           flowTable: { ...opts.flowTable, memoryBytes: shardMemoryBytes(resolveTableOptions(opts.flowTable).memoryBytes, opts.threads) },
         };
-        const w = new Worker(WORKER_URL, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
+        const w = new Worker(WORKER_URL, { workerData: job, transferList: [spent.port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
+        this.lanes[index]!.spent = spent.port1; // index < threads
         this.workers.push(w);
         const lane = this.lanes[index]!; // index < threads
         w.on('message', (m: WorkerMessage) => {
@@ -171,6 +177,8 @@ export class ShardedRun {
           } else if (m.t === 'done') {
             lane.done = true;
             lane.counters = m.counters;
+            lane.spent?.close();
+            lane.spent = null;
           } else {
             fail(new Error(`shard ${index}: ${m.message}`));
             return;

@@ -3,7 +3,7 @@
  * passes through a shared-memory ring (packet-ring.ts), and posts the records of its flows, written in the output
  * format, to the main thread in batches (see protocol.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { DecodedPacket } from '../decode/packet.js';
 import { Demux, type TunnelChain } from '../flow/demux.js';
 import { EndOrder } from '../flow/end-order.js';
@@ -17,7 +17,7 @@ import { RecordKind, RingReader } from './packet-ring.js';
 import type { BatchMessage, DoneMessage, FatalMessage, ShardCounters, ShardJob } from './protocol.js';
 
 /** Post a batch once this many bytes of records are gathered, or this long after the last post. */
-const BATCH_BYTES = 1 << 18;
+const BATCH_BYTES = 1 << 20;
 /** Room of each batch's buffer: a batch is posted at the first input position that fills BATCH_BYTES. */
 const BATCH_ROOM = BATCH_BYTES + (1 << 16);
 const BATCH_MS = 50;
@@ -28,7 +28,9 @@ const WAIT_MS = 20;
 
 function main(job: ShardJob): void {
   const port = parentPort!; // this module only runs as a worker
-  const out = new GrowingOut(BATCH_ROOM);
+  // Buffers come back from the reading thread once merged: filled again instead of new ones (each new one is memory
+  // to clear and, for V8, outside memory that grows).
+  const out = new GrowingOut(BATCH_ROOM, () => receiveMessageOnPort(job.spent)?.message as ArrayBuffer | undefined);
   const writer = makeWriter(job.format, out);
   let ends: number[] = [];
   let keys: number[] = [];

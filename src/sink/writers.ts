@@ -489,9 +489,17 @@ const EMPTY = new Uint8Array(0);
 export class GrowingOut extends ChunkedOut {
   /** Room of a new buffer. */
   private readonly initial: number;
-  constructor(initial = 1 << 16) {
+  /** Gives a buffer to fill again, if one is free (see handOver). */
+  private readonly reuse: () => ArrayBuffer | undefined;
+  /**
+   * @param initial room of a new buffer
+   * @param reuse called for a buffer after handOver: an ArrayBuffer to fill again (of at least `initial` bytes; its
+   *   content is overwritten), or undefined for a new one
+   */
+  constructor(initial = 1 << 16, reuse: () => ArrayBuffer | undefined = () => undefined) {
     super({ write: () => undefined });
     this.initial = initial;
+    this.reuse = reuse;
     this.buf = Buffer.from(new ArrayBuffer(initial));
   }
   override reserve(n: number): void {
@@ -515,7 +523,8 @@ export class GrowingOut extends ChunkedOut {
    */
   handOver(): ArrayBuffer {
     const ab = this.buf.buffer as ArrayBuffer; // allocated here, whole and unshared
-    this.buf = Buffer.from(new ArrayBuffer(this.initial));
+    const again = this.reuse();
+    this.buf = Buffer.from(again !== undefined && again.byteLength >= this.initial ? again : new ArrayBuffer(this.initial));
     this.len = 0;
     return ab;
   }
