@@ -46,28 +46,28 @@ export interface RunFlowsOptions {
 
 /** Below this much input, starting worker threads costs more than it saves. */
 const SHARD_MIN_BYTES = 64 << 20;
-/** Most worker threads picked automatically. */
+/** Most worker threads picked by `-j auto`. */
 const SHARD_MAX_AUTO = 4;
 /**
- * Fewest cores for threads by default. The main thread reads and decodes, the workers do the per-flow work, and each
- * keeps a heap of its own: on two cores the three threads (and V8's collector and compiler threads, which one thread
- * already keeps busy on the second core) share two cores, and two workers finish the benchmark capture only about
- * 1.1-1.2x sooner for about 1.45x the memory (measured).
+ * Worker threads of a run that asks for none. The main thread reads and decodes, the workers do the per-flow work,
+ * each with a heap of its own: two cost the benchmark capture about 60 MB more than one thread (256-270 MB against
+ * 192-198 MB, within the 300 MB the project allows itself), four about 140 MB. On two cores the three threads share
+ * them and still finish sooner: a 2M-packet SYN flood in 4.0-4.1 s against 4.45-4.5 s, the benchmark capture in
+ * 3.1-3.4 s against 3.9 s (measured in turns).
  */
-const SHARD_MIN_CORES = 4;
+const SHARD_DEFAULT = 2;
 
 /**
  * How many worker threads should demultiplex `sources` (1: the calling thread alone). Threads need captures read from
- * files or standard input (not live), a format written record by record (ndjson, csv, zeek), and the compiled worker.
- * `requested` undefined is one thread: each worker keeps a heap of its own (four workers cost a 2M-packet benchmark
- * capture about 110 MB more than one thread, past the 300 MB the project allows itself), so threads are asked for.
- * `'auto'` picks: on 4 cores or more, one per core up to 4, for files of 64 MiB or more.
+ * files (not live, not standard input: the input's size must be known), a format written record by record (ndjson,
+ * csv, zeek), the compiled worker, two cores or more, and 64 MiB of input or more. `requested` undefined (no -j) is
+ * up to SHARD_DEFAULT; `'auto'` one per core up to 4; a number is taken as it is (where threads can run at all).
  */
 export function pickThreads(sources: readonly PacketSource[], format: Format, requested: number | 'auto' | undefined): number {
-  if (requested === 1 || requested === undefined) return 1;
+  if (requested === 1) return 1;
   if (!(SHARDABLE_FORMATS as readonly string[]).includes(format) || !shardingAvailable()) return 1;
   if (sources.some((s) => s.live)) return 1;
-  if (requested !== 'auto') return requested;
+  if (requested !== 'auto' && requested !== undefined) return requested;
   let bytes = 0;
   for (const s of sources) {
     const total = s.stats().totalBytes;
@@ -75,8 +75,8 @@ export function pickThreads(sources: readonly PacketSource[], format: Format, re
     bytes += total;
   }
   const cores = availableParallelism();
-  if (bytes < SHARD_MIN_BYTES || cores < SHARD_MIN_CORES) return 1;
-  return Math.min(SHARD_MAX_AUTO, cores);
+  if (bytes < SHARD_MIN_BYTES || cores < 2) return 1;
+  return Math.min(requested === 'auto' ? SHARD_MAX_AUTO : SHARD_DEFAULT, cores);
 }
 
 /**

@@ -70,7 +70,7 @@ describe.skipIf(!haveTcpdump || !existsSync(`${ROOT}/dist/cli/main.js`))('flows 
     expect(r.err).toContain('sockscope: -j 2 not used: the json format is written by one thread (threads: ndjson, csv, zeek)');
     const f = sockscope('flows', '-q', '-j', '2', '--filter', 'port:80', corpus('zeek/wikipedia.pcap'));
     expect(f.err).toContain('-j 2 not used: --filter and --write-packets run on one thread');
-    // -j auto picks one thread for a small file, silently; the default is one thread.
+    // -j auto picks one thread for a small file, silently, as the default does.
     const auto = sockscope('flows', '-q', '-j', 'auto', '-f', 'ndjson', corpus('zeek/wikipedia.pcap'));
     expect([auto.code, auto.err]).toEqual([0, '']);
     expect(auto.out).toBe(sockscope('flows', '-q', '-f', 'ndjson', corpus('zeek/wikipedia.pcap')).out);

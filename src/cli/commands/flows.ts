@@ -30,9 +30,10 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
   addFlowOptions(cmd)
     .option(
       '-j, --threads <n>',
-      'worker threads, each holding a share of the flows; the output is the same with any number (ndjson, csv ' +
-        'and zeek formats only; each worker costs memory of its own); auto: on 4 or more cores, one per core up to 4 ' +
-        'for files of 64 MiB or more, else 1 (default: 1)',
+      'worker threads, each holding a share of the flows; the output is the same with any number while the memory ' +
+        'budget holds every flow (ndjson, csv and zeek formats; each worker costs memory of its own; one thread with ' +
+        '--names, --filter, --memory, --max-flows, --ipfix, live capture); auto: one per core up to 4, for capture ' +
+        'files of 64 MiB or more on two cores or more, else 1 (default: as auto, up to 2)',
       threadsArg,
     )
     .addOption(
