@@ -23,11 +23,25 @@ export interface ShardJob {
   format: ShardableFormat;
   flowTable: FlowTableOptions;
   /**
-   * Where the reading thread sends back the buffers of batches it has merged (BatchMessage.bytes, each an ArrayBuffer),
-   * for the worker to fill again: read with receiveMessageOnPort, without waiting.
+   * Buffers in memory shared with the reading thread, POOL_BUFFERS of BATCH_ROOM bytes, that the worker writes its
+   * batches of records into (BatchMessage.slot): made once, so that no memory outside the heap comes and goes with
+   * each batch (V8 counts memory that arrives in a transferred ArrayBuffer towards its next full collection, and
+   * batches of new ones made the workers collect every 100 ms).
+   */
+  pool: SharedArrayBuffer[];
+  /**
+   * Where the reading thread sends back the slot of each pool buffer it has merged, for the worker to fill again:
+   * read with receiveMessageOnPort, without waiting.
    */
   spent: MessagePort;
 }
+
+/** A batch of records is posted once it holds this many bytes, at the end of an input position. */
+export const BATCH_BYTES = 1 << 20;
+/** Room of a batch buffer: a batch grows into a buffer of its own only when one input position ends many flows. */
+export const BATCH_ROOM = BATCH_BYTES + (1 << 16);
+/** Pool buffers per worker: when all wait to be merged, a batch takes a buffer of its own. */
+export const POOL_BUFFERS = 8;
 
 /** A worker's flow counters (the reading thread counts the packets). */
 export interface ShardCounters {
@@ -54,7 +68,9 @@ export interface ShardCounters {
  */
 export interface BatchMessage {
   t: 'batch';
-  bytes: ArrayBuffer;
+  /** The records: a pool buffer (ShardJob.pool[slot]), or when slot is -1 an ArrayBuffer of the batch's own. */
+  bytes: ArrayBufferLike;
+  slot: number;
   ends: Int32Array<ArrayBuffer>;
   keys: Float64Array<ArrayBuffer>;
   watermark: number;

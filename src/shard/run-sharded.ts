@@ -17,7 +17,7 @@ import type { ChunkedOut } from '../sink/writers.js';
 import { openCaptures } from '../source/lazy.js';
 import type { PacketSource } from '../source/types.js';
 import { createRing, RingClosedError, RingWriter } from './packet-ring.js';
-import { type BatchMessage, mergeStats, type ShardableFormat, type ShardCounters, type ShardJob, type WorkerMessage } from './protocol.js';
+import { BATCH_ROOM, type BatchMessage, mergeStats, POOL_BUFFERS, type ShardableFormat, type ShardCounters, type ShardJob, type WorkerMessage } from './protocol.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -62,7 +62,7 @@ export interface ShardedSummary {
 /** One worker's stream of records: batches waiting to be merged, and how far its input has got. */
 class Lane {
   readonly batches: BatchMessage[] = [];
-  /** Where spent batch buffers go back to the worker (see ShardJob.spent). */
+  /** Where the slots of merged pool buffers go back to the worker (see ShardJob.spent). */
   spent: MessagePort | null = null;
   /** The bytes of batches[0]; the index of its head record, and the byte offset where that starts. */
   bytes: Uint8Array = new Uint8Array(0);
@@ -80,10 +80,10 @@ class Lane {
     this.batches.push(b);
     if (this.batches.length === 1) this.bytes = new Uint8Array(b.bytes);
   }
-  /** Drops the head batch, all of it written, and sends its buffer back to the worker to fill again. */
+  /** Drops the head batch, all of it written, and sends its pool buffer's slot back to the worker to fill again. */
   next(): void {
     const done = this.batches.shift()!; // called with a head batch
-    if (this.spent !== null && !this.done) this.spent.postMessage(done.bytes, [done.bytes]);
+    if (this.spent !== null && done.slot >= 0) this.spent.postMessage(done.slot);
     this.rec = 0;
     this.start = 0;
     const head = this.batches[0];
@@ -156,6 +156,7 @@ export class ShardedRun {
         const spent = new MessageChannel();
         const job: ShardJob = {
           ring: rings[index]!, // index < threads
+          pool: Array.from({ length: POOL_BUFFERS }, () => new SharedArrayBuffer(BATCH_ROOM)),
           spent: spent.port2,
           index,
           count: opts.threads,

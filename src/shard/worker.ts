@@ -14,13 +14,12 @@ import { SERIALS_PER_FRAME } from '../pipeline.js';
 import { encodeFlowJson } from '../sink/flow-json.js';
 import { GrowingOut, makeWriter } from '../sink/writers.js';
 import { RecordKind, RingReader } from './packet-ring.js';
-import type { BatchMessage, DoneMessage, FatalMessage, ShardCounters, ShardJob } from './protocol.js';
+import { BATCH_BYTES, BATCH_ROOM, type BatchMessage, type DoneMessage, type FatalMessage, type ShardCounters, type ShardJob } from './protocol.js';
 
-/** Post a batch once this many bytes of records are gathered, or this long after the last post. */
-const BATCH_BYTES = 1 << 20;
-/** Room of each batch's buffer: a batch is posted at the first input position that fills BATCH_BYTES. */
-const BATCH_ROOM = BATCH_BYTES + (1 << 16);
+/** Post a batch (BATCH_BYTES at an input position's end: see protocol.ts), or this long after the last post. */
 const BATCH_MS = 50;
+/** The bytes of a batch without records. */
+const NO_BYTES = new ArrayBuffer(0);
 /** Open flows ended at a time at end of input, between posts. */
 const FLUSH_BATCH = 4096;
 /** Longest wait for the ring between looks at the clock (posts are due even when no packets come). */
@@ -28,9 +27,19 @@ const WAIT_MS = 20;
 
 function main(job: ShardJob): void {
   const port = parentPort!; // this module only runs as a worker
-  // Buffers come back from the reading thread once merged: filled again instead of new ones (each new one is memory
-  // to clear and, for V8, outside memory that grows).
-  const out = new GrowingOut(BATCH_ROOM, () => receiveMessageOnPort(job.spent)?.message as ArrayBuffer | undefined);
+  // Batches are written into the pool's buffers, whose slots come back from the reading thread once merged.
+  const pool = job.pool;
+  const free = pool.map((_, i) => i);
+  const nextBuffer = (): SharedArrayBuffer | undefined => {
+    for (let m = receiveMessageOnPort(job.spent); m !== undefined; m = receiveMessageOnPort(job.spent)) free.push(m.message as number);
+    const slot = free.pop();
+    return slot === undefined ? undefined : pool[slot];
+  };
+  const outgrown = (b: ArrayBufferLike): void => {
+    const slot = pool.indexOf(b as SharedArrayBuffer);
+    if (slot >= 0) free.push(slot);
+  };
+  const out = new GrowingOut(BATCH_ROOM, nextBuffer, outgrown);
   const writer = makeWriter(job.format, out);
   let ends: number[] = [];
   let keys: number[] = [];
@@ -76,7 +85,8 @@ function main(job: ShardJob): void {
   function post(watermark: number): void {
     const msg: BatchMessage = {
       t: 'batch',
-      bytes: out.len > 0 ? out.handOver() : new ArrayBuffer(0), // its used part ends at the last of ends
+      bytes: NO_BYTES,
+      slot: -1,
       ends: Int32Array.from(ends),
       keys: Float64Array.from(keys),
       watermark,
@@ -85,7 +95,14 @@ function main(job: ShardJob): void {
     ends = [];
     keys = [];
     lastPost = Date.now();
-    port.postMessage(msg, [msg.bytes, msg.ends.buffer, msg.keys.buffer]);
+    const transfer: ArrayBuffer[] = [msg.ends.buffer, msg.keys.buffer];
+    if (msg.ends.length > 0) {
+      // Its used part ends at the last of ends.
+      msg.bytes = out.handOver();
+      msg.slot = pool.indexOf(msg.bytes as SharedArrayBuffer);
+      if (msg.slot < 0) transfer.push(msg.bytes as ArrayBuffer); // grown into a buffer of its own
+    }
+    port.postMessage(msg, transfer);
   }
 
   const reader = new RingReader(job.ring);
