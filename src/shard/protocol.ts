@@ -23,10 +23,10 @@ export interface ShardJob {
   format: ShardableFormat;
   flowTable: FlowTableOptions;
   /**
-   * Buffers in memory shared with the reading thread, POOL_BUFFERS of BATCH_ROOM bytes, that the worker writes its
+   * Buffers in memory shared with the reading thread, POOL_BUFFERS of BATCH_ROOM bytes, that the worker copies its
    * batches of records into (BatchMessage.slot): made once, so that no memory outside the heap comes and goes with
    * each batch (V8 counts memory that arrives in a transferred ArrayBuffer towards its next full collection, and
-   * batches of new ones made the workers collect every 100 ms).
+   * batches in new ones made the workers collect every 100 ms).
    */
   pool: SharedArrayBuffer[];
   /**
@@ -38,7 +38,7 @@ export interface ShardJob {
 
 /** A batch of records is posted once it holds this many bytes, at the end of an input position. */
 export const BATCH_BYTES = 1 << 20;
-/** Room of a batch buffer: a batch grows into a buffer of its own only when one input position ends many flows. */
+/** Room of a pool buffer: a batch takes a buffer of its own only when one input position ends many flows. */
 export const BATCH_ROOM = BATCH_BYTES + (1 << 16);
 /** Pool buffers per worker: when all wait to be merged, a batch takes a buffer of its own. */
 export const POOL_BUFFERS = 8;

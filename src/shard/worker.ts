@@ -27,19 +27,16 @@ const WAIT_MS = 20;
 
 function main(job: ShardJob): void {
   const port = parentPort!; // this module only runs as a worker
-  // Batches are written into the pool's buffers, whose slots come back from the reading thread once merged.
-  const pool = job.pool;
+  // Records are written into memory of this thread's own (writing into shared memory costs more per call), then each
+  // batch is copied at once into one of the pool's buffers, whose slots come back from the reading thread once merged.
+  const out = new GrowingOut();
+  const pool = job.pool.map((b) => new Uint8Array(b));
   const free = pool.map((_, i) => i);
-  const nextBuffer = (): SharedArrayBuffer | undefined => {
+  /** A free pool slot, or -1. */
+  const freeSlot = (): number => {
     for (let m = receiveMessageOnPort(job.spent); m !== undefined; m = receiveMessageOnPort(job.spent)) free.push(m.message as number);
-    const slot = free.pop();
-    return slot === undefined ? undefined : pool[slot];
+    return free.pop() ?? -1;
   };
-  const outgrown = (b: ArrayBufferLike): void => {
-    const slot = pool.indexOf(b as SharedArrayBuffer);
-    if (slot >= 0) free.push(slot);
-  };
-  const out = new GrowingOut(BATCH_ROOM, nextBuffer, outgrown);
   const writer = makeWriter(job.format, out);
   let ends: number[] = [];
   let keys: number[] = [];
@@ -97,10 +94,18 @@ function main(job: ShardJob): void {
     lastPost = Date.now();
     const transfer: ArrayBuffer[] = [msg.ends.buffer, msg.keys.buffer];
     if (msg.ends.length > 0) {
-      // Its used part ends at the last of ends.
-      msg.bytes = out.handOver();
-      msg.slot = pool.indexOf(msg.bytes as SharedArrayBuffer);
-      if (msg.slot < 0) transfer.push(msg.bytes as ArrayBuffer); // grown into a buffer of its own
+      const slot = out.len <= BATCH_ROOM ? freeSlot() : -1;
+      if (slot >= 0) {
+        // Its used part ends at the last of ends.
+        pool[slot]!.set(out.buf.subarray(0, out.len)); // slot < POOL_BUFFERS
+        out.len = 0;
+        msg.bytes = job.pool[slot]!;
+        msg.slot = slot;
+      } else {
+        // Every pool buffer waits to be merged, or one input position ended more than a buffer holds.
+        msg.bytes = out.take();
+        transfer.push(msg.bytes);
+      }
     }
     port.postMessage(msg, transfer);
   }

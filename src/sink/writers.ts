@@ -482,38 +482,17 @@ export class ChunkedOut implements TextOut {
 const EMPTY = new Uint8Array(0);
 
 /**
- * A ChunkedOut that never passes anything on: it grows to hold everything written until {@link take} or
- * {@link handOver} (a shard worker gathers records this way and posts them in batches). Its memory is a buffer of its
- * own (never Node's shared pool), so that it can be handed over whole.
+ * A ChunkedOut that never passes anything on: it grows to hold everything written until {@link take} (a shard worker
+ * gathers records this way and posts them in batches).
  */
 export class GrowingOut extends ChunkedOut {
-  /** Room of a new buffer. */
-  private readonly initial: number;
-  private readonly reuse: () => ArrayBufferLike | undefined;
-  private readonly outgrown: (b: ArrayBufferLike) => void;
-  /**
-   * @param initial room of a new buffer
-   * @param reuse gives the buffer to fill next (at the start and after handOver), of at least `initial` bytes, its
-   *   content to be overwritten; or undefined for a new ArrayBuffer
-   * @param outgrown takes back a buffer `reuse` gave that was too small for what was written (replaced by a larger,
-   *   new one)
-   */
-  constructor(initial = 1 << 16, reuse: () => ArrayBufferLike | undefined = () => undefined, outgrown: (b: ArrayBufferLike) => void = () => undefined) {
+  constructor() {
     super({ write: () => undefined });
-    this.initial = initial;
-    this.reuse = reuse;
-    this.outgrown = outgrown;
-    this.buf = this.fresh();
-  }
-  private fresh(): Buffer {
-    const again = this.reuse();
-    return Buffer.from(again !== undefined && again.byteLength >= this.initial ? again : new ArrayBuffer(this.initial));
   }
   override reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const grown = Buffer.from(new ArrayBuffer(Math.max(this.buf.length * 2, this.len + n)));
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
     this.buf.copy(grown, 0, 0, this.len);
-    this.outgrown(this.buf.buffer);
     this.buf = grown;
   }
   override written(): void {}
@@ -524,15 +503,5 @@ export class GrowingOut extends ChunkedOut {
     new Uint8Array(ab).set(this.buf.subarray(0, this.len));
     this.len = 0;
     return ab;
-  }
-  /**
-   * The buffer itself, without a copy: the bytes gathered are its first `len`, which the caller notes before (the rest
-   * is room, unwritten). The next buffer takes its place, empty.
-   */
-  handOver(): ArrayBufferLike {
-    const b = this.buf.buffer;
-    this.buf = this.fresh();
-    this.len = 0;
-    return b;
   }
 }
