@@ -111,7 +111,7 @@ if (one && tui) console.log(`TUI replay vs flows -j 1: ${(tui.secs / one.secs).t
 
 // ── Names (issue 15): `flows --names` against `flows -j 1` on the same capture (--names runs on one thread: passive
 // DNS names flows from answers in any of them), in CPU time (user + system: the machine may be shared), best of at
-// least 3 runs of each, run in turns. The issue's limit: at most 10% more. The best wall time of the same runs is
+// least 5 runs of each, run in turns. The issue's limit: at most 10% more. The best wall time of the same runs is
 // printed beside it (V8 compiles on a thread of its own: CPU time counts that, waiting does not).
 {
   const timed = (argv) => {
@@ -121,7 +121,7 @@ if (one && tui) console.log(`TUI replay vs flows -j 1: ${(tui.secs / one.secs).t
   };
   const plainArgv = [process.execPath, sockscope, 'flows', '--format', 'ndjson', '--quiet', '-j', '1', pcap];
   let plain = Infinity, named = Infinity, plainWall = Infinity, namedWall = Infinity;
-  for (let i = 0; i < Math.max(3, runs); i++) {
+  for (let i = 0; i < Math.max(5, runs); i++) {
     const [p, pw] = timed(plainArgv);
     const [n, nw] = timed([...plainArgv.slice(0, -1), '--names', pcap]);
     plain = Math.min(plain, p);

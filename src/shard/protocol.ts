@@ -5,9 +5,9 @@
  * in batches with their order keys; the main thread merges the batches by key into the one stream a single pipeline
  * would write.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { FlowTableOptions } from '../flow/table.js';
 import type { CaptureStats } from '../pipeline-types.js';
-import type { MessagePort } from 'node:worker_threads';
 import type { RingBuffers } from './packet-ring.js';
 
 /** The formats whose records are written one at a time as flows end (no sorting, no column widths). */
@@ -63,8 +63,8 @@ export interface ShardCounters {
 
 /**
  * Records of ended flows: `bytes` holds them one after another in the output format, record i ending at `ends[i]`
- * (the bytes after the last end are unused room), with order key (keys[3i], keys[3i+1], keys[3i+2]) (see PipelineOptions.onFlowEnd). Every record still to come from
- * this worker has an ordinal above `watermark`.
+ * (the bytes after the last end are unused room), with order key (keys[3i], keys[3i+1], keys[3i+2]) (see
+ * PipelineOptions.onFlowEnd). Every record still to come from this worker has an ordinal above `watermark`.
  */
 export interface BatchMessage {
   t: 'batch';

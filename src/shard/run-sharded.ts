@@ -166,9 +166,9 @@ export class ShardedRun {
           flowTable: { ...opts.flowTable, memoryBytes: shardMemoryBytes(resolveTableOptions(opts.flowTable).memoryBytes, opts.threads) },
         };
         const w = new Worker(WORKER_URL, { workerData: job, transferList: [spent.port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
-        this.lanes[index]!.spent = spent.port1; // index < threads
         this.workers.push(w);
         const lane = this.lanes[index]!; // index < threads
+        lane.spent = spent.port1;
         w.on('message', (m: WorkerMessage) => {
           if (failed) return;
           if (m.t === 'batch') {

@@ -127,7 +127,7 @@ function main(job: ShardJob): void {
       }
       if (reader.ordinal !== current) {
         order.positionDone(current);
-        // Every record of `current` is written: a full batch goes now, before its buffer has to grow (a copy).
+        // Every record of `current` is written: a full batch goes now, while it fits a pool buffer.
         if (out.len >= BATCH_BYTES) post(current);
         current = reader.ordinal;
       }

@@ -482,8 +482,8 @@ export class ChunkedOut implements TextOut {
 const EMPTY = new Uint8Array(0);
 
 /**
- * A ChunkedOut that never passes anything on: it grows to hold everything written until {@link take} (a shard worker
- * gathers records this way and posts them in batches).
+ * A ChunkedOut that never passes anything on: it grows to hold everything written until {@link take} (a shard
+ * worker gathers records this way and posts them in batches).
  */
 export class GrowingOut extends ChunkedOut {
   constructor() {

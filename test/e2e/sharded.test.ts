@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CORPUS, corpusCaptures, HAVE_CORPUS } from '../helpers/corpus.js';
+import { makeFlood } from '../helpers/flood.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/sockscope');
 const MAKE_PCAP = resolve(import.meta.dirname, '../../../shared/bench/make-pcap.mjs');
@@ -75,13 +76,24 @@ describe.skipIf(!HAVE_CORPUS)('flows --threads on a generated capture', () => {
     make();
     const one = run(['flows', '-f', 'ndjson', '-j', '1', pcap]);
     expect(one.code).toBe(0);
-    expect(one.out.length).toBeGreaterThan(4 << 20); // several 256 KiB batches per worker
+    expect(one.out.length).toBeGreaterThan(4 << 20); // batches of 1 MiB, and the end of input's flush
     const two = run(['flows', '-f', 'ndjson', '-j', '2', pcap]);
     expect(two.err).toBe(one.err);
     expect(two.out === one.out).toBe(true);
     // The uids do not depend on the threads either: each comes from the position of the flow's first packet.
     const uids = new Set(one.out.trim().split('\n').map((l) => (JSON.parse(l) as { uid: string }).uid));
     expect(uids.size).toBe(one.out.trim().split('\n').length);
+  });
+
+  it('fills the pool of batch buffers many times over: a SYN flood of 100,000 flows', () => {
+    // About 70 MB of records: some 35 batches of 1 MiB per worker, through 8 pool buffers each.
+    const flood = makeFlood(['--scenario', 'synflood', '--packets', '100k', '--seed', '9']);
+    const one = run(['flows', '-f', 'ndjson', '-j', '1', flood]);
+    expect(one.code).toBe(0);
+    expect(one.out.length).toBeGreaterThan(2 * 3 * 8 << 20);
+    const two = run(['flows', '-f', 'ndjson', '-j', '2', flood]);
+    expect(two.err).toBe(one.err);
+    expect(two.out === one.out).toBe(true);
   });
 
   it('reads standard input on threads too, gzip-compressed or not', () => {
