@@ -198,7 +198,7 @@ if (chosen.length > 0 && existsSync(floodMaker)) {
     if (evicted !== undefined) console.error(`${name}: ${evicted} flows written early to keep within --memory (end_reason evicted)`);
     rows.push({ name, pkts, flows: Number(nFlows ?? NaN), ss, one, sf, w });
   }
-  console.log('\nfloods, scans and short flows (make-flood.mjs, seed 1); sockscope with default options (--memory 480, two worker threads), and -j 1:');
+  console.log('\nfloods, scans and short flows (make-flood.mjs, seed 1); sockscope with default options (--memory 480; two worker threads on two cores or more), and -j 1:');
   console.log('workload'.padEnd(10) + 'packets'.padStart(10) + 'flows'.padStart(10) + '  tool'.padEnd(12) + 'seconds'.padStart(9) + 'packets/s'.padStart(12) + 'flows/s'.padStart(11) + 'peak MB'.padStart(9) + '   speed vs softflowd (target)');
   for (const r of rows) {
     for (const [tool, m] of [['sockscope', r.ss], ['-j 1', r.one], ['softflowd', r.sf]]) {
