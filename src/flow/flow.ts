@@ -439,20 +439,21 @@ export class Flow {
 /** Swaps the per-direction counters of `f` (the caller swaps its key fields and TCP ends). */
 export function swapDirections(f: Flow): void {
   let t = f.oPkts; f.oPkts = f.rPkts; f.rPkts = t;
-  t = f.oIpBytes; f.oIpBytes = f.rIpBytes; f.rIpBytes = t;
-  t = f.oWireBytes; f.oWireBytes = f.rWireBytes; f.rWireBytes = t;
-  t = f.oPayloadBytes; f.oPayloadBytes = f.rPayloadBytes; f.rPayloadBytes = t;
-  t = f.oDataBytes; f.oDataBytes = f.rDataBytes; f.rDataBytes = t;
-  t = f.oFirstSec; f.oFirstSec = f.rFirstSec; f.rFirstSec = t;
-  t = f.oLastSec; f.oLastSec = f.rLastSec; f.rLastSec = t;
-  t = f.oSyn; f.oSyn = f.rSyn; f.rSyn = t;
-  t = f.oFin; f.oFin = f.rFin; f.rFin = t;
-  t = f.oRst; f.oRst = f.rRst; f.rRst = t;
-  t = f.oAck; f.oAck = f.rAck; f.rAck = t;
-  t = f.oPsh; f.oPsh = f.rPsh; f.rPsh = t;
-  t = f.oUrg; f.oUrg = f.rUrg; f.rUrg = t;
   t = f.oNamesDone; f.oNamesDone = f.rNamesDone; f.rNamesDone = t;
+  const nums = f.nums, at = f.numsAt, pairs = SWAP_PAIRS;
+  for (let k = 0; k < pairs.length; k += 2) {
+    const a = at + pairs[k]!, b = at + pairs[k + 1]!; // k + 1 < length
+    t = nums[a]!; // a < nums.length
+    nums[a] = nums[b]!;
+    nums[b] = t;
+  }
 }
+
+/** The block offsets of each o* number of FLOW_NUMBERS and its r* twin, in pairs: what swapDirections swaps. */
+const SWAP_PAIRS: readonly number[] = FLOW_NUMBERS.flatMap(([name], i) => {
+  const twin = /^o[A-Z]/.test(name) ? FLOW_NUMBERS.findIndex(([n]) => n === `r${name.slice(1)}`) : -1;
+  return twin >= 0 ? [i, twin] : [];
+});
 
 /** Whether `f` is a TCP connection attempt still unanswered in Zeek's model (TcpConnection.attemptPending). */
 export function tcpAttemptPending(f: Flow): boolean {

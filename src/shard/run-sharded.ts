@@ -263,7 +263,7 @@ export class ShardedRun {
         const k = head.keys;
         const i = 3 * l.rec;
         const k0 = k[i]!, k1 = k[i + 1]!, k2 = k[i + 2]!; // rec < records in the head batch
-        if (best === null || k0 < b0 || (k0 === b0 && (k1 < b1 || (k1 === b1 && k2 < b2)))) {
+        if (best === null || keyBefore(k0, k1, k2, b0, b1, b2)) {
           best = l;
           b0 = k0; b1 = k1; b2 = k2;
         }
@@ -283,7 +283,7 @@ export class ShardedRun {
         const k = head.keys;
         const i = 3 * l.rec;
         const k0 = k[i]!, k1 = k[i + 1]!, k2 = k[i + 2]!; // rec < records in the head batch
-        if (k0 < n0 || (k0 === n0 && (k1 < n1 || (k1 === n1 && k2 < n2)))) {
+        if (keyBefore(k0, k1, k2, n0, n1, n2)) {
           n0 = k0; n1 = k1; n2 = k2;
         }
       }
@@ -293,7 +293,7 @@ export class ShardedRun {
       let last = best.rec + 1;
       while (last < ends.length) {
         const k0 = keys[3 * last]!, k1 = keys[3 * last + 1]!, k2 = keys[3 * last + 2]!; // last < records
-        if (!(k0 <= wm) || !(k0 < n0 || (k0 === n0 && (k1 < n1 || (k1 === n1 && k2 < n2))))) break;
+        if (!(k0 <= wm) || !keyBefore(k0, k1, k2, n0, n1, n2)) break;
         last++;
       }
       const end = ends[last - 1]!; // last - 1 < records
@@ -307,6 +307,11 @@ export class ShardedRun {
       if (last === ends.length) best.next();
     }
   }
+}
+
+/** Whether order key (a0, a1, a2) comes before (b0, b1, b2) (see PipelineOptions.onFlowEnd). */
+function keyBefore(a0: number, a1: number, a2: number, b0: number, b1: number, b2: number): boolean {
+  return a0 < b0 || (a0 === b0 && (a1 < b1 || (a1 === b1 && a2 < b2)));
 }
 
 const EMPTY_STATS: CaptureStats = {
