@@ -64,10 +64,17 @@ class Lane {
   readonly batches: BatchMessage[] = [];
   /** Where the slots of merged pool buffers go back to the worker (see ShardJob.spent). */
   spent: MessagePort | null = null;
-  /** The bytes of batches[0]; the index of its head record, and the byte offset where that starts. */
+  /**
+   * The bytes of batches[0]; the index of its head record, and the byte offset where that starts. A head batch in a
+   * pool buffer is copied into `scratch` first, in one piece, and the buffer goes back to the worker at once: V8
+   * copies out of shared memory with relaxed atomic loads, word by word only where source and target line up, so the
+   * merge's many small copies (a record or a few each, at any offset) cost twice what they cost from memory of this
+   * thread's own.
+   */
   bytes: Uint8Array = new Uint8Array(0);
   rec = 0;
   start = 0;
+  private scratch: Uint8Array | null = null;
   /** Every record still to come from this worker has an ordinal above this. */
   watermark = -1;
   done = false;
@@ -78,16 +85,28 @@ class Lane {
   /** Queues a batch with records. */
   add(b: BatchMessage): void {
     this.batches.push(b);
-    if (this.batches.length === 1) this.bytes = new Uint8Array(b.bytes);
+    if (this.batches.length === 1) this.load(b);
   }
-  /** Drops the head batch, all of it written, and sends its pool buffer's slot back to the worker to fill again. */
+  /** Drops the head batch, all of it written, and makes the next one the head. */
   next(): void {
-    const done = this.batches.shift()!; // called with a head batch
-    if (this.spent !== null && done.slot >= 0) this.spent.postMessage(done.slot);
+    this.batches.shift();
     this.rec = 0;
     this.start = 0;
     const head = this.batches[0];
-    this.bytes = head === undefined ? new Uint8Array(0) : new Uint8Array(head.bytes);
+    if (head === undefined) this.bytes = new Uint8Array(0);
+    else this.load(head);
+  }
+  /** Makes `b` the head batch's bytes: a pool buffer's are copied, and its slot sent back to the worker to fill again. */
+  private load(b: BatchMessage): void {
+    if (b.slot < 0) {
+      this.bytes = new Uint8Array(b.bytes);
+      return;
+    }
+    const used = b.ends[b.ends.length - 1]!; // a queued batch has records
+    this.scratch ??= new Uint8Array(BATCH_ROOM);
+    this.scratch.set(new Uint8Array(b.bytes, 0, used));
+    this.bytes = this.scratch;
+    this.spent?.postMessage(b.slot);
   }
 }
 
@@ -255,39 +274,33 @@ export class ShardedRun {
     const lanes = this.lanes;
     const out = this.out;
     for (;;) {
+      // In one pass: the lane with the smallest head record (best, b0-b2), the smallest head record of the others
+      // (n0-n2), and the lowest watermark of the lanes not done that have nothing waiting (wm).
       let best: Lane | null = null;
-      let b0 = 0, b1 = 0, b2 = 0;
-      for (const l of lanes) {
-        const head = l.batches[0];
-        if (head === undefined) continue;
-        const k = head.keys;
-        const i = 3 * l.rec;
-        const k0 = k[i]!, k1 = k[i + 1]!, k2 = k[i + 2]!; // rec < records in the head batch
-        if (best === null || keyBefore(k0, k1, k2, b0, b1, b2)) {
-          best = l;
-          b0 = k0; b1 = k1; b2 = k2;
-        }
-      }
-      if (best === null) return;
-      // How far best's head batch may go: below every other lane's head record (n0, n1, n2), and within the
-      // watermark of every other lane that has nothing waiting (wm).
+      let b0 = Infinity, b1 = Infinity, b2 = Infinity;
       let n0 = Infinity, n1 = Infinity, n2 = Infinity;
       let wm = Infinity;
       for (const l of lanes) {
-        if (l === best) continue;
         const head = l.batches[0];
         if (head === undefined) {
-          if (!l.done) wm = Math.min(wm, l.watermark);
+          if (!l.done && l.watermark < wm) wm = l.watermark;
           continue;
         }
         const k = head.keys;
         const i = 3 * l.rec;
         const k0 = k[i]!, k1 = k[i + 1]!, k2 = k[i + 2]!; // rec < records in the head batch
-        if (keyBefore(k0, k1, k2, n0, n1, n2)) {
+        if (best === null || keyBefore(k0, k1, k2, b0, b1, b2)) {
+          if (best !== null) {
+            n0 = b0; n1 = b1; n2 = b2;
+          }
+          best = l;
+          b0 = k0; b1 = k1; b2 = k2;
+        } else if (keyBefore(k0, k1, k2, n0, n1, n2)) {
           n0 = k0; n1 = k1; n2 = k2;
         }
       }
-      if (!(b0 <= wm)) return;
+      if (best === null || !(b0 <= wm)) return;
+      // best's head batch goes as far as it stays below the others' head records and within their watermarks.
       const batch = best.batches[0]!; // best has a head batch
       const ends = batch.ends, keys = batch.keys;
       let last = best.rec + 1;
