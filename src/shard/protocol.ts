@@ -23,10 +23,10 @@ export interface ShardJob {
   format: ShardableFormat;
   flowTable: FlowTableOptions;
   /**
-   * Buffers in memory shared with the reading thread, POOL_BUFFERS of BATCH_ROOM bytes, that the worker copies its
-   * batches of records into (BatchMessage.slot): made once, so that no memory outside the heap comes and goes with
-   * each batch (V8 counts memory that arrives in a transferred ArrayBuffer towards its next full collection, and
-   * batches in new ones made the workers collect every 100 ms).
+   * Buffers in memory shared with the reading thread, POOL_BUFFERS of POOL_BUFFER_BYTES, that the worker copies its
+   * batches of records into, with their ends and order keys (BatchMessage.slot; see poolLayout): made once, so that
+   * no memory outside the heap comes and goes with each batch (V8 counts memory that arrives in a transferred
+   * ArrayBuffer towards its next full collection, and batches in new ones made the workers collect every 100 ms).
    */
   pool: SharedArrayBuffer[];
   /**
@@ -38,10 +38,34 @@ export interface ShardJob {
 
 /** A batch of records is posted once it holds this many bytes, at the end of an input position. */
 export const BATCH_BYTES = 1 << 20;
-/** Room of a pool buffer: a batch takes a buffer of its own only when one input position ends many flows. */
+/** Room for records in a pool buffer: a batch takes a buffer of its own only when one input position ends many flows. */
 export const BATCH_ROOM = BATCH_BYTES + (1 << 16);
+/** Most records of a batch in a pool buffer (a batch with more takes a buffer of its own). */
+export const BATCH_RECORDS = 1 << 14;
 /** Pool buffers per worker: when all wait to be merged, a batch takes a buffer of its own. */
 export const POOL_BUFFERS = 8;
+
+/**
+ * Where a batch's parts are in its buffer: the records' bytes from 0, the end of each (int32) from `endsAt`, its
+ * order key (three float64) from `keysAt`; `size` the bytes of the whole.
+ */
+export interface BatchLayout {
+  endsAt: number;
+  keysAt: number;
+  size: number;
+}
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+/** The layout of a batch of `count` records in `bytes` bytes, in a buffer of its own. */
+export function batchLayout(bytes: number, count: number): BatchLayout {
+  const endsAt = align8(bytes);
+  const keysAt = endsAt + align8(4 * count);
+  return { endsAt, keysAt, size: keysAt + 24 * count };
+}
+
+/** The layout of every pool buffer: room for BATCH_ROOM bytes of BATCH_RECORDS records. */
+export const POOL_LAYOUT: BatchLayout = batchLayout(BATCH_ROOM, BATCH_RECORDS);
 
 /** A worker's flow counters (the reading thread counts the packets). */
 export interface ShardCounters {
@@ -62,17 +86,17 @@ export interface ShardCounters {
 }
 
 /**
- * Records of ended flows: `bytes` holds them one after another in the output format, record i ending at `ends[i]`
- * (the bytes after the last end are unused room), with order key (keys[3i], keys[3i+1], keys[3i+2]) (see
- * PipelineOptions.onFlowEnd). Every record still to come from this worker has an ordinal above `watermark`.
+ * Records of ended flows, `count` of them: `buffer` holds them one after another in the output format, record i
+ * ending at ends[i], with order key (keys[3i], keys[3i+1], keys[3i+2]) (see PipelineOptions.onFlowEnd), where
+ * `layout` says. Every record still to come from this worker has an ordinal above `watermark`.
  */
 export interface BatchMessage {
   t: 'batch';
-  /** The records: a pool buffer (ShardJob.pool[slot]), or when slot is -1 an ArrayBuffer of the batch's own. */
-  bytes: ArrayBufferLike;
+  /** A pool buffer (ShardJob.pool[slot], laid out as POOL_LAYOUT), or when slot is -1 an ArrayBuffer of its own. */
+  buffer: ArrayBufferLike;
   slot: number;
-  ends: Int32Array<ArrayBuffer>;
-  keys: Float64Array<ArrayBuffer>;
+  count: number;
+  layout: BatchLayout;
   watermark: number;
   counters: ShardCounters;
 }

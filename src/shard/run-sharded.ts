@@ -17,7 +17,10 @@ import type { ChunkedOut } from '../sink/writers.js';
 import { openCaptures } from '../source/lazy.js';
 import type { PacketSource } from '../source/types.js';
 import { createRing, RingClosedError, RingWriter } from './packet-ring.js';
-import { BATCH_ROOM, type BatchMessage, mergeStats, POOL_BUFFERS, type ShardableFormat, type ShardCounters, type ShardJob, type WorkerMessage } from './protocol.js';
+import {
+  BATCH_RECORDS, BATCH_ROOM, type BatchMessage, mergeStats, POOL_BUFFERS, POOL_LAYOUT, type ShardableFormat, type ShardCounters, type ShardJob,
+  type WorkerMessage,
+} from './protocol.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -65,16 +68,19 @@ class Lane {
   /** Where the slots of merged pool buffers go back to the worker (see ShardJob.spent). */
   spent: MessagePort | null = null;
   /**
-   * The bytes of batches[0]; the index of its head record, and the byte offset where that starts. A head batch in a
-   * pool buffer is copied into `scratch` first, in one piece, and the buffer goes back to the worker at once: V8
-   * copies out of shared memory with relaxed atomic loads, word by word only where source and target line up, so the
-   * merge's many small copies (a record or a few each, at any offset) cost twice what they cost from memory of this
-   * thread's own.
+   * The head batch (batches[0]): its records' bytes, ends and order keys, how many there are, the index of its head
+   * record and the byte offset where that starts. A head batch in a pool buffer is copied into memory of this
+   * thread's own first, each part in one piece, and the buffer goes back to the worker at once: V8 copies out of
+   * shared memory with relaxed atomic loads, word by word only where source and target line up, so the merge's many
+   * small copies (a record or a few each, at any offset) cost twice what they cost from memory of this thread's own.
    */
   bytes: Uint8Array = new Uint8Array(0);
+  ends: Int32Array = new Int32Array(0);
+  keys: Float64Array = new Float64Array(0);
+  count = 0;
   rec = 0;
   start = 0;
-  private scratch: Uint8Array | null = null;
+  private scratch: { bytes: Uint8Array; ends: Int32Array; keys: Float64Array } | null = null;
   /** Every record still to come from this worker has an ordinal above this. */
   watermark = -1;
   done = false;
@@ -93,19 +99,27 @@ class Lane {
     this.rec = 0;
     this.start = 0;
     const head = this.batches[0];
-    if (head === undefined) this.bytes = new Uint8Array(0);
-    else this.load(head);
+    if (head !== undefined) this.load(head);
+    else this.count = 0;
   }
-  /** Makes `b` the head batch's bytes: a pool buffer's are copied, and its slot sent back to the worker to fill again. */
+  /** Makes `b` the head batch: a pool buffer's parts are copied, and its slot sent back to the worker to fill again. */
   private load(b: BatchMessage): void {
+    const { endsAt, keysAt } = b.layout;
+    const n = b.count;
+    this.count = n;
     if (b.slot < 0) {
-      this.bytes = new Uint8Array(b.bytes);
+      this.bytes = new Uint8Array(b.buffer, 0, endsAt);
+      this.ends = new Int32Array(b.buffer, endsAt, n);
+      this.keys = new Float64Array(b.buffer, keysAt, 3 * n);
       return;
     }
-    const used = b.ends[b.ends.length - 1]!; // a queued batch has records
-    this.scratch ??= new Uint8Array(BATCH_ROOM);
-    this.scratch.set(new Uint8Array(b.bytes, 0, used));
-    this.bytes = this.scratch;
+    const s = (this.scratch ??= { bytes: new Uint8Array(BATCH_ROOM), ends: new Int32Array(BATCH_RECORDS), keys: new Float64Array(3 * BATCH_RECORDS) });
+    s.ends.set(new Int32Array(b.buffer, endsAt, n));
+    s.keys.set(new Float64Array(b.buffer, keysAt, 3 * n));
+    s.bytes.set(new Uint8Array(b.buffer, 0, s.ends[n - 1]!)); // a queued batch has records
+    this.bytes = s.bytes;
+    this.ends = s.ends;
+    this.keys = s.keys;
     this.spent?.postMessage(b.slot);
   }
 }
@@ -175,7 +189,7 @@ export class ShardedRun {
         const spent = new MessageChannel();
         const job: ShardJob = {
           ring: rings[index]!, // index < threads
-          pool: Array.from({ length: POOL_BUFFERS }, () => new SharedArrayBuffer(BATCH_ROOM)),
+          pool: Array.from({ length: POOL_BUFFERS }, () => new SharedArrayBuffer(POOL_LAYOUT.size)),
           spent: spent.port2,
           index,
           count: opts.threads,
@@ -191,7 +205,7 @@ export class ShardedRun {
         w.on('message', (m: WorkerMessage) => {
           if (failed) return;
           if (m.t === 'batch') {
-            if (m.ends.length > 0) lane.add(m);
+            if (m.count > 0) lane.add(m);
             lane.watermark = m.watermark;
             lane.counters = m.counters;
           } else if (m.t === 'done') {
@@ -281,12 +295,11 @@ export class ShardedRun {
       let n0 = Infinity, n1 = Infinity, n2 = Infinity;
       let wm = Infinity;
       for (const l of lanes) {
-        const head = l.batches[0];
-        if (head === undefined) {
+        if (l.batches.length === 0) {
           if (!l.done && l.watermark < wm) wm = l.watermark;
           continue;
         }
-        const k = head.keys;
+        const k = l.keys;
         const i = 3 * l.rec;
         const k0 = k[i]!, k1 = k[i + 1]!, k2 = k[i + 2]!; // rec < records in the head batch
         if (best === null || keyBefore(k0, k1, k2, b0, b1, b2)) {
@@ -301,10 +314,9 @@ export class ShardedRun {
       }
       if (best === null || !(b0 <= wm)) return;
       // best's head batch goes as far as it stays below the others' head records and within their watermarks.
-      const batch = best.batches[0]!; // best has a head batch
-      const ends = batch.ends, keys = batch.keys;
+      const ends = best.ends, keys = best.keys, count = best.count;
       let last = best.rec + 1;
-      while (last < ends.length) {
+      while (last < count) {
         const k0 = keys[3 * last]!, k1 = keys[3 * last + 1]!, k2 = keys[3 * last + 2]!; // last < records
         if (!(k0 <= wm) || !keyBefore(k0, k1, k2, n0, n1, n2)) break;
         last++;
@@ -317,7 +329,7 @@ export class ShardedRun {
       out.written();
       best.start = end;
       best.rec = last;
-      if (last === ends.length) best.next();
+      if (last === count) best.next();
     }
   }
 }

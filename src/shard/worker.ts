@@ -14,11 +14,14 @@ import { SERIALS_PER_FRAME } from '../pipeline.js';
 import { encodeFlowJson } from '../sink/flow-json.js';
 import { GrowingOut, makeWriter } from '../sink/writers.js';
 import { RecordKind, RingReader } from './packet-ring.js';
-import { BATCH_BYTES, BATCH_ROOM, type BatchMessage, type DoneMessage, type FatalMessage, type ShardCounters, type ShardJob } from './protocol.js';
+import {
+  BATCH_BYTES, BATCH_RECORDS, BATCH_ROOM, batchLayout, type BatchMessage, type DoneMessage, type FatalMessage, POOL_LAYOUT, type ShardCounters,
+  type ShardJob,
+} from './protocol.js';
 
 /** Post a batch (BATCH_BYTES at an input position's end: see protocol.ts), or this long after the last post. */
 const BATCH_MS = 50;
-/** The bytes of a batch without records. */
+/** The buffer of a batch without records. */
 const NO_BYTES = new ArrayBuffer(0);
 /** Open flows ended at a time at end of input, between posts. */
 const FLUSH_BATCH = 4096;
@@ -30,16 +33,17 @@ function main(job: ShardJob): void {
   // Records are written into memory of this thread's own (writing into shared memory costs more per call), then each
   // batch is copied at once into one of the pool's buffers, whose slots come back from the reading thread once merged.
   const out = new GrowingOut();
-  const pool = job.pool.map((b) => new Uint8Array(b));
-  const free = pool.map((_, i) => i);
+  const free = job.pool.map((_, i) => i);
   /** A free pool slot, or -1. */
   const freeSlot = (): number => {
     for (let m = receiveMessageOnPort(job.spent); m !== undefined; m = receiveMessageOnPort(job.spent)) free.push(m.message as number);
     return free.pop() ?? -1;
   };
   const writer = makeWriter(job.format, out);
-  let ends: number[] = [];
-  let keys: number[] = [];
+  /** The batch being gathered: `count` records, each one's end in `out` and its order key (three numbers). */
+  let ends = new Int32Array(4096);
+  let keys = new Float64Array(3 * 4096);
+  let count = 0;
   let lastPost = Date.now();
   /** Orders the flows ended by the records of each input position as one pipeline would (see EndOrder). */
   const order = new EndOrder(emit);
@@ -56,8 +60,18 @@ function main(job: ShardJob): void {
     if (report !== null) writer.write(report);
     else if (job.format === 'ndjson') encodeFlowJson(out, f, f.endReason);
     else writer.write(flowRecord(f, f.endReason));
-    ends.push(out.len);
-    keys.push(ordinal, tie1, tie2);
+    if (count === ends.length) {
+      const e = new Int32Array(2 * count), k = new Float64Array(6 * count);
+      e.set(ends);
+      k.set(keys);
+      ends = e;
+      keys = k;
+    }
+    ends[count] = out.len;
+    keys[3 * count] = ordinal;
+    keys[3 * count + 1] = tie1;
+    keys[3 * count + 2] = tie2;
+    count++;
     if (report === null) demux.recycle(f);
   }
 
@@ -80,34 +94,30 @@ function main(job: ShardJob): void {
   }
 
   function post(watermark: number): void {
-    const msg: BatchMessage = {
-      t: 'batch',
-      bytes: NO_BYTES,
-      slot: -1,
-      ends: Int32Array.from(ends),
-      keys: Float64Array.from(keys),
-      watermark,
-      counters: counters(),
-    };
-    ends = [];
-    keys = [];
+    const msg: BatchMessage = { t: 'batch', buffer: NO_BYTES, slot: -1, count, layout: POOL_LAYOUT, watermark, counters: counters() };
     lastPost = Date.now();
-    const transfer: ArrayBuffer[] = [msg.ends.buffer, msg.keys.buffer];
-    if (msg.ends.length > 0) {
-      const slot = out.len <= BATCH_ROOM ? freeSlot() : -1;
-      if (slot >= 0) {
-        // Its used part ends at the last of ends.
-        pool[slot]!.set(out.buf.subarray(0, out.len)); // slot < POOL_BUFFERS
-        out.len = 0;
-        msg.bytes = job.pool[slot]!;
-        msg.slot = slot;
-      } else {
-        // Every pool buffer waits to be merged, or one input position ended more than a buffer holds.
-        msg.bytes = out.take();
-        transfer.push(msg.bytes);
-      }
+    if (count === 0) {
+      port.postMessage(msg);
+      return;
     }
-    port.postMessage(msg, transfer);
+    // Into a free pool buffer when it fits one, else (every pool buffer waits to be merged, or one input position
+    // ended more than a buffer holds) into an ArrayBuffer of its own, passed on.
+    const slot = out.len <= BATCH_ROOM && count <= BATCH_RECORDS ? freeSlot() : -1;
+    if (slot >= 0) {
+      msg.buffer = job.pool[slot]!; // slot < POOL_BUFFERS
+      msg.slot = slot;
+    } else {
+      msg.layout = batchLayout(out.len, count);
+      msg.buffer = new ArrayBuffer(msg.layout.size);
+    }
+    const b = msg.buffer;
+    new Uint8Array(b, 0, out.len).set(out.buf.subarray(0, out.len));
+    new Int32Array(b, msg.layout.endsAt, count).set(ends.subarray(0, count));
+    new Float64Array(b, msg.layout.keysAt, 3 * count).set(keys.subarray(0, 3 * count));
+    out.len = 0;
+    count = 0;
+    if (slot >= 0) port.postMessage(msg);
+    else port.postMessage(msg, [b as ArrayBuffer]);
   }
 
   const reader = new RingReader(job.ring);
