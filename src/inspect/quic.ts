@@ -3,14 +3,12 @@
  * the Initial keys come from the client's first Destination Connection ID and a salt fixed by the version, so no
  * secret is needed. Versions 1 (RFC 9001), 2 (RFC 9369) and draft-29.
  *
- * The header is read in place and a packet that is no client Initial costs no allocation. Decrypting (HMAC-SHA256 for
- * HKDF and AES-128 for header protection here, AES-128-GCM for the payload from node:crypto) allocates, and only runs
- * for datagrams of at least 1200 bytes (a client pads every datagram with an Initial to that size: RFC 9000 §14.1), for
- * the first packets of a flow. node:crypto is only asked to authenticate a packet whose header unprotects to valid
- * reserved bits and whose first frame is one an Initial may carry: random datagrams seldom get that far.
+ * The header is read in place and a packet that is no client Initial costs no allocation. Decrypting (node:crypto:
+ * HMAC for HKDF, AES-128-ECB for header protection, AES-128-GCM for the payload) allocates, and only runs for
+ * datagrams of at least 1200 bytes (a client pads every datagram with an Initial to that size: RFC 9000 §14.1), for
+ * the first packets of a flow.
  */
-import { createDecipheriv } from 'node:crypto';
-import { encryptBlock128, expandKey128, SCHEDULE_BYTES } from './aes.js';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { hmacSha256 } from './sha256.js';
 import { parseClientHelloMessage, type TlsHello } from './tls.js';
 
@@ -45,34 +43,22 @@ export class QuicHeader {
 class InitialKeys {
   readonly version: number;
   readonly hp: Buffer;
-  /** The header-protection key's AES schedule. */
-  readonly hpSchedule = new Uint8Array(SCHEDULE_BYTES);
   private readonly secret: Buffer;
   /** The HKDF labels of the version (v2's are "quicv2 ...": RFC 9369 §3.3.2). */
   private readonly labels: Labels;
   private keyBytes: Buffer | null = null;
   private ivBytes: Buffer | null = null;
-  private keySchedule: Uint8Array | null = null;
   constructor(version: number, secret: Buffer) {
     this.version = version;
     this.secret = secret;
     this.labels = version === V2 ? LABELS_V2 : LABELS_V1;
     this.hp = expandLabel(secret, this.labels.hp, 16);
-    expandKey128(this.hp, 0, this.hpSchedule);
   }
   get key(): Buffer {
     return (this.keyBytes ??= expandLabel(this.secret, this.labels.key, 16));
   }
   get iv(): Buffer {
     return (this.ivBytes ??= expandLabel(this.secret, this.labels.iv, 12));
-  }
-  /** The packet key's AES schedule. */
-  get schedule(): Uint8Array {
-    if (this.keySchedule === null) {
-      this.keySchedule = new Uint8Array(SCHEDULE_BYTES);
-      expandKey128(this.key, 0, this.keySchedule);
-    }
-    return this.keySchedule;
   }
 }
 
@@ -163,10 +149,6 @@ export function clientInitialKeys(version: number, dcid: Uint8Array): InitialKey
   return new InitialKeys(version, expandLabel(hmacSha256(salt, dcid), CLIENT_IN, 32));
 }
 
-/** Scratch blocks of decryptInitial: the AES output, and the counter block. */
-const BLOCK = new Uint8Array(16);
-const COUNTER = new Uint8Array(16);
-
 /**
  * Removes header protection and decrypts the Initial packet described by `h` (bytes are copied; the input is not
  * changed). Returns the plaintext frames, or null when the packet does not decrypt under `keys`.
@@ -174,14 +156,12 @@ const COUNTER = new Uint8Array(16);
 export function decryptInitial(b: Uint8Array, off: number, h: QuicHeader, keys: InitialKeys): Buffer | null {
   const sampleOff = h.pnOff + 4;
   if (sampleOff + 16 > h.packetEnd) return null;
-  const mask = BLOCK;
-  encryptBlock128(keys.hpSchedule, b, sampleOff, mask, 0);
+  const mask = createCipheriv('aes-128-ecb', keys.hp, null).update(b.subarray(sampleOff, sampleOff + 16));
+  const header = Buffer.from(b.subarray(off, h.pnOff + 4)); // with room for the longest packet number
+  header[0] = header[0]! ^ (mask[0]! & 0x0f);
   // The reserved bits are 0 in every packet sent (RFC 9000 §17.2): bytes that unprotect otherwise are no Initial
   // under these keys, and need no AEAD to tell (three in four random packets).
-  const b0 = b[off]! ^ (mask[0]! & 0x0f); // off < pnOff
-  if ((b0 & 0x0c) !== 0) return null;
-  const header = Buffer.from(b.subarray(off, h.pnOff + 4)); // with room for the longest packet number
-  header[0] = b0;
+  if ((header[0]! & 0x0c) !== 0) return null;
   const pnLen = (header[0]! & 3) + 1;
   const pnAt = h.pnOff - off;
   let pn = 0;
@@ -197,17 +177,6 @@ export function decryptInitial(b: Uint8Array, off: number, h: QuicHeader, keys: 
     nonce[11 - i] = nonce[11 - i]! ^ (pn & 0xff);
     pn = Math.floor(pn / 256);
   }
-  // The first frame of an Initial is one of those it may carry (RFC 9000 §17.2.2: PADDING, PING, ACK, CRYPTO,
-  // CONNECTION_CLOSE; addFrames rejects any other): its first byte is the ciphertext's XOR the first keystream block,
-  // AES of the nonce with the block counter 2 (SP 800-38D §7.1: counter 1 encrypts the tag).
-  COUNTER.set(nonce);
-  COUNTER[12] = 0;
-  COUNTER[13] = 0;
-  COUNTER[14] = 0;
-  COUNTER[15] = 2;
-  encryptBlock128(keys.schedule, COUNTER, 0, BLOCK, 0);
-  const first = b[payloadOff]! ^ BLOCK[0]!; // payloadOff < packetEnd - 16
-  if (first > 0x03 && first !== 0x06 && first !== 0x1c) return null;
   // A packet that fails authentication makes final() throw: without a stack trace, the throw costs little (most
   // packets tried are no client Initial).
   const stackLimit = Error.stackTraceLimit;
