@@ -3,6 +3,7 @@
  * zeek/ppp-quic-retry.pcap (a connection that goes through a Retry, so the second Initial is under new keys), whose
  * server name tshark reads as `server4:443`; cut and damaged packets fail without throwing.
  */
+import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, viewFor } from '../../src/decode/index.js';
 import { DecodedPacket, IpProto } from '../../src/decode/packet.js';
@@ -37,6 +38,63 @@ async function bigUdpPayloads(path: string): Promise<Uint8Array[]> {
   }
   return out;
 }
+
+/**
+ * A client Initial of version 1 for Destination Connection ID 0x8394c8f03e515708 (RFC 9001 Appendix A's), packet
+ * number 2, protected as RFC 9001 §5.3-5.4 describe, carrying `frames` padded to 1162 bytes (a 1200-byte datagram).
+ */
+function protectedInitial(frames: Uint8Array): Uint8Array {
+  const keys = clientInitialKeys(1, hex('8394c8f03e515708'));
+  const plain = new Uint8Array(1162);
+  plain.set(frames);
+  const pn = 2;
+  const length = 4 + plain.length + 16;
+  const header = Uint8Array.from([0xc3, 0, 0, 0, 1, 8, ...hex('8394c8f03e515708'), 0, 0, 0x40 | (length >> 8), length & 0xff, 0, 0, 0, pn]);
+  const nonce = Buffer.from(keys.iv);
+  nonce[11] = nonce[11]! ^ pn;
+  const c = createCipheriv('aes-128-gcm', keys.key, nonce);
+  c.setAAD(header);
+  const sealed = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
+  const pnOff = header.length - 4;
+  const mask = createCipheriv('aes-128-ecb', keys.hp, null).update(sealed.subarray(0, 16)); // sample at pnOff + 4
+  header[0] = header[0]! ^ (mask[0]! & 0x0f);
+  for (let i = 0; i < 4; i++) header[pnOff + i] = header[pnOff + i]! ^ mask[1 + i]!;
+  return Uint8Array.from([...header, ...sealed]);
+}
+
+describe('QUIC Initial decryption (RFC 9001 §5.3-5.4)', () => {
+  const keys = clientInitialKeys(1, hex('8394c8f03e515708'));
+  const decrypt = (packet: Uint8Array): Buffer | null => {
+    const h = new QuicHeader();
+    expect(parseInitialHeader(packet, 0, packet.length, h)).toBe(true);
+    return decryptInitial(packet, 0, h, keys);
+  };
+
+  it('decrypts an Initial whose first frame is one an Initial may carry: CRYPTO, PADDING, PING, ACK, CONNECTION_CLOSE', () => {
+    for (const first of [0x06, 0x00, 0x01, 0x02, 0x03, 0x1c]) {
+      const frames = Uint8Array.from([first, 0, 4, 1, 2, 3, 4]);
+      const plain = decrypt(protectedInitial(frames));
+      expect(plain?.subarray(0, frames.length)).toEqual(Buffer.from(frames));
+    }
+  });
+
+  it('takes the CRYPTO frames of an Initial that decrypts, and refuses one whose frames no Initial may carry (RFC 9000 §17.2.2)', () => {
+    const feed = (frames: number[]): boolean => {
+      const packet = protectedInitial(Uint8Array.from(frames));
+      expect(packet.length).toBeGreaterThanOrEqual(1200);
+      return feedInitial(packet, 0, packet.length, new QuicHeader(), new QuicCrypto());
+    };
+    expect(feed([0x06, 0, 4, 1, 2, 3, 4])).toBe(true);
+    expect(feed([0x01, 0x06, 0, 4, 1, 2, 3, 4])).toBe(true);
+    for (const first of [0x04, 0x07, 0x08, 0x1d, 0x30]) expect(feed([first, 0, 1, 2])).toBe(false);
+  });
+
+  it('refuses an Initial whose tag does not authenticate', () => {
+    const packet = protectedInitial(Uint8Array.from([0x06, 0, 4, 1, 2, 3, 4]));
+    packet[packet.length - 1] = packet[packet.length - 1]! ^ 1;
+    expect(decrypt(packet)).toBeNull();
+  });
+});
 
 describe.skipIf(!HAVE_CORPUS)('QUIC client Initials of zeek/ppp-quic-retry.pcap', () => {
   it('decrypts both Initials (before and after the Retry) and reads the ClientHello: server4:443, hq-interop', async () => {
