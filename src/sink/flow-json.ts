@@ -18,7 +18,7 @@ import { TCP_STATE_NAME } from '../tcp/state.js';
 import type { TcpConnection, TcpEnd } from '../tcp/connection.js';
 import { ALL_FIELDS, FLOW_GATED_FIELDS, NAME_FIELDS, otherGatedFieldsUnset, type Field } from './fields.js';
 import type { FlowNames } from '../inspect/names.js';
-import { writeFraction, writeJsonString, writeUint } from './json-bytes.js';
+import { FRACTION, writeFractionOf, writeJsonString, writeUint } from './json-bytes.js';
 import type { ChunkedOut } from './writers.js';
 
 /** The columns written here, in ALL_FIELDS order. */
@@ -171,7 +171,10 @@ function uint(v: number): void {
 /** A number as encodeRecordJson writes it (intervals rounded to the microsecond). */
 function num(v: number, interval: boolean): void {
   if (Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER) uint(v);
-  else pos = writeFraction(buf, pos, v, interval);
+  else {
+    FRACTION[0] = v;
+    pos = writeFractionOf(buf, pos, interval);
+  }
 }
 
 /** Text known to be printable ASCII without `"` or `\\` (names, states, addresses, uids), without quotes. */

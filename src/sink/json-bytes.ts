@@ -110,6 +110,19 @@ const FIXED6_LIMIT = 4294967296;
  * written from the integer count of microseconds, without `String`'s conversion and the string it allocates.
  */
 export function writeFraction(buf: Uint8Array, pos: number, v: number, rounded: boolean): number {
+  FRACTION[0] = v;
+  return writeFractionOf(buf, pos, rounded);
+}
+
+/**
+ * The number writeFractionOf writes. A double passed to a function that is not inlined (writeFraction is too large
+ * for the encoder's) is boxed, a heap number per call: a caller that stores it here first allocates nothing.
+ */
+export const FRACTION = new Float64Array(1);
+
+/** writeFraction of FRACTION[0]. */
+export function writeFractionOf(buf: Uint8Array, pos: number, rounded: boolean): number {
+  const v = FRACTION[0]!;
   const k = Math.round(v * 1e6);
   const r = k / 1e6;
   if (!(r > -FIXED6_LIMIT && r < FIXED6_LIMIT) || (!rounded && r !== v)) {
