@@ -23,8 +23,8 @@ export interface ShardJob {
   format: ShardableFormat;
   flowTable: FlowTableOptions;
   /**
-   * Buffers in memory shared with the reading thread, POOL_BUFFERS of POOL_BUFFER_BYTES, that the worker copies its
-   * batches of records into, with their ends and order keys (BatchMessage.slot; see poolLayout): made once, so that
+   * Buffers in memory shared with the reading thread, POOL_BUFFERS of POOL_LAYOUT.size bytes, that the worker copies
+   * its batches of records into, with their ends and order keys (BatchMessage.slot; see batchViews): made once, so that
    * no memory outside the heap comes and goes with each batch (V8 counts memory that arrives in a transferred
    * ArrayBuffer towards its next full collection, and batches in new ones made the workers collect every 100 ms).
    */
@@ -66,6 +66,22 @@ export function batchLayout(bytes: number, count: number): BatchLayout {
 
 /** The layout of every pool buffer: room for BATCH_ROOM bytes of BATCH_RECORDS records. */
 export const POOL_LAYOUT: BatchLayout = batchLayout(BATCH_ROOM, BATCH_RECORDS);
+
+/** A batch's parts: its records' bytes, the end of each, and the order keys (three numbers a record). */
+export interface BatchView {
+  bytes: Uint8Array;
+  ends: Int32Array;
+  keys: Float64Array;
+}
+
+/** Views of the parts of a batch of `count` records in `buffer` laid out as `layout`, its first `bytes` bytes the records'. */
+export function batchViews(buffer: ArrayBufferLike, layout: BatchLayout, bytes: number, count: number): BatchView {
+  return {
+    bytes: new Uint8Array(buffer, 0, bytes),
+    ends: new Int32Array(buffer, layout.endsAt, count),
+    keys: new Float64Array(buffer, layout.keysAt, 3 * count),
+  };
+}
 
 /** A worker's flow counters (the reading thread counts the packets). */
 export interface ShardCounters {

@@ -18,7 +18,7 @@ import { openCaptures } from '../source/lazy.js';
 import type { PacketSource } from '../source/types.js';
 import { createRing, RingClosedError, RingWriter } from './packet-ring.js';
 import {
-  BATCH_RECORDS, BATCH_ROOM, type BatchMessage, mergeStats, POOL_BUFFERS, POOL_LAYOUT, type ShardableFormat, type ShardCounters, type ShardJob,
+  BATCH_RECORDS, BATCH_ROOM, type BatchMessage, type BatchView, batchViews, mergeStats, POOL_BUFFERS, POOL_LAYOUT, type ShardableFormat, type ShardCounters, type ShardJob,
   type WorkerMessage,
 } from './protocol.js';
 
@@ -68,19 +68,16 @@ class Lane {
   /** Where the slots of merged pool buffers go back to the worker (see ShardJob.spent). */
   spent: MessagePort | null = null;
   /**
-   * The head batch (batches[0]): its records' bytes, ends and order keys, how many there are, the index of its head
-   * record and the byte offset where that starts. A head batch in a pool buffer is copied into memory of this
+   * The head batch (batches[0]): its records' bytes, ends and order keys (EMPTY_BATCH when there is none), the index
+   * of its head record and the byte offset where that starts. A head batch in a pool buffer is copied into memory of this
    * thread's own first, each part in one piece, and the buffer goes back to the worker at once: V8 copies out of
    * shared memory with relaxed atomic loads, word by word only where source and target line up, so the merge's many
    * small copies (a record or a few each, at any offset) cost twice what they cost from memory of this thread's own.
    */
-  bytes: Uint8Array = new Uint8Array(0);
-  ends: Int32Array = new Int32Array(0);
-  keys: Float64Array = new Float64Array(0);
-  count = 0;
+  head: BatchView = EMPTY_BATCH;
   rec = 0;
   start = 0;
-  private scratch: { bytes: Uint8Array; ends: Int32Array; keys: Float64Array } | null = null;
+  private scratch: BatchView | null = null;
   /** Every record still to come from this worker has an ordinal above this. */
   watermark = -1;
   done = false;
@@ -100,29 +97,27 @@ class Lane {
     this.start = 0;
     const head = this.batches[0];
     if (head !== undefined) this.load(head);
-    else this.count = 0;
+    else this.head = EMPTY_BATCH;
   }
   /** Makes `b` the head batch: a pool buffer's parts are copied, and its slot sent back to the worker to fill again. */
   private load(b: BatchMessage): void {
-    const { endsAt, keysAt } = b.layout;
     const n = b.count;
-    this.count = n;
+    const from = batchViews(b.buffer, b.layout, b.layout.endsAt, n);
     if (b.slot < 0) {
-      this.bytes = new Uint8Array(b.buffer, 0, endsAt);
-      this.ends = new Int32Array(b.buffer, endsAt, n);
-      this.keys = new Float64Array(b.buffer, keysAt, 3 * n);
+      this.head = from;
       return;
     }
     const s = (this.scratch ??= { bytes: new Uint8Array(BATCH_ROOM), ends: new Int32Array(BATCH_RECORDS), keys: new Float64Array(3 * BATCH_RECORDS) });
-    s.ends.set(new Int32Array(b.buffer, endsAt, n));
-    s.keys.set(new Float64Array(b.buffer, keysAt, 3 * n));
-    s.bytes.set(new Uint8Array(b.buffer, 0, s.ends[n - 1]!)); // a queued batch has records
-    this.bytes = s.bytes;
-    this.ends = s.ends;
-    this.keys = s.keys;
+    s.ends.set(from.ends);
+    s.keys.set(from.keys);
+    s.bytes.set(from.bytes.subarray(0, s.ends[n - 1]!)); // a queued batch has records
+    this.head = { bytes: s.bytes, ends: s.ends.subarray(0, n), keys: s.keys.subarray(0, 3 * n) };
     this.spent?.postMessage(b.slot);
   }
 }
+
+/** The head of a lane without batches. */
+const EMPTY_BATCH: BatchView = { bytes: new Uint8Array(0), ends: new Int32Array(0), keys: new Float64Array(0) };
 
 /** Passes each packet to the ring of its shard (see DemuxOptions.dispatch). */
 class RingDispatch implements PacketDispatch {
@@ -299,7 +294,7 @@ export class ShardedRun {
           if (!l.done && l.watermark < wm) wm = l.watermark;
           continue;
         }
-        const k = l.keys;
+        const k = l.head.keys;
         const i = 3 * l.rec;
         const k0 = k[i]!, k1 = k[i + 1]!, k2 = k[i + 2]!; // rec < records in the head batch
         if (best === null || keyBefore(k0, k1, k2, b0, b1, b2)) {
@@ -314,7 +309,8 @@ export class ShardedRun {
       }
       if (best === null || !(b0 <= wm)) return;
       // best's head batch goes as far as it stays below the others' head records and within their watermarks.
-      const ends = best.ends, keys = best.keys, count = best.count;
+      const { bytes: from, ends, keys } = best.head;
+      const count = ends.length;
       let last = best.rec + 1;
       while (last < count) {
         const k0 = keys[3 * last]!, k1 = keys[3 * last + 1]!, k2 = keys[3 * last + 2]!; // last < records
@@ -324,7 +320,6 @@ export class ShardedRun {
       const end = ends[last - 1]!; // last - 1 < records
       const n = end - best.start;
       out.reserve(n);
-      const from = best.bytes;
       out.buf.set(new Uint8Array(from.buffer, from.byteOffset + best.start, n), out.len); // a view made directly: cheaper than subarray
       out.len += n;
       out.written();

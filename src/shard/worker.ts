@@ -15,7 +15,7 @@ import { encodeFlowJson } from '../sink/flow-json.js';
 import { GrowingOut, makeWriter } from '../sink/writers.js';
 import { RecordKind, RingReader } from './packet-ring.js';
 import {
-  BATCH_BYTES, BATCH_RECORDS, BATCH_ROOM, batchLayout, type BatchMessage, type DoneMessage, type FatalMessage, POOL_LAYOUT, type ShardCounters,
+  BATCH_BYTES, BATCH_RECORDS, BATCH_ROOM, batchLayout, type BatchMessage, batchViews, type DoneMessage, type FatalMessage, POOL_LAYOUT, type ShardCounters,
   type ShardJob,
 } from './protocol.js';
 
@@ -110,14 +110,14 @@ function main(job: ShardJob): void {
       msg.layout = batchLayout(out.len, count);
       msg.buffer = new ArrayBuffer(msg.layout.size);
     }
-    const b = msg.buffer;
-    new Uint8Array(b, 0, out.len).set(out.buf.subarray(0, out.len));
-    new Int32Array(b, msg.layout.endsAt, count).set(ends.subarray(0, count));
-    new Float64Array(b, msg.layout.keysAt, 3 * count).set(keys.subarray(0, 3 * count));
+    const to = batchViews(msg.buffer, msg.layout, out.len, count);
+    to.bytes.set(out.buf.subarray(0, out.len));
+    to.ends.set(ends.subarray(0, count));
+    to.keys.set(keys.subarray(0, 3 * count));
     out.len = 0;
     count = 0;
     if (slot >= 0) port.postMessage(msg);
-    else port.postMessage(msg, [b as ArrayBuffer]);
+    else port.postMessage(msg, [msg.buffer as ArrayBuffer]);
   }
 
   const reader = new RingReader(job.ring);
