@@ -2,7 +2,7 @@
 import { tunnelHeuristics } from '../decode/tunnel.js';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { FlowTableOptions } from '../flow/table.js';
-import { communityIdDefaults, configureCommunityId } from '../flow/community-id.js';
+import { configureCommunityId } from '../flow/community-id.js';
 import { configureNames } from '../inspect/names.js';
 import { configureLocal } from '../local/attribution.js';
 import { LocalNets, parseCidrList } from '../local/local-nets.js';
@@ -67,7 +67,7 @@ export function addFlowOptions(cmd: Command): Command {
 /** --local-nets, in each command's help. */
 export const localNetsHelp =
   "networks that are local (Zeek's Site::local_nets), comma-separated, e.g. 10.0.0.0/8,fd00::/8; private = Zeek's " +
-  "default (Site::private_address_space): sets local_orig and local_resp (live: the host's own addresses are local too; one thread)";
+  "default (Site::private_address_space): sets local_orig and local_resp (live: the host's own addresses are local too)";
 
 /** Parses --local-nets. */
 export function localNets(v: string): LocalNets {
@@ -86,15 +86,15 @@ function seed16(v: string): number {
 
 /**
  * Applies --names, --community-id-seed, --no-community-id and --local-nets for this run (process-wide settings: see
- * inspect/names.ts and flow/community-id.ts). Returns whether worker threads would write the same records: they see
- * no payload and keep the default community ID settings.
+ * inspect/names.ts and flow/community-id.ts). Returns whether worker threads would write the same records: they take
+ * the community ID and local network settings with them (shard/protocol.ts RecordSettings), but see no payload.
  */
 export function applyNameOptions(o: FlowCliOptions): boolean {
   configureNames({ payload: o.names === true });
   configureCommunityId({ enabled: o.communityId !== false, seed: o.communityIdSeed ?? 0 });
   // Local networks are this thread's setting too (live capture adds the host's sockets: see local/live-local.ts).
   configureLocal({ nets: o.localNets ?? null });
-  return o.names !== true && communityIdDefaults() && o.localNets === undefined;
+  return o.names !== true;
 }
 
 export interface FlowCliOptions {

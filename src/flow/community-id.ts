@@ -40,12 +40,6 @@ export function configureCommunityId(s: Partial<CommunityIdSettings> = {}): void
   communityIdSettings.base64 = s.base64 ?? true;
 }
 
-/** Whether the settings are the defaults (what a shard worker, which keeps the defaults, would write). */
-export function communityIdDefaults(): boolean {
-  const s = communityIdSettings;
-  return s.enabled && s.seed === 0 && s.base64;
-}
-
 const TCP = 6, UDP = 17, ICMP = 1, ICMPV6 = 58, SCTP = 132;
 
 /** ICMPv4 types with a counterpart in the specification (echo, timestamp, information, router, address mask). */

@@ -13,7 +13,7 @@ import type { Flow } from '../flow/flow.js';
 import { parseAddressWords } from '../flow/community-id.js';
 import type { FlowRecord } from '../flow/record.js';
 import { flowUid } from '../flow/snapshot.js';
-import type { LocalNets } from './local-nets.js';
+import type { Cidr, LocalNets } from './local-nets.js';
 import type { LocalSockets, SocketEntry } from './local-sockets.js';
 
 /** What is known of one flow's ends on this host. */
@@ -50,6 +50,11 @@ const MAX_BOUND = 1 << 17;
 export function configureLocal(s: Partial<Settings> = {}): void {
   settings = { nets: s.nets ?? null, sockets: s.sockets ?? null };
   bound.clear();
+}
+
+/** The run's local networks (--local-nets), or null: what a shard worker is configured with (see ShardJob.records). */
+export function localNetsSetting(): readonly Cidr[] | null {
+  return settings.nets?.nets ?? null;
 }
 
 /** Whether any local field can be set in this run. */

@@ -6,13 +6,26 @@
  * would write.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { CommunityIdSettings } from '../flow/community-id.js';
 import type { FlowTableOptions } from '../flow/table.js';
+import type { Cidr } from '../local/local-nets.js';
 import type { CaptureStats } from '../pipeline-types.js';
 import type { RingBuffers } from './packet-ring.js';
 
 /** The formats whose records are written one at a time as flows end (no sorting, no column widths). */
 export const SHARDABLE_FORMATS = ['ndjson', 'csv', 'zeek'] as const;
 export type ShardableFormat = (typeof SHARDABLE_FORMATS)[number];
+
+/**
+ * The settings that shape a run's records, which each thread keeps process-wide: `--community-id-seed` and
+ * `--no-community-id`, and `--local-nets` (local_orig, local_resp). A worker is configured with the reading thread's,
+ * so that its records are the ones one thread would write. (`--names` needs payload, which the ring does not carry: it
+ * runs on one thread.)
+ */
+export interface RecordSettings {
+  communityId: CommunityIdSettings;
+  localNets: readonly Cidr[] | null;
+}
 
 /** The worker's `workerData`. */
 export interface ShardJob {
@@ -22,6 +35,8 @@ export interface ShardJob {
   count: number;
   format: ShardableFormat;
   flowTable: FlowTableOptions;
+  /** The run's record settings, process-wide in each thread: the worker takes the reading thread's (see RecordSettings). */
+  records: RecordSettings;
   /**
    * Buffers in memory shared with the reading thread, POOL_BUFFERS of POOL_LAYOUT.size bytes, that the worker copies
    * its batches of records into, with their ends and order keys (BatchMessage.slot; see batchViews): made once, so that

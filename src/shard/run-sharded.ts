@@ -9,8 +9,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { DecodedPacket } from '../decode/packet.js';
+import { communityIdSettings } from '../flow/community-id.js';
 import type { PacketDispatch } from '../flow/demux.js';
 import { type FlowTableOptions, resolveTableOptions } from '../flow/table.js';
+import { localNetsSetting } from '../local/attribution.js';
 import { frameOfSerial, Pipeline } from '../pipeline.js';
 import type { CaptureStats } from '../pipeline-types.js';
 import type { ChunkedOut } from '../sink/writers.js';
@@ -192,6 +194,7 @@ export class ShardedRun {
           // The memory budget is the run's: each shard holds its share of the flows within its share of what the
           // threads themselves leave of it (shardMemoryBytes).
           flowTable: { ...opts.flowTable, memoryBytes: shardMemoryBytes(resolveTableOptions(opts.flowTable).memoryBytes, opts.threads) },
+          records: { communityId: { ...communityIdSettings }, localNets: localNetsSetting() },
         };
         const w = new Worker(WORKER_URL, { workerData: job, transferList: [spent.port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
         this.workers.push(w);

@@ -5,11 +5,14 @@
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { DecodedPacket } from '../decode/packet.js';
+import { configureCommunityId } from '../flow/community-id.js';
 import { Demux, type TunnelChain } from '../flow/demux.js';
 import { EndOrder } from '../flow/end-order.js';
 import type { Flow } from '../flow/flow.js';
 import type { FlowRecord } from '../flow/record.js';
 import { flowRecord, setUidSeed } from '../flow/snapshot.js';
+import { configureLocal } from '../local/attribution.js';
+import { LocalNets } from '../local/local-nets.js';
 import { SERIALS_PER_FRAME } from '../pipeline.js';
 import { encodeFlowJson } from '../sink/flow-json.js';
 import { GrowingOut, makeWriter } from '../sink/writers.js';
@@ -30,6 +33,8 @@ const WAIT_MS = 20;
 
 function main(job: ShardJob): void {
   const port = parentPort!; // this module only runs as a worker
+  configureCommunityId(job.records.communityId);
+  configureLocal({ nets: job.records.localNets === null ? null : new LocalNets(job.records.localNets) });
   // Records are written into memory of this thread's own (writing into shared memory costs more per call), then each
   // batch is copied at once into one of the pool's buffers, whose slots come back from the reading thread once merged.
   const out = new GrowingOut();

@@ -2,7 +2,7 @@
  * `flows --names`, `--community-id-seed` and `--no-community-id` on fixtures/demo.pcap, end to end: community_id is
  * on by default and equals Wireshark's for every flow tshark hashes, with either seed; the names are written only with
  * --names; the zeek format has `service` where Zeek's conn.log has it; and a run asked for threads writes what one
- * thread writes (the options run on one).
+ * thread writes (--names runs on one and says so; the threads take the seed with them).
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -56,10 +56,13 @@ describe('flows: community_id and --names', () => {
   });
 
   it('with -j 2, --names and another seed write what one thread writes', () => {
-    for (const opts of [['--names'], ['--community-id-seed', '7']]) {
+    for (const opts of [['--names'], ['--community-id-seed', '7'], ['--no-community-id']]) {
       const one = flows('-f', 'ndjson', '-j', '1', ...opts);
       const two = flows('-f', 'ndjson', '-j', '2', ...opts);
       expect(two.out).toBe(one.out);
+      // --names runs on one thread, and says why; the seed goes with the threads.
+      expect(two.err.includes('-j 2 not used: --names runs on one thread')).toBe(opts[0] === '--names');
     }
+    expect(flows('-f', 'ndjson', '-j', '2', '--tunnel-heuristics').err).toContain('-j 2 not used: --tunnel-heuristics runs on one thread');
   });
 });

@@ -55,6 +55,18 @@ describe.skipIf(!HAVE_CORPUS)('flows --threads on the corpus', () => {
     expect(one.out === run(['flows', '-f', 'ndjson', '-j', '1', ...captures]).out).toBe(false);
   });
 
+  it('takes the record settings (community ID seed or none, local networks) to every worker', () => {
+    const plain = run(['flows', '-f', 'ndjson', '-j', '1', ...captures]).out;
+    for (const opts of [['--community-id-seed', '1'], ['--no-community-id'], ['--local-nets', 'private'], ['--local-nets', '10.0.0.0/8,fd00::/8']]) {
+      const one = run(['flows', '-f', 'ndjson', '-j', '1', ...opts, ...captures]);
+      const two = run(['flows', '-f', 'ndjson', '-j', '2', ...opts, ...captures]);
+      expect(two.err, opts.join(' ')).toBe(one.err);
+      expect(two.err).not.toMatch(/not used/);
+      expect(two.out === one.out, opts.join(' ')).toBe(true);
+      expect(one.out === plain, opts.join(' ')).toBe(false); // the option changed the records
+    }
+  });
+
   it('writes the same csv and zeek logs on 2 threads', () => {
     for (const format of ['csv', 'zeek']) {
       const one = run(['flows', '-f', format, '-j', '1', ...captures]);

@@ -32,7 +32,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       '-j, --threads <n>',
       'worker threads, each holding a share of the flows; the output is the same with any number while the memory ' +
         'budget holds every flow (ndjson, csv and zeek formats; each worker costs memory of its own; one thread with ' +
-        '--names, --filter, --memory, --max-flows, --ipfix, live capture); auto: one per core up to 4, for capture ' +
+        '--names, --tunnel-heuristics, --filter, --memory, --max-flows, --ipfix, live capture); auto: one per core up to 4, for capture ' +
         'files of 64 MiB or more on two cores or more, else 1 (default: as auto, up to 2)',
       threadsArg,
     )
@@ -104,7 +104,8 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     const sinks = await openIpfixSinks(o, output.env);
     if (sinks.length > 0) runOpts.sinks = sinks; // records reach collectors from the one pipeline: no threads
     // A --max-flows limit or a --memory budget is one table's: the shards' tables would each evict on their own.
-    // Threads see no payload and keep the default community ID: --names and another seed run on one.
+    // Threads see no payload: --names runs on one. --tunnel-heuristics too: whether a packet of a UDP flow is a tunnel's
+    // is then a matter of its payload, not its ports, so the packets of one flow could go to two shards.
     const threadsSame = applyNameOptions(o);
     const threads = sinks.length > 0 || runOpts.filter !== undefined || o.maxFlows !== undefined || o.memory !== undefined || o.tunnelHeuristics === true || !threadsSame ? 1 : pickThreads(sources, runOpts.format, o.threads);
     if (o.threads !== undefined && o.threads !== 1 && threads === 1) {
@@ -112,7 +113,8 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
       const why = sinks.length > 0 ? '--ipfix sends records from one pipeline'
         : runOpts.filter !== undefined ? '--filter and --write-packets run on one thread'
         : o.maxFlows !== undefined || o.memory !== undefined ? '--max-flows and --memory limit one table'
-        : o.tunnelHeuristics === true || !threadsSame ? '--tunnel-heuristics, --names and --community-id-seed run on one thread'
+        : !threadsSame ? '--names runs on one thread (the threads see no payload)'
+        : o.tunnelHeuristics === true ? '--tunnel-heuristics runs on one thread (a tunnel found by its payload keeps its flow on one thread)'
         : !(['ndjson', 'csv', 'zeek'] as readonly string[]).includes(runOpts.format) ? `the ${runOpts.format} format is written by one thread (threads: ndjson, csv, zeek)`
         : sources.some((x) => x.live) ? 'live capture is read by one thread'
         : o.threads === 'auto' ? '' // auto chose one thread (few cores, a small input)
