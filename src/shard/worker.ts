@@ -3,7 +3,7 @@
  * passes through a shared-memory ring (packet-ring.ts), and posts the records of its flows, written in the output
  * format, to the main thread in batches (see protocol.ts).
  */
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { DecodedPacket } from '../decode/packet.js';
 import { configureCommunityId } from '../flow/community-id.js';
 import { Demux, type TunnelChain } from '../flow/demux.js';
@@ -31,25 +31,115 @@ const FLUSH_BATCH = 4096;
 /** Longest wait for the ring between looks at the clock (posts are due even when no packets come). */
 const WAIT_MS = 20;
 
+/**
+ * The records of a worker's ended flows, gathered into a batch in memory of this thread's own (writing into shared
+ * memory costs more per call) with each one's end and order key, then copied at once into one of the pool's buffers,
+ * whose slots come back from the reading thread once merged.
+ */
+class Batches {
+  /** The batch's record bytes. */
+  readonly out = new GrowingOut();
+  /** `count` records: each one's end in `out` and its order key (three numbers). */
+  private ends = new Int32Array(4096);
+  private keys = new Float64Array(3 * 4096);
+  private count = 0;
+  private lastPost = Date.now();
+  private readonly free: number[];
+  private readonly job: ShardJob;
+  private readonly port: MessagePort;
+
+  constructor(job: ShardJob, port: MessagePort) {
+    this.job = job;
+    this.port = port;
+    this.free = job.pool.map((_, i) => i);
+  }
+
+  /** Counts the record just written into `out`, with its order key (see PipelineOptions.onFlowEnd). */
+  add(ordinal: number, tie1: number, tie2: number): void {
+    const count = this.count;
+    if (count === this.ends.length) {
+      const e = new Int32Array(2 * count), k = new Float64Array(6 * count);
+      e.set(this.ends);
+      k.set(this.keys);
+      this.ends = e;
+      this.keys = k;
+    }
+    this.ends[count] = this.out.len;
+    this.keys[3 * count] = ordinal;
+    this.keys[3 * count + 1] = tie1;
+    this.keys[3 * count + 2] = tie2;
+    this.count = count + 1;
+  }
+
+  /** Whether a batch is due: BATCH_BYTES gathered, or BATCH_MS since the last post (`timed`). */
+  due(timed: boolean): boolean {
+    return this.out.len >= BATCH_BYTES || (timed && Date.now() - this.lastPost >= BATCH_MS);
+  }
+
+  /**
+   * Posts the batch (possibly empty) with the watermark below which every record has been posted: into a free pool
+   * buffer when it fits one, else (every pool buffer waits to be merged, or one input position ended more than a
+   * buffer holds) into an ArrayBuffer of its own, passed on.
+   */
+  post(watermark: number, counters: ShardCounters): void {
+    const { out, count } = this;
+    const msg: BatchMessage = { t: 'batch', buffer: NO_BYTES, slot: -1, count, layout: POOL_LAYOUT, watermark, counters };
+    this.lastPost = Date.now();
+    if (count === 0) {
+      this.port.postMessage(msg);
+      return;
+    }
+    const slot = out.len <= BATCH_ROOM && count <= BATCH_RECORDS ? this.freeSlot() : -1;
+    if (slot >= 0) {
+      msg.buffer = this.job.pool[slot]!; // slot < POOL_BUFFERS
+      msg.slot = slot;
+    } else {
+      msg.layout = batchLayout(out.len, count);
+      msg.buffer = new ArrayBuffer(msg.layout.size);
+    }
+    const to = batchViews(msg.buffer, msg.layout, out.len, count);
+    to.bytes.set(out.buf.subarray(0, out.len));
+    to.ends.set(this.ends.subarray(0, count));
+    to.keys.set(this.keys.subarray(0, 3 * count));
+    out.len = 0;
+    this.count = 0;
+    if (slot >= 0) this.port.postMessage(msg);
+    else this.port.postMessage(msg, [msg.buffer as ArrayBuffer]);
+  }
+
+  /** A free pool slot, or -1: the slots the reading thread has sent back are taken first. */
+  private freeSlot(): number {
+    const spent = this.job.spent;
+    for (let m = receiveMessageOnPort(spent); m !== undefined; m = receiveMessageOnPort(spent)) this.free.push(m.message as number);
+    return this.free.pop() ?? -1;
+  }
+}
+
+/** The counters of a worker's demultiplexer, as it posts them with each batch. */
+function countersOf(demux: Demux): ShardCounters {
+  const t = demux.table;
+  return {
+    assigned: demux.assigned,
+    activeFlows: t.size,
+    totalFlows: t.created,
+    evictedFlows: t.evicted,
+    evictedForMemory: t.evictedForMemory,
+    emergencyEnded: t.emergencyEnded,
+    emergencies: t.emergencies,
+    peakFlowMemory: t.peakMemory,
+    memoryBudget: t.options.memoryBytes,
+    activeReports: t.reported,
+    closedEarly: t.closedEarly,
+    badChecksums: demux.badChecksums,
+  };
+}
+
 function main(job: ShardJob): void {
   const port = parentPort!; // this module only runs as a worker
   configureCommunityId(job.records.communityId);
   configureLocal({ nets: job.records.localNets === null ? null : new LocalNets(job.records.localNets) });
-  // Records are written into memory of this thread's own (writing into shared memory costs more per call), then each
-  // batch is copied at once into one of the pool's buffers, whose slots come back from the reading thread once merged.
-  const out = new GrowingOut();
-  const free = job.pool.map((_, i) => i);
-  /** A free pool slot, or -1. */
-  const freeSlot = (): number => {
-    for (let m = receiveMessageOnPort(job.spent); m !== undefined; m = receiveMessageOnPort(job.spent)) free.push(m.message as number);
-    return free.pop() ?? -1;
-  };
-  const writer = makeWriter(job.format, out);
-  /** The batch being gathered: `count` records, each one's end in `out` and its order key (three numbers). */
-  let ends = new Int32Array(4096);
-  let keys = new Float64Array(3 * 4096);
-  let count = 0;
-  let lastPost = Date.now();
+  const batches = new Batches(job, port);
+  const writer = makeWriter(job.format, batches.out);
   /** Orders the flows ended by the records of each input position as one pipeline would (see EndOrder). */
   const order = new EndOrder(emit);
   const demux: Demux = new Demux(job.flowTable, (f: Flow) => order.ended(f), {
@@ -63,68 +153,36 @@ function main(job: ShardJob): void {
    */
   function emit(f: Flow, ordinal: number, tie1: number, tie2: number, report: FlowRecord | null): void {
     if (report !== null) writer.write(report);
-    else if (job.format === 'ndjson') encodeFlowJson(out, f, f.endReason);
+    else if (job.format === 'ndjson') encodeFlowJson(batches.out, f, f.endReason);
     else writer.write(flowRecord(f, f.endReason));
-    if (count === ends.length) {
-      const e = new Int32Array(2 * count), k = new Float64Array(6 * count);
-      e.set(ends);
-      k.set(keys);
-      ends = e;
-      keys = k;
-    }
-    ends[count] = out.len;
-    keys[3 * count] = ordinal;
-    keys[3 * count + 1] = tie1;
-    keys[3 * count + 2] = tie2;
-    count++;
+    batches.add(ordinal, tie1, tie2);
     if (report === null) demux.recycle(f);
   }
 
-  function counters(): ShardCounters {
-    const t = demux.table;
-    return {
-      assigned: demux.assigned,
-      activeFlows: t.size,
-      totalFlows: t.created,
-      evictedFlows: t.evicted,
-      evictedForMemory: t.evictedForMemory,
-      emergencyEnded: t.emergencyEnded,
-      emergencies: t.emergencies,
-      peakFlowMemory: t.peakMemory,
-      memoryBudget: t.options.memoryBytes,
-      activeReports: t.reported,
-      closedEarly: t.closedEarly,
-      badChecksums: demux.badChecksums,
-    };
+  const current = demuxRing(job, demux, order, batches);
+  // End of input: the open flows, FLUSH_BATCH at a time, each batch posted at once (with a watermark below the flush
+  // records' Infinity, so the merge still waits for the other shards' ones), so that neither this thread nor the
+  // reading thread holds every open flow's record at the same time.
+  const table = demux.table;
+  const all = table.beginFlush();
+  for (let i = 0; i < all.length; i += FLUSH_BATCH) {
+    const end = Math.min(all.length, i + FLUSH_BATCH);
+    order.flushWith(() => {
+      for (let j = i; j < end; j++) table.endFlushed(all[j]!, 'eof'); // j < end <= length
+    });
+    if (end < all.length) batches.post(current, countersOf(demux));
   }
+  all.length = 0;
+  batches.post(Infinity, countersOf(demux));
+  const msg: DoneMessage = { t: 'done', counters: countersOf(demux) };
+  port.postMessage(msg);
+}
 
-  function post(watermark: number): void {
-    const msg: BatchMessage = { t: 'batch', buffer: NO_BYTES, slot: -1, count, layout: POOL_LAYOUT, watermark, counters: counters() };
-    lastPost = Date.now();
-    if (count === 0) {
-      port.postMessage(msg);
-      return;
-    }
-    // Into a free pool buffer when it fits one, else (every pool buffer waits to be merged, or one input position
-    // ended more than a buffer holds) into an ArrayBuffer of its own, passed on.
-    const slot = out.len <= BATCH_ROOM && count <= BATCH_RECORDS ? freeSlot() : -1;
-    if (slot >= 0) {
-      msg.buffer = job.pool[slot]!; // slot < POOL_BUFFERS
-      msg.slot = slot;
-    } else {
-      msg.layout = batchLayout(out.len, count);
-      msg.buffer = new ArrayBuffer(msg.layout.size);
-    }
-    const to = batchViews(msg.buffer, msg.layout, out.len, count);
-    to.bytes.set(out.buf.subarray(0, out.len));
-    to.ends.set(ends.subarray(0, count));
-    to.keys.set(keys.subarray(0, 3 * count));
-    out.len = 0;
-    count = 0;
-    if (slot >= 0) port.postMessage(msg);
-    else port.postMessage(msg, [msg.buffer as ArrayBuffer]);
-  }
-
+/**
+ * Feeds `demux` the ring's records until its END, posting batches as they fill (or age) at the end of an input
+ * position; returns the input position of the last record.
+ */
+function demuxRing(job: ShardJob, demux: Demux, order: EndOrder, batches: Batches): number {
   const reader = new RingReader(job.ring);
   /** The flows of the current frame's layers so far, and the frame's input position. */
   const chain: TunnelChain = { flows: [], length: 0, shard: -1 };
@@ -143,7 +201,7 @@ function main(job: ShardJob): void {
       if (reader.ordinal !== current) {
         order.positionDone(current);
         // Every record of `current` is written: a full batch goes now, while it fits a pool buffer.
-        if (out.len >= BATCH_BYTES) post(current);
+        if (batches.due(false)) batches.post(current, countersOf(demux));
         current = reader.ordinal;
       }
       if (reader.kind === RecordKind.EXPIRE) demux.expire(reader.tsSec);
@@ -160,24 +218,9 @@ function main(job: ShardJob): void {
     }
     // Records come in whole frames: those of `current` are all done, and every later record has a later position.
     order.positionDone(current);
-    if (!done && (out.len >= BATCH_BYTES || Date.now() - lastPost >= BATCH_MS)) post(current);
+    if (!done && batches.due(true)) batches.post(current, countersOf(demux));
   }
-  // End of input: the open flows, FLUSH_BATCH at a time, each batch posted at once (with a watermark below the flush
-  // records' Infinity, so the merge still waits for the other shards' ones), so that neither this thread nor the
-  // reading thread holds every open flow's record at the same time.
-  const table = demux.table;
-  const all = table.beginFlush();
-  for (let i = 0; i < all.length; i += FLUSH_BATCH) {
-    const end = Math.min(all.length, i + FLUSH_BATCH);
-    order.flushWith(() => {
-      for (let j = i; j < end; j++) table.endFlushed(all[j]!, 'eof'); // j < end <= length
-    });
-    if (end < all.length) post(current);
-  }
-  all.length = 0;
-  post(Infinity);
-  const msg: DoneMessage = { t: 'done', counters: counters() };
-  port.postMessage(msg);
+  return current;
 }
 
 try {
