@@ -103,24 +103,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     if (runOpts.format === 'ipfix') runOpts.ipfix = ipfixFileOptions(o);
     const sinks = await openIpfixSinks(o, output.env);
     if (sinks.length > 0) runOpts.sinks = sinks; // records reach collectors from the one pipeline: no threads
-    // A --max-flows limit or a --memory budget is one table's: the shards' tables would each evict on their own.
-    // Threads see no payload: --names runs on one. --tunnel-heuristics too: whether a packet of a UDP flow is a tunnel's
-    // is then a matter of its payload, not its ports, so the packets of one flow could go to two shards.
-    const threadsSame = applyNameOptions(o);
-    const threads = sinks.length > 0 || runOpts.filter !== undefined || o.maxFlows !== undefined || o.memory !== undefined || o.tunnelHeuristics === true || !threadsSame ? 1 : pickThreads(sources, runOpts.format, o.threads);
-    if (o.threads !== undefined && o.threads !== 1 && threads === 1) {
-      // -j asked for and not given: say why rather than ignore it.
-      const why = sinks.length > 0 ? '--ipfix sends records from one pipeline'
-        : runOpts.filter !== undefined ? '--filter and --write-packets run on one thread'
-        : o.maxFlows !== undefined || o.memory !== undefined ? '--max-flows and --memory limit one table'
-        : !threadsSame ? '--names runs on one thread (the threads see no payload)'
-        : o.tunnelHeuristics === true ? '--tunnel-heuristics runs on one thread (a tunnel found by its payload keeps its flow on one thread)'
-        : !(['ndjson', 'csv', 'zeek'] as readonly string[]).includes(runOpts.format) ? `the ${runOpts.format} format is written by one thread (threads: ndjson, csv, zeek)`
-        : sources.some((x) => x.live) ? 'live capture is read by one thread'
-        : o.threads === 'auto' ? '' // auto chose one thread (few cores, a small input)
-        : 'worker threads are not available here';
-      if (why !== '') env.stderr.write(`sockscope: -j ${o.threads} not used: ${why}\n`);
-    }
+    const threads = chooseThreads(o, sources, runOpts, sinks.length > 0, env);
     if (o.filter?.usesNames === true && o.names !== true) {
       // A flow has a service and payload names only where its payload was looked at: say so rather than match nothing.
       env.stderr.write('sockscope: warning: name: and service: match nothing without payload inspection: flows --names\n');
@@ -165,4 +148,33 @@ export function describeOpenError(e: unknown): string {
     return e.message;
   }
   return String(e);
+}
+
+/**
+ * The worker threads of a `flows` run (1: the reading thread alone; see pickThreads), and why not when `-j N` asked
+ * for threads that cannot be given. A --max-flows limit or a --memory budget is one table's: the shards' tables would
+ * each evict on their own. Threads see no payload: --names runs on one. --tunnel-heuristics too: whether a packet of a
+ * UDP flow is a tunnel's is then a matter of its payload, not its ports, so the packets of one flow could go to two
+ * shards. The record settings (community ID, local networks) go with the threads.
+ */
+function chooseThreads(
+  o: FlowCliOptions & { threads?: number | 'auto' }, sources: readonly PacketSource[], runOpts: Parameters<typeof runFlows>[1], ipfix: boolean, env: Env,
+): number {
+  const threadsSame = applyNameOptions(o);
+  const oneTable = o.maxFlows !== undefined || o.memory !== undefined;
+  const threads = ipfix || runOpts.filter !== undefined || oneTable || o.tunnelHeuristics === true || !threadsSame
+    ? 1 : pickThreads(sources, runOpts.format, o.threads);
+  if (o.threads === undefined || o.threads === 1 || threads !== 1) return threads;
+  // -j asked for and not given: say why rather than ignore it.
+  const why = ipfix ? '--ipfix sends records from one pipeline'
+    : runOpts.filter !== undefined ? '--filter and --write-packets run on one thread'
+    : oneTable ? '--max-flows and --memory limit one table'
+    : !threadsSame ? '--names runs on one thread (the threads see no payload)'
+    : o.tunnelHeuristics === true ? '--tunnel-heuristics runs on one thread (a tunnel found by its payload keeps its flow on one thread)'
+    : !(['ndjson', 'csv', 'zeek'] as readonly string[]).includes(runOpts.format) ? `the ${runOpts.format} format is written by one thread (threads: ndjson, csv, zeek)`
+    : sources.some((x) => x.live) ? 'live capture is read by one thread'
+    : o.threads === 'auto' ? '' // auto chose one thread (few cores, a small input)
+    : 'worker threads are not available here';
+  if (why !== '') env.stderr.write(`sockscope: -j ${o.threads} not used: ${why}\n`);
+  return threads;
 }
