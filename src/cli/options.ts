@@ -86,15 +86,14 @@ function seed16(v: string): number {
 
 /**
  * Applies --names, --community-id-seed, --no-community-id and --local-nets for this run (process-wide settings: see
- * inspect/names.ts and flow/community-id.ts). Returns whether worker threads would write the same records: they take
- * the community ID and local network settings with them (shard/protocol.ts RecordSettings), but see no payload.
+ * inspect/names.ts and flow/community-id.ts). Worker threads take the community ID and local network settings with
+ * them (shard/protocol.ts RecordSettings), but see no payload: --names runs on one thread.
  */
-export function applyNameOptions(o: FlowCliOptions): boolean {
+export function applyNameOptions(o: FlowCliOptions): void {
   configureNames({ payload: o.names === true });
   configureCommunityId({ enabled: o.communityId !== false, seed: o.communityIdSeed ?? 0 });
   // Local networks are this thread's setting too (live capture adds the host's sockets: see local/live-local.ts).
   configureLocal({ nets: o.localNets ?? null });
-  return o.names !== true;
 }
 
 export interface FlowCliOptions {

@@ -47,10 +47,13 @@ class Batches {
   private readonly free: number[];
   private readonly job: ShardJob;
   private readonly port: MessagePort;
+  /** The worker's counters as they stand, posted with each batch. */
+  private readonly counters: () => ShardCounters;
 
-  constructor(job: ShardJob, port: MessagePort) {
+  constructor(job: ShardJob, port: MessagePort, counters: () => ShardCounters) {
     this.job = job;
     this.port = port;
+    this.counters = counters;
     this.free = job.pool.map((_, i) => i);
   }
 
@@ -81,9 +84,9 @@ class Batches {
    * buffer when it fits one, else (every pool buffer waits to be merged, or one input position ended more than a
    * buffer holds) into an ArrayBuffer of its own, passed on.
    */
-  post(watermark: number, counters: ShardCounters): void {
+  post(watermark: number): void {
     const { out, count } = this;
-    const msg: BatchMessage = { t: 'batch', buffer: NO_BYTES, slot: -1, count, layout: POOL_LAYOUT, watermark, counters };
+    const msg: BatchMessage = { t: 'batch', buffer: NO_BYTES, slot: -1, count, layout: POOL_LAYOUT, watermark, counters: this.counters() };
     this.lastPost = Date.now();
     if (count === 0) {
       this.port.postMessage(msg);
@@ -138,7 +141,7 @@ function main(job: ShardJob): void {
   const port = parentPort!; // this module only runs as a worker
   configureCommunityId(job.records.communityId);
   configureLocal({ nets: job.records.localNets === null ? null : new LocalNets(job.records.localNets) });
-  const batches = new Batches(job, port);
+  const batches = new Batches(job, port, () => countersOf(demux));
   const writer = makeWriter(job.format, batches.out);
   /** Orders the flows ended by the records of each input position as one pipeline would (see EndOrder). */
   const order = new EndOrder(emit);
@@ -170,10 +173,10 @@ function main(job: ShardJob): void {
     order.flushWith(() => {
       for (let j = i; j < end; j++) table.endFlushed(all[j]!, 'eof'); // j < end <= length
     });
-    if (end < all.length) batches.post(current, countersOf(demux));
+    if (end < all.length) batches.post(current);
   }
   all.length = 0;
-  batches.post(Infinity, countersOf(demux));
+  batches.post(Infinity);
   const msg: DoneMessage = { t: 'done', counters: countersOf(demux) };
   port.postMessage(msg);
 }
@@ -201,7 +204,7 @@ function demuxRing(job: ShardJob, demux: Demux, order: EndOrder, batches: Batche
       if (reader.ordinal !== current) {
         order.positionDone(current);
         // Every record of `current` is written: a full batch goes now, while it fits a pool buffer.
-        if (batches.due(false)) batches.post(current, countersOf(demux));
+        if (batches.due(false)) batches.post(current);
         current = reader.ordinal;
       }
       if (reader.kind === RecordKind.EXPIRE) demux.expire(reader.tsSec);
@@ -218,7 +221,7 @@ function demuxRing(job: ShardJob, demux: Demux, order: EndOrder, batches: Batche
     }
     // Records come in whole frames: those of `current` are all done, and every later record has a later position.
     order.positionDone(current);
-    if (!done && batches.due(true)) batches.post(current, countersOf(demux));
+    if (!done && batches.due(true)) batches.post(current);
   }
   return current;
 }

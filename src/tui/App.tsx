@@ -33,8 +33,6 @@ const SERVICE_SORT_TITLES: Readonly<Record<ServiceSortColumn, string>> = {
   proto: 'Proto', socket: 'Listener', connections: 'Conns', clients: 'Clients', active: 'Open', bytes: 'Bytes',
 };
 
-export type { ReplayControls } from './key-handler.js';
-
 export type Props = {
   /** Snapshots from the pipeline. */
   readonly feed: SnapshotFeed;

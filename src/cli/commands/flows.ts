@@ -103,6 +103,7 @@ export function register(program: Command, env: Env, setExit: (code: number) => 
     if (runOpts.format === 'ipfix') runOpts.ipfix = ipfixFileOptions(o);
     const sinks = await openIpfixSinks(o, output.env);
     if (sinks.length > 0) runOpts.sinks = sinks; // records reach collectors from the one pipeline: no threads
+    applyNameOptions(o);
     const threads = chooseThreads(o, sources, runOpts, sinks.length > 0, env);
     if (o.filter?.usesNames === true && o.names !== true) {
       // A flow has a service and payload names only where its payload was looked at: say so rather than match nothing.
@@ -160,16 +161,15 @@ export function describeOpenError(e: unknown): string {
 function chooseThreads(
   o: FlowCliOptions & { threads?: number | 'auto' }, sources: readonly PacketSource[], runOpts: Parameters<typeof runFlows>[1], ipfix: boolean, env: Env,
 ): number {
-  const threadsSame = applyNameOptions(o);
   const oneTable = o.maxFlows !== undefined || o.memory !== undefined;
-  const threads = ipfix || runOpts.filter !== undefined || oneTable || o.tunnelHeuristics === true || !threadsSame
+  const threads = ipfix || runOpts.filter !== undefined || oneTable || o.tunnelHeuristics === true || o.names === true
     ? 1 : pickThreads(sources, runOpts.format, o.threads);
   if (o.threads === undefined || o.threads === 1 || threads !== 1) return threads;
   // -j asked for and not given: say why rather than ignore it.
   const why = ipfix ? '--ipfix sends records from one pipeline'
     : runOpts.filter !== undefined ? '--filter and --write-packets run on one thread'
     : oneTable ? '--max-flows and --memory limit one table'
-    : !threadsSame ? '--names runs on one thread (the threads see no payload)'
+    : o.names === true ? '--names runs on one thread (the threads see no payload)'
     : o.tunnelHeuristics === true ? '--tunnel-heuristics runs on one thread (a tunnel found by its payload keeps its flow on one thread)'
     : !(['ndjson', 'csv', 'zeek'] as readonly string[]).includes(runOpts.format) ? `the ${runOpts.format} format is written by one thread (threads: ndjson, csv, zeek)`
     : sources.some((x) => x.live) ? 'live capture is read by one thread'
